@@ -1,0 +1,44 @@
+//! What we send to a citizen. The Graph API client turns these into Meta's
+//! JSON; the outbox stores them as JSON of this shape.
+
+use super::{CitizenRef, Wamid};
+use serde::{Deserialize, Serialize};
+
+/// A reply button (interactive button message, at most 3, title at most 20
+/// characters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyButton {
+    pub id: String,
+    pub title: String,
+}
+
+/// The content of one outbound message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutgoingContent {
+    Text {
+        body: String,
+    },
+    /// Interactive message with reply buttons.
+    Buttons {
+        body: String,
+        buttons: Vec<ReplyButton>,
+    },
+    /// An approved template (outside the 24-hour window).
+    Template {
+        name: String,
+        language: String,
+        body_parameters: Vec<String>,
+    },
+    /// Mark an inbound message as read (blue ticks).
+    MarkRead {
+        wamid: Wamid,
+    },
+}
+
+/// One message for one citizen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutgoingMessage {
+    pub to: CitizenRef,
+    pub content: OutgoingContent,
+}

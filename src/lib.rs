@@ -1,0 +1,2 @@
+//! Loket: WhatsApp webcare for Dutch public services.
+pub mod domain;
