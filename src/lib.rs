@@ -1,2 +1,26 @@
 //! Loket: WhatsApp webcare for Dutch public services.
+//!
+//! How a message flows:
+//! 1. `web::webhook` checks Meta's signature over the raw bytes, parses the
+//!    batch with `whatsapp::webhook` and stores it with `db::Store` before
+//!    answering 200 (a redelivered message is stored once).
+//! 2. `processing` takes stored messages in order and runs the pure
+//!    `reply::decide` (opening hours from `hours`, texts from `config`),
+//!    writing the conversation and the outbox rows in one transaction.
+//! 3. `outbox` sends the rows through `whatsapp::client` with retries.
+//!
+//! `startup` wires these together; `cli` exposes the same code as commands.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
 pub mod domain;
+pub mod hours;
+pub mod outbox;
+pub mod processing;
+pub mod reply;
+pub mod startup;
+pub mod telemetry;
+pub mod web;
+pub mod whatsapp;

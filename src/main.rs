@@ -1,1 +1,44 @@
-fn main() {}
+//! The `loket` binary: parse the command line and dispatch, nothing else.
+
+use clap::Parser;
+use loket::cli::{Cli, Command, ConfigCommand};
+use loket::clock::{Clock, SystemClock};
+use loket::config::Settings;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    loket::telemetry::init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let clock = SystemClock;
+    match cli.command {
+        Command::Serve => {
+            let settings = Settings::load_from_env()?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let app = loket::startup::start(settings, Arc::new(clock)).await?;
+                app.run_until_stopped().await
+            })
+        }
+        Command::Simulate(args) => {
+            let settings = Settings::load_from_env()?;
+            loket::cli::simulate::run(&args, &settings, clock.now())
+        }
+        Command::Hours(args) => {
+            let settings = Settings::load_from_env()?;
+            let today = clock.now().with_timezone(&settings.hours.timezone()).date_naive();
+            loket::cli::hours::run(&args, &settings, today)
+        }
+        Command::Config { command: ConfigCommand::Check } => loket::cli::config_check(),
+    }
+}

@@ -1,0 +1,78 @@
+//! Command-line interface: one module per subcommand, each calling the same
+//! library code as the server.
+
+pub mod hours;
+pub mod simulate;
+
+use crate::config::Settings;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use clap::{Parser, Subcommand};
+
+/// Loket: WhatsApp webcare for Dutch public services.
+#[derive(Debug, Parser)]
+#[command(name = "loket", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the webhook service (config from LOKET_CONFIG_DIR, default config/).
+    Serve,
+    /// Show what the bot would send for messages from one citizen, without network.
+    Simulate(simulate::SimulateArgs),
+    /// Print the effective opening hours (holidays and closures included).
+    Hours(hours::HoursArgs),
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+/// `loket config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Load and validate the config folder and environment; exit 1 with the problem.
+    Check,
+}
+
+/// Parses a moment given on the command line: RFC 3339 (with offset) or a
+/// local "YYYY-MM-DD HH:MM[:SS]" in the office's time zone.
+pub fn parse_moment(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let local = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
+        .ok_or_else(|| format!("{text:?} is not a moment; write \"2026-11-21 22:15\" (office time) or 2026-11-21T22:15:00+01:00"))?;
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| format!("{text:?} does not exist in {tz} (daylight saving time gap)"))
+}
+
+/// `loket config check`.
+pub fn config_check() -> anyhow::Result<()> {
+    let settings = Settings::load_from_env()?;
+    println!(
+        "{}: configuration is valid\n  organisation: {}\n  time zone: {}\n  reply promise: {} working minutes\n  emergency patterns: {}\n  database: {}\n  WhatsApp: {}",
+        settings.config_dir.display(),
+        settings.organisation,
+        settings.hours.timezone(),
+        settings.hours.promise().num_minutes(),
+        settings.emergency.patterns.len(),
+        crate::config::redact_url(&settings.database_url),
+        if settings.secrets.access_token.is_some() && settings.secrets.phone_number_id.is_some() {
+            "Graph API credentials set"
+        } else {
+            "no credentials: replies are printed to the log"
+        }
+    );
+    Ok(())
+}

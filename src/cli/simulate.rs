@@ -1,0 +1,113 @@
+//! `loket simulate`: runs the server's decision code for one citizen
+//! sending messages in order, without network or database, and prints
+//! exactly what would be sent.
+
+use crate::config::Settings;
+use crate::domain::MessageContent;
+use crate::processing::rules;
+use crate::reply::{self, ConversationMemory, Decision};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+/// Arguments of `loket simulate`.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Moment of the messages: "2026-11-21 22:15" (office time) or RFC 3339; default now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// One JSON object per message instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// The citizen's messages, in order.
+    #[arg(required = true)]
+    pub messages: Vec<String>,
+}
+
+/// One reply in the JSON output.
+#[derive(Debug, Serialize)]
+pub struct SimulatedReply {
+    pub kind: String,
+    pub text: String,
+}
+
+/// The JSON output for one message.
+#[derive(Debug, Serialize)]
+pub struct SimulatedStep {
+    pub message: String,
+    pub at: String,
+    pub open: bool,
+    pub next_opening: Option<String>,
+    pub reply_deadline: Option<String>,
+    pub urgent: bool,
+    pub language: String,
+    pub replies: Vec<SimulatedReply>,
+}
+
+fn rfc3339(at: DateTime<Utc>, settings: &Settings) -> String {
+    at.with_timezone(&settings.hours.timezone()).to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// Runs the decision for each message in order, carrying the conversation's memory.
+pub fn simulate(settings: &Settings, at: DateTime<Utc>, messages: &[String]) -> Vec<SimulatedStep> {
+    let mut memory = ConversationMemory::default();
+    messages
+        .iter()
+        .map(|message| {
+            let content = MessageContent::Text { body: message.clone() };
+            let decision: Decision = reply::decide(&content, &memory, rules(settings), at);
+            memory = decision.memory.clone();
+            SimulatedStep {
+                message: message.clone(),
+                at: rfc3339(at, settings),
+                open: decision.open,
+                next_opening: decision.next_opening.map(|t| rfc3339(t, settings)),
+                reply_deadline: decision.reply_deadline.map(|t| rfc3339(t, settings)),
+                urgent: decision.urgent,
+                language: decision.language.code().to_owned(),
+                replies: decision
+                    .replies
+                    .iter()
+                    .map(|r| SimulatedReply {
+                        kind: r.kind.as_str().to_owned(),
+                        text: match &r.content {
+                            crate::domain::OutgoingContent::Text { body } | crate::domain::OutgoingContent::Buttons { body, .. } => body.clone(),
+                            crate::domain::OutgoingContent::Template { name, .. } => format!("[template {name}]"),
+                            crate::domain::OutgoingContent::MarkRead { .. } => String::new(),
+                        },
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Runs `loket simulate` and prints the result.
+pub fn run(args: &SimulateArgs, settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let at = match &args.at {
+        Some(text) => super::parse_moment(text, settings.hours.timezone()).map_err(anyhow::Error::msg)?,
+        None => now,
+    };
+    let steps = simulate(settings, at, &args.messages);
+    for step in &steps {
+        if args.json {
+            println!("{}", serde_json::to_string(step)?);
+        } else {
+            println!("> {}", step.message);
+            println!(
+                "  [{} · {}{}{}]",
+                if step.open { "open" } else { "gesloten" },
+                step.language,
+                step.reply_deadline.as_ref().map(|d| format!(" · antwoord uiterlijk {d}")).unwrap_or_default(),
+                if step.urgent { " · URGENT" } else { "" }
+            );
+            if step.replies.is_empty() {
+                println!("  (geen antwoord)");
+            }
+            for reply in &step.replies {
+                println!("< {}: {}", reply.kind, reply.text);
+            }
+            println!();
+        }
+    }
+    Ok(())
+}

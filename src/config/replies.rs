@@ -1,0 +1,206 @@
+//! `replies.toml`: every text the bot sends, in Dutch and English. Texts may
+//! use placeholders in braces; which ones each text allows is checked at
+//! start-up so a typo never reaches a citizen as a literal `{dedline}`.
+
+use super::error::{toml_error, ConfigError};
+use crate::domain::Language;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The texts Loket can send, by purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReplyKey {
+    /// Acknowledgement while the office is closed, with the deadline.
+    ClosedAck,
+    /// Acknowledgement while the office is open.
+    OpenAck,
+    /// The emergency referral (112, 113, ...).
+    Emergency,
+}
+
+impl ReplyKey {
+    /// Every key; all must be present in the file.
+    pub const ALL: [ReplyKey; 3] = [ReplyKey::ClosedAck, ReplyKey::OpenAck, ReplyKey::Emergency];
+
+    /// The section name in `replies.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplyKey::ClosedAck => "closed_ack",
+            ReplyKey::OpenAck => "open_ack",
+            ReplyKey::Emergency => "emergency",
+        }
+    }
+
+    /// Placeholders this text may use.
+    pub fn placeholders(self) -> &'static [&'static str] {
+        match self {
+            ReplyKey::ClosedAck | ReplyKey::OpenAck => &["deadline", "next_opening", "organisation"],
+            ReplyKey::Emergency => &["organisation"],
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LangTexts {
+    nl: String,
+    en: String,
+}
+
+/// Validated reply texts.
+#[derive(Debug, Clone)]
+pub struct ReplyTexts {
+    texts: BTreeMap<ReplyKey, LangTexts>,
+}
+
+/// WhatsApp's limit for a text message body.
+const MAX_TEXT_CHARS: usize = 4096;
+
+impl ReplyTexts {
+    /// Reads and validates `replies.toml`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates the text of `replies.toml`; `path` is for messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let raw: BTreeMap<String, LangTexts> = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        let allowed = || ReplyKey::ALL.map(ReplyKey::name).join(", ");
+        let mut texts = BTreeMap::new();
+        for (name, value) in raw {
+            let key = ReplyKey::from_name(&name).ok_or_else(|| {
+                ConfigError::value(path, &name, format!("unknown text; the known texts are {}", allowed()))
+            })?;
+            for (lang, body) in [("nl", &value.nl), ("en", &value.en)] {
+                check_text(key, body).map_err(|m| ConfigError::value(path, format!("{name}.{lang}"), m))?;
+            }
+            texts.insert(key, value);
+        }
+        if let Some(missing) = ReplyKey::ALL.into_iter().find(|k| !texts.contains_key(k)) {
+            return Err(ConfigError::value(
+                path,
+                missing.name(),
+                format!("missing; add a [{}] section with nl = \"...\" and en = \"...\"", missing.name()),
+            ));
+        }
+        Ok(Self { texts })
+    }
+
+    /// The text for `key` in `lang` with its placeholders filled in.
+    /// Placeholders without a value are left out rather than shown raw.
+    pub fn render(&self, key: ReplyKey, lang: Language, values: &[(&str, &str)]) -> String {
+        let Some(texts) = self.texts.get(&key) else {
+            return String::new();
+        };
+        let template = match lang {
+            Language::Nl => &texts.nl,
+            Language::En => &texts.en,
+        };
+        fill(template, values)
+    }
+}
+
+fn check_text(key: ReplyKey, body: &str) -> Result<(), String> {
+    if body.trim().is_empty() {
+        return Err("is empty; every text needs words".to_owned());
+    }
+    if body.chars().count() > MAX_TEXT_CHARS {
+        return Err(format!("is longer than WhatsApp's {MAX_TEXT_CHARS} characters"));
+    }
+    for name in placeholders_in(body) {
+        if !key.placeholders().contains(&name) {
+            return Err(format!(
+                "uses {{{name}}}, which this text does not know; allowed: {}",
+                key.placeholders().iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn placeholders_in(template: &str) -> impl Iterator<Item = &str> {
+    template.split('{').skip(1).filter_map(|part| part.split_once('}').map(|(name, _)| name))
+}
+
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                if let Some((_, value)) = values.iter().find(|(k, _)| *k == name) {
+                    out.push_str(value);
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"
+[closed_ack]
+nl = "Gesloten. Antwoord uiterlijk {deadline}."
+en = "Closed. Answer by {deadline}."
+[open_ack]
+nl = "Open."
+en = "Open."
+[emergency]
+nl = "Bel 112."
+en = "Call 112."
+"#;
+
+    #[test]
+    fn placeholders_are_filled_in_the_language_asked() {
+        let texts = ReplyTexts::parse(VALID, Path::new("replies.toml")).expect("valid");
+        let nl = texts.render(ReplyKey::ClosedAck, Language::Nl, &[("deadline", "maandag 2 december om 10:00")]);
+        assert_eq!(nl, "Gesloten. Antwoord uiterlijk maandag 2 december om 10:00.");
+        let en = texts.render(ReplyKey::ClosedAck, Language::En, &[("deadline", "Monday")]);
+        assert_eq!(en, "Closed. Answer by Monday.");
+    }
+
+    #[test]
+    fn an_unknown_placeholder_names_the_key_and_the_allowed_ones() {
+        let text = VALID.replace("{deadline}.\"\nen", "{dedline}.\"\nen");
+        let err = ReplyTexts::parse(&text, Path::new("config/replies.toml")).expect_err("typo");
+        let message = err.to_string();
+        assert!(message.contains("closed_ack.nl"), "{message}");
+        assert!(message.contains("{deadline}"), "{message}");
+    }
+
+    #[test]
+    fn a_missing_text_is_named() {
+        let text = VALID.replace("[emergency]\nnl = \"Bel 112.\"\nen = \"Call 112.\"\n", "");
+        let err = ReplyTexts::parse(&text, Path::new("replies.toml")).expect_err("missing");
+        assert!(err.to_string().contains("emergency"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_english_version_is_reported_with_its_line() {
+        let text = VALID.replace("en = \"Call 112.\"", "");
+        let err = ReplyTexts::parse(&text, Path::new("replies.toml")).expect_err("missing en");
+        assert!(err.to_string().contains("line"), "{err}");
+        assert!(err.to_string().contains("en"), "{err}");
+    }
+}

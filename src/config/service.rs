@@ -1,0 +1,270 @@
+//! `loket.toml`: the service's own settings (listen address, database,
+//! webhook limits, Graph API, outbox retry policy, emergency rule).
+
+use super::duration::HumanDuration;
+use super::error::{toml_error, ConfigError};
+use regex::Regex;
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// The parsed and validated `loket.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceFile {
+    #[serde(default)]
+    pub service: ServiceSection,
+    #[serde(default)]
+    pub webhook: WebhookSettings,
+    #[serde(default)]
+    pub whatsapp: WhatsAppFileSettings,
+    #[serde(default)]
+    pub outbox: OutboxSettings,
+    #[serde(default)]
+    pub emergency: EmergencySettings,
+}
+
+/// `[service]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceSection {
+    /// Name of the organisation, as citizens know it.
+    pub organisation: String,
+    /// `host:port` to listen on (`LOKET_LISTEN` overrides).
+    pub listen: String,
+    /// `sqlite://...` or `postgres://...` (`LOKET_DATABASE_URL` overrides).
+    pub database_url: String,
+    /// Folder with the markdown knowledge base (`LOKET_KNOWLEDGE_DIR` overrides).
+    pub knowledge_dir: String,
+}
+
+impl Default for ServiceSection {
+    fn default() -> Self {
+        Self {
+            organisation: "Gemeente Voorbeeldstad".to_owned(),
+            listen: "127.0.0.1:8080".to_owned(),
+            database_url: "sqlite://data/loket.db".to_owned(),
+            knowledge_dir: "knowledge".to_owned(),
+        }
+    }
+}
+
+/// `[webhook]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Larger POST bodies get 413. Meta's largest batch is about 3 MB.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 8 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[whatsapp]` (credentials are not here: they come from the environment).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WhatsAppFileSettings {
+    pub api_base: String,
+    pub api_version: String,
+    /// Timeout of one Graph API call.
+    pub request_timeout: HumanDuration,
+    /// Send read receipts (blue ticks) for inbound messages.
+    pub mark_as_read: bool,
+}
+
+impl Default for WhatsAppFileSettings {
+    fn default() -> Self {
+        Self {
+            api_base: super::DEFAULT_API_BASE.to_owned(),
+            api_version: super::DEFAULT_API_VERSION.to_owned(),
+            request_timeout: HumanDuration(Duration::from_secs(10)),
+            mark_as_read: true,
+        }
+    }
+}
+
+/// `[outbox]`: how hard we try to deliver a reply.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxSettings {
+    /// First retry delay; doubles per attempt (with jitter).
+    pub initial_backoff: HumanDuration,
+    /// Upper bound of one retry delay.
+    pub max_backoff: HumanDuration,
+    /// A reply not delivered after this long is marked failed: past the
+    /// 24-hour window Meta would refuse free text anyway.
+    pub give_up_after: HumanDuration,
+    /// Replies sent at the same time (to different citizens).
+    pub concurrency: usize,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self {
+            initial_backoff: HumanDuration(Duration::from_secs(2)),
+            max_backoff: HumanDuration(Duration::from_secs(300)),
+            give_up_after: HumanDuration(Duration::from_secs(23 * 3600)),
+            concurrency: 16,
+        }
+    }
+}
+
+/// `[emergency]`: messages matching any pattern get the emergency referral
+/// at once, at any hour, and are marked urgent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmergencySettings {
+    #[serde(rename = "patterns")]
+    pub pattern_sources: Vec<String>,
+    #[serde(skip)]
+    pub patterns: Vec<Regex>,
+}
+
+impl Default for EmergencySettings {
+    fn default() -> Self {
+        Self {
+            pattern_sources: Vec::new(),
+            patterns: Vec::new(),
+        }
+    }
+}
+
+impl ServiceFile {
+    /// Reads, parses and validates `loket.toml`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates the text of `loket.toml`; `path` is for messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let mut file: ServiceFile = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        file.validate(path)?;
+        Ok(file)
+    }
+
+    fn validate(&mut self, path: &Path) -> Result<(), ConfigError> {
+        if self.service.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::value(
+                path,
+                "service.listen",
+                format!("{:?} is not host:port; write e.g. \"127.0.0.1:8080\"", self.service.listen),
+            ));
+        }
+        super::check_database_url(&self.service.database_url)
+            .map_err(|m| ConfigError::value(path, "service.database_url", m))?;
+        let min_body = 3 * 1024 * 1024;
+        if self.webhook.max_body_bytes < min_body || self.webhook.max_body_bytes > 64 * 1024 * 1024 {
+            return Err(ConfigError::value(
+                path,
+                "webhook.max_body_bytes",
+                format!(
+                    "{} is out of range; allowed is {min_body} (Meta's largest batch, 3 MB) up to 67108864",
+                    self.webhook.max_body_bytes
+                ),
+            ));
+        }
+        super::check_api_base(&self.whatsapp.api_base).map_err(|m| ConfigError::value(path, "whatsapp.api_base", m))?;
+        self.whatsapp.api_base = self.whatsapp.api_base.trim_end_matches('/').to_owned();
+        super::check_api_version(&self.whatsapp.api_version)
+            .map_err(|m| ConfigError::value(path, "whatsapp.api_version", m))?;
+        let timeout = self.whatsapp.request_timeout.0;
+        if timeout < Duration::from_millis(100) || timeout > Duration::from_secs(120) {
+            return Err(ConfigError::value(
+                path,
+                "whatsapp.request_timeout",
+                "must be between 100ms and 120s",
+            ));
+        }
+        let outbox = &self.outbox;
+        if outbox.initial_backoff.0.is_zero() || outbox.initial_backoff.0 > outbox.max_backoff.0 {
+            return Err(ConfigError::value(
+                path,
+                "outbox.initial_backoff",
+                "must be more than 0 and at most outbox.max_backoff",
+            ));
+        }
+        if outbox.give_up_after.0 < outbox.max_backoff.0 {
+            return Err(ConfigError::value(
+                path,
+                "outbox.give_up_after",
+                "must be at least outbox.max_backoff, or nothing would be retried",
+            ));
+        }
+        if outbox.concurrency == 0 || outbox.concurrency > 1000 {
+            return Err(ConfigError::value(path, "outbox.concurrency", "must be between 1 and 1000"));
+        }
+        let mut compiled = Vec::with_capacity(self.emergency.pattern_sources.len());
+        for (index, source) in self.emergency.pattern_sources.iter().enumerate() {
+            let regex = Regex::new(source).map_err(|e| {
+                ConfigError::value(
+                    path,
+                    format!("emergency.patterns[{index}]"),
+                    format!("{source:?} is not a valid regular expression: {e}"),
+                )
+            })?;
+            compiled.push(regex);
+        }
+        self.emergency.patterns = compiled;
+        Ok(())
+    }
+}
+
+impl EmergencySettings {
+    /// Whether a citizen's text matches the emergency rule.
+    pub fn matches(&self, text: &str) -> bool {
+        self.patterns.iter().any(|p| p.is_match(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ServiceFile, ConfigError> {
+        ServiceFile::parse(text, Path::new("config/loket.toml"))
+    }
+
+    #[test]
+    fn an_empty_file_gives_working_defaults() {
+        let file = parse("").expect("defaults");
+        assert_eq!(file.service.listen, "127.0.0.1:8080");
+        assert_eq!(file.webhook.max_body_bytes, 8 * 1024 * 1024);
+    }
+
+    #[test]
+    fn a_too_small_body_limit_names_file_key_and_range() {
+        let err = parse("[webhook]\nmax_body_bytes = 1000\n").expect_err("too small");
+        let text = err.to_string();
+        assert!(text.starts_with("config/loket.toml: webhook.max_body_bytes:"), "{text}");
+        assert!(text.contains("3145728"), "{text}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_reported_with_its_line() {
+        let err = parse("[webhook]\nmax_body = 5\n").expect_err("unknown key");
+        let text = err.to_string();
+        assert!(text.contains("line 2"), "{text}");
+        assert!(text.contains("max_body"), "{text}");
+    }
+
+    #[test]
+    fn a_bad_emergency_pattern_names_its_index() {
+        let err = parse("[emergency]\npatterns = ['spoed', '(unclosed']\n").expect_err("bad regex");
+        assert!(err.to_string().contains("emergency.patterns[1]"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_duration_says_how_to_write_one() {
+        let err = parse("[outbox]\nmax_backoff = \"soon\"\n").expect_err("bad duration");
+        assert!(err.to_string().contains("\"30s\""), "{err}");
+    }
+}

@@ -1,0 +1,494 @@
+//! The only module with SQL. `Store` offers one method per unit of work, so
+//! a transaction never crosses the module boundary: storing a webhook batch,
+//! processing one inbound message (conversation + outbox rows + processed
+//! mark in one transaction), and the outbox's state changes.
+//!
+//! Times are stored as milliseconds since the epoch (UTC).
+
+mod rows;
+
+pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};
+
+use crate::domain::{CitizenRef, InboundMessage, OutgoingMessage, StatusUpdate, WebhookBatch};
+use crate::reply::{ConversationMemory, Decision, ReplyKind};
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A storage failure, with what we were doing.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {url}: {source}")]
+    Open {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error while {doing}: {source}")]
+    Query {
+        doing: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("stored data is not readable ({what}): {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    #[error("PostgreSQL is not supported yet; use a sqlite:// database URL")]
+    Unsupported,
+}
+
+trait Doing<T> {
+    fn doing(self, doing: &'static str) -> Result<T, StoreError>;
+}
+impl<T> Doing<T> for Result<T, sqlx::Error> {
+    fn doing(self, doing: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Query { doing, source })
+    }
+}
+
+/// Milliseconds since the epoch.
+pub fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// The inverse of [`millis`].
+pub fn from_millis(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// What storing one webhook POST did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordOutcome {
+    pub stored: usize,
+    pub duplicates: usize,
+    pub statuses: usize,
+}
+
+/// A new outbox row.
+#[derive(Debug, Clone)]
+pub struct NewOutbound {
+    pub kind: ReplyKind,
+    pub message: OutgoingMessage,
+}
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating when missing) the database and runs migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if !url.starts_with("sqlite:") {
+            return Err(StoreError::Unsupported);
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|source| StoreError::Open {
+                url: url.to_owned(),
+                source,
+            })?
+            .create_if_missing(true)
+            // WAL lets the staff page read while the webhook writes;
+            // synchronous=FULL makes a commit durable before we answer 200.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(parent) = Path::new(options.get_filename()).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                url: url.to_owned(),
+                source,
+            })?;
+        sqlx::migrate!("src/db/migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.doing("checking the database")?;
+        Ok(())
+    }
+
+    /// Stores every message and status of one webhook POST in one
+    /// transaction. A message seen before (same wamid) is not stored again.
+    pub async fn record_webhook(&self, batch: &WebhookBatch, received_at: DateTime<Utc>) -> Result<RecordOutcome, StoreError> {
+        let mut outcome = RecordOutcome::default();
+        let mut tx = self.pool.begin().await.doing("starting the webhook transaction")?;
+        for message in &batch.messages {
+            if insert_inbound(&mut tx, message, received_at).await? {
+                outcome.stored += 1;
+            } else {
+                outcome.duplicates += 1;
+            }
+        }
+        for status in &batch.statuses {
+            upsert_status(&mut tx, status).await?;
+            outcome.statuses += 1;
+        }
+        tx.commit().await.doing("committing the webhook")?;
+        Ok(outcome)
+    }
+
+    /// Stored inbound messages not processed yet, oldest first.
+    pub async fn unprocessed_inbound(&self, limit: i64) -> Result<Vec<StoredInbound>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, wamid, wa_id, user_id, content, received_at FROM inbound_messages
+             WHERE processed_at IS NULL ORDER BY id LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .doing("reading unprocessed messages")?;
+        rows.iter().map(StoredInbound::from_row).collect()
+    }
+
+    /// Processes one stored inbound message in one transaction: finds or
+    /// starts the citizen's conversation, runs `decide` on its memory,
+    /// stores the outbound messages and marks the inbound one processed.
+    /// Returns `None` when another worker processed it already.
+    pub async fn process_inbound<F>(
+        &self,
+        inbound: &StoredInbound,
+        now: DateTime<Utc>,
+        decide: F,
+    ) -> Result<Option<(i64, Decision)>, StoreError>
+    where
+        F: FnOnce(&ConversationMemory) -> (Decision, Vec<NewOutbound>),
+    {
+        let mut tx = self.pool.begin().await.doing("starting to process a message")?;
+        // Claims the message: a concurrent worker's update would see processed_at set.
+        let claimed = sqlx::query("UPDATE inbound_messages SET processed_at = ? WHERE id = ? AND processed_at IS NULL")
+            .bind(millis(now))
+            .bind(inbound.id)
+            .execute(&mut *tx)
+            .await
+            .doing("claiming a message")?;
+        if claimed.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let at = inbound.received_at;
+        let existing = find_live_conversation(&mut tx, &inbound.from).await?;
+        let (conversation_id, memory) = match existing {
+            Some((id, memory)) => (id, memory),
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO conversations (wa_id, user_id, last_inbound_at, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, ?) RETURNING id",
+                )
+                .bind(inbound.from.wa_id.as_ref().map(|w| w.as_str()))
+                .bind(inbound.from.user_id.as_ref().map(|u| u.as_str()))
+                .bind(millis(at))
+                .bind(millis(now))
+                .bind(millis(now))
+                .fetch_one(&mut *tx)
+                .await
+                .doing("starting a conversation")?;
+                (id, ConversationMemory::default())
+            }
+        };
+        let (decision, outbound) = decide(&memory);
+        let memory_json = serde_json::to_string(&decision.memory).map_err(|e| StoreError::Corrupt {
+            what: "conversation memory",
+            detail: e.to_string(),
+        })?;
+        sqlx::query(
+            "UPDATE conversations SET
+                wa_id = COALESCE(wa_id, ?), user_id = COALESCE(user_id, ?),
+                language = ?, urgent = ?, memory = ?, reply_deadline = ?,
+                last_inbound_at = MAX(last_inbound_at, ?), updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(inbound.from.wa_id.as_ref().map(|w| w.as_str()))
+        .bind(inbound.from.user_id.as_ref().map(|u| u.as_str()))
+        .bind(decision.language.code())
+        .bind(decision.urgent)
+        .bind(memory_json)
+        .bind(decision.reply_deadline.map(millis))
+        .bind(millis(at))
+        .bind(millis(now))
+        .bind(conversation_id)
+        .execute(&mut *tx)
+        .await
+        .doing("updating a conversation")?;
+        sqlx::query("UPDATE inbound_messages SET conversation_id = ? WHERE id = ?")
+            .bind(conversation_id)
+            .bind(inbound.id)
+            .execute(&mut *tx)
+            .await
+            .doing("linking a message to its conversation")?;
+        for new in &outbound {
+            insert_outbox(&mut tx, conversation_id, Some(inbound.id), "bot", new, now).await?;
+        }
+        tx.commit().await.doing("committing a processed message")?;
+        Ok(Some((conversation_id, decision)))
+    }
+
+    /// Pending outbox rows that are due, at most one per conversation (the
+    /// oldest), so a conversation's replies go out in order.
+    pub async fn due_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.conversation_id, o.kind, o.payload, o.attempts, o.created_at
+             FROM outbox o
+             WHERE o.state = 'pending' AND o.next_attempt_at <= ?
+               AND NOT EXISTS (SELECT 1 FROM outbox p
+                               WHERE p.conversation_id = o.conversation_id
+                                 AND p.state = 'pending' AND p.id < o.id)
+             ORDER BY o.next_attempt_at, o.id LIMIT ?",
+        )
+        .bind(millis(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .doing("reading due replies")?;
+        rows.iter().map(OutboxRow::from_row).collect()
+    }
+
+    /// When the next pending outbox row becomes due.
+    pub async fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let next: Option<i64> = sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+            .fetch_one(&self.pool)
+            .await
+            .doing("reading the next due reply")?;
+        Ok(next.map(from_millis))
+    }
+
+    /// Records a successful send.
+    pub async fn mark_sent(&self, id: i64, wamid: Option<&str>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, wamid = ?, last_error = NULL
+             WHERE id = ? AND state = 'pending'",
+        )
+        .bind(millis(now))
+        .bind(wamid)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .doing("recording a sent reply")?;
+        Ok(())
+    }
+
+    /// Records a failed attempt that will be retried at `next_attempt_at`.
+    pub async fn mark_retry(&self, id: i64, next_attempt_at: DateTime<Utc>, error: &str, code: Option<i64>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, error_code = ?
+             WHERE id = ? AND state = 'pending'",
+        )
+        .bind(millis(next_attempt_at))
+        .bind(error)
+        .bind(code)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .doing("recording a retry")?;
+        Ok(())
+    }
+
+    /// Records a permanent failure (Meta's code and title when known).
+    pub async fn mark_failed(&self, id: i64, code: Option<i64>, title: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error_code = ?, error_title = ?, last_error = ?
+             WHERE id = ? AND state = 'pending'",
+        )
+        .bind(code)
+        .bind(title)
+        .bind(title)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .doing("recording a failed reply")?;
+        Ok(())
+    }
+
+    /// One conversation by id.
+    pub async fn conversation(&self, id: i64) -> Result<Option<ConversationRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, wa_id, user_id, state, language, urgent, reply_deadline, last_inbound_at, created_at
+             FROM conversations WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .doing("reading a conversation")?;
+        row.as_ref().map(ConversationRow::from_row).transpose()
+    }
+
+    /// Every conversation, newest first (small deployments and tests).
+    pub async fn conversations(&self, limit: i64) -> Result<Vec<ConversationRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, wa_id, user_id, state, language, urgent, reply_deadline, last_inbound_at, created_at
+             FROM conversations ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .doing("listing conversations")?;
+        rows.iter().map(ConversationRow::from_row).collect()
+    }
+
+    /// The outbound messages of a conversation with their delivery status.
+    pub async fn deliveries(&self, conversation_id: i64) -> Result<Vec<DeliveryRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.kind, o.state, o.attempts, o.wamid, o.error_code, o.error_title, o.payload,
+                    d.status AS delivery_status, d.error_code AS delivery_error_code, d.error_title AS delivery_error_title
+             FROM outbox o LEFT JOIN delivery_statuses d ON d.wamid = o.wamid
+             WHERE o.conversation_id = ? ORDER BY o.id",
+        )
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await
+        .doing("reading a conversation's replies")?;
+        rows.iter().map(DeliveryRow::from_row).collect()
+    }
+
+    /// Counts of stored rows, for tests and operators.
+    pub async fn count(&self, table: CountedTable) -> Result<i64, StoreError> {
+        let sql = match table {
+            CountedTable::Inbound => "SELECT COUNT(*) FROM inbound_messages",
+            CountedTable::UnprocessedInbound => "SELECT COUNT(*) FROM inbound_messages WHERE processed_at IS NULL",
+            CountedTable::Conversations => "SELECT COUNT(*) FROM conversations",
+            CountedTable::PendingOutbox => "SELECT COUNT(*) FROM outbox WHERE state = 'pending'",
+            CountedTable::Statuses => "SELECT COUNT(*) FROM delivery_statuses",
+        };
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.doing("counting rows")
+    }
+
+    /// Closes the pool (waits for connections to finish).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Tables whose size [`Store::count`] reports.
+#[derive(Debug, Clone, Copy)]
+pub enum CountedTable {
+    Inbound,
+    UnprocessedInbound,
+    Conversations,
+    PendingOutbox,
+    Statuses,
+}
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+
+async fn insert_inbound(tx: &mut Tx<'_>, message: &InboundMessage, received_at: DateTime<Utc>) -> Result<bool, StoreError> {
+    let content = serde_json::to_string(&message.content).map_err(|e| StoreError::Corrupt {
+        what: "message content",
+        detail: e.to_string(),
+    })?;
+    let result = sqlx::query(
+        "INSERT INTO inbound_messages
+            (wamid, wa_id, user_id, business_phone_number_id, kind, content, reply_to, sent_at, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (wamid) DO NOTHING",
+    )
+    .bind(message.wamid.as_str())
+    .bind(message.from.wa_id.as_ref().map(|w| w.as_str()))
+    .bind(message.from.user_id.as_ref().map(|u| u.as_str()))
+    .bind(message.business_phone_number_id.as_deref())
+    .bind(message.content.kind_name())
+    .bind(content)
+    .bind(message.reply_to.as_ref().map(|w| w.as_str()))
+    .bind(millis(message.sent_at))
+    .bind(millis(received_at))
+    .execute(&mut **tx)
+    .await
+    .doing("storing an inbound message")?;
+    Ok(result.rows_affected() == 1)
+}
+
+async fn upsert_status(tx: &mut Tx<'_>, status: &StatusUpdate) -> Result<(), StoreError> {
+    // A later status only replaces an earlier one of lower rank, so a
+    // `delivered` that arrives after `read` changes nothing.
+    sqlx::query(
+        "INSERT INTO delivery_statuses (wamid, status, status_rank, error_code, error_title, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (wamid) DO UPDATE SET
+            status = excluded.status, status_rank = excluded.status_rank,
+            error_code = excluded.error_code, error_title = excluded.error_title,
+            updated_at = excluded.updated_at
+         WHERE excluded.status_rank > delivery_statuses.status_rank",
+    )
+    .bind(status.wamid.as_str())
+    .bind(status.status.as_str())
+    .bind(status.status.rank())
+    .bind(status.error.as_ref().map(|e| e.code))
+    .bind(status.error.as_ref().map(|e| e.title.as_str()))
+    .bind(millis(status.at))
+    .execute(&mut **tx)
+    .await
+    .doing("storing a delivery status")?;
+    Ok(())
+}
+
+async fn find_live_conversation(tx: &mut Tx<'_>, citizen: &CitizenRef) -> Result<Option<(i64, ConversationMemory)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, memory FROM conversations
+         WHERE state <> 'closed' AND ((? IS NOT NULL AND wa_id = ?) OR (? IS NOT NULL AND user_id = ?))
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
+    .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
+    .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
+    .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
+    .fetch_optional(&mut **tx)
+    .await
+    .doing("finding a conversation")?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let id: i64 = row.try_get("id").doing("reading a conversation id")?;
+    let memory: String = row.try_get("memory").doing("reading a conversation's memory")?;
+    let memory = serde_json::from_str(&memory).unwrap_or_default();
+    Ok(Some((id, memory)))
+}
+
+/// Inserts one outbox row inside a transaction.
+pub(crate) async fn insert_outbox(
+    tx: &mut Tx<'_>,
+    conversation_id: i64,
+    inbound_id: Option<i64>,
+    author: &str,
+    new: &NewOutbound,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let payload = serde_json::to_string(&new.message).map_err(|e| StoreError::Corrupt {
+        what: "outbound message",
+        detail: e.to_string(),
+    })?;
+    sqlx::query_scalar(
+        "INSERT INTO outbox (conversation_id, inbound_id, kind, author, payload, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(conversation_id)
+    .bind(inbound_id)
+    .bind(new.kind.as_str())
+    .bind(author)
+    .bind(payload)
+    .bind(millis(now))
+    .bind(millis(now))
+    .fetch_one(&mut **tx)
+    .await
+    .doing("queueing a reply")
+}

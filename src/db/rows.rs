@@ -1,0 +1,162 @@
+//! Database rows turned into typed values. Only `db` builds these.
+
+use super::{from_millis, StoreError};
+use crate::domain::{CitizenRef, Language, MessageContent, OutgoingMessage, UserId, WaId};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+fn get<'r, T>(row: &'r SqliteRow, column: &'static str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
+    row.try_get(column).map_err(|e| StoreError::Corrupt {
+        what: column,
+        detail: e.to_string(),
+    })
+}
+
+fn citizen(row: &SqliteRow) -> Result<CitizenRef, StoreError> {
+    let wa_id: Option<String> = get(row, "wa_id")?;
+    let user_id: Option<String> = get(row, "user_id")?;
+    let wa_id = wa_id.map(|w| WaId::parse(&w)).transpose().map_err(|e| StoreError::Corrupt {
+        what: "wa_id",
+        detail: e.to_string(),
+    })?;
+    let user_id = user_id.map(|u| UserId::parse(&u)).transpose().map_err(|e| StoreError::Corrupt {
+        what: "user_id",
+        detail: e.to_string(),
+    })?;
+    CitizenRef::new(wa_id, user_id).ok_or(StoreError::Corrupt {
+        what: "citizen",
+        detail: "neither wa_id nor user_id".to_owned(),
+    })
+}
+
+/// An inbound message as stored, waiting to be processed.
+#[derive(Debug, Clone)]
+pub struct StoredInbound {
+    pub id: i64,
+    pub wamid: String,
+    pub from: CitizenRef,
+    pub content: MessageContent,
+    pub received_at: DateTime<Utc>,
+}
+
+impl StoredInbound {
+    pub(super) fn from_row(row: &SqliteRow) -> Result<Self, StoreError> {
+        let content: String = get(row, "content")?;
+        // Content written by an older version that this one cannot read is
+        // still answered, as an unsupported message, rather than stuck.
+        let content = serde_json::from_str(&content).unwrap_or(MessageContent::Unsupported {
+            type_name: "unreadable".to_owned(),
+        });
+        Ok(Self {
+            id: get(row, "id")?,
+            wamid: get(row, "wamid")?,
+            from: citizen(row)?,
+            content,
+            received_at: from_millis(get(row, "received_at")?),
+        })
+    }
+}
+
+/// A pending outbox row.
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub kind: String,
+    pub message: OutgoingMessage,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl OutboxRow {
+    pub(super) fn from_row(row: &SqliteRow) -> Result<Self, StoreError> {
+        let payload: String = get(row, "payload")?;
+        let message = serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
+            what: "outbox payload",
+            detail: e.to_string(),
+        })?;
+        Ok(Self {
+            id: get(row, "id")?,
+            conversation_id: get(row, "conversation_id")?,
+            kind: get(row, "kind")?,
+            message,
+            attempts: get(row, "attempts")?,
+            created_at: from_millis(get(row, "created_at")?),
+        })
+    }
+}
+
+/// A conversation's summary.
+#[derive(Debug, Clone)]
+pub struct ConversationRow {
+    pub id: i64,
+    pub citizen: CitizenRef,
+    pub state: String,
+    pub language: Language,
+    pub urgent: bool,
+    pub reply_deadline: Option<DateTime<Utc>>,
+    pub last_inbound_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ConversationRow {
+    pub(super) fn from_row(row: &SqliteRow) -> Result<Self, StoreError> {
+        let language: String = get(row, "language")?;
+        let deadline: Option<i64> = get(row, "reply_deadline")?;
+        Ok(Self {
+            id: get(row, "id")?,
+            citizen: citizen(row)?,
+            state: get(row, "state")?,
+            language: Language::parse(&language).unwrap_or_default(),
+            urgent: get(row, "urgent")?,
+            reply_deadline: deadline.map(from_millis),
+            last_inbound_at: from_millis(get(row, "last_inbound_at")?),
+            created_at: from_millis(get(row, "created_at")?),
+        })
+    }
+}
+
+/// An outbound message with what Meta said about it.
+#[derive(Debug, Clone)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub kind: String,
+    /// pending, sent or failed (our side).
+    pub state: String,
+    pub attempts: i64,
+    pub wamid: Option<String>,
+    pub error_code: Option<i64>,
+    pub error_title: Option<String>,
+    pub message: OutgoingMessage,
+    /// Meta's latest status callback: sent, delivered, read, played, failed.
+    pub delivery_status: Option<String>,
+    pub delivery_error_code: Option<i64>,
+    pub delivery_error_title: Option<String>,
+}
+
+impl DeliveryRow {
+    pub(super) fn from_row(row: &SqliteRow) -> Result<Self, StoreError> {
+        let payload: String = get(row, "payload")?;
+        let message = serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
+            what: "outbox payload",
+            detail: e.to_string(),
+        })?;
+        Ok(Self {
+            id: get(row, "id")?,
+            kind: get(row, "kind")?,
+            state: get(row, "state")?,
+            attempts: get(row, "attempts")?,
+            wamid: get(row, "wamid")?,
+            error_code: get(row, "error_code")?,
+            error_title: get(row, "error_title")?,
+            message,
+            delivery_status: get(row, "delivery_status")?,
+            delivery_error_code: get(row, "delivery_error_code")?,
+            delivery_error_title: get(row, "delivery_error_title")?,
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! Turns stored inbound messages into conversation updates and outbox rows.
+//! The webhook only stores; this worker decides, so a crash between the two
+//! loses nothing: on restart every stored but unprocessed message is
+//! processed, in the order it arrived.
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{NewOutbound, Store, StoreError};
+use crate::domain::{OutgoingContent, OutgoingMessage, Wamid};
+use crate::reply::{self, Decision, ReplyKind, ReplyRules};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// Messages read per round.
+const BATCH: i64 = 100;
+
+/// The reply rules of the loaded configuration.
+pub fn rules(settings: &Settings) -> ReplyRules<'_> {
+    ReplyRules {
+        hours: &settings.hours,
+        texts: &settings.replies,
+        emergency: &settings.emergency,
+        organisation: &settings.organisation,
+    }
+}
+
+/// The outbox rows for one decision: the read receipt first (when
+/// enabled), then the bot's replies in order.
+pub fn outbound_for(decision: &Decision, to: &crate::domain::CitizenRef, wamid: &str, mark_as_read: bool) -> Vec<NewOutbound> {
+    let mut out = Vec::with_capacity(decision.replies.len() + 1);
+    if mark_as_read && let Ok(wamid) = Wamid::parse(wamid) {
+        out.push(NewOutbound {
+            kind: ReplyKind::MarkRead,
+            message: OutgoingMessage {
+                to: to.clone(),
+                content: OutgoingContent::MarkRead { wamid },
+            },
+        });
+    }
+    out.extend(decision.replies.iter().map(|reply| NewOutbound {
+        kind: reply.kind,
+        message: OutgoingMessage {
+            to: to.clone(),
+            content: reply.content.clone(),
+        },
+    }));
+    out
+}
+
+/// Processes up to one batch of stored messages; returns how many.
+pub async fn try_process_once(store: &Store, settings: &Settings, clock: &dyn Clock) -> Result<usize, StoreError> {
+    let pending = store.unprocessed_inbound(BATCH).await?;
+    let mut done = 0;
+    for inbound in &pending {
+        let now = clock.now();
+        let result = store
+            .process_inbound(inbound, now, |memory| {
+                let decision = reply::decide(&inbound.content, memory, rules(settings), inbound.received_at);
+                let outbound = outbound_for(&decision, &inbound.from, &inbound.wamid, settings.whatsapp.mark_as_read);
+                (decision, outbound)
+            })
+            .await?;
+        if let Some((conversation_id, decision)) = result {
+            done += 1;
+            tracing::info!(
+                conversation.id = conversation_id,
+                message.kind = inbound.content.kind_name(),
+                open = decision.open,
+                urgent = decision.urgent,
+                replies = decision.replies.len(),
+                "processed inbound message"
+            );
+        }
+    }
+    Ok(done)
+}
+
+/// Runs [`try_process_once`] whenever `wake` is notified (and every second,
+/// as a safety net) until `cancel` fires. Wakes `outbox` after new rows.
+pub async fn run_until_stopped(
+    store: Store,
+    settings: Arc<Settings>,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+    outbox: Arc<Notify>,
+    cancel: CancellationToken,
+) {
+    loop {
+        match try_process_once(&store, &settings, clock.as_ref()).await {
+            Ok(0) => {}
+            Ok(_) => {
+                outbox.notify_one();
+                continue;
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "processing inbound messages failed; retrying in a second");
+            }
+        }
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            () = wake.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+    tracing::info!("message processor stopped");
+}

@@ -1,0 +1,192 @@
+//! Builds the running service: database, transport, HTTP server and the
+//! background workers, all sharing one cancellation token so `stop` ends
+//! them together and says which stopped.
+
+use crate::clock::Clock;
+use crate::config::{redact_url, Settings};
+use crate::db::Store;
+use crate::web::{self, AppState};
+use crate::whatsapp::client::{GraphClient, GraphSettings, LogTransport, Transport};
+use crate::{outbox, processing};
+use actix_web::{App, HttpServer, dev::ServerHandle};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::sync::Arc;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Chooses the Graph API when credentials are configured, else the log
+/// transport, so `serve` works out of the box on a newcomer's machine.
+pub fn transport_for(settings: &Settings) -> anyhow::Result<Transport> {
+    let secrets = &settings.secrets;
+    match (&secrets.access_token, &secrets.phone_number_id) {
+        (Some(token), Some(phone_number_id)) => {
+            let client = GraphClient::new(GraphSettings {
+                api_base: settings.whatsapp.api_base.clone(),
+                api_version: settings.whatsapp.api_version.clone(),
+                phone_number_id: phone_number_id.clone(),
+                access_token: token.clone(),
+                timeout: settings.request_timeout(),
+            })
+            .context("building the Graph API client")?;
+            Ok(Transport::Graph(client))
+        }
+        _ => Ok(Transport::Log(LogTransport::default())),
+    }
+}
+
+/// A started service.
+pub struct RunningApp {
+    /// The address the HTTP server listens on (port 0 resolved).
+    pub address: std::net::SocketAddr,
+    pub store: Store,
+    server: ServerHandle,
+    server_task: JoinHandle<std::io::Result<()>>,
+    workers: Vec<(&'static str, JoinHandle<()>)>,
+    cancel: CancellationToken,
+}
+
+impl std::fmt::Debug for RunningApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningApp").field("address", &self.address).finish_non_exhaustive()
+    }
+}
+
+/// Opens the database, binds the listener and starts server and workers.
+pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<RunningApp> {
+    let listener = TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
+    start_on(listener, settings, clock).await
+}
+
+/// Like [`start`], on a listener the caller bound (tests bind port 0).
+pub async fn start_on(listener: TcpListener, settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<RunningApp> {
+    let address = listener.local_addr().context("reading the listen address")?;
+    let store = Store::connect(&settings.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", redact_url(&settings.database_url)))?;
+    let transport = Arc::new(transport_for(&settings)?);
+    log_configuration(&settings, &transport);
+
+    let settings = Arc::new(settings);
+    let cancel = CancellationToken::new();
+    let wake_processor = Arc::new(Notify::new());
+    let wake_outbox = Arc::new(Notify::new());
+
+    let workers = vec![
+        (
+            "message processor",
+            tokio::spawn(processing::run_until_stopped(
+                store.clone(),
+                settings.clone(),
+                clock.clone(),
+                wake_processor.clone(),
+                wake_outbox.clone(),
+                cancel.clone(),
+            )),
+        ),
+        (
+            "outbox sender",
+            tokio::spawn(outbox::run_until_stopped(
+                store.clone(),
+                transport.clone(),
+                settings.outbox.clone(),
+                clock.clone(),
+                wake_outbox.clone(),
+                cancel.clone(),
+            )),
+        ),
+    ];
+
+    let state = AppState {
+        store: store.clone(),
+        settings: settings.clone(),
+        clock,
+        wake_processor,
+    };
+    let max_body = settings.webhook.max_body_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(actix_web::web::Data::new(state.clone()))
+            .configure(|cfg| web::configure(cfg, max_body))
+    })
+    .listen(listener)
+    .context("starting the HTTP server")?
+    .shutdown_timeout(10)
+    .disable_signals()
+    .run();
+    let handle = server.handle();
+    let server_task = tokio::spawn(server);
+    tracing::info!(%address, "Loket is listening");
+    Ok(RunningApp {
+        address,
+        store,
+        server: handle,
+        server_task,
+        workers,
+        cancel,
+    })
+}
+
+fn log_configuration(settings: &Settings, transport: &Transport) {
+    let secrets = &settings.secrets;
+    tracing::info!(
+        database = %redact_url(&settings.database_url),
+        transport = %transport.describe(),
+        webhook_signatures = if secrets.app_secret.is_some() { "checked" } else { "NOT CONFIGURED: POSTs are refused (set LOKET_WHATSAPP_APP_SECRET)" },
+        webhook_verification = if secrets.verify_token.is_some() { "enabled" } else { "refused (set LOKET_WHATSAPP_VERIFY_TOKEN)" },
+        "configuration loaded"
+    );
+}
+
+impl RunningApp {
+    /// Base URL, e.g. `http://127.0.0.1:40123`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Runs until Ctrl-C / SIGTERM or until a part stops by itself.
+    pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
+        let reason = tokio::select! {
+            _ = shutdown_signal() => "shutdown signal".to_owned(),
+            result = &mut self.server_task => format!("HTTP server stopped: {result:?}"),
+        };
+        tracing::info!("stopping: {reason}");
+        self.stop().await;
+        Ok(())
+    }
+
+    /// Stops the HTTP server (finishing requests in flight) and the workers
+    /// (finishing their current step), and closes the database.
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+        self.cancel.cancel();
+        for (name, worker) in self.workers {
+            if let Err(error) = worker.await {
+                tracing::error!(worker = name, error = %error, "worker ended abnormally");
+            }
+        }
+        self.store.close().await;
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

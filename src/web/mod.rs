@@ -1,0 +1,35 @@
+//! HTTP routes: thin handlers over the library. Each handler parses the
+//! request, calls one domain or store function and maps the result to a
+//! status code.
+
+pub mod health;
+pub mod webhook;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Store;
+use actix_web::web;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Shared state of every handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub clock: Arc<dyn Clock>,
+    /// Wakes the message processor after a webhook stored something.
+    pub wake_processor: Arc<Notify>,
+}
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    cfg.service(
+        web::resource("/webhooks/whatsapp")
+            .app_data(web::PayloadConfig::new(max_body_bytes))
+            .route(web::get().to(webhook::verify))
+            .route(web::post().to(webhook::receive)),
+    )
+    .route("/healthz", web::get().to(health::alive))
+    .route("/readyz", web::get().to(health::ready));
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real service over HTTP with a fresh SQLite file
+//! and a loopback fake of Meta's Graph API.
+
+mod acknowledgements;
+mod delivery;
+mod helpers;
+mod webhook;
