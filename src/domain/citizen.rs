@@ -16,7 +16,12 @@ pub enum IdError {
     BadCharacter { kind: &'static str },
 }
 
-fn check(kind: &'static str, value: &str, max: usize, allowed: impl Fn(char) -> bool) -> Result<(), IdError> {
+fn check(
+    kind: &'static str,
+    value: &str,
+    max: usize,
+    allowed: impl Fn(char) -> bool,
+) -> Result<(), IdError> {
     if value.is_empty() {
         return Err(IdError::Empty { kind });
     }
@@ -51,7 +56,11 @@ impl WaId {
     /// screens that need to tell numbers apart without revealing them.
     pub fn masked(&self) -> String {
         let keep = 3.min(self.0.len());
-        format!("{}{}", "*".repeat(self.0.len() - keep), &self.0[self.0.len() - keep..])
+        format!(
+            "{}{}",
+            "*".repeat(self.0.len() - keep),
+            &self.0[self.0.len() - keep..]
+        )
     }
 }
 
@@ -81,7 +90,9 @@ pub struct UserId(String);
 
 impl UserId {
     pub fn parse(value: &str) -> Result<Self, IdError> {
-        check("user_id", value, 160, |c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-')?;
+        check("user_id", value, 160, |c| {
+            c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-'
+        })?;
         Ok(Self(value.to_owned()))
     }
     pub fn as_str(&self) -> &str {
@@ -154,7 +165,10 @@ impl CitizenRef {
     pub fn log_label(&self) -> String {
         match (&self.wa_id, &self.user_id) {
             (Some(wa_id), _) => wa_id.masked(),
-            (None, Some(user_id)) => format!("bsuid:{}…", user_id.as_str().chars().take(4).collect::<String>()),
+            (None, Some(user_id)) => format!(
+                "bsuid:{}…",
+                user_id.as_str().chars().take(4).collect::<String>()
+            ),
             (None, None) => "unknown".to_owned(),
         }
     }
