@@ -36,9 +36,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Hours(args) => {
             let settings = Settings::load_from_env()?;
-            let today = clock.now().with_timezone(&settings.hours.timezone()).date_naive();
+            let today = clock
+                .now()
+                .with_timezone(&settings.hours.timezone())
+                .date_naive();
             loket::cli::hours::run(&args, &settings, today)
         }
-        Command::Config { command: ConfigCommand::Check } => loket::cli::config_check(),
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => loket::cli::config_check(),
     }
 }

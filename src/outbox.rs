@@ -36,7 +36,12 @@ impl DeliveryRound {
 /// Delay before attempt `attempts + 1`: `initial * 2^attempts`, capped at
 /// `max`, with "equal jitter" (half fixed, half random) so many replies that
 /// failed together do not retry together. `retry_after` from Meta is a floor.
-pub fn backoff(settings: &OutboxSettings, attempts: i64, retry_after: Option<Duration>, jitter: f64) -> Duration {
+pub fn backoff(
+    settings: &OutboxSettings,
+    attempts: i64,
+    retry_after: Option<Duration>,
+    jitter: f64,
+) -> Duration {
     let exponent = u32::try_from(attempts.clamp(0, 30)).unwrap_or(30);
     let base = settings
         .initial_backoff
@@ -57,14 +62,18 @@ pub async fn try_deliver_once(
 ) -> Result<DeliveryRound, StoreError> {
     let limit = i64::try_from(settings.concurrency).unwrap_or(16);
     let due = store.due_outbox(clock.now(), limit).await?;
-    let sends = due.iter().map(|row| async move { (row, transport.send(&row.message).await) });
+    let sends = due
+        .iter()
+        .map(|row| async move { (row, transport.send(&row.message).await) });
     let results = futures_util::future::join_all(sends).await;
     let mut round = DeliveryRound::default();
     for (row, result) in results {
         let now = clock.now();
         match result {
             Ok(outcome) => {
-                store.mark_sent(row.id, outcome.wamid.as_ref().map(|w| w.as_str()), now).await?;
+                store
+                    .mark_sent(row.id, outcome.wamid.as_ref().map(|w| w.as_str()), now)
+                    .await?;
                 tracing::info!(conversation.id = row.conversation_id, outbox.id = row.id, kind = %row.kind, "reply sent");
                 round.sent += 1;
             }
@@ -94,14 +103,25 @@ async fn record_failure(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     match error {
-        SendError::Retryable { code, title, retry_after } => {
+        SendError::Retryable {
+            code,
+            title,
+            retry_after,
+        } => {
             if gave_up(settings, row, now) {
                 let message = format!("gave up after {} attempts: {title}", row.attempts + 1);
                 tracing::error!(conversation.id = row.conversation_id, outbox.id = row.id, code = ?code, "{message}");
                 return store.mark_failed(row.id, *code, &message).await;
             }
-            let delay = backoff(settings, row.attempts, *retry_after, rand::thread_rng().r#gen::<f64>());
-            let next = now + chrono::Duration::from_std(delay).unwrap_or_else(|_| chrono::Duration::seconds(60));
+            let delay = backoff(
+                settings,
+                row.attempts,
+                *retry_after,
+                rand::thread_rng().r#gen::<f64>(),
+            );
+            let next = now
+                + chrono::Duration::from_std(delay)
+                    .unwrap_or_else(|_| chrono::Duration::seconds(60));
             if error.is_auth_problem() {
                 tracing::error!(
                     conversation.id = row.conversation_id,
@@ -121,7 +141,12 @@ async fn record_failure(
             store.mark_retry(row.id, next, title, *code).await
         }
         SendError::Permanent { code, title } => {
-            tracing::error!(conversation.id = row.conversation_id, outbox.id = row.id, code, "send failed permanently: {title}");
+            tracing::error!(
+                conversation.id = row.conversation_id,
+                outbox.id = row.id,
+                code,
+                "send failed permanently: {title}"
+            );
             store.mark_failed(row.id, Some(*code), title).await
         }
     }
@@ -141,10 +166,15 @@ pub async fn run_until_stopped(
         match try_deliver_once(&store, &transport, &settings, clock.as_ref()).await {
             Ok(round) if round.handled() > 0 => continue,
             Ok(_) => {}
-            Err(error) => tracing::error!(error = %error, "delivering replies failed; retrying in a second"),
+            Err(error) => {
+                tracing::error!(error = %error, "delivering replies failed; retrying in a second")
+            }
         }
         let wait = match store.next_outbox_due().await {
-            Ok(Some(due)) => (due - clock.now()).to_std().unwrap_or_default().min(Duration::from_secs(1)),
+            Ok(Some(due)) => (due - clock.now())
+                .to_std()
+                .unwrap_or_default()
+                .min(Duration::from_secs(1)),
             _ => Duration::from_secs(1),
         };
         tokio::select! {
@@ -189,6 +219,9 @@ mod tests {
     #[test]
     fn metas_retry_after_is_a_floor() {
         let s = settings();
-        assert_eq!(backoff(&s, 0, Some(Duration::from_secs(30)), 0.0), Duration::from_secs(30));
+        assert_eq!(
+            backoff(&s, 0, Some(Duration::from_secs(30)), 0.0),
+            Duration::from_secs(30)
+        );
     }
 }

@@ -28,7 +28,12 @@ pub fn rules(settings: &Settings) -> ReplyRules<'_> {
 
 /// The outbox rows for one decision: the read receipt first (when
 /// enabled), then the bot's replies in order.
-pub fn outbound_for(decision: &Decision, to: &crate::domain::CitizenRef, wamid: &str, mark_as_read: bool) -> Vec<NewOutbound> {
+pub fn outbound_for(
+    decision: &Decision,
+    to: &crate::domain::CitizenRef,
+    wamid: &str,
+    mark_as_read: bool,
+) -> Vec<NewOutbound> {
     let mut out = Vec::with_capacity(decision.replies.len() + 1);
     if mark_as_read && let Ok(wamid) = Wamid::parse(wamid) {
         out.push(NewOutbound {
@@ -50,15 +55,29 @@ pub fn outbound_for(decision: &Decision, to: &crate::domain::CitizenRef, wamid: 
 }
 
 /// Processes up to one batch of stored messages; returns how many.
-pub async fn try_process_once(store: &Store, settings: &Settings, clock: &dyn Clock) -> Result<usize, StoreError> {
+pub async fn try_process_once(
+    store: &Store,
+    settings: &Settings,
+    clock: &dyn Clock,
+) -> Result<usize, StoreError> {
     let pending = store.unprocessed_inbound(BATCH).await?;
     let mut done = 0;
     for inbound in &pending {
         let now = clock.now();
         let result = store
             .process_inbound(inbound, now, |memory| {
-                let decision = reply::decide(&inbound.content, memory, rules(settings), inbound.received_at);
-                let outbound = outbound_for(&decision, &inbound.from, &inbound.wamid, settings.whatsapp.mark_as_read);
+                let decision = reply::decide(
+                    &inbound.content,
+                    memory,
+                    rules(settings),
+                    inbound.received_at,
+                );
+                let outbound = outbound_for(
+                    &decision,
+                    &inbound.from,
+                    &inbound.wamid,
+                    settings.whatsapp.mark_as_read,
+                );
                 (decision, outbound)
             })
             .await?;

@@ -3,7 +3,7 @@
 //! them together and says which stopped.
 
 use crate::clock::Clock;
-use crate::config::{redact_url, Settings};
+use crate::config::{Settings, redact_url};
 use crate::db::Store;
 use crate::web::{self, AppState};
 use crate::whatsapp::client::{GraphClient, GraphSettings, LogTransport, Transport};
@@ -49,22 +49,36 @@ pub struct RunningApp {
 
 impl std::fmt::Debug for RunningApp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningApp").field("address", &self.address).finish_non_exhaustive()
+        f.debug_struct("RunningApp")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
     }
 }
 
 /// Opens the database, binds the listener and starts server and workers.
 pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<RunningApp> {
-    let listener = TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let listener = TcpListener::bind(&settings.listen)
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
     start_on(listener, settings, clock).await
 }
 
 /// Like [`start`], on a listener the caller bound (tests bind port 0).
-pub async fn start_on(listener: TcpListener, settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<RunningApp> {
-    let address = listener.local_addr().context("reading the listen address")?;
+pub async fn start_on(
+    listener: TcpListener,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<RunningApp> {
+    let address = listener
+        .local_addr()
+        .context("reading the listen address")?;
     let store = Store::connect(&settings.database_url)
         .await
-        .with_context(|| format!("opening the database {}", redact_url(&settings.database_url)))?;
+        .with_context(|| {
+            format!(
+                "opening the database {}",
+                redact_url(&settings.database_url)
+            )
+        })?;
     let transport = Arc::new(transport_for(&settings)?);
     log_configuration(&settings, &transport);
 
@@ -173,13 +187,14 @@ impl RunningApp {
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

@@ -20,7 +20,9 @@ pub struct HoursArgs {
 
 /// Runs `loket hours`.
 pub fn run(args: &HoursArgs, settings: &Settings, today: NaiveDate) -> anyhow::Result<()> {
-    let schedule = settings.hours.schedule(args.from.unwrap_or(today), args.days);
+    let schedule = settings
+        .hours
+        .schedule(args.from.unwrap_or(today), args.days);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&schedule)?);
     } else {

@@ -44,7 +44,8 @@ pub struct SimulatedStep {
 }
 
 fn rfc3339(at: DateTime<Utc>, settings: &Settings) -> String {
-    at.with_timezone(&settings.hours.timezone()).to_rfc3339_opts(SecondsFormat::Secs, false)
+    at.with_timezone(&settings.hours.timezone())
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 /// Runs the decision for each message in order, carrying the conversation's memory.
@@ -53,7 +54,9 @@ pub fn simulate(settings: &Settings, at: DateTime<Utc>, messages: &[String]) -> 
     messages
         .iter()
         .map(|message| {
-            let content = MessageContent::Text { body: message.clone() };
+            let content = MessageContent::Text {
+                body: message.clone(),
+            };
             let decision: Decision = reply::decide(&content, &memory, rules(settings), at);
             memory = decision.memory.clone();
             SimulatedStep {
@@ -70,8 +73,11 @@ pub fn simulate(settings: &Settings, at: DateTime<Utc>, messages: &[String]) -> 
                     .map(|r| SimulatedReply {
                         kind: r.kind.as_str().to_owned(),
                         text: match &r.content {
-                            crate::domain::OutgoingContent::Text { body } | crate::domain::OutgoingContent::Buttons { body, .. } => body.clone(),
-                            crate::domain::OutgoingContent::Template { name, .. } => format!("[template {name}]"),
+                            crate::domain::OutgoingContent::Text { body }
+                            | crate::domain::OutgoingContent::Buttons { body, .. } => body.clone(),
+                            crate::domain::OutgoingContent::Template { name, .. } => {
+                                format!("[template {name}]")
+                            }
                             crate::domain::OutgoingContent::MarkRead { .. } => String::new(),
                         },
                     })
@@ -84,7 +90,9 @@ pub fn simulate(settings: &Settings, at: DateTime<Utc>, messages: &[String]) -> 
 /// Runs `loket simulate` and prints the result.
 pub fn run(args: &SimulateArgs, settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<()> {
     let at = match &args.at {
-        Some(text) => super::parse_moment(text, settings.hours.timezone()).map_err(anyhow::Error::msg)?,
+        Some(text) => {
+            super::parse_moment(text, settings.hours.timezone()).map_err(anyhow::Error::msg)?
+        }
         None => now,
     };
     let steps = simulate(settings, at, &args.messages);
@@ -97,7 +105,10 @@ pub fn run(args: &SimulateArgs, settings: &Settings, now: DateTime<Utc>) -> anyh
                 "  [{} · {}{}{}]",
                 if step.open { "open" } else { "gesloten" },
                 step.language,
-                step.reply_deadline.as_ref().map(|d| format!(" · antwoord uiterlijk {d}")).unwrap_or_default(),
+                step.reply_deadline
+                    .as_ref()
+                    .map(|d| format!(" · antwoord uiterlijk {d}"))
+                    .unwrap_or_default(),
                 if step.urgent { " · URGENT" } else { "" }
             );
             if step.replies.is_empty() {

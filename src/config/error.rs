@@ -26,7 +26,11 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    pub(crate) fn value(file: &std::path::Path, key: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn value(
+        file: &std::path::Path,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         ConfigError::Value {
             file: file.to_path_buf(),
             key: key.into(),
@@ -37,7 +41,11 @@ impl ConfigError {
 
 /// Turns a `toml` error into a message with the line and column, the key
 /// path when serde knows it, and the file name in front.
-pub(crate) fn toml_error(file: &std::path::Path, text: &str, error: &toml::de::Error) -> ConfigError {
+pub(crate) fn toml_error(
+    file: &std::path::Path,
+    text: &str,
+    error: &toml::de::Error,
+) -> ConfigError {
     let location = error
         .span()
         .map(|span| {

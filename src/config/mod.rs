@@ -101,7 +101,9 @@ impl Settings {
             if listen.parse::<std::net::SocketAddr>().is_err() {
                 return Err(ConfigError::Env {
                     var: "LOKET_LISTEN",
-                    message: format!("{listen:?} is not an address; write host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080"),
+                    message: format!(
+                        "{listen:?} is not an address; write host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080"
+                    ),
                 });
             }
             self.listen = listen;
@@ -156,7 +158,10 @@ impl Settings {
 
 /// `sqlite:` or `postgres:` URLs only.
 pub(crate) fn check_database_url(url: &str) -> Result<(), String> {
-    if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://")
+    {
         Ok(())
     } else {
         Err(format!(
@@ -170,18 +175,22 @@ pub(crate) fn check_api_base(base: &str) -> Result<(), String> {
     if base.starts_with("http://") || base.starts_with("https://") {
         Ok(())
     } else {
-        Err(format!("{base:?} is not an http(s) URL; use {DEFAULT_API_BASE} (or a loopback URL in tests)"))
+        Err(format!(
+            "{base:?} is not an http(s) URL; use {DEFAULT_API_BASE} (or a loopback URL in tests)"
+        ))
     }
 }
 
 pub(crate) fn check_api_version(version: &str) -> Result<(), String> {
-    let ok = version
-        .strip_prefix('v')
-        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    let ok = version.strip_prefix('v').is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+    });
     if ok {
         Ok(())
     } else {
-        Err(format!("{version:?} is not a Graph API version; write it like {DEFAULT_API_VERSION}"))
+        Err(format!(
+            "{version:?} is not a Graph API version; write it like {DEFAULT_API_VERSION}"
+        ))
     }
 }
 
@@ -207,7 +216,12 @@ mod tests {
     use super::*;
 
     fn shipped() -> Settings {
-        Settings::load_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("config").as_path()).expect("shipped config is valid")
+        Settings::load_dir(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("config")
+                .as_path(),
+        )
+        .expect("shipped config is valid")
     }
 
     #[test]
@@ -233,7 +247,10 @@ mod tests {
         assert_eq!(settings.whatsapp.api_base, "http://127.0.0.1:1234");
         assert!(settings.secrets.app_secret.is_some());
         assert!(settings.secrets.access_token.is_none());
-        assert!(!format!("{settings:?}").contains("s3cret"), "secrets must not show in Debug output");
+        assert!(
+            !format!("{settings:?}").contains("s3cret"),
+            "secrets must not show in Debug output"
+        );
     }
 
     #[test]
@@ -249,7 +266,13 @@ mod tests {
 
     #[test]
     fn a_password_in_a_database_url_is_redacted() {
-        assert_eq!(redact_url("postgres://loket:geheim@db/loket"), "postgres://loket:***@db/loket");
-        assert_eq!(redact_url("sqlite://data/loket.db"), "sqlite://data/loket.db");
+        assert_eq!(
+            redact_url("postgres://loket:geheim@db/loket"),
+            "postgres://loket:***@db/loket"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/loket.db"),
+            "sqlite://data/loket.db"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! use placeholders in braces; which ones each text allows is checked at
 //! start-up so a typo never reaches a citizen as a literal `{dedline}`.
 
-use super::error::{toml_error, ConfigError};
+use super::error::{ConfigError, toml_error};
 use crate::domain::Language;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -35,7 +35,9 @@ impl ReplyKey {
     /// Placeholders this text may use.
     pub fn placeholders(self) -> &'static [&'static str] {
         match self {
-            ReplyKey::ClosedAck | ReplyKey::OpenAck => &["deadline", "next_opening", "organisation"],
+            ReplyKey::ClosedAck | ReplyKey::OpenAck => {
+                &["deadline", "next_opening", "organisation"]
+            }
             ReplyKey::Emergency => &["organisation"],
         }
     }
@@ -73,15 +75,21 @@ impl ReplyTexts {
 
     /// Parses and validates the text of `replies.toml`; `path` is for messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let raw: BTreeMap<String, LangTexts> = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        let raw: BTreeMap<String, LangTexts> =
+            toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
         let allowed = || ReplyKey::ALL.map(ReplyKey::name).join(", ");
         let mut texts = BTreeMap::new();
         for (name, value) in raw {
             let key = ReplyKey::from_name(&name).ok_or_else(|| {
-                ConfigError::value(path, &name, format!("unknown text; the known texts are {}", allowed()))
+                ConfigError::value(
+                    path,
+                    &name,
+                    format!("unknown text; the known texts are {}", allowed()),
+                )
             })?;
             for (lang, body) in [("nl", &value.nl), ("en", &value.en)] {
-                check_text(key, body).map_err(|m| ConfigError::value(path, format!("{name}.{lang}"), m))?;
+                check_text(key, body)
+                    .map_err(|m| ConfigError::value(path, format!("{name}.{lang}"), m))?;
             }
             texts.insert(key, value);
         }
@@ -89,7 +97,10 @@ impl ReplyTexts {
             return Err(ConfigError::value(
                 path,
                 missing.name(),
-                format!("missing; add a [{}] section with nl = \"...\" and en = \"...\"", missing.name()),
+                format!(
+                    "missing; add a [{}] section with nl = \"...\" and en = \"...\"",
+                    missing.name()
+                ),
             ));
         }
         Ok(Self { texts })
@@ -114,13 +125,19 @@ fn check_text(key: ReplyKey, body: &str) -> Result<(), String> {
         return Err("is empty; every text needs words".to_owned());
     }
     if body.chars().count() > MAX_TEXT_CHARS {
-        return Err(format!("is longer than WhatsApp's {MAX_TEXT_CHARS} characters"));
+        return Err(format!(
+            "is longer than WhatsApp's {MAX_TEXT_CHARS} characters"
+        ));
     }
     for name in placeholders_in(body) {
         if !key.placeholders().contains(&name) {
             return Err(format!(
                 "uses {{{name}}}, which this text does not know; allowed: {}",
-                key.placeholders().iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ")
+                key.placeholders()
+                    .iter()
+                    .map(|p| format!("{{{p}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }
@@ -128,7 +145,10 @@ fn check_text(key: ReplyKey, body: &str) -> Result<(), String> {
 }
 
 fn placeholders_in(template: &str) -> impl Iterator<Item = &str> {
-    template.split('{').skip(1).filter_map(|part| part.split_once('}').map(|(name, _)| name))
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
 }
 
 fn fill(template: &str, values: &[(&str, &str)]) -> String {
@@ -174,8 +194,15 @@ en = "Call 112."
     #[test]
     fn placeholders_are_filled_in_the_language_asked() {
         let texts = ReplyTexts::parse(VALID, Path::new("replies.toml")).expect("valid");
-        let nl = texts.render(ReplyKey::ClosedAck, Language::Nl, &[("deadline", "maandag 2 december om 10:00")]);
-        assert_eq!(nl, "Gesloten. Antwoord uiterlijk maandag 2 december om 10:00.");
+        let nl = texts.render(
+            ReplyKey::ClosedAck,
+            Language::Nl,
+            &[("deadline", "maandag 2 december om 10:00")],
+        );
+        assert_eq!(
+            nl,
+            "Gesloten. Antwoord uiterlijk maandag 2 december om 10:00."
+        );
         let en = texts.render(ReplyKey::ClosedAck, Language::En, &[("deadline", "Monday")]);
         assert_eq!(en, "Closed. Answer by Monday.");
     }

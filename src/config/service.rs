@@ -2,7 +2,7 @@
 //! webhook limits, Graph API, outbox retry policy, emergency rule).
 
 use super::duration::HumanDuration;
-use super::error::{toml_error, ConfigError};
+use super::error::{ConfigError, toml_error};
 use regex::Regex;
 use serde::Deserialize;
 use std::path::Path;
@@ -156,13 +156,17 @@ impl ServiceFile {
             return Err(ConfigError::value(
                 path,
                 "service.listen",
-                format!("{:?} is not host:port; write e.g. \"127.0.0.1:8080\"", self.service.listen),
+                format!(
+                    "{:?} is not host:port; write e.g. \"127.0.0.1:8080\"",
+                    self.service.listen
+                ),
             ));
         }
         super::check_database_url(&self.service.database_url)
             .map_err(|m| ConfigError::value(path, "service.database_url", m))?;
         let min_body = 3 * 1024 * 1024;
-        if self.webhook.max_body_bytes < min_body || self.webhook.max_body_bytes > 64 * 1024 * 1024 {
+        if self.webhook.max_body_bytes < min_body || self.webhook.max_body_bytes > 64 * 1024 * 1024
+        {
             return Err(ConfigError::value(
                 path,
                 "webhook.max_body_bytes",
@@ -172,7 +176,8 @@ impl ServiceFile {
                 ),
             ));
         }
-        super::check_api_base(&self.whatsapp.api_base).map_err(|m| ConfigError::value(path, "whatsapp.api_base", m))?;
+        super::check_api_base(&self.whatsapp.api_base)
+            .map_err(|m| ConfigError::value(path, "whatsapp.api_base", m))?;
         self.whatsapp.api_base = self.whatsapp.api_base.trim_end_matches('/').to_owned();
         super::check_api_version(&self.whatsapp.api_version)
             .map_err(|m| ConfigError::value(path, "whatsapp.api_version", m))?;
@@ -200,7 +205,11 @@ impl ServiceFile {
             ));
         }
         if outbox.concurrency == 0 || outbox.concurrency > 1000 {
-            return Err(ConfigError::value(path, "outbox.concurrency", "must be between 1 and 1000"));
+            return Err(ConfigError::value(
+                path,
+                "outbox.concurrency",
+                "must be between 1 and 1000",
+            ));
         }
         let mut compiled = Vec::with_capacity(self.emergency.pattern_sources.len());
         for (index, source) in self.emergency.pattern_sources.iter().enumerate() {
@@ -244,7 +253,10 @@ mod tests {
     fn a_too_small_body_limit_names_file_key_and_range() {
         let err = parse("[webhook]\nmax_body_bytes = 1000\n").expect_err("too small");
         let text = err.to_string();
-        assert!(text.starts_with("config/loket.toml: webhook.max_body_bytes:"), "{text}");
+        assert!(
+            text.starts_with("config/loket.toml: webhook.max_body_bytes:"),
+            "{text}"
+        );
         assert!(text.contains("3145728"), "{text}");
     }
 

@@ -121,21 +121,34 @@ impl Store {
                 url: url.to_owned(),
                 source,
             })?;
-        sqlx::migrate!("src/db/migrations/sqlite").run(&pool).await?;
+        sqlx::migrate!("src/db/migrations/sqlite")
+            .run(&pool)
+            .await?;
         Ok(Self { pool })
     }
 
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.doing("checking the database")?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .doing("checking the database")?;
         Ok(())
     }
 
     /// Stores every message and status of one webhook POST in one
     /// transaction. A message seen before (same wamid) is not stored again.
-    pub async fn record_webhook(&self, batch: &WebhookBatch, received_at: DateTime<Utc>) -> Result<RecordOutcome, StoreError> {
+    pub async fn record_webhook(
+        &self,
+        batch: &WebhookBatch,
+        received_at: DateTime<Utc>,
+    ) -> Result<RecordOutcome, StoreError> {
         let mut outcome = RecordOutcome::default();
-        let mut tx = self.pool.begin().await.doing("starting the webhook transaction")?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .doing("starting the webhook transaction")?;
         for message in &batch.messages {
             if insert_inbound(&mut tx, message, received_at).await? {
                 outcome.stored += 1;
@@ -177,14 +190,20 @@ impl Store {
     where
         F: FnOnce(&ConversationMemory) -> (Decision, Vec<NewOutbound>),
     {
-        let mut tx = self.pool.begin().await.doing("starting to process a message")?;
-        // Claims the message: a concurrent worker's update would see processed_at set.
-        let claimed = sqlx::query("UPDATE inbound_messages SET processed_at = ? WHERE id = ? AND processed_at IS NULL")
-            .bind(millis(now))
-            .bind(inbound.id)
-            .execute(&mut *tx)
+        let mut tx = self
+            .pool
+            .begin()
             .await
-            .doing("claiming a message")?;
+            .doing("starting to process a message")?;
+        // Claims the message: a concurrent worker's update would see processed_at set.
+        let claimed = sqlx::query(
+            "UPDATE inbound_messages SET processed_at = ? WHERE id = ? AND processed_at IS NULL",
+        )
+        .bind(millis(now))
+        .bind(inbound.id)
+        .execute(&mut *tx)
+        .await
+        .doing("claiming a message")?;
         if claimed.rows_affected() != 1 {
             return Ok(None);
         }
@@ -209,10 +228,11 @@ impl Store {
             }
         };
         let (decision, outbound) = decide(&memory);
-        let memory_json = serde_json::to_string(&decision.memory).map_err(|e| StoreError::Corrupt {
-            what: "conversation memory",
-            detail: e.to_string(),
-        })?;
+        let memory_json =
+            serde_json::to_string(&decision.memory).map_err(|e| StoreError::Corrupt {
+                what: "conversation memory",
+                detail: e.to_string(),
+            })?;
         sqlx::query(
             "UPDATE conversations SET
                 wa_id = COALESCE(wa_id, ?), user_id = COALESCE(user_id, ?),
@@ -247,7 +267,11 @@ impl Store {
 
     /// Pending outbox rows that are due, at most one per conversation (the
     /// oldest), so a conversation's replies go out in order.
-    pub async fn due_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    pub async fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT o.id, o.conversation_id, o.kind, o.payload, o.attempts, o.created_at
              FROM outbox o
@@ -267,15 +291,21 @@ impl Store {
 
     /// When the next pending outbox row becomes due.
     pub async fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let next: Option<i64> = sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
-            .fetch_one(&self.pool)
-            .await
-            .doing("reading the next due reply")?;
+        let next: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+                .fetch_one(&self.pool)
+                .await
+                .doing("reading the next due reply")?;
         Ok(next.map(from_millis))
     }
 
     /// Records a successful send.
-    pub async fn mark_sent(&self, id: i64, wamid: Option<&str>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn mark_sent(
+        &self,
+        id: i64,
+        wamid: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, wamid = ?, last_error = NULL
              WHERE id = ? AND state = 'pending'",
@@ -290,7 +320,13 @@ impl Store {
     }
 
     /// Records a failed attempt that will be retried at `next_attempt_at`.
-    pub async fn mark_retry(&self, id: i64, next_attempt_at: DateTime<Utc>, error: &str, code: Option<i64>) -> Result<(), StoreError> {
+    pub async fn mark_retry(
+        &self,
+        id: i64,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+        code: Option<i64>,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, error_code = ?
              WHERE id = ? AND state = 'pending'",
@@ -306,7 +342,12 @@ impl Store {
     }
 
     /// Records a permanent failure (Meta's code and title when known).
-    pub async fn mark_failed(&self, id: i64, code: Option<i64>, title: &str) -> Result<(), StoreError> {
+    pub async fn mark_failed(
+        &self,
+        id: i64,
+        code: Option<i64>,
+        title: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error_code = ?, error_title = ?, last_error = ?
              WHERE id = ? AND state = 'pending'",
@@ -366,12 +407,17 @@ impl Store {
     pub async fn count(&self, table: CountedTable) -> Result<i64, StoreError> {
         let sql = match table {
             CountedTable::Inbound => "SELECT COUNT(*) FROM inbound_messages",
-            CountedTable::UnprocessedInbound => "SELECT COUNT(*) FROM inbound_messages WHERE processed_at IS NULL",
+            CountedTable::UnprocessedInbound => {
+                "SELECT COUNT(*) FROM inbound_messages WHERE processed_at IS NULL"
+            }
             CountedTable::Conversations => "SELECT COUNT(*) FROM conversations",
             CountedTable::PendingOutbox => "SELECT COUNT(*) FROM outbox WHERE state = 'pending'",
             CountedTable::Statuses => "SELECT COUNT(*) FROM delivery_statuses",
         };
-        sqlx::query_scalar(sql).fetch_one(&self.pool).await.doing("counting rows")
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.pool)
+            .await
+            .doing("counting rows")
     }
 
     /// Closes the pool (waits for connections to finish).
@@ -392,7 +438,11 @@ pub enum CountedTable {
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
-async fn insert_inbound(tx: &mut Tx<'_>, message: &InboundMessage, received_at: DateTime<Utc>) -> Result<bool, StoreError> {
+async fn insert_inbound(
+    tx: &mut Tx<'_>,
+    message: &InboundMessage,
+    received_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     let content = serde_json::to_string(&message.content).map_err(|e| StoreError::Corrupt {
         what: "message content",
         detail: e.to_string(),
@@ -442,7 +492,10 @@ async fn upsert_status(tx: &mut Tx<'_>, status: &StatusUpdate) -> Result<(), Sto
     Ok(())
 }
 
-async fn find_live_conversation(tx: &mut Tx<'_>, citizen: &CitizenRef) -> Result<Option<(i64, ConversationMemory)>, StoreError> {
+async fn find_live_conversation(
+    tx: &mut Tx<'_>,
+    citizen: &CitizenRef,
+) -> Result<Option<(i64, ConversationMemory)>, StoreError> {
     let row = sqlx::query(
         "SELECT id, memory FROM conversations
          WHERE state <> 'closed' AND ((? IS NOT NULL AND wa_id = ?) OR (? IS NOT NULL AND user_id = ?))
@@ -459,7 +512,9 @@ async fn find_live_conversation(tx: &mut Tx<'_>, citizen: &CitizenRef) -> Result
         return Ok(None);
     };
     let id: i64 = row.try_get("id").doing("reading a conversation id")?;
-    let memory: String = row.try_get("memory").doing("reading a conversation's memory")?;
+    let memory: String = row
+        .try_get("memory")
+        .doing("reading a conversation's memory")?;
     let memory = serde_json::from_str(&memory).unwrap_or_default();
     Ok(Some((id, memory)))
 }

@@ -1,6 +1,6 @@
 //! Database rows turned into typed values. Only `db` builds these.
 
-use super::{from_millis, StoreError};
+use super::{StoreError, from_millis};
 use crate::domain::{CitizenRef, Language, MessageContent, OutgoingMessage, UserId, WaId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -19,14 +19,20 @@ where
 fn citizen(row: &SqliteRow) -> Result<CitizenRef, StoreError> {
     let wa_id: Option<String> = get(row, "wa_id")?;
     let user_id: Option<String> = get(row, "user_id")?;
-    let wa_id = wa_id.map(|w| WaId::parse(&w)).transpose().map_err(|e| StoreError::Corrupt {
-        what: "wa_id",
-        detail: e.to_string(),
-    })?;
-    let user_id = user_id.map(|u| UserId::parse(&u)).transpose().map_err(|e| StoreError::Corrupt {
-        what: "user_id",
-        detail: e.to_string(),
-    })?;
+    let wa_id = wa_id
+        .map(|w| WaId::parse(&w))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt {
+            what: "wa_id",
+            detail: e.to_string(),
+        })?;
+    let user_id = user_id
+        .map(|u| UserId::parse(&u))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt {
+            what: "user_id",
+            detail: e.to_string(),
+        })?;
     CitizenRef::new(wa_id, user_id).ok_or(StoreError::Corrupt {
         what: "citizen",
         detail: "neither wa_id nor user_id".to_owned(),

@@ -80,9 +80,16 @@ pub struct Decision {
 }
 
 /// Decides what to send for `content`, received at `at`.
-pub fn decide(content: &MessageContent, memory: &ConversationMemory, rules: ReplyRules<'_>, at: DateTime<Utc>) -> Decision {
+pub fn decide(
+    content: &MessageContent,
+    memory: &ConversationMemory,
+    rules: ReplyRules<'_>,
+    at: DateTime<Utc>,
+) -> Decision {
     let text = content.text().unwrap_or_default();
-    let language = language::detect(text).or(memory.language).unwrap_or_default();
+    let language = language::detect(text)
+        .or(memory.language)
+        .unwrap_or_default();
     let period = rules.hours.current_period(at);
     let open = period.open;
     let next_opening = rules.hours.next_opening(at);
@@ -91,7 +98,10 @@ pub fn decide(content: &MessageContent, memory: &ConversationMemory, rules: Repl
     let mut replies = Vec::new();
 
     // Reactions and system notices are not questions: nobody needs to answer them.
-    let needs_answer = !matches!(content, MessageContent::Reaction { .. } | MessageContent::System { .. });
+    let needs_answer = !matches!(
+        content,
+        MessageContent::Reaction { .. } | MessageContent::System { .. }
+    );
     if !needs_answer {
         return Decision {
             language,
@@ -111,7 +121,10 @@ pub fn decide(content: &MessageContent, memory: &ConversationMemory, rules: Repl
     next.reply_deadline = reply_deadline;
 
     let tz = rules.hours.timezone();
-    let moment = |when: Option<DateTime<Utc>>| when.map(|w| format_moment(w, at, tz, language)).unwrap_or_default();
+    let moment = |when: Option<DateTime<Utc>>| {
+        when.map(|w| format_moment(w, at, tz, language))
+            .unwrap_or_default()
+    };
     let deadline_words = moment(reply_deadline);
     let opening_words = moment(next_opening);
     let values = [

@@ -23,24 +23,35 @@ pub struct VerifyQuery {
 
 /// Meta's challenge is a number; anything long or odd is not Meta.
 fn plausible_challenge(challenge: &str) -> bool {
-    !challenge.is_empty() && challenge.len() <= 128 && challenge.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !challenge.is_empty()
+        && challenge.len() <= 128
+        && challenge
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// `GET`: echo `hub.challenge` when mode and token match; 403 otherwise.
 pub async fn verify(state: web::Data<AppState>, query: web::Query<VerifyQuery>) -> HttpResponse {
-    let forbidden = || HttpResponse::Forbidden().content_type("text/plain; charset=utf-8").body("verification failed");
+    let forbidden = || {
+        HttpResponse::Forbidden()
+            .content_type("text/plain; charset=utf-8")
+            .body("verification failed")
+    };
     let Some(expected) = &state.settings.secrets.verify_token else {
         tracing::warn!("webhook verification refused: LOKET_WHATSAPP_VERIFY_TOKEN is not set");
         return forbidden();
     };
-    let token_ok = query
-        .verify_token
-        .as_deref()
-        .is_some_and(|given| constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes()));
+    let token_ok = query.verify_token.as_deref().is_some_and(|given| {
+        constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes())
+    });
     match (&query.mode, &query.challenge) {
-        (Some(mode), Some(challenge)) if mode == "subscribe" && token_ok && plausible_challenge(challenge) => {
+        (Some(mode), Some(challenge))
+            if mode == "subscribe" && token_ok && plausible_challenge(challenge) =>
+        {
             tracing::info!("webhook verified by Meta");
-            HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(challenge.clone())
+            HttpResponse::Ok()
+                .content_type("text/plain; charset=utf-8")
+                .body(challenge.clone())
         }
         _ => {
             tracing::warn!("webhook verification refused: wrong mode, token or challenge");
@@ -57,16 +68,24 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `POST`: verify the signature over the raw bytes, parse, store, 200.
-pub async fn receive(state: web::Data<AppState>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn receive(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
     let Some(secret) = &state.settings.secrets.app_secret else {
-        tracing::error!("webhook POST refused: LOKET_WHATSAPP_APP_SECRET is not set, so signatures cannot be checked");
+        tracing::error!(
+            "webhook POST refused: LOKET_WHATSAPP_APP_SECRET is not set, so signatures cannot be checked"
+        );
         return HttpResponse::Unauthorized().body("signature cannot be verified");
     };
     let header = request
         .headers()
         .get("x-hub-signature-256")
         .and_then(|value| value.to_str().ok());
-    if let Err(error) = signature::verify_signature(secret.expose_secret().as_bytes(), &body, header) {
+    if let Err(error) =
+        signature::verify_signature(secret.expose_secret().as_bytes(), &body, header)
+    {
         tracing::warn!(error = %error, bytes = body.len(), "webhook POST refused: bad signature");
         return HttpResponse::Unauthorized().body("invalid signature");
     }
@@ -92,7 +111,9 @@ pub async fn receive(state: web::Data<AppState>, request: HttpRequest, body: web
             if outcome.stored > 0 {
                 state.wake_processor.notify_one();
             }
-            HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("EVENT_RECEIVED")
+            HttpResponse::Ok()
+                .content_type("text/plain; charset=utf-8")
+                .body("EVENT_RECEIVED")
         }
         Err(error) => {
             // 500 makes Meta redeliver later: nothing is lost.

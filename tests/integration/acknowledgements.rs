@@ -9,13 +9,22 @@ const TS: i64 = 1_763_759_700;
 #[tokio::test]
 async fn a_message_on_saturday_night_gets_the_closed_acknowledgement_with_mondays_deadline() {
     let app = spawn_app_at(saturday_night()).await;
-    let body = payload::text_message(CITIZEN, "wamid.sat1", "Hoi, ik heb een vraag over mijn aanslag", TS);
+    let body = payload::text_message(
+        CITIZEN,
+        "wamid.sat1",
+        "Hoi, ik heb een vraag over mijn aanslag",
+        TS,
+    );
     assert_eq!(app.post_webhook(&body).await.status(), 200);
     let sent = app.wait_for_sent(1).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(sent[0].contains("We zijn nu gesloten"), "{}", sent[0]);
     // Monday 23 November opens 08:30; the promise is 4 working hours.
-    assert!(sent[0].contains("maandag 23 november om 12:30"), "{}", sent[0]);
+    assert!(
+        sent[0].contains("maandag 23 november om 12:30"),
+        "{}",
+        sent[0]
+    );
     let request = &app.graph.sent_messages()[0];
     assert_eq!(request.body["to"], CITIZEN);
     assert_eq!(request.body["type"], "text");
@@ -25,12 +34,25 @@ async fn a_message_on_saturday_night_gets_the_closed_acknowledgement_with_monday
 async fn five_messages_in_a_row_get_one_acknowledgement() {
     let app = spawn_app_at(saturday_night()).await;
     for i in 0..5 {
-        let body = payload::text_message(CITIZEN, &format!("wamid.five{i}"), &format!("bericht {i}"), TS + i);
+        let body = payload::text_message(
+            CITIZEN,
+            &format!("wamid.five{i}"),
+            &format!("bericht {i}"),
+            TS + i,
+        );
         assert_eq!(app.post_webhook(&body).await.status(), 200);
     }
     let sent = app.wait_for_sent(1).await;
-    assert_eq!(sent.len(), 1, "one acknowledgement for five messages: {sent:?}");
-    assert_eq!(app.graph.read_receipts().len(), 5, "every message is marked read");
+    assert_eq!(
+        sent.len(),
+        1,
+        "one acknowledgement for five messages: {sent:?}"
+    );
+    assert_eq!(
+        app.graph.read_receipts().len(),
+        5,
+        "every message is marked read"
+    );
 }
 
 #[tokio::test]
@@ -41,29 +63,51 @@ async fn during_office_hours_the_acknowledgement_gives_the_usual_answer_time() {
     let sent = app.wait_for_sent(1).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(sent[0].contains("meestal binnen een uur"), "{}", sent[0]);
-    assert!(sent[0].contains("vandaag om 14:30"), "10:00 + 4 working hours with a lunch break: {}", sent[0]);
+    assert!(
+        sent[0].contains("vandaag om 14:30"),
+        "10:00 + 4 working hours with a lunch break: {}",
+        sent[0]
+    );
 }
 
 #[tokio::test]
 async fn an_english_message_gets_an_english_acknowledgement() {
     let app = spawn_app_at(saturday_night()).await;
-    let body = payload::text_message(CITIZEN, "wamid.en1", "Hello, when can I pick up my passport?", TS);
+    let body = payload::text_message(
+        CITIZEN,
+        "wamid.en1",
+        "Hello, when can I pick up my passport?",
+        TS,
+    );
     assert_eq!(app.post_webhook(&body).await.status(), 200);
     let sent = app.wait_for_sent(1).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(sent[0].contains("We are closed"), "{}", sent[0]);
-    assert!(sent[0].contains("Monday 23 November at 12:30"), "{}", sent[0]);
+    assert!(
+        sent[0].contains("Monday 23 November at 12:30"),
+        "{}",
+        sent[0]
+    );
 }
 
 #[tokio::test]
 async fn an_emergency_gets_the_referral_first_and_is_marked_urgent() {
     let app = spawn_app_at(saturday_night()).await;
-    let body = payload::text_message(CITIZEN, "wamid.sos", "Het is spoed, mijn buurman is gevallen", TS);
+    let body = payload::text_message(
+        CITIZEN,
+        "wamid.sos",
+        "Het is spoed, mijn buurman is gevallen",
+        TS,
+    );
     assert_eq!(app.post_webhook(&body).await.status(), 200);
     let sent = app.wait_for_sent(2).await;
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert!(sent[0].contains("112"), "referral first: {}", sent[0]);
-    assert!(sent[1].contains("gesloten"), "then the acknowledgement: {}", sent[1]);
+    assert!(
+        sent[1].contains("gesloten"),
+        "then the acknowledgement: {}",
+        sent[1]
+    );
     let conversations = app.store().conversations(10).await.expect("list");
     assert_eq!(conversations.len(), 1);
     assert!(conversations[0].urgent);
@@ -72,19 +116,31 @@ async fn an_emergency_gets_the_referral_first_and_is_marked_urgent() {
 #[tokio::test]
 async fn a_citizen_known_only_by_a_business_scoped_id_is_answered_through_it() {
     let app = spawn_app_at(saturday_night()).await;
-    let body = payload::bsuid_text_message("NL.1502576394655843", "voorbeeld.inwoner", "wamid.bsuid1", "Hallo", TS);
+    let body = payload::bsuid_text_message(
+        "NL.1502576394655843",
+        "voorbeeld.inwoner",
+        "wamid.bsuid1",
+        "Hallo",
+        TS,
+    );
     assert_eq!(app.post_webhook(&body).await.status(), 200);
     let sent = app.wait_for_sent(1).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     let request = &app.graph.sent_messages()[0];
     assert_eq!(request.body["recipient"], "NL.1502576394655843");
-    assert!(request.body.get("to").is_none(), "no phone number to send to");
+    assert!(
+        request.body.get("to").is_none(),
+        "no phone number to send to"
+    );
 }
 
 #[tokio::test]
 async fn a_reaction_is_stored_but_not_acknowledged() {
     let app = spawn_app_at(saturday_night()).await;
-    assert_eq!(app.post_webhook(&fixture("reaction.json")).await.status(), 200);
+    assert_eq!(
+        app.post_webhook(&fixture("reaction.json")).await.status(),
+        200
+    );
     app.eventually("the reaction is processed", || async {
         app.store()
             .count(loket::db::CountedTable::UnprocessedInbound)
@@ -93,5 +149,8 @@ async fn a_reaction_is_stored_but_not_acknowledged() {
     })
     .await;
     let sent = app.wait_for_sent(0).await;
-    assert!(sent.is_empty(), "no acknowledgement for a reaction: {sent:?}");
+    assert!(
+        sent.is_empty(),
+        "no acknowledgement for a reaction: {sent:?}"
+    );
 }

@@ -51,7 +51,7 @@ pub fn test_settings(dir: &Path, graph: &FakeGraphApi) -> Settings {
     let mut settings = Settings::load_dir(&config_dir).expect("shipped config loads");
     settings.listen = "127.0.0.1:0".to_owned();
     settings.database_url = format!("sqlite://{}", dir.join("loket.db").display());
-    settings.whatsapp.api_base = graph.base_url();
+    settings.whatsapp.api_base = graph.base_url().to_owned();
     settings.whatsapp.api_version = "v23.0".to_owned();
     settings.whatsapp.request_timeout = HumanDuration(Duration::from_secs(2));
     settings.outbox.initial_backoff = HumanDuration(Duration::from_millis(50));
@@ -71,7 +71,9 @@ pub async fn spawn_app_at(start: DateTime<Utc>) -> TestApp {
 /// Starts the app with adjusted settings.
 pub async fn spawn_app_with(start: DateTime<Utc>, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let graph = FakeGraphApi::start(FakeGraphConfig::default()).await.expect("fake Graph API starts");
+    let graph = FakeGraphApi::start(FakeGraphConfig::default())
+        .await
+        .expect("fake Graph API starts");
     let mut settings = test_settings(dir.path(), &graph);
     adjust(&mut settings);
     let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(start));
@@ -88,7 +90,9 @@ pub async fn spawn_app_with(start: DateTime<Utc>, adjust: impl FnOnce(&mut Setti
 
 async fn boot(settings: &Settings, clock: Arc<dyn Clock>) -> RunningApp {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    startup::start_on(listener, settings.clone(), clock).await.expect("app starts")
+    startup::start_on(listener, settings.clone(), clock)
+        .await
+        .expect("app starts")
 }
 
 impl TestApp {
@@ -107,11 +111,16 @@ impl TestApp {
     /// POSTs a webhook body signed with the app secret.
     pub async fn post_webhook(&self, body: &str) -> reqwest::Response {
         let signature = sign_body(APP_SECRET.as_bytes(), body.as_bytes());
-        self.post_webhook_raw(body.as_bytes().to_vec(), Some(&signature)).await
+        self.post_webhook_raw(body.as_bytes().to_vec(), Some(&signature))
+            .await
     }
 
     /// POSTs raw bytes with the given signature header (or none).
-    pub async fn post_webhook_raw(&self, body: Vec<u8>, signature: Option<&str>) -> reqwest::Response {
+    pub async fn post_webhook_raw(
+        &self,
+        body: Vec<u8>,
+        signature: Option<&str>,
+    ) -> reqwest::Response {
         let mut request = self
             .http
             .post(self.url("/webhooks/whatsapp"))
@@ -182,6 +191,8 @@ impl TestApp {
 
 /// Reads a fixture from `tests/fixtures/webhooks/`.
 pub fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/webhooks").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/webhooks")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }

@@ -11,25 +11,43 @@ async fn metas_verification_handshake_echoes_the_challenge() {
     let ok = app
         .http
         .get(app.url("/webhooks/whatsapp"))
-        .query(&[("hub.mode", "subscribe"), ("hub.verify_token", VERIFY_TOKEN), ("hub.challenge", "1158201444")])
+        .query(&[
+            ("hub.mode", "subscribe"),
+            ("hub.verify_token", VERIFY_TOKEN),
+            ("hub.challenge", "1158201444"),
+        ])
         .send()
         .await
         .expect("request");
     assert_eq!(ok.status(), 200);
-    assert!(ok.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/plain"));
+    assert!(
+        ok.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/plain")
+    );
     assert_eq!(ok.text().await.expect("body"), "1158201444");
 
     for (mode, token) in [("subscribe", "wrong-token"), ("unsubscribe", VERIFY_TOKEN)] {
         let refused = app
             .http
             .get(app.url("/webhooks/whatsapp"))
-            .query(&[("hub.mode", mode), ("hub.verify_token", token), ("hub.challenge", "1158201444")])
+            .query(&[
+                ("hub.mode", mode),
+                ("hub.verify_token", token),
+                ("hub.challenge", "1158201444"),
+            ])
             .send()
             .await
             .expect("request");
         assert_eq!(refused.status(), 403, "mode {mode}, token {token}");
     }
-    let bare = app.http.get(app.url("/webhooks/whatsapp")).send().await.expect("request");
+    let bare = app
+        .http
+        .get(app.url("/webhooks/whatsapp"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(bare.status(), 403);
 }
 
@@ -39,7 +57,11 @@ async fn verification_is_refused_when_no_verify_token_is_configured() {
     let refused = app
         .http
         .get(app.url("/webhooks/whatsapp"))
-        .query(&[("hub.mode", "subscribe"), ("hub.verify_token", ""), ("hub.challenge", "42")])
+        .query(&[
+            ("hub.mode", "subscribe"),
+            ("hub.verify_token", ""),
+            ("hub.challenge", "42"),
+        ])
         .send()
         .await
         .expect("request");
@@ -53,17 +75,41 @@ async fn a_missing_or_wrong_signature_gives_401_and_stores_nothing() {
     let missing = app.post_webhook_raw(body.clone().into_bytes(), None).await;
     assert_eq!(missing.status(), 401);
     let wrong_secret = sign_with("not-the-secret", &body);
-    assert_eq!(app.post_webhook_raw(body.clone().into_bytes(), Some(&wrong_secret)).await.status(), 401);
-    let garbage = app.post_webhook_raw(body.clone().into_bytes(), Some("sha256=zz")).await;
+    assert_eq!(
+        app.post_webhook_raw(body.clone().into_bytes(), Some(&wrong_secret))
+            .await
+            .status(),
+        401
+    );
+    let garbage = app
+        .post_webhook_raw(body.clone().into_bytes(), Some("sha256=zz"))
+        .await;
     assert_eq!(garbage.status(), 401);
     // Signed correctly, then one byte changed.
     let good = sign_with(APP_SECRET, &body);
     let tampered = body.replace("Hallo", "Hallp");
-    assert_eq!(app.post_webhook_raw(tampered.into_bytes(), Some(&good)).await.status(), 401);
-    assert_eq!(app.store().count(CountedTable::Inbound).await.expect("count"), 0);
+    assert_eq!(
+        app.post_webhook_raw(tampered.into_bytes(), Some(&good))
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.store()
+            .count(CountedTable::Inbound)
+            .await
+            .expect("count"),
+        0
+    );
 
     assert_eq!(app.post_webhook(&body).await.status(), 200);
-    assert_eq!(app.store().count(CountedTable::Inbound).await.expect("count"), 1);
+    assert_eq!(
+        app.store()
+            .count(CountedTable::Inbound)
+            .await
+            .expect("count"),
+        1
+    );
 }
 
 fn sign_with(secret: &str, body: &str) -> String {
@@ -76,17 +122,32 @@ async fn the_signature_is_checked_over_the_raw_escaped_bytes() {
     let body = fixture("text_unicode_escaped.json");
     assert!(body.contains("\\u"), "the fixture keeps Meta's \\u escapes");
     assert_eq!(app.post_webhook(&body).await.status(), 200);
-    assert_eq!(app.store().count(CountedTable::Inbound).await.expect("count"), 1);
+    assert_eq!(
+        app.store()
+            .count(CountedTable::Inbound)
+            .await
+            .expect("count"),
+        1
+    );
 }
 
 #[tokio::test]
 async fn an_oversized_body_gives_413_and_stores_nothing() {
-    let app = spawn_app_with(tuesday_morning(), |s| s.webhook.max_body_bytes = 3 * 1024 * 1024).await;
+    let app = spawn_app_with(tuesday_morning(), |s| {
+        s.webhook.max_body_bytes = 3 * 1024 * 1024
+    })
+    .await;
     let padding = "x".repeat(3 * 1024 * 1024 + 10);
     let body = payload::text_message(CITIZEN, "wamid.big", &padding, 1_763_750_000);
     let response = app.post_webhook(&body).await;
     assert_eq!(response.status(), 413);
-    assert_eq!(app.store().count(CountedTable::Inbound).await.expect("count"), 0);
+    assert_eq!(
+        app.store()
+            .count(CountedTable::Inbound)
+            .await
+            .expect("count"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -96,32 +157,55 @@ async fn the_default_limit_admits_metas_largest_batch() {
     let text = "a".repeat(2_700);
     let messages: Vec<serde_json::Value> = (0..1000)
         .map(|i| {
-            serde_json::from_str::<serde_json::Value>(&payload::text_message(
-                &format!("3160000{:04}", i),
+            payload::text_value(
+                &format!("3160000{i:04}"),
                 &format!("wamid.batch{i}"),
                 &text,
                 1_763_750_000,
-            ))
-            .expect("json")
+            )
         })
         .collect();
     let body = payload::batch(&messages);
     assert!(body.len() > 2_900_000, "batch is {} bytes", body.len());
     let response = app.post_webhook(&body).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(app.store().count(CountedTable::Inbound).await.expect("count"), 1000);
+    assert_eq!(
+        app.store()
+            .count(CountedTable::Inbound)
+            .await
+            .expect("count"),
+        1000
+    );
 }
 
 #[tokio::test]
 async fn malformed_json_with_a_valid_signature_gives_400() {
     let app = spawn_app_at(tuesday_morning()).await;
-    for body in ["{not json", "[]", "", "{\"object\":\"whatsapp_business_account\",\"entry\":5}"] {
+    for body in [
+        "{not json",
+        "[]",
+        "",
+        "{\"object\":\"whatsapp_business_account\",\"entry\":5}",
+    ] {
         let response = app.post_webhook(body).await;
         assert_eq!(response.status(), 400, "body {body:?}");
     }
-    assert_eq!(app.store().count(CountedTable::Inbound).await.expect("count"), 0);
+    assert_eq!(
+        app.store()
+            .count(CountedTable::Inbound)
+            .await
+            .expect("count"),
+        0
+    );
     // The service is still fine afterwards.
-    let ok = app.post_webhook(&payload::text_message(CITIZEN, "wamid.after", "Hallo", 1_763_750_000)).await;
+    let ok = app
+        .post_webhook(&payload::text_message(
+            CITIZEN,
+            "wamid.after",
+            "Hallo",
+            1_763_750_000,
+        ))
+        .await;
     assert_eq!(ok.status(), 200);
 }
 
@@ -150,13 +234,17 @@ async fn every_message_type_is_accepted_and_stored() {
     for (name, kind) in fixtures {
         let response = app.post_webhook(&fixture(name)).await;
         assert_eq!(response.status(), 200, "{name}");
-        let batch = loket::whatsapp::webhook::parse_webhook(fixture(name).as_bytes(), tuesday_morning())
-            .expect("fixture parses");
+        let batch =
+            loket::whatsapp::webhook::parse_webhook(fixture(name).as_bytes(), tuesday_morning())
+                .expect("fixture parses");
         assert_eq!(batch.messages.len(), 1, "{name} holds one message");
         assert_eq!(batch.messages[0].content.kind_name(), kind, "{name}");
     }
     assert_eq!(
-        app.store().count(CountedTable::Inbound).await.expect("count"),
+        app.store()
+            .count(CountedTable::Inbound)
+            .await
+            .expect("count"),
         i64::try_from(fixtures.len()).expect("small")
     );
 }
@@ -165,16 +253,29 @@ async fn every_message_type_is_accepted_and_stored() {
 async fn a_batch_with_many_entries_stores_every_message_and_skips_the_broken_one() {
     let app = spawn_app_at(tuesday_morning()).await;
     let body = fixture("batch_many.json");
-    let expected = loket::whatsapp::webhook::parse_webhook(body.as_bytes(), tuesday_morning()).expect("parses");
-    assert!(expected.messages.len() >= 2, "the batch fixture holds several messages");
-    assert!(!expected.skipped.is_empty(), "the batch fixture holds a broken part");
+    let expected = loket::whatsapp::webhook::parse_webhook(body.as_bytes(), tuesday_morning())
+        .expect("parses");
+    assert!(
+        expected.messages.len() >= 2,
+        "the batch fixture holds several messages"
+    );
+    assert!(
+        !expected.skipped.is_empty(),
+        "the batch fixture holds a broken part"
+    );
     assert_eq!(app.post_webhook(&body).await.status(), 200);
     assert_eq!(
-        app.store().count(CountedTable::Inbound).await.expect("count"),
+        app.store()
+            .count(CountedTable::Inbound)
+            .await
+            .expect("count"),
         i64::try_from(expected.messages.len()).expect("small")
     );
     assert_eq!(
-        app.store().count(CountedTable::Statuses).await.expect("count"),
+        app.store()
+            .count(CountedTable::Statuses)
+            .await
+            .expect("count"),
         i64::try_from(expected.statuses.len()).expect("small")
     );
 }
@@ -182,21 +283,42 @@ async fn a_batch_with_many_entries_stores_every_message_and_skips_the_broken_one
 #[tokio::test]
 async fn the_same_message_delivered_twice_is_stored_and_answered_once() {
     let app = spawn_app_at(saturday_night()).await;
-    let body = payload::text_message(CITIZEN, "wamid.twice", "Wanneer is het gemeentehuis open?", 1_763_759_700);
+    let body = payload::text_message(
+        CITIZEN,
+        "wamid.twice",
+        "Wanneer is het gemeentehuis open?",
+        1_763_759_700,
+    );
     assert_eq!(app.post_webhook(&body).await.status(), 200);
     assert_eq!(app.post_webhook(&body).await.status(), 200);
     let sent = app.wait_for_sent(1).await;
     assert_eq!(sent.len(), 1, "one acknowledgement, got {sent:?}");
     assert_eq!(app.graph.read_receipts().len(), 1, "one read receipt");
-    assert_eq!(app.store().count(CountedTable::Inbound).await.expect("count"), 1);
+    assert_eq!(
+        app.store()
+            .count(CountedTable::Inbound)
+            .await
+            .expect("count"),
+        1
+    );
 }
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
     let app = spawn_app_at(tuesday_morning()).await;
-    let alive = app.http.get(app.url("/healthz")).send().await.expect("request");
+    let alive = app
+        .http
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(alive.status(), 200);
-    let ready = app.http.get(app.url("/readyz")).send().await.expect("request");
+    let ready = app
+        .http
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(ready.status(), 200);
     assert_eq!(ready.text().await.expect("body"), "ready");
 }
