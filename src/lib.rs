@@ -1,2 +1,3 @@
 //! Loket: WhatsApp webcare for Dutch public services.
 pub mod domain;
+pub mod whatsapp;
