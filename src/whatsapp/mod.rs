@@ -8,6 +8,8 @@
 //! validated identifiers; whatever it cannot make sense of becomes a line in
 //! `WebhookBatch::skipped`, never a panic and never half-filled data.
 
+pub mod client;
+pub mod fake_graph;
 pub mod payload;
 pub mod signature;
 pub mod webhook;
