@@ -32,7 +32,7 @@ pub fn transport_for(settings: &Settings) -> anyhow::Result<Transport> {
             .context("building the Graph API client")?;
             Ok(Transport::Graph(client))
         }
-        _ => Ok(Transport::Log(LogTransport::default())),
+        _ => Ok(Transport::Log(LogTransport)),
     }
 }
 

@@ -116,22 +116,13 @@ impl Default for OutboxSettings {
 
 /// `[emergency]`: messages matching any pattern get the emergency referral
 /// at once, at any hour, and are marked urgent.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EmergencySettings {
     #[serde(rename = "patterns")]
     pub pattern_sources: Vec<String>,
     #[serde(skip)]
     pub patterns: Vec<Regex>,
-}
-
-impl Default for EmergencySettings {
-    fn default() -> Self {
-        Self {
-            pattern_sources: Vec::new(),
-            patterns: Vec::new(),
-        }
-    }
 }
 
 impl ServiceFile {

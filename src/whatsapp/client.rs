@@ -671,7 +671,9 @@ fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    // An HTTP date is relative to the wall clock by definition.
+    let wait =
+        at.with_timezone(&chrono::Utc) - crate::clock::Clock::now(&crate::clock::SystemClock);
     // A date in the past means "now".
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
