@@ -13,4 +13,4 @@ pub use inbound::{
     StatusUpdate, WebhookBatch,
 };
 pub use language::Language;
-pub use outbound::{OutgoingContent, OutgoingMessage, ReplyButton};
+pub use outbound::{ListRow, OutgoingContent, OutgoingMessage, ReplyButton};

@@ -12,6 +12,15 @@ pub struct ReplyButton {
     pub title: String,
 }
 
+/// One row of an interactive list (title at most 24 characters,
+/// description at most 72).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRow {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+}
+
 /// The content of one outbound message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -23,6 +32,13 @@ pub enum OutgoingContent {
     Buttons {
         body: String,
         buttons: Vec<ReplyButton>,
+    },
+    /// Interactive list ("Bedoel je ...?"): a body, the label of the button
+    /// that opens the list (at most 20 characters) and up to 10 rows.
+    List {
+        body: String,
+        button: String,
+        rows: Vec<ListRow>,
     },
     /// An approved template (outside the 24-hour window).
     Template {

@@ -377,6 +377,10 @@ fn message_texts(content: &OutgoingContent) -> Vec<&str> {
         OutgoingContent::Buttons { body, buttons } => std::iter::once(body.as_str())
             .chain(buttons.iter().map(|button| button.title.as_str()))
             .collect(),
+        OutgoingContent::List { body, button, rows } => [body.as_str(), button.as_str()]
+            .into_iter()
+            .chain(rows.iter().flat_map(|row| std::iter::once(row.title.as_str()).chain(row.description.as_deref())))
+            .collect(),
         OutgoingContent::Template {
             body_parameters, ..
         } => body_parameters.iter().map(String::as_str).collect(),
@@ -396,6 +400,7 @@ fn content_kind(content: &OutgoingContent) -> &'static str {
     match content {
         OutgoingContent::Text { .. } => "text",
         OutgoingContent::Buttons { .. } => "buttons",
+        OutgoingContent::List { .. } => "list",
         OutgoingContent::Template { .. } => "template",
         OutgoingContent::MarkRead { .. } => "mark_read",
     }
@@ -438,6 +443,31 @@ pub fn request_body(message: &OutgoingMessage) -> Result<Value, SendError> {
                     "type": "button",
                     "body": { "text": text },
                     "action": { "buttons": buttons },
+                }),
+            );
+        }
+        OutgoingContent::List {
+            body: text,
+            button,
+            rows,
+        } => {
+            let rows: Vec<Value> = rows
+                .iter()
+                .map(|row| {
+                    let mut item = json!({ "id": row.id, "title": row.title });
+                    if let Some(description) = &row.description {
+                        item["description"] = json!(description);
+                    }
+                    item
+                })
+                .collect();
+            body.insert("type".into(), json!("interactive"));
+            body.insert(
+                "interactive".into(),
+                json!({
+                    "type": "list",
+                    "body": { "text": text },
+                    "action": { "button": button, "sections": [ { "rows": rows } ] },
                 }),
             );
         }
@@ -722,6 +752,10 @@ pub fn preview(content: &OutgoingContent) -> String {
                 .iter()
                 .map(|button| format!("[{}]", button.title))
                 .collect();
+            format!("{body} {}", titles.join(" "))
+        }
+        OutgoingContent::List { body, rows, .. } => {
+            let titles: Vec<String> = rows.iter().map(|row| format!("[{}]", row.title)).collect();
             format!("{body} {}", titles.join(" "))
         }
         OutgoingContent::Template {

@@ -789,12 +789,65 @@ fn validate_text(body: &Value) -> Result<(), GraphFailure> {
     Ok(())
 }
 
+/// Meta's limits for list messages: button label 20, row title 24, row
+/// description 72 characters, at most 10 rows, unique row ids.
+fn validate_list(body: &Value) -> Result<(), GraphFailure> {
+    let text = string_at(body, "/interactive/body/text").unwrap_or_default();
+    let length = text.chars().count();
+    if length == 0 || length > MAX_INTERACTIVE_BODY_CHARS {
+        return Err(GraphFailure::bad_value(format!(
+            "Body text length invalid. Min length: 1, Max length: {MAX_INTERACTIVE_BODY_CHARS}"
+        )));
+    }
+    let button = string_at(body, "/interactive/action/button").unwrap_or_default();
+    if button.is_empty() || button.chars().count() > MAX_BUTTON_TITLE_CHARS {
+        return Err(GraphFailure::bad_value("Button label length invalid. Min length: 1, Max length: 20"));
+    }
+    let rows: Vec<&Value> = body
+        .pointer("/interactive/action/sections")
+        .and_then(Value::as_array)
+        .map(|sections| {
+            sections
+                .iter()
+                .filter_map(|section| section.get("rows").and_then(Value::as_array))
+                .flatten()
+                .collect()
+        })
+        .unwrap_or_default();
+    if rows.is_empty() || rows.len() > 10 {
+        return Err(GraphFailure::bad_value(format!(
+            "Rows count invalid. Min count: 1, Max count: 10 - got {}",
+            rows.len()
+        )));
+    }
+    let mut ids = Vec::new();
+    for row in rows {
+        let id = string_at(row, "/id").unwrap_or_default();
+        let title = string_at(row, "/title").unwrap_or_default().chars().count();
+        let description = string_at(row, "/description").unwrap_or_default().chars().count();
+        if id.is_empty() || id.chars().count() > 200 || ids.contains(&id) {
+            return Err(GraphFailure::bad_value("Row ids must be 1 to 200 characters and unique."));
+        }
+        if title == 0 || title > 24 {
+            return Err(GraphFailure::bad_value("Row title length invalid. Min length: 1, Max length: 24"));
+        }
+        if description > 72 {
+            return Err(GraphFailure::bad_value("Row description length invalid. Max length: 72"));
+        }
+        ids.push(id);
+    }
+    Ok(())
+}
+
 fn validate_interactive(body: &Value) -> Result<(), GraphFailure> {
     let Some(kind) = string_at(body, "/interactive/type") else {
         return Err(GraphFailure::required("interactive['type']"));
     };
+    if kind == "list" {
+        return validate_list(body);
+    }
     if kind != "button" {
-        // Lists, CTA URLs, flows...: Loket does not send them; accept as is.
+        // CTA URLs, flows...: Loket does not send them; accept as is.
         return Ok(());
     }
     let text = string_at(body, "/interactive/body/text").unwrap_or_default();

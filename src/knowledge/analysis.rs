@@ -1,0 +1,457 @@
+//! Text analysis for chat questions, the same for the index and for the
+//! question so both sides meet: case and accent folding, chat
+//! abbreviations, synonyms to one preferred form, stop words and chat noise
+//! out, compounds split into known parts, typos corrected against the
+//! knowledge base's own vocabulary (questions only), then Snowball stemming
+//! (Dutch or English).
+//!
+//! Invariant: analysis is deterministic and needs nothing but the
+//! `Vocabulary` built from the entries, so `ask`, `eval`, `simulate` and
+//! the server give the same result for the same files.
+
+use crate::domain::Language;
+use rust_stemmers::{Algorithm, Stemmer};
+use std::collections::{HashMap, HashSet};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Lowercases and removes accents ("Één" → "een", "café" → "cafe").
+pub fn fold(text: &str) -> String {
+    text.nfkd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+}
+
+/// Splits folded text into word tokens (letters and digits; an apostrophe
+/// inside a word is kept so "m'n" stays one token).
+pub fn tokens(folded: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = folded.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() {
+            current.push(c);
+        } else if (c == '\'' || c == '’') && !current.is_empty() && chars.peek().is_some_and(|n| n.is_alphanumeric()) {
+            current.push('\'');
+        } else if !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Chat abbreviations, expanded before anything else.
+fn abbreviations(lang: Language) -> &'static [(&'static str, &'static str)] {
+    match lang {
+        Language::Nl => &[
+            ("wnr", "wanneer"),
+            ("wanner", "wanneer"),
+            ("hoelaat", "hoe laat"),
+            ("hvl", "hoeveel"),
+            ("ff", "even"),
+            ("mn", "mijn"),
+            ("m'n", "mijn"),
+            ("zn", "zijn"),
+            ("z'n", "zijn"),
+            ("d'r", "haar"),
+            ("kzou", "ik zou"),
+            ("kheb", "ik heb"),
+            ("kwil", "ik wil"),
+            ("kan't", "kan het"),
+            ("tis", "het is"),
+            ("'t", "het"),
+            ("idkaart", "id kaart"),
+            ("gem", "gemeente"),
+            ("info", "informatie"),
+        ],
+        Language::En => &[
+            ("pls", "please"),
+            ("plz", "please"),
+            ("thx", "thanks"),
+            ("u", "you"),
+            ("ur", "your"),
+            ("r", "are"),
+            ("im", "i am"),
+            ("i'm", "i am"),
+            ("whats", "what is"),
+            ("what's", "what is"),
+            ("dont", "do not"),
+            ("don't", "do not"),
+            ("cant", "can not"),
+            ("can't", "can not"),
+            ("id", "id"),
+        ],
+    }
+}
+
+/// Function words and chat noise (greetings, thanks, politeness) that say
+/// nothing about the topic. Words that do ("kosten", "kwijt", "niet") stay.
+fn stop_words(lang: Language) -> &'static [&'static str] {
+    match lang {
+        Language::Nl => &[
+            "de", "het", "een", "en", "of", "ik", "je", "jij", "u", "jullie", "wij", "we", "ze", "zij",
+            "hij", "mijn", "jouw", "uw", "ons", "onze", "hun", "haar", "is", "ben", "bent", "zijn",
+            "was", "waren", "wordt", "word", "worden", "werd", "heb", "hebt", "heeft", "hebben",
+            "had", "kan", "kun", "kunt", "kunnen", "wil", "wilt", "willen", "moet", "moeten", "mag",
+            "mogen", "zou", "zouden", "zal", "zullen", "ga", "gaat", "gaan", "doe", "doet", "doen",
+            "er", "daar", "hier", "dit", "dat", "die", "deze", "wat", "wie", "welke", "welk", "waar",
+            "hoe", "wanneer", "waarom", "om", "te", "van", "voor", "in", "op", "aan", "met", "bij",
+            "naar", "uit", "over", "tot", "door", "als", "dan", "maar", "ook", "nog", "al", "wel",
+            "niet", "geen", "zo", "toch", "even", "eens", "nu", "graag", "alstublieft", "alsjeblieft",
+            "aub", "svp", "hoi", "hallo", "hey", "hee", "hi", "hello", "goedemorgen", "goedemiddag",
+            "goedenavond", "morgen", "middag", "avond", "goede", "goeie", "dag", "doei", "groetjes",
+            "groet", "groeten", "mvg", "vriendelijke", "bedankt", "dank", "dankjewel", "dankuwel",
+            "thanks", "alvast", "vraag", "vraagje", "vragen", "weten", "iemand", "gemeente", "beetje",
+            "ok", "oke", "okay", "ja", "nee", "me", "mij", "jou", "jullie", "zich", "men", "iets",
+            "wat", "welke", "ergens", "hoor", "he", "hè", "ff", "even", "precies", "eigenlijk",
+            "misschien", "please", "sorry", "excuus", "mevrouw", "meneer", "beste", "hierbij",
+        ],
+        Language::En => &[
+            "the", "a", "an", "and", "or", "i", "you", "we", "they", "he", "she", "it", "my", "your",
+            "our", "their", "me", "us", "is", "am", "are", "was", "were", "be", "been", "being",
+            "do", "does", "did", "have", "has", "had", "can", "could", "will", "would", "shall",
+            "should", "may", "might", "must", "there", "here", "this", "that", "these", "those",
+            "what", "who", "which", "where", "how", "when", "why", "to", "of", "for", "in", "on",
+            "at", "with", "by", "from", "about", "into", "as", "then", "but", "also", "still",
+            "already", "not", "no", "so", "just", "now", "please", "hi", "hello", "hey", "good",
+            "morning", "afternoon", "evening", "thanks", "thank", "cheers", "regards", "kind",
+            "question", "questions", "know", "someone", "municipality", "ok", "okay", "yes", "get",
+            "if", "any", "some", "i'm", "im", "dear", "sir", "madam", "hoi", "hallo", "again",
+        ],
+    }
+}
+
+fn stemmer(lang: Language) -> Stemmer {
+    Stemmer::create(match lang {
+        Language::Nl => Algorithm::Dutch,
+        Language::En => Algorithm::English,
+    })
+}
+
+/// Linking sounds between the parts of a Dutch compound
+/// (paspoort-s-aanvraag, boek-en-kast).
+const LINKS: [&str; 3] = ["s", "en", "e"];
+/// Parts shorter than this are not split off (avoids "aan" + "vraag" noise).
+const MIN_PART: usize = 3;
+
+/// What analysis knows of the knowledge base: its words (folded, before
+/// stemming) with how often they occur, for compounds and typos, and the
+/// synonym groups.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    lang: Language,
+    words: HashMap<String, u32>,
+    /// Deletion neighbourhood (SymSpell): a word with one letter removed →
+    /// the words it came from. Finds typo candidates without scanning.
+    deletes: HashMap<String, Vec<String>>,
+    /// Synonym variants as folded token sequences → the preferred form.
+    synonyms: Vec<(Vec<String>, Vec<String>)>,
+    stop: HashSet<&'static str>,
+    abbreviations: HashMap<&'static str, &'static str>,
+}
+
+impl Vocabulary {
+    /// Builds the vocabulary from every text of one language's entries and
+    /// the synonym groups (the first word of a group is the preferred one).
+    pub fn build<'a>(lang: Language, texts: impl IntoIterator<Item = &'a str>, synonym_groups: &[Vec<String>]) -> Self {
+        let stop: HashSet<&'static str> = stop_words(lang).iter().copied().collect();
+        let abbreviations: HashMap<&'static str, &'static str> = abbreviations(lang).iter().copied().collect();
+        let mut synonyms = Vec::new();
+        for group in synonym_groups {
+            let Some(preferred) = group.first() else { continue };
+            let preferred_tokens = tokens(&fold(preferred));
+            if preferred_tokens.is_empty() {
+                continue;
+            }
+            for variant in group.iter().skip(1) {
+                let variant_tokens = tokens(&fold(variant));
+                if !variant_tokens.is_empty() && variant_tokens != preferred_tokens {
+                    synonyms.push((variant_tokens, preferred_tokens.clone()));
+                }
+            }
+        }
+        // Longest variants first, so "groene container" wins over "container".
+        synonyms.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        let mut vocabulary = Self {
+            lang,
+            words: HashMap::new(),
+            deletes: HashMap::new(),
+            synonyms,
+            stop,
+            abbreviations,
+        };
+        let mut words: HashMap<String, u32> = HashMap::new();
+        let synonym_words: Vec<String> = synonym_groups.iter().flatten().flat_map(|w| tokens(&fold(w))).collect();
+        for text in texts {
+            for token in vocabulary.expand(tokens(&fold(text))) {
+                *words.entry(token).or_default() += 1;
+            }
+        }
+        for token in synonym_words {
+            words.entry(token).or_insert(1);
+        }
+        words.retain(|w, _| !vocabulary.stop.contains(w.as_str()) && w.chars().count() >= 2);
+        let mut deletes: HashMap<String, Vec<String>> = HashMap::new();
+        for word in words.keys() {
+            if word.chars().count() >= 4 {
+                for variant in one_deleted(word) {
+                    deletes.entry(variant).or_default().push(word.clone());
+                }
+            }
+        }
+        vocabulary.words = words;
+        vocabulary.deletes = deletes;
+        vocabulary
+    }
+
+    /// Whether `word` (folded) occurs in the knowledge base.
+    pub fn contains(&self, word: &str) -> bool {
+        self.words.contains_key(word)
+    }
+
+    /// Number of distinct words.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// True when nothing was indexed.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// Abbreviations and synonyms applied to a token sequence.
+    fn expand(&self, raw: Vec<String>) -> Vec<String> {
+        let mut expanded = Vec::with_capacity(raw.len());
+        for token in raw {
+            match self.abbreviations.get(token.as_str()) {
+                Some(long) => expanded.extend(long.split(' ').map(str::to_owned)),
+                None => expanded.push(token),
+            }
+        }
+        let mut out = Vec::with_capacity(expanded.len());
+        let mut i = 0;
+        'outer: while i < expanded.len() {
+            for (variant, preferred) in &self.synonyms {
+                if expanded[i..].starts_with(variant) {
+                    out.extend(preferred.iter().cloned());
+                    i += variant.len();
+                    continue 'outer;
+                }
+            }
+            out.push(expanded[i].clone());
+            i += 1;
+        }
+        out
+    }
+
+    /// Splits an unknown word into two known parts (with an optional
+    /// linking s/e/en), preferring the split with the longest head.
+    fn split_compound(&self, word: &str) -> Option<Vec<String>> {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < MIN_PART * 2 {
+            return None;
+        }
+        for cut in (MIN_PART..=chars.len() - MIN_PART).rev() {
+            let head: String = chars[..cut].iter().collect();
+            if !self.contains(&head) {
+                continue;
+            }
+            let tail: String = chars[cut..].iter().collect();
+            if self.contains(&tail) {
+                return Some(vec![head, tail]);
+            }
+            for link in LINKS {
+                if let Some(rest) = tail.strip_prefix(link)
+                    && rest.chars().count() >= MIN_PART
+                    && self.contains(rest)
+                {
+                    return Some(vec![head, rest.to_owned()]);
+                }
+            }
+            // Three parts: head + a tail that itself splits.
+            if let Some(mut parts) = self.split_known(&tail) {
+                parts.insert(0, head);
+                return Some(parts);
+            }
+        }
+        None
+    }
+
+    fn split_known(&self, word: &str) -> Option<Vec<String>> {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < MIN_PART * 2 {
+            return None;
+        }
+        (MIN_PART..=chars.len() - MIN_PART).rev().find_map(|cut| {
+            let head: String = chars[..cut].iter().collect();
+            let tail: String = chars[cut..].iter().collect();
+            (self.contains(&head) && self.contains(&tail)).then(|| vec![head, tail])
+        })
+    }
+
+    /// The closest known word for a typo: edit distance 1 for short words,
+    /// up to 2 for words of 8 letters or more; the most frequent wins a tie.
+    fn correct(&self, word: &str) -> Option<String> {
+        let length = word.chars().count();
+        if length < 4 {
+            return None;
+        }
+        let max_distance = if length >= 8 { 2 } else { 1 };
+        let mut candidates: HashSet<&String> = HashSet::new();
+        let mut probes = vec![word.to_owned()];
+        probes.extend(one_deleted(word));
+        if max_distance >= 2 {
+            let second: Vec<String> = probes.iter().skip(1).flat_map(|p| one_deleted(p)).collect();
+            probes.extend(second);
+        }
+        for probe in &probes {
+            if let Some(words) = self.deletes.get(probe) {
+                candidates.extend(words);
+            }
+            if let Some((known, _)) = self.words.get_key_value(probe.as_str())
+                && known.chars().count() >= 4
+            {
+                candidates.insert(known);
+            }
+        }
+        candidates
+            .into_iter()
+            .filter_map(|candidate| {
+                let distance = strsim::damerau_levenshtein(word, candidate);
+                (distance <= max_distance).then(|| (distance, std::cmp::Reverse(self.words.get(candidate).copied().unwrap_or(0)), candidate))
+            })
+            .min()
+            .map(|(_, _, candidate)| candidate.clone())
+    }
+
+    /// Analyses an entry's text for the index: no typo correction (editors
+    /// spell what they mean), compounds split when both parts are known.
+    pub fn analyze_document(&self, text: &str) -> Vec<String> {
+        self.analyze(text, false)
+    }
+
+    /// Analyses a citizen's question: as for documents, plus typo
+    /// correction of words the knowledge base does not know.
+    pub fn analyze_query(&self, text: &str) -> Vec<String> {
+        self.analyze(text, true)
+    }
+
+    /// The folded content words of a question that the knowledge base does
+    /// not know and could not be corrected: a sign the question is about
+    /// something else.
+    pub fn unknown_words(&self, text: &str) -> Vec<String> {
+        self.content_words(text, true).into_iter().filter_map(|(word, known)| (!known).then_some(word)).collect()
+    }
+
+    fn content_words(&self, text: &str, correct: bool) -> Vec<(String, bool)> {
+        let mut out = Vec::new();
+        for token in self.expand(tokens(&fold(text))) {
+            if self.stop.contains(token.as_str()) || token.chars().count() < 2 {
+                continue;
+            }
+            if self.contains(&token) {
+                // Known as a whole; its parts still help ("afvalkalender" → afval, kalender).
+                if let Some(parts) = self.split_known(&token) {
+                    out.extend(parts.into_iter().map(|p| (p, true)));
+                }
+                out.push((token, true));
+            } else if let Some(parts) = self.split_compound(&token) {
+                out.extend(parts.into_iter().map(|p| (p, true)));
+            } else if correct && let Some(fixed) = self.correct(&token) {
+                out.push((fixed, true));
+            } else if token.chars().all(|c| c.is_ascii_digit()) {
+                // Numbers (a postcode, a year) carry no topic.
+                continue;
+            } else {
+                out.push((token, false));
+            }
+        }
+        out
+    }
+
+    fn analyze(&self, text: &str, correct: bool) -> Vec<String> {
+        let stemmer = stemmer(self.lang);
+        let mut terms: Vec<String> = Vec::new();
+        for (word, _) in self.content_words(text, correct) {
+            let stem = stemmer.stem(&word).into_owned();
+            if !terms.contains(&stem) {
+                terms.push(stem);
+            }
+        }
+        terms
+    }
+}
+
+fn one_deleted(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len())
+        .map(|skip| chars.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| *c).collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocabulary() -> Vocabulary {
+        let texts = [
+            "Grofvuil laten ophalen op afspraak",
+            "Paspoort aanvragen: maak een afspraak",
+            "Wat kost een paspoort",
+            "De afvalkalender met ophaaldagen voor gft, pmd en papier",
+            "Identiteitskaart aanvragen",
+            "Wanneer wordt de uitkering betaald",
+            "afval kalender ophaaldag",
+        ];
+        let synonyms = vec![
+            vec!["identiteitskaart".to_owned(), "id-kaart".to_owned(), "id kaart".to_owned()],
+            vec!["gft".to_owned(), "groene bak".to_owned(), "groente-, fruit- en tuinafval".to_owned()],
+            vec!["uitkering".to_owned(), "bijstand".to_owned()],
+        ];
+        Vocabulary::build(Language::Nl, texts, &synonyms)
+    }
+
+    #[test]
+    fn folding_removes_case_and_accents() {
+        assert_eq!(fold("Één CAFÉ, reünie"), "een cafe, reunie");
+        assert_eq!(tokens("m'n id-kaart!! 😊 1234ab"), vec!["m'n", "id", "kaart", "1234ab"]);
+    }
+
+    #[test]
+    fn compounds_match_their_parts() {
+        let v = vocabulary();
+        let query = v.analyze_query("grofvuilafspraak");
+        let document = v.analyze_document("grofvuil op afspraak");
+        for term in &document {
+            assert!(query.contains(term), "{term} missing from {query:?}");
+        }
+        let q = v.analyze_query("paspoortaanvraag");
+        assert!(q.contains(&"paspoort".to_owned()), "{q:?}");
+        let known = v.analyze_query("afvalkalender");
+        assert!(known.contains(&"afval".to_owned()) && known.contains(&"kalender".to_owned()), "{known:?}");
+    }
+
+    #[test]
+    fn typos_are_corrected_against_the_knowledge_base() {
+        let v = vocabulary();
+        assert_eq!(v.analyze_query("paspport"), v.analyze_query("paspoort"));
+        assert_eq!(v.analyze_query("grofvuill"), v.analyze_query("grofvuil"));
+        assert_eq!(v.analyze_query("identitijtskaart"), v.analyze_query("identiteitskaart"));
+    }
+
+    #[test]
+    fn chat_abbreviations_noise_and_synonyms_are_normalised() {
+        let v = vocabulary();
+        assert_eq!(v.analyze_query("hoi! wnr wordt de bijstand betaald? alvast bedankt 🙏"), v.analyze_query("uitkering betaald"));
+        assert_eq!(v.analyze_query("mijn id-kaart"), v.analyze_query("identiteitskaart"));
+        assert_eq!(v.analyze_query("ophaaldag groene bak"), v.analyze_query("ophaaldag gft"));
+    }
+
+    #[test]
+    fn unknown_words_are_reported_but_numbers_are_not() {
+        let v = vocabulary();
+        assert_eq!(v.unknown_words("wanneer worden de kerstbomen opgehaald in 2026"), vec!["kerstbomen", "opgehaald"]);
+        assert!(v.unknown_words("paspport aanvragen").is_empty());
+    }
+}

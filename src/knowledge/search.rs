@@ -1,0 +1,272 @@
+//! The search index over the knowledge base: tantivy (BM25) finds the
+//! candidate entries for a question, then a confidence in [0, 1] is
+//! computed for each candidate from how much of the question it covers,
+//! weighted by how telling each word is (idf). Words of the question that
+//! the knowledge base does not know at all count against every candidate:
+//! a question about Christmas trees must not be answered with the waste
+//! calendar because it also says "ophalen".
+//!
+//! Invariant: a `SearchIndex` is immutable once built; reloading builds a
+//! new one and swaps it in whole, so a query never sees half an index.
+
+use super::analysis::Vocabulary;
+use super::{Entry, FaqId, Synonyms};
+use crate::domain::Language;
+use chrono::NaiveDate;
+use std::collections::{HashMap, HashSet};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value, STRING,
+};
+use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
+use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+
+/// Name under which the pass-through tokenizer is registered: the text is
+/// analysed by `analysis` before tantivy sees it.
+const TOKENIZER: &str = "loket_terms";
+/// Candidates taken from BM25 before confidence scoring.
+const CANDIDATES: usize = 12;
+/// Weight of a question word found only in an entry's body.
+const BODY_MATCH: f64 = 0.5;
+
+/// One candidate answer with its confidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Position in [`SearchIndex::entries`].
+    pub entry: usize,
+    pub id: FaqId,
+    pub lang: Language,
+    /// Confidence in [0, 1].
+    pub score: f64,
+}
+
+#[derive(Debug, Default)]
+struct EntryTerms {
+    /// Terms of title, questions and keywords.
+    strong: HashSet<String>,
+    /// Terms of the body.
+    weak: HashSet<String>,
+    /// Terms of each example question.
+    questions: Vec<HashSet<String>>,
+}
+
+#[derive(Debug)]
+struct LanguageModel {
+    vocabulary: Vocabulary,
+    /// Document frequency per term (entries containing it).
+    df: HashMap<String, u32>,
+    entries: u32,
+}
+
+impl LanguageModel {
+    fn idf(&self, term: &str) -> f64 {
+        let df = f64::from(self.df.get(term).copied().unwrap_or(0));
+        let n = f64::from(self.entries.max(1));
+        ((n + 1.0) / (df + 0.5)).ln().max(0.05)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    entry: Field,
+    lang: Field,
+    strong: Field,
+    body: Field,
+}
+
+/// The searchable knowledge base.
+pub struct SearchIndex {
+    entries: Vec<Entry>,
+    terms: Vec<EntryTerms>,
+    models: HashMap<Language, LanguageModel>,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").field("entries", &self.entries.len()).finish_non_exhaustive()
+    }
+}
+
+fn strong_text(entry: &Entry) -> String {
+    let mut text = entry.title.clone();
+    for part in entry.questions.iter().chain(&entry.keywords) {
+        text.push('\n');
+        text.push_str(part);
+    }
+    text
+}
+
+impl SearchIndex {
+    /// Builds the index (in memory) from loaded entries.
+    pub fn build(entries: Vec<Entry>, synonyms: &Synonyms) -> tantivy::Result<Self> {
+        let mut models = HashMap::new();
+        for lang in [Language::Nl, Language::En] {
+            let texts: Vec<String> = entries
+                .iter()
+                .filter(|e| e.lang == lang)
+                .flat_map(|e| [strong_text(e), e.body.clone()])
+                .collect();
+            let vocabulary = Vocabulary::build(lang, texts.iter().map(String::as_str), synonyms.groups(lang));
+            models.insert(
+                lang,
+                LanguageModel {
+                    vocabulary,
+                    df: HashMap::new(),
+                    entries: 0,
+                },
+            );
+        }
+
+        let mut terms = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            let Some(model) = models.get_mut(&entry.lang) else { continue };
+            let v = &model.vocabulary;
+            let questions: Vec<HashSet<String>> =
+                entry.questions.iter().map(|q| v.analyze_document(q).into_iter().collect()).collect();
+            let strong: HashSet<String> = v.analyze_document(&strong_text(entry)).into_iter().collect();
+            let weak: HashSet<String> = v.analyze_document(&entry.body).into_iter().collect();
+            for term in strong.union(&weak) {
+                *model.df.entry(term.clone()).or_default() += 1;
+            }
+            model.entries += 1;
+            terms.push(EntryTerms { strong, weak, questions });
+        }
+
+        let mut builder = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let fields = Fields {
+            entry: builder.add_u64_field("entry", NumericOptions::default().set_stored()),
+            lang: builder.add_text_field("lang", STRING),
+            strong: builder.add_text_field("strong", text.clone()),
+            body: builder.add_text_field("body", text),
+        };
+        let index = Index::create_in_ram(builder.build());
+        index
+            .tokenizers()
+            .register(TOKENIZER, TextAnalyzer::builder(WhitespaceTokenizer::default()).build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
+        for (position, (entry, entry_terms)) in entries.iter().zip(&terms).enumerate() {
+            let strong: Vec<&str> = entry_terms.strong.iter().map(String::as_str).collect();
+            let body: Vec<&str> = entry_terms.weak.iter().map(String::as_str).collect();
+            writer.add_document(doc!(
+                fields.entry => position as u64,
+                fields.lang => entry.lang.code(),
+                fields.strong => strong.join(" "),
+                fields.body => body.join(" "),
+            ))?;
+        }
+        writer.commit()?;
+        let reader = index.reader()?;
+        Ok(Self {
+            entries,
+            terms,
+            models,
+            reader,
+            fields,
+        })
+    }
+
+    /// Every entry, in index order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry with `id` in `lang`, falling back to any language.
+    pub fn find(&self, id: &FaqId, lang: Language) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .find(|e| &e.id == id && e.lang == lang)
+            .or_else(|| self.entries.iter().find(|e| &e.id == id))
+    }
+
+    /// Candidates for `question` in `lang`, best first, with entries not
+    /// valid on `date` left out.
+    pub fn search(&self, question: &str, lang: Language, date: NaiveDate) -> Vec<Hit> {
+        let Some(model) = self.models.get(&lang) else {
+            return Vec::new();
+        };
+        let query_terms = model.vocabulary.analyze_query(question);
+        if query_terms.is_empty() {
+            return Vec::new();
+        }
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in &query_terms {
+            for (field, boost) in [(self.fields.strong, 2.0), (self.fields.body, 0.7)] {
+                let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+            }
+        }
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_text(self.fields.lang, lang.code()), IndexRecordOption::Basic)),
+            ),
+            (Occur::Must, Box::new(BooleanQuery::new(should))),
+        ]);
+        let searcher = self.reader.searcher();
+        let Ok(top) = searcher.search(&query, &TopDocs::with_limit(CANDIDATES)) else {
+            return Vec::new();
+        };
+        let weights: Vec<f64> = query_terms.iter().map(|t| model.idf(t)).collect();
+        let total: f64 = weights.iter().sum();
+        let mut hits: Vec<Hit> = top
+            .into_iter()
+            .filter_map(|(_, address)| {
+                let document: TantivyDocument = searcher.doc(address).ok()?;
+                let position = usize::try_from(document.get_first(self.fields.entry)?.as_u64()?).ok()?;
+                let entry = self.entries.get(position)?;
+                if !entry.is_valid_on(date) {
+                    return None;
+                }
+                let score = confidence(&self.terms[position], &query_terms, &weights, total);
+                Some(Hit {
+                    entry: position,
+                    id: entry.id.clone(),
+                    lang: entry.lang,
+                    score,
+                })
+            })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        hits
+    }
+}
+
+/// How well an entry answers the question: 60 % coverage of the question's
+/// words (idf-weighted; body matches count half), 40 % the best overlap with
+/// one of the entry's example questions (weighted Jaccard).
+fn confidence(entry: &EntryTerms, query: &[String], weights: &[f64], total: f64) -> f64 {
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let mut covered = 0.0;
+    for (term, weight) in query.iter().zip(weights) {
+        if entry.strong.contains(term) {
+            covered += weight;
+        } else if entry.weak.contains(term) {
+            covered += weight * BODY_MATCH;
+        }
+    }
+    let coverage = covered / total;
+    let query_set: HashMap<&str, f64> = query.iter().map(String::as_str).zip(weights.iter().copied()).collect();
+    let best_question = entry
+        .questions
+        .iter()
+        .map(|question| {
+            let shared: f64 = question.iter().filter_map(|t| query_set.get(t.as_str())).sum();
+            // Terms of the example question that the citizen did not use
+            // weigh like an average query word.
+            let average = total / query.len().max(1) as f64;
+            let extra = question.iter().filter(|t| !query_set.contains_key(t.as_str())).count() as f64 * average;
+            shared / (total + extra)
+        })
+        .fold(0.0_f64, f64::max);
+    0.6 * coverage + 0.4 * best_question
+}
