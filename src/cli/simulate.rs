@@ -72,14 +72,7 @@ pub fn simulate(settings: &Settings, at: DateTime<Utc>, messages: &[String]) -> 
                     .iter()
                     .map(|r| SimulatedReply {
                         kind: r.kind.as_str().to_owned(),
-                        text: match &r.content {
-                            crate::domain::OutgoingContent::Text { body }
-                            | crate::domain::OutgoingContent::Buttons { body, .. } => body.clone(),
-                            crate::domain::OutgoingContent::Template { name, .. } => {
-                                format!("[template {name}]")
-                            }
-                            crate::domain::OutgoingContent::MarkRead { .. } => String::new(),
-                        },
+                        text: crate::whatsapp::client::preview(&r.content),
                     })
                     .collect(),
             }
