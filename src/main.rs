@@ -19,6 +19,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// Loads the knowledge base for a command; file problems are printed to
+/// standard error (with file and line) and the rest is used.
+fn load_knowledge(settings: &Settings) -> anyhow::Result<loket::knowledge::base::KnowledgeBase> {
+    let knowledge = loket::knowledge::base::KnowledgeBase::load(&settings.knowledge_dir)?;
+    for problem in knowledge.problems.iter().filter(|p| p.severity == loket::knowledge::Severity::Error) {
+        eprintln!("{problem}");
+    }
+    Ok(knowledge)
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let clock = SystemClock;
     match cli.command {
@@ -32,7 +42,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Simulate(args) => {
             let settings = Settings::load_from_env()?;
-            loket::cli::simulate::run(&args, &settings, clock.now())
+            let knowledge = load_knowledge(&settings)?;
+            loket::cli::simulate::run(&args, &settings, &knowledge, clock.now())
+        }
+        Command::Ask(args) => {
+            let settings = Settings::load_from_env()?;
+            let knowledge = load_knowledge(&settings)?;
+            loket::cli::ask::run(&args, &settings, &knowledge, clock.now())
+        }
+        Command::Eval(args) => {
+            let settings = Settings::load_from_env()?;
+            let knowledge = load_knowledge(&settings)?;
+            let today = clock.now().with_timezone(&settings.hours.timezone()).date_naive();
+            if loket::cli::eval::run(&args, &settings, &knowledge, today)? {
+                Ok(())
+            } else {
+                anyhow::bail!("the eval floor does not hold")
+            }
         }
         Command::Hours(args) => {
             let settings = Settings::load_from_env()?;

@@ -7,6 +7,8 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{NewOutbound, Store, StoreError};
 use crate::domain::{OutgoingContent, OutgoingMessage, Wamid};
+use crate::knowledge::base::KnowledgeBase;
+use crate::knowledge::watch::SharedKnowledge;
 use crate::reply::{self, Decision, ReplyKind, ReplyRules};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,13 +18,15 @@ use tokio_util::sync::CancellationToken;
 /// Messages read per round.
 const BATCH: i64 = 100;
 
-/// The reply rules of the loaded configuration.
-pub fn rules(settings: &Settings) -> ReplyRules<'_> {
+/// The reply rules of the loaded configuration and knowledge base.
+pub fn rules<'a>(settings: &'a Settings, knowledge: Option<&'a KnowledgeBase>) -> ReplyRules<'a> {
     ReplyRules {
         hours: &settings.hours,
         texts: &settings.replies,
         emergency: &settings.emergency,
         organisation: &settings.organisation,
+        faq: &settings.faq,
+        knowledge,
     }
 }
 
@@ -89,6 +93,8 @@ pub async fn try_process_once(
                 open = decision.open,
                 urgent = decision.urgent,
                 replies = decision.replies.len(),
+                faq = decision.faq.as_ref().map_or("-", |f| f.decision),
+                handover = decision.handover.map_or("-", |r| r.as_str()),
                 "processed inbound message"
             );
         }
@@ -101,13 +107,14 @@ pub async fn try_process_once(
 pub async fn run_until_stopped(
     store: Store,
     settings: Arc<Settings>,
+    knowledge: SharedKnowledge,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
     outbox: Arc<Notify>,
     cancel: CancellationToken,
 ) {
     loop {
-        match try_process_once(&store, &settings, clock.as_ref()).await {
+        match try_process_once(&store, &settings, &knowledge, clock.as_ref()).await {
             Ok(0) => {}
             Ok(_) => {
                 outbox.notify_one();

@@ -7,6 +7,8 @@ use crate::config::{Settings, redact_url};
 use crate::db::Store;
 use crate::web::{self, AppState};
 use crate::whatsapp::client::{GraphClient, GraphSettings, LogTransport, Transport};
+use crate::knowledge::base::KnowledgeBase;
+use crate::knowledge::watch::SharedKnowledge;
 use crate::{outbox, processing};
 use actix_web::{App, HttpServer, dev::ServerHandle};
 use anyhow::Context;
@@ -81,6 +83,7 @@ pub async fn start_on(
         })?;
     let transport = Arc::new(transport_for(&settings)?);
     log_configuration(&settings, &transport);
+    let knowledge = load_knowledge(&settings).await?;
 
     let settings = Arc::new(settings);
     let cancel = CancellationToken::new();
@@ -93,6 +96,7 @@ pub async fn start_on(
             tokio::spawn(processing::run_until_stopped(
                 store.clone(),
                 settings.clone(),
+                knowledge.clone(),
                 clock.clone(),
                 wake_processor.clone(),
                 wake_outbox.clone(),
@@ -107,6 +111,14 @@ pub async fn start_on(
                 settings.outbox.clone(),
                 clock.clone(),
                 wake_outbox.clone(),
+                cancel.clone(),
+            )),
+        ),
+        (
+            "knowledge watcher",
+            tokio::spawn(crate::knowledge::watch::run_until_stopped(
+                settings.knowledge_dir.clone(),
+                knowledge.clone(),
                 cancel.clone(),
             )),
         ),
@@ -140,6 +152,26 @@ pub async fn start_on(
         workers,
         cancel,
     })
+}
+
+/// Loads and indexes the knowledge base (off the async threads). Problems
+/// in files are logged, not fatal: the rest is served.
+async fn load_knowledge(settings: &Settings) -> anyhow::Result<SharedKnowledge> {
+    let dir = settings.knowledge_dir.clone();
+    let started = std::time::Instant::now();
+    let knowledge = tokio::task::spawn_blocking(move || KnowledgeBase::load(&dir))
+        .await
+        .context("loading the knowledge base")?
+        .context("building the search index")?;
+    crate::knowledge::watch::log_problems(&knowledge);
+    tracing::info!(
+        dir = %settings.knowledge_dir.display(),
+        entries = knowledge.index.entries().len(),
+        errors = knowledge.error_count(),
+        took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        "knowledge base loaded"
+    );
+    Ok(Arc::new(arc_swap::ArcSwap::from_pointee(knowledge)))
 }
 
 fn log_configuration(settings: &Settings, transport: &Transport) {

@@ -1,6 +1,8 @@
 //! Command-line interface: one module per subcommand, each calling the same
 //! library code as the server.
 
+pub mod ask;
+pub mod eval;
 pub mod hours;
 pub mod simulate;
 
@@ -26,6 +28,10 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Print the effective opening hours (holidays and closures included).
     Hours(hours::HoursArgs),
+    /// Ask the knowledge base one question: the decision and the top hits.
+    Ask(ask::AskArgs),
+    /// Measure the FAQ decisions on a JSONL eval file (and calibrate thresholds).
+    Eval(eval::EvalArgs),
     /// Configuration commands.
     Config {
         #[command(subcommand)]

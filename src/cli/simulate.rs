@@ -3,9 +3,10 @@
 //! exactly what would be sent.
 
 use crate::config::Settings;
-use crate::domain::MessageContent;
+use crate::domain::{InteractiveKind, MessageContent, OutgoingContent};
+use crate::knowledge::base::KnowledgeBase;
 use crate::processing::rules;
-use crate::reply::{self, ConversationMemory, Decision};
+use crate::reply::{self, ConversationMemory, Decision, FaqOutcome};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
@@ -18,7 +19,9 @@ pub struct SimulateArgs {
     /// One JSON object per message instead of text.
     #[arg(long)]
     pub json: bool,
-    /// The citizen's messages, in order.
+    /// The citizen's messages, in order. `button:1` taps the first reply
+    /// button of the bot's last buttons, `list:2` picks the second row of
+    /// its last list.
     #[arg(required = true)]
     pub messages: Vec<String>,
 }
@@ -40,7 +43,36 @@ pub struct SimulatedStep {
     pub reply_deadline: Option<String>,
     pub urgent: bool,
     pub language: String,
+    /// Why the conversation went to a person, if it did.
+    pub handover: Option<String>,
+    /// What the knowledge base said, if it was asked.
+    pub faq: Option<FaqOutcome>,
     pub replies: Vec<SimulatedReply>,
+}
+
+/// Turns `button:N` / `list:N` into the tap on the bot's last buttons or
+/// list; anything else is a text message.
+fn citizen_message(message: &str, last: &[OutgoingContent]) -> MessageContent {
+    let pick = |prefix: &str| message.strip_prefix(prefix).and_then(|n| n.trim().parse::<usize>().ok()).and_then(|n| n.checked_sub(1));
+    if let Some(index) = pick("button:") {
+        let button = last.iter().rev().find_map(|c| match c {
+            OutgoingContent::Buttons { buttons, .. } => buttons.get(index).cloned(),
+            _ => None,
+        });
+        if let Some(button) = button {
+            return MessageContent::Interactive { interactive: InteractiveKind::ButtonReply, id: button.id, title: button.title };
+        }
+    }
+    if let Some(index) = pick("list:") {
+        let row = last.iter().rev().find_map(|c| match c {
+            OutgoingContent::List { rows, .. } => rows.get(index).cloned(),
+            _ => None,
+        });
+        if let Some(row) = row {
+            return MessageContent::Interactive { interactive: InteractiveKind::ListReply, id: row.id, title: row.title };
+        }
+    }
+    MessageContent::Text { body: message.to_owned() }
 }
 
 fn rfc3339(at: DateTime<Utc>, settings: &Settings) -> String {
@@ -67,6 +99,8 @@ pub fn simulate(settings: &Settings, at: DateTime<Utc>, messages: &[String]) -> 
                 reply_deadline: decision.reply_deadline.map(|t| rfc3339(t, settings)),
                 urgent: decision.urgent,
                 language: decision.language.code().to_owned(),
+                handover: decision.handover.map(|r| r.as_str().to_owned()),
+                faq: decision.faq.clone(),
                 replies: decision
                     .replies
                     .iter()
@@ -81,14 +115,14 @@ pub fn simulate(settings: &Settings, at: DateTime<Utc>, messages: &[String]) -> 
 }
 
 /// Runs `loket simulate` and prints the result.
-pub fn run(args: &SimulateArgs, settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub fn run(args: &SimulateArgs, settings: &Settings, knowledge: &KnowledgeBase, now: DateTime<Utc>) -> anyhow::Result<()> {
     let at = match &args.at {
         Some(text) => {
             super::parse_moment(text, settings.hours.timezone()).map_err(anyhow::Error::msg)?
         }
         None => now,
     };
-    let steps = simulate(settings, at, &args.messages);
+    let steps = simulate(settings, Some(knowledge), at, &args.messages);
     for step in &steps {
         if args.json {
             println!("{}", serde_json::to_string(step)?);

@@ -17,11 +17,48 @@ pub enum ReplyKey {
     OpenAck,
     /// The emergency referral (112, 113, ...).
     Emergency,
+    /// Confirmation when the citizen asked for a person.
+    Handover,
+    /// "Did this answer help?" under an FAQ answer.
+    FeedbackQuestion,
+    /// Title of the "yes" button (at most 20 characters).
+    FeedbackYesButton,
+    /// Title of the "no, a person" button (at most 20 characters).
+    FeedbackNoButton,
+    /// Reply to "yes, thanks" and to a plain thank-you.
+    FeedbackThanks,
+    /// Asks for the postcode before the waste calendar can answer.
+    AskPostcode,
+    /// The postcode is not in the waste calendar.
+    UnknownPostcode,
+    /// "Did you mean ...?" above a list of close answers.
+    ChoiceQuestion,
+    /// Label of the button that opens that list (at most 20 characters).
+    ChoiceButton,
+    /// The list row for "none of these" (at most 24 characters).
+    ChoiceNone,
+    /// Reply to a bare greeting.
+    Greeting,
 }
 
 impl ReplyKey {
     /// Every key; all must be present in the file.
-    pub const ALL: [ReplyKey; 3] = [ReplyKey::ClosedAck, ReplyKey::OpenAck, ReplyKey::Emergency];
+    pub const ALL: [ReplyKey; 14] = [
+        ReplyKey::ClosedAck,
+        ReplyKey::OpenAck,
+        ReplyKey::Emergency,
+        ReplyKey::Handover,
+        ReplyKey::FeedbackQuestion,
+        ReplyKey::FeedbackYesButton,
+        ReplyKey::FeedbackNoButton,
+        ReplyKey::FeedbackThanks,
+        ReplyKey::AskPostcode,
+        ReplyKey::UnknownPostcode,
+        ReplyKey::ChoiceQuestion,
+        ReplyKey::ChoiceButton,
+        ReplyKey::ChoiceNone,
+        ReplyKey::Greeting,
+    ];
 
     /// The section name in `replies.toml`.
     pub fn name(self) -> &'static str {
@@ -29,6 +66,28 @@ impl ReplyKey {
             ReplyKey::ClosedAck => "closed_ack",
             ReplyKey::OpenAck => "open_ack",
             ReplyKey::Emergency => "emergency",
+            ReplyKey::Handover => "handover",
+            ReplyKey::FeedbackQuestion => "feedback_question",
+            ReplyKey::FeedbackYesButton => "feedback_yes_button",
+            ReplyKey::FeedbackNoButton => "feedback_no_button",
+            ReplyKey::FeedbackThanks => "feedback_thanks",
+            ReplyKey::AskPostcode => "ask_postcode",
+            ReplyKey::UnknownPostcode => "unknown_postcode",
+            ReplyKey::ChoiceQuestion => "choice_question",
+            ReplyKey::ChoiceButton => "choice_button",
+            ReplyKey::ChoiceNone => "choice_none",
+            ReplyKey::Greeting => "greeting",
+        }
+    }
+
+    /// The most characters WhatsApp allows for this text (button titles
+    /// and list labels are short).
+    pub fn max_chars(self) -> usize {
+        match self {
+            ReplyKey::FeedbackYesButton | ReplyKey::FeedbackNoButton | ReplyKey::ChoiceButton => 20,
+            ReplyKey::ChoiceNone => 24,
+            ReplyKey::FeedbackQuestion | ReplyKey::ChoiceQuestion => 1024,
+            _ => MAX_TEXT_CHARS,
         }
     }
 

@@ -237,7 +237,10 @@ impl Store {
             "UPDATE conversations SET
                 wa_id = COALESCE(wa_id, ?), user_id = COALESCE(user_id, ?),
                 language = ?, urgent = ?, memory = ?, reply_deadline = ?,
-                last_inbound_at = MAX(last_inbound_at, ?), updated_at = ?
+                last_inbound_at = MAX(last_inbound_at, ?), updated_at = ?,
+                state = CASE WHEN ? IS NOT NULL AND state = 'bot' THEN 'queued' ELSE state END,
+                queued_at = CASE WHEN ? IS NOT NULL AND state = 'bot' THEN ? ELSE queued_at END,
+                queue_reason = COALESCE(queue_reason, ?)
              WHERE id = ?",
         )
         .bind(inbound.from.wa_id.as_ref().map(|w| w.as_str()))
@@ -248,6 +251,10 @@ impl Store {
         .bind(decision.reply_deadline.map(millis))
         .bind(millis(at))
         .bind(millis(now))
+        .bind(decision.handover.map(|r| r.as_str()))
+        .bind(decision.handover.map(|r| r.as_str()))
+        .bind(millis(at))
+        .bind(decision.handover.map(|r| r.as_str()))
         .bind(conversation_id)
         .execute(&mut *tx)
         .await
@@ -365,7 +372,7 @@ impl Store {
     /// One conversation by id.
     pub async fn conversation(&self, id: i64) -> Result<Option<ConversationRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, wa_id, user_id, state, language, urgent, reply_deadline, last_inbound_at, created_at
+            "SELECT id, wa_id, user_id, state, queue_reason, language, urgent, reply_deadline, last_inbound_at, created_at
              FROM conversations WHERE id = ?",
         )
         .bind(id)
@@ -378,7 +385,7 @@ impl Store {
     /// Every conversation, newest first (small deployments and tests).
     pub async fn conversations(&self, limit: i64) -> Result<Vec<ConversationRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, wa_id, user_id, state, language, urgent, reply_deadline, last_inbound_at, created_at
+            "SELECT id, wa_id, user_id, state, queue_reason, language, urgent, reply_deadline, last_inbound_at, created_at
              FROM conversations ORDER BY id DESC LIMIT ?",
         )
         .bind(limit)

@@ -102,6 +102,8 @@ pub struct ConversationRow {
     pub id: i64,
     pub citizen: CitizenRef,
     pub state: String,
+    /// Why it was handed to a person (`no_answer`, `media`, ...).
+    pub queue_reason: Option<String>,
     pub language: Language,
     pub urgent: bool,
     pub reply_deadline: Option<DateTime<Utc>>,
@@ -117,6 +119,7 @@ impl ConversationRow {
             id: get(row, "id")?,
             citizen: citizen(row)?,
             state: get(row, "state")?,
+            queue_reason: get(row, "queue_reason")?,
             language: Language::parse(&language).unwrap_or_default(),
             urgent: get(row, "urgent")?,
             reply_deadline: deadline.map(from_millis),

@@ -9,9 +9,13 @@
 
 pub mod language;
 
-use crate::config::{EmergencySettings, ReplyKey, ReplyTexts};
-use crate::domain::{Language, MessageContent, OutgoingContent};
+use crate::config::{EmergencySettings, FaqSettings, ReplyKey, ReplyTexts};
+use crate::domain::{InteractiveKind, Language, ListRow, MessageContent, OutgoingContent, ReplyButton};
 use crate::hours::{OpeningHours, wording::format_moment};
+use crate::knowledge::base::KnowledgeBase;
+use crate::knowledge::compose::{Composed, compose};
+use crate::knowledge::decision::FaqDecision;
+use crate::knowledge::{Entry, FaqId, extract_postcode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -22,11 +26,15 @@ pub struct ReplyRules<'a> {
     pub texts: &'a ReplyTexts,
     pub emergency: &'a EmergencySettings,
     pub organisation: &'a str,
+    pub faq: &'a FaqSettings,
+    /// `None` when no knowledge base is loaded: every question goes to a person.
+    pub knowledge: Option<&'a KnowledgeBase>,
 }
 
 /// What the decision needs to know of the conversation; the decision
 /// returns the updated version, which the caller stores.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ConversationMemory {
     /// Language of the conversation so far (`None`: nothing clear yet).
     pub language: Option<Language>,
@@ -36,6 +44,46 @@ pub struct ConversationMemory {
     pub ack_period_start: Option<DateTime<Utc>>,
     /// When a person promised to answer.
     pub reply_deadline: Option<DateTime<Utc>>,
+    /// Waiting for a postcode to answer this (waste calendar) entry.
+    pub awaiting_postcode: Option<String>,
+    /// The entry just answered, whose yes/no feedback may come next.
+    pub feedback_for: Option<String>,
+    /// Why the conversation was handed to a person (first reason).
+    pub handover_reason: Option<HandoverReason>,
+}
+
+/// Why a conversation goes to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoverReason {
+    /// The bot had no confident answer.
+    NoAnswer,
+    /// The citizen asked for a person.
+    AskedForPerson,
+    /// "Nee" to "did this help?".
+    FeedbackNo,
+    /// Photo, voice note, document, location...
+    Media,
+    /// The emergency rule matched.
+    Emergency,
+    /// The answer's entry says a person follows up.
+    EntryHandover,
+    /// A question about the citizen's own case.
+    PersonalCase,
+}
+
+impl HandoverReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandoverReason::NoAnswer => "no_answer",
+            HandoverReason::AskedForPerson => "asked_for_person",
+            HandoverReason::FeedbackNo => "feedback_no",
+            HandoverReason::Media => "media",
+            HandoverReason::Emergency => "emergency",
+            HandoverReason::EntryHandover => "entry_handover",
+            HandoverReason::PersonalCase => "personal_case",
+        }
+    }
 }
 
 /// Why a message is sent; stored with each outbox row.
@@ -44,7 +92,15 @@ pub struct ConversationMemory {
 pub enum ReplyKind {
     ClosedAck,
     OpenAck,
+    Handover,
     Emergency,
+    FaqAnswer,
+    FaqChoice,
+    Feedback,
+    FeedbackThanks,
+    AskPostcode,
+    UnknownPostcode,
+    Greeting,
     MarkRead,
 }
 
@@ -53,7 +109,15 @@ impl ReplyKind {
         match self {
             ReplyKind::ClosedAck => "closed_ack",
             ReplyKind::OpenAck => "open_ack",
+            ReplyKind::Handover => "handover",
             ReplyKind::Emergency => "emergency",
+            ReplyKind::FaqAnswer => "faq_answer",
+            ReplyKind::FaqChoice => "faq_choice",
+            ReplyKind::Feedback => "feedback",
+            ReplyKind::FeedbackThanks => "feedback_thanks",
+            ReplyKind::AskPostcode => "ask_postcode",
+            ReplyKind::UnknownPostcode => "unknown_postcode",
+            ReplyKind::Greeting => "greeting",
             ReplyKind::MarkRead => "mark_read",
         }
     }
@@ -66,107 +130,348 @@ pub struct PlannedReply {
     pub content: OutgoingContent,
 }
 
+/// What the knowledge base said about a question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaqOutcome {
+    /// `answer`, `choose` or `abstain`.
+    pub decision: &'static str,
+    /// The entry answered, if any.
+    pub faq_id: Option<String>,
+    /// Candidate ids with their confidence.
+    pub hits: Vec<(String, f64)>,
+}
+
 /// The outcome for one inbound message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
     pub language: Language,
     pub open: bool,
     pub next_opening: Option<DateTime<Utc>>,
+    /// When a person promised to answer; `None` while the bot handles it.
     pub reply_deadline: Option<DateTime<Utc>>,
     pub urgent: bool,
     pub replies: Vec<PlannedReply>,
+    /// Set when this message hands the conversation to a person.
+    pub handover: Option<HandoverReason>,
+    /// The knowledge base's verdict, when it was asked.
+    pub faq: Option<FaqOutcome>,
     /// The conversation as it is after this message.
     pub memory: ConversationMemory,
 }
 
-/// Decides what to send for `content`, received at `at`.
-pub fn decide(
-    content: &MessageContent,
-    memory: &ConversationMemory,
-    rules: ReplyRules<'_>,
+/// Prefix of list-row ids that name an entry.
+const FAQ_ROW: &str = "faq:";
+/// List row for "none of these".
+const NONE_ROW: &str = "faq:-";
+/// Reply-button ids of the feedback question.
+const FEEDBACK_YES: &str = "feedback:yes:";
+const FEEDBACK_NO: &str = "feedback:no:";
+
+struct Builder<'a> {
+    rules: ReplyRules<'a>,
     at: DateTime<Utc>,
-) -> Decision {
-    let text = content.text().unwrap_or_default();
-    let language = language::detect(text)
-        .or(memory.language)
-        .unwrap_or_default();
-    let period = rules.hours.current_period(at);
-    let open = period.open;
-    let next_opening = rules.hours.next_opening(at);
-    let mut next = memory.clone();
-    next.language = Some(language);
-    let mut replies = Vec::new();
+    language: Language,
+    memory: ConversationMemory,
+    replies: Vec<PlannedReply>,
+    handover: Option<HandoverReason>,
+    faq: Option<FaqOutcome>,
+}
 
-    // Reactions and system notices are not questions: nobody needs to answer them.
-    let needs_answer = !matches!(
-        content,
-        MessageContent::Reaction { .. } | MessageContent::System { .. }
-    );
-    if !needs_answer {
-        return Decision {
-            language,
-            open,
-            next_opening,
-            reply_deadline: memory.reply_deadline,
-            urgent: memory.urgent,
-            replies,
-            memory: next,
-        };
+impl Builder<'_> {
+    fn text(&self, key: ReplyKey, extra: &[(&str, &str)]) -> String {
+        let tz = self.rules.hours.timezone();
+        let moment = |when: Option<DateTime<Utc>>| when.map(|w| format_moment(w, self.at, tz, self.language)).unwrap_or_default();
+        let deadline = moment(self.memory.reply_deadline);
+        let next_opening = moment(self.rules.hours.next_opening(self.at));
+        let mut values = vec![
+            ("deadline", deadline.as_str()),
+            ("next_opening", next_opening.as_str()),
+            ("organisation", self.rules.organisation),
+        ];
+        values.extend_from_slice(extra);
+        self.rules.texts.render(key, self.language, &values)
     }
 
-    let reply_deadline = match memory.reply_deadline {
-        Some(promised) if promised > at => Some(promised),
-        _ => rules.hours.deadline(at),
-    };
-    next.reply_deadline = reply_deadline;
+    fn send(&mut self, kind: ReplyKind, content: OutgoingContent) {
+        self.replies.push(PlannedReply { kind, content });
+    }
 
-    let tz = rules.hours.timezone();
-    let moment = |when: Option<DateTime<Utc>>| {
-        when.map(|w| format_moment(w, at, tz, language))
-            .unwrap_or_default()
-    };
-    let deadline_words = moment(reply_deadline);
-    let opening_words = moment(next_opening);
-    let values = [
-        ("deadline", deadline_words.as_str()),
-        ("next_opening", opening_words.as_str()),
-        ("organisation", rules.organisation),
-    ];
+    fn send_text(&mut self, kind: ReplyKind, key: ReplyKey, extra: &[(&str, &str)]) {
+        let body = self.text(key, extra);
+        self.send(kind, OutgoingContent::Text { body });
+    }
 
-    if rules.emergency.matches(text) {
-        if !memory.urgent {
-            replies.push(PlannedReply {
-                kind: ReplyKind::Emergency,
-                content: OutgoingContent::Text {
-                    body: rules.texts.render(ReplyKey::Emergency, language, &values),
-                },
-            });
+    /// Hands the conversation to a person. `explicit`: the citizen asked
+    /// for it, so they always get a confirmation; otherwise the usual
+    /// acknowledgement, once per open or closed period.
+    fn hand_over(&mut self, reason: HandoverReason, explicit: bool) {
+        self.handover.get_or_insert(reason);
+        self.memory.handover_reason.get_or_insert(reason);
+        self.memory.awaiting_postcode = None;
+        self.memory.feedback_for = None;
+        if !matches!(self.memory.reply_deadline, Some(promised) if promised > self.at) {
+            self.memory.reply_deadline = self.rules.hours.deadline(self.at);
         }
-        next.urgent = true;
+        let period = self.rules.hours.current_period(self.at);
+        if explicit {
+            self.send_text(ReplyKind::Handover, ReplyKey::Handover, &[]);
+            self.memory.ack_period_start = Some(period.started_at);
+        } else if self.memory.ack_period_start != Some(period.started_at) {
+            let (kind, key) = if period.open {
+                (ReplyKind::OpenAck, ReplyKey::OpenAck)
+            } else {
+                (ReplyKind::ClosedAck, ReplyKey::ClosedAck)
+            };
+            self.send_text(kind, key, &[]);
+            self.memory.ack_period_start = Some(period.started_at);
+        }
     }
 
-    if memory.ack_period_start != Some(period.started_at) {
-        let (kind, key) = if open {
-            (ReplyKind::OpenAck, ReplyKey::OpenAck)
-        } else {
-            (ReplyKind::ClosedAck, ReplyKey::ClosedAck)
-        };
-        replies.push(PlannedReply {
-            kind,
-            content: OutgoingContent::Text {
-                body: rules.texts.render(key, language, &values),
-            },
+    /// Sends the answer of `entry` (or asks for the postcode first), then
+    /// the "did this help?" buttons.
+    fn answer(&mut self, entry: &Entry, question: &str) {
+        let Some(knowledge) = self.rules.knowledge else { return };
+        // The answer goes out in the language of the question.
+        let entry = knowledge.index.find(&entry.id, self.language).unwrap_or(entry);
+        match compose(entry, knowledge, self.rules.hours, question, self.at) {
+            Composed::NeedPostcode => {
+                self.memory.awaiting_postcode = Some(entry.id.as_str().to_owned());
+                self.send_text(ReplyKind::AskPostcode, ReplyKey::AskPostcode, &[]);
+            }
+            Composed::UnknownPostcode(postcode) => {
+                self.memory.awaiting_postcode = Some(entry.id.as_str().to_owned());
+                self.send_text(ReplyKind::UnknownPostcode, ReplyKey::UnknownPostcode, &[("postcode", &postcode)]);
+            }
+            Composed::Answer(body) => {
+                self.memory.awaiting_postcode = None;
+                self.send(ReplyKind::FaqAnswer, OutgoingContent::Text { body });
+                let id = entry.id.as_str();
+                let buttons = vec![
+                    ReplyButton {
+                        id: format!("{FEEDBACK_YES}{id}"),
+                        title: self.text(ReplyKey::FeedbackYesButton, &[]),
+                    },
+                    ReplyButton {
+                        id: format!("{FEEDBACK_NO}{id}"),
+                        title: self.text(ReplyKey::FeedbackNoButton, &[]),
+                    },
+                ];
+                let body = self.text(ReplyKey::FeedbackQuestion, &[]);
+                self.send(ReplyKind::Feedback, OutgoingContent::Buttons { body, buttons });
+                self.memory.feedback_for = Some(id.to_owned());
+                if entry.handover {
+                    self.hand_over(HandoverReason::EntryHandover, false);
+                }
+            }
+        }
+    }
+
+    /// "Bedoel je ...?" with up to three entries and "none of these".
+    fn offer_choice(&mut self, entries: &[&Entry]) {
+        let mut rows: Vec<ListRow> = entries
+            .iter()
+            .map(|entry| ListRow {
+                id: format!("{FAQ_ROW}{}", entry.id.as_str()),
+                title: shorten(&entry.title, 24),
+                description: None,
+            })
+            .collect();
+        rows.push(ListRow {
+            id: NONE_ROW.to_owned(),
+            title: shorten(&self.text(ReplyKey::ChoiceNone, &[]), 24),
+            description: None,
         });
-        next.ack_period_start = Some(period.started_at);
+        let body = self.text(ReplyKey::ChoiceQuestion, &[]);
+        let button = shorten(&self.text(ReplyKey::ChoiceButton, &[]), 20);
+        self.send(ReplyKind::FaqChoice, OutgoingContent::List { body, button, rows });
     }
 
-    Decision {
+    /// Asks the knowledge base and acts on its decision.
+    fn ask_knowledge(&mut self, question: &str, detected: Option<Language>) {
+        let Some(knowledge) = self.rules.knowledge else {
+            self.hand_over(HandoverReason::NoAnswer, false);
+            return;
+        };
+        let date = self.at.with_timezone(&self.rules.hours.timezone()).date_naive();
+        let asked = knowledge.ask(question, detected.or(self.memory.language), date, &self.rules.faq.thresholds());
+        if detected.is_none() && self.memory.language.is_none() {
+            self.language = asked.language;
+        }
+        let entries = knowledge.index.entries();
+        self.faq = Some(FaqOutcome {
+            decision: asked.decision.name(),
+            faq_id: match &asked.decision {
+                FaqDecision::Answer(hit) => Some(hit.id.as_str().to_owned()),
+                _ => None,
+            },
+            hits: asked.hits.iter().take(5).map(|h| (h.id.as_str().to_owned(), h.score)).collect(),
+        });
+        match asked.decision {
+            FaqDecision::Answer(hit) => {
+                if let Some(entry) = entries.get(hit.entry) {
+                    self.answer(entry, question);
+                }
+            }
+            FaqDecision::Choose(hits) => {
+                let chosen: Vec<&Entry> = hits
+                    .iter()
+                    .filter_map(|h| entries.get(h.entry))
+                    .map(|e| knowledge.index.find(&e.id, self.language).unwrap_or(e))
+                    .collect();
+                self.offer_choice(&chosen);
+            }
+            FaqDecision::Abstain => self.hand_over(HandoverReason::NoAnswer, false),
+        }
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        text.chars().take(max - 1).collect::<String>() + "…"
+    }
+}
+
+/// Words that only greet or thank: answered kindly, not handed over.
+fn small_talk(text: &str) -> Option<ReplyKey> {
+    let folded = crate::knowledge::analysis::fold(text);
+    let words = crate::knowledge::analysis::tokens(&folded);
+    if words.is_empty() || words.len() > 4 {
+        return None;
+    }
+    const GREETINGS: &[&str] = &["hoi", "hallo", "hey", "hee", "hi", "hello", "goedemorgen", "goedemiddag", "goedenavond", "dag", "morning", "goede", "good", "morgen", "middag", "avond", "afternoon", "evening", "daar"];
+    const THANKS: &[&str] = &["bedankt", "dank", "dankjewel", "dankuwel", "thanks", "thank", "you", "je", "u", "wel", "top", "super", "fijn", "cheers", "thx", "ok", "oke", "oké", "okay", "prima", "great"];
+    if words.iter().all(|w| GREETINGS.contains(&w.as_str())) {
+        Some(ReplyKey::Greeting)
+    } else if words.iter().all(|w| THANKS.contains(&w.as_str()) || GREETINGS.contains(&w.as_str())) {
+        Some(ReplyKey::FeedbackThanks)
+    } else {
+        None
+    }
+}
+
+fn is_yes(text: &str) -> bool {
+    matches!(crate::knowledge::analysis::fold(text.trim()).trim_end_matches(['!', '.']), "ja" | "yes" | "ja bedankt" | "ja, bedankt" | "yes thanks" | "yes, thanks" | "jazeker" | "jep")
+}
+
+fn is_no(text: &str) -> bool {
+    matches!(crate::knowledge::analysis::fold(text.trim()).trim_end_matches(['!', '.']), "nee" | "no" | "neen" | "nope" | "niet echt" | "not really")
+}
+
+/// Where a text goes before the knowledge base is asked: a person, small
+/// talk, or (`None`) the knowledge base. `loket eval` uses the same rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Emergency,
+    AskedForPerson,
+    PersonalCase,
+    SmallTalk(ReplyKey),
+}
+
+/// The routing of a fresh text question, before the knowledge base.
+pub fn route_before_faq(text: &str, rules: &ReplyRules<'_>) -> Option<Route> {
+    if rules.emergency.matches(text) {
+        Some(Route::Emergency)
+    } else if rules.faq.asks_for_person(text) {
+        Some(Route::AskedForPerson)
+    } else if rules.faq.is_personal_case(text) {
+        Some(Route::PersonalCase)
+    } else {
+        small_talk(text).map(Route::SmallTalk)
+    }
+}
+
+/// Decides what to send for `content`, received at `at`.
+pub fn decide(content: &MessageContent, memory: &ConversationMemory, rules: ReplyRules<'_>, at: DateTime<Utc>) -> Decision {
+    let text = content.text().unwrap_or_default();
+    let detected = language::detect(text);
+    let language = detected.or(memory.language).unwrap_or_default();
+    let period = rules.hours.current_period(at);
+    let mut b = Builder {
+        rules,
+        at,
         language,
-        open,
-        next_opening,
+        memory: memory.clone(),
+        replies: Vec::new(),
+        handover: None,
+        faq: None,
+    };
+    let feedback_for = b.memory.feedback_for.take();
+
+    match content {
+        // Reactions and system notices are not questions: nobody needs to answer them.
+        MessageContent::Reaction { .. } | MessageContent::System { .. } => {}
+        _ if rules.emergency.matches(text) => {
+            if !memory.urgent {
+                b.send_text(ReplyKind::Emergency, ReplyKey::Emergency, &[]);
+            }
+            b.memory.urgent = true;
+            b.hand_over(HandoverReason::Emergency, false);
+        }
+        MessageContent::Interactive { interactive, id, .. } => match (interactive, id.as_str()) {
+            (InteractiveKind::ButtonReply, id) if id.starts_with(FEEDBACK_YES) => {
+                b.send_text(ReplyKind::FeedbackThanks, ReplyKey::FeedbackThanks, &[]);
+            }
+            (InteractiveKind::ButtonReply, id) if id.starts_with(FEEDBACK_NO) => b.hand_over(HandoverReason::FeedbackNo, true),
+            (InteractiveKind::ListReply, NONE_ROW) => b.hand_over(HandoverReason::AskedForPerson, true),
+            (InteractiveKind::ListReply, id) if id.starts_with(FAQ_ROW) => {
+                let entry = FaqId::parse(&id[FAQ_ROW.len()..])
+                    .ok()
+                    .and_then(|faq_id| rules.knowledge.and_then(|k| k.index.find(&faq_id, language)));
+                match entry {
+                    Some(entry) => {
+                        let entry = entry.clone();
+                        b.answer(&entry, "");
+                    }
+                    None => b.hand_over(HandoverReason::NoAnswer, false),
+                }
+            }
+            _ => b.ask_knowledge(text, detected),
+        },
+        MessageContent::Text { .. } | MessageContent::Button { .. } => {
+            let awaiting = b.memory.awaiting_postcode.take();
+            let postcode_answer = awaiting.as_ref().filter(|_| extract_postcode(text).is_some()).and_then(|id| {
+                let faq_id = FaqId::parse(id).ok()?;
+                rules.knowledge.and_then(|k| k.index.find(&faq_id, language)).cloned()
+            });
+            if let Some(entry) = postcode_answer {
+                b.answer(&entry, text);
+            } else if feedback_for.is_some() && is_no(text) {
+                b.hand_over(HandoverReason::FeedbackNo, true);
+            } else if feedback_for.is_some() && is_yes(text) {
+                b.send_text(ReplyKind::FeedbackThanks, ReplyKey::FeedbackThanks, &[]);
+            } else {
+                match route_before_faq(text, &rules) {
+                    Some(Route::AskedForPerson) => b.hand_over(HandoverReason::AskedForPerson, true),
+                    Some(Route::PersonalCase) => b.hand_over(HandoverReason::PersonalCase, false),
+                    Some(Route::SmallTalk(key)) => {
+                        let kind = if key == ReplyKey::Greeting { ReplyKind::Greeting } else { ReplyKind::FeedbackThanks };
+                        b.send_text(kind, key, &[]);
+                    }
+                    // Emergencies were handled above.
+                    Some(Route::Emergency) | None => b.ask_knowledge(text, detected),
+                }
+            }
+        }
+        // Media with a caption: the caption may be a question, but the
+        // photo needs a person's eyes.
+        _ => b.hand_over(HandoverReason::Media, false),
+    }
+
+    let urgent = b.memory.urgent;
+    let mut memory = b.memory;
+    memory.language = Some(b.language);
+    let reply_deadline = if memory.handover_reason.is_some() { memory.reply_deadline } else { None };
+    Decision {
+        language: b.language,
+        open: period.open,
+        next_opening: rules.hours.next_opening(at),
         reply_deadline,
-        urgent: next.urgent,
-        replies,
-        memory: next,
+        urgent,
+        replies: b.replies,
+        handover: b.handover,
+        faq: b.faq,
+        memory,
     }
 }

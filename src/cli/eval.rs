@@ -1,0 +1,72 @@
+//! `loket eval`: the figures of the bot's decisions on an eval file, and
+//! the calibration of the thresholds.
+
+use crate::config::Settings;
+use crate::knowledge::base::KnowledgeBase;
+use crate::knowledge::eval::{calibrate, prepare, read_cases, score};
+use chrono::NaiveDate;
+use std::path::PathBuf;
+
+/// Arguments of `loket eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// JSONL file: {"q": "...", "expect": "<id>"} or {"q": "...", "expect": null} per line.
+    pub file: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Search the thresholds that fit this file best and print them for loket.toml.
+    #[arg(long)]
+    pub calibrate: bool,
+    /// Date the questions are asked on (matters for entries with valid_from/valid_until).
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+    /// Exit 1 when top-1, abstention precision or recall is below this.
+    #[arg(long)]
+    pub floor: Option<f64>,
+}
+
+/// Runs `loket eval`; returns whether the floor (if any) holds.
+pub fn run(args: &EvalArgs, settings: &Settings, knowledge: &KnowledgeBase, today: NaiveDate) -> anyhow::Result<bool> {
+    let cases = read_cases(&args.file).map_err(anyhow::Error::msg)?;
+    let prepared = prepare(cases, settings, knowledge, args.date.unwrap_or(today));
+    let report = if args.calibrate { calibrate(&prepared) } else { score(&prepared, &settings.faq.thresholds()) };
+    let holds = args
+        .floor
+        .is_none_or(|floor| report.top1 >= floor && report.abstain_precision >= floor && report.abstain_recall >= floor);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(holds);
+    }
+    println!("questions: {} ({} answerable, {} to refuse)", report.n, report.answerable, report.n - report.answerable);
+    println!("top-1 accuracy:        {:.3}", report.top1);
+    println!("answered directly:     {:.3}", report.answered_correctly);
+    println!("MRR@3:                 {:.3}", report.mrr3);
+    println!("abstention precision:  {:.3}", report.abstain_precision);
+    println!("abstention recall:     {:.3}", report.abstain_recall);
+    let t = report.thresholds;
+    if args.calibrate {
+        println!("\ncalibrated thresholds for [faq] in loket.toml:");
+        println!("answer_threshold = {:.2}\nmargin = {:.2}\nchoose_threshold = {:.2}", t.answer, t.margin, t.choose);
+    } else {
+        println!("thresholds: answer {:.2}, margin {:.2}, choose {:.2}", t.answer, t.margin, t.choose);
+    }
+    if !report.misses.is_empty() {
+        println!("\nmisses ({}):", report.misses.len());
+        for miss in &report.misses {
+            let hits: Vec<String> = miss.hits.iter().map(|(id, s)| format!("{id} {s:.2}")).collect();
+            println!(
+                "  {:?}\n    expected {}, got {} {}  [{}]",
+                miss.q,
+                miss.expect.as_deref().unwrap_or("abstain"),
+                miss.decision,
+                miss.got.as_deref().unwrap_or(""),
+                hits.join(", ")
+            );
+        }
+    }
+    if !holds {
+        println!("\nbelow the floor of {:.2}", args.floor.unwrap_or_default());
+    }
+    Ok(holds)
+}

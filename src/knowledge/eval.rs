@@ -1,0 +1,190 @@
+//! `loket eval`: measures the bot's decisions on a file of questions with
+//! the expected entry (or `null`: the bot must leave it to a person), and
+//! calibrates the thresholds on such a file.
+//!
+//! A question counts the way the bot would treat it as the first message
+//! of a conversation: the same routing (emergency, asking for a person,
+//! personal case, small talk) and the same search.
+
+use super::base::KnowledgeBase;
+use super::decision::{self, FaqDecision, Thresholds};
+use super::search::Hit;
+use crate::config::Settings;
+use crate::processing::rules;
+use crate::reply::{language, route_before_faq};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One line of an eval file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EvalCase {
+    pub q: String,
+    pub expect: Option<String>,
+}
+
+/// Reads a JSONL eval file; an unreadable line is an error naming it.
+pub fn read_cases(path: &Path) -> Result<Vec<EvalCase>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(number, line)| {
+            serde_json::from_str(line).map_err(|e| {
+                format!(
+                    "{}:{}: {e}; each line must be {{\"q\": \"...\", \"expect\": \"<id>\"}} or {{\"q\": \"...\", \"expect\": null}}",
+                    path.display(),
+                    number + 1
+                )
+            })
+        })
+        .collect()
+}
+
+/// A case with what does not depend on the thresholds.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub case: EvalCase,
+    /// Routed to a person (or small talk) before the knowledge base.
+    pub routed: bool,
+    pub hits: Vec<Hit>,
+}
+
+/// Runs routing and search once per case.
+pub fn prepare(cases: Vec<EvalCase>, settings: &Settings, knowledge: &KnowledgeBase, date: NaiveDate) -> Vec<Prepared> {
+    let rules = rules(settings, Some(knowledge));
+    cases
+        .into_iter()
+        .map(|case| {
+            let routed = route_before_faq(&case.q, &rules).is_some();
+            let hits = if routed {
+                Vec::new()
+            } else {
+                knowledge.ask(&case.q, language::detect(&case.q), date, &settings.faq.thresholds()).hits
+            };
+            Prepared { case, routed, hits }
+        })
+        .collect()
+}
+
+/// A question the bot got wrong.
+#[derive(Debug, Clone, Serialize)]
+pub struct Miss {
+    pub q: String,
+    pub expect: Option<String>,
+    pub decision: String,
+    pub got: Option<String>,
+    pub hits: Vec<(String, f64)>,
+}
+
+/// The figures of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub n: usize,
+    pub answerable: usize,
+    /// Answerable questions whose first offered entry is the expected one.
+    pub top1: f64,
+    /// Mean reciprocal rank of the expected entry in the top 3 hits.
+    pub mrr3: f64,
+    /// Of the questions the bot left to a person, the share it should have.
+    pub abstain_precision: f64,
+    /// Of the questions it should leave to a person, the share it did.
+    pub abstain_recall: f64,
+    /// Answerable questions answered directly and rightly.
+    pub answered_correctly: f64,
+    pub thresholds: Thresholds,
+    pub misses: Vec<Miss>,
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 1.0 } else { part as f64 / whole as f64 }
+}
+
+/// Scores prepared cases with `thresholds`.
+pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
+    let (mut answerable, mut top1, mut answered, mut mrr) = (0usize, 0usize, 0usize, 0.0);
+    let (mut abstained, mut abstained_right, mut should_abstain) = (0usize, 0usize, 0usize);
+    let mut misses = Vec::new();
+    for p in prepared {
+        let decision = if p.routed { FaqDecision::Abstain } else { decision::decide(&p.hits, thresholds) };
+        let first = match &decision {
+            FaqDecision::Answer(hit) => Some(hit.id.as_str().to_owned()),
+            FaqDecision::Choose(hits) => hits.first().map(|h| h.id.as_str().to_owned()),
+            FaqDecision::Abstain => None,
+        };
+        let is_abstain = matches!(decision, FaqDecision::Abstain);
+        let correct = match &p.case.expect {
+            Some(expect) => {
+                answerable += 1;
+                if let Some(rank) = p.hits.iter().take(3).position(|h| h.id.as_str() == expect) {
+                    mrr += 1.0 / (rank + 1) as f64;
+                }
+                let right = first.as_deref() == Some(expect.as_str());
+                if right {
+                    top1 += 1;
+                    if matches!(decision, FaqDecision::Answer(_)) {
+                        answered += 1;
+                    }
+                }
+                right
+            }
+            None => {
+                should_abstain += 1;
+                is_abstain
+            }
+        };
+        if is_abstain {
+            abstained += 1;
+            if p.case.expect.is_none() {
+                abstained_right += 1;
+            }
+        }
+        if !correct {
+            misses.push(Miss {
+                q: p.case.q.clone(),
+                expect: p.case.expect.clone(),
+                decision: decision.name().to_owned(),
+                got: first,
+                hits: p.hits.iter().take(3).map(|h| (h.id.as_str().to_owned(), (h.score * 1000.0).round() / 1000.0)).collect(),
+            });
+        }
+    }
+    EvalReport {
+        n: prepared.len(),
+        answerable,
+        top1: ratio(top1, answerable),
+        mrr3: if answerable == 0 { 1.0 } else { mrr / answerable as f64 },
+        abstain_precision: ratio(abstained_right, abstained),
+        abstain_recall: ratio(abstained_right, should_abstain),
+        answered_correctly: ratio(answered, answerable),
+        thresholds: *thresholds,
+        misses,
+    }
+}
+
+/// Searches the thresholds that maximise the weakest of top-1,
+/// abstention precision and abstention recall (ties: more direct answers).
+pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
+    let steps = |from: f64, to: f64, step: f64| {
+        let count = ((to - from) / step).round() as usize;
+        (0..=count).map(move |i| from + step * i as f64)
+    };
+    let mut best: Option<(f64, f64, EvalReport)> = None;
+    for answer in steps(0.30, 0.90, 0.02) {
+        for margin in steps(0.0, 0.30, 0.02) {
+            for choose in steps(0.20, answer, 0.04) {
+                let thresholds = Thresholds { answer, margin, choose };
+                let report = score(prepared, &thresholds);
+                let weakest = report.top1.min(report.abstain_precision).min(report.abstain_recall);
+                let better = match &best {
+                    None => true,
+                    Some((w, a, _)) => weakest > *w + 1e-9 || ((weakest - *w).abs() <= 1e-9 && report.answered_correctly > *a),
+                };
+                if better {
+                    best = Some((weakest, report.answered_correctly, report));
+                }
+            }
+        }
+    }
+    best.map(|(_, _, report)| report).unwrap_or_else(|| score(prepared, &Thresholds::default()))
+}
