@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     loket::telemetry::init();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let clock = SystemClock;
     match cli.command {
         Command::Serve => {
@@ -28,11 +28,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(async {
                 let app = loket::startup::start(settings, Arc::new(clock)).await?;
                 app.run_until_stopped().await
-            })
+            })?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Simulate(args) => {
             let settings = Settings::load_from_env()?;
-            loket::cli::simulate::run(&args, &settings, clock.now())
+            loket::cli::simulate::run(&args, &settings, clock.now())?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Hours(args) => {
             let settings = Settings::load_from_env()?;
@@ -40,10 +42,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .now()
                 .with_timezone(&settings.hours.timezone())
                 .date_naive();
-            loket::cli::hours::run(&args, &settings, today)
+            loket::cli::hours::run(&args, &settings, today)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lint(args) => {
+            let settings = Settings::load_from_env()?;
+            Ok(ExitCode::from(loket::cli::lint::run(&args, &settings)?))
         }
         Command::Config {
             command: ConfigCommand::Check,
-        } => loket::cli::config_check(),
+        } => {
+            loket::cli::config_check()?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

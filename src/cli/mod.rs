@@ -2,6 +2,7 @@
 //! library code as the server.
 
 pub mod hours;
+pub mod lint;
 pub mod simulate;
 
 use crate::config::Settings;
@@ -26,6 +27,8 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Print the effective opening hours (holidays and closures included).
     Hours(hours::HoursArgs),
+    /// Check the knowledge base (answers, synonyms, data); exit 1 on any error.
+    Lint(lint::LintArgs),
     /// Configuration commands.
     Config {
         #[command(subcommand)]
