@@ -17,6 +17,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod hours;
+pub mod knowledge;
 pub mod outbox;
 pub mod processing;
 pub mod reply;

@@ -4,6 +4,7 @@ use clap::Parser;
 use loket::cli::{Cli, Command, ConfigCommand};
 use loket::clock::{Clock, SystemClock};
 use loket::config::Settings;
+use loket::knowledge::base::KnowledgeBase;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     loket::telemetry::init();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -19,18 +20,19 @@ fn main() -> ExitCode {
     }
 }
 
-/// Loads the knowledge base for a command; file problems are printed to
+/// Loads the knowledge base for a command; errors in files are printed to
 /// standard error (with file and line) and the rest is used.
-fn load_knowledge(settings: &Settings) -> anyhow::Result<loket::knowledge::base::KnowledgeBase> {
-    let knowledge = loket::knowledge::base::KnowledgeBase::load(&settings.knowledge_dir)?;
-    for problem in knowledge.problems.iter().filter(|p| p.severity == loket::knowledge::Severity::Error) {
+fn load_knowledge(settings: &Settings) -> anyhow::Result<KnowledgeBase> {
+    let knowledge = KnowledgeBase::load(&settings.knowledge_dir)?;
+    for problem in knowledge.problems.iter().filter(|p| p.is_error()) {
         eprintln!("{problem}");
     }
     Ok(knowledge)
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let clock = SystemClock;
+    let today = |settings: &Settings| clock.now().with_timezone(&settings.hours.timezone()).date_naive();
     match cli.command {
         Command::Serve => {
             let settings = Settings::load_from_env()?;
@@ -38,38 +40,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(async {
                 let app = loket::startup::start(settings, Arc::new(clock)).await?;
                 app.run_until_stopped().await
-            })
+            })?;
         }
         Command::Simulate(args) => {
             let settings = Settings::load_from_env()?;
             let knowledge = load_knowledge(&settings)?;
-            loket::cli::simulate::run(&args, &settings, &knowledge, clock.now())
+            loket::cli::simulate::run(&args, &settings, &knowledge, clock.now())?;
         }
         Command::Ask(args) => {
             let settings = Settings::load_from_env()?;
             let knowledge = load_knowledge(&settings)?;
-            loket::cli::ask::run(&args, &settings, &knowledge, clock.now())
+            loket::cli::ask::run(&args, &settings, &knowledge, clock.now())?;
         }
         Command::Eval(args) => {
             let settings = Settings::load_from_env()?;
             let knowledge = load_knowledge(&settings)?;
-            let today = clock.now().with_timezone(&settings.hours.timezone()).date_naive();
-            if loket::cli::eval::run(&args, &settings, &knowledge, today)? {
-                Ok(())
-            } else {
-                anyhow::bail!("the eval floor does not hold")
+            if !loket::cli::eval::run(&args, &settings, &knowledge, today(&settings))? {
+                return Ok(ExitCode::FAILURE);
             }
         }
         Command::Hours(args) => {
             let settings = Settings::load_from_env()?;
-            let today = clock
-                .now()
-                .with_timezone(&settings.hours.timezone())
-                .date_naive();
-            loket::cli::hours::run(&args, &settings, today)
+            loket::cli::hours::run(&args, &settings, today(&settings))?;
+        }
+        Command::Lint(args) => {
+            let settings = Settings::load_from_env()?;
+            return Ok(ExitCode::from(loket::cli::lint::run(&args, &settings)?));
         }
         Command::Config {
             command: ConfigCommand::Check,
-        } => loket::cli::config_check(),
+        } => loket::cli::config_check()?,
     }
+    Ok(ExitCode::SUCCESS)
 }

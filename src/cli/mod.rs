@@ -4,6 +4,7 @@
 pub mod ask;
 pub mod eval;
 pub mod hours;
+pub mod lint;
 pub mod simulate;
 
 use crate::config::Settings;
@@ -32,6 +33,8 @@ pub enum Command {
     Ask(ask::AskArgs),
     /// Measure the FAQ decisions on a JSONL eval file (and calibrate thresholds).
     Eval(eval::EvalArgs),
+    /// Check the knowledge base (answers, synonyms, data); exit 1 on any error.
+    Lint(lint::LintArgs),
     /// Configuration commands.
     Config {
         #[command(subcommand)]

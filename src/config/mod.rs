@@ -14,7 +14,8 @@ pub use duration::HumanDuration;
 pub use error::ConfigError;
 pub use replies::{ReplyKey, ReplyTexts};
 pub use service::{
-    EmergencySettings, OutboxSettings, ServiceFile, WebhookSettings, WhatsAppFileSettings,
+    EmergencySettings, KnowledgeSettings, OutboxSettings, ServiceFile, WebhookSettings,
+    WhatsAppFileSettings,
 };
 
 use crate::hours::OpeningHours;
@@ -52,6 +53,8 @@ pub struct Settings {
     pub whatsapp: WhatsAppFileSettings,
     pub outbox: OutboxSettings,
     pub emergency: EmergencySettings,
+    /// Rules for the knowledge base (`[knowledge]`).
+    pub knowledge: KnowledgeSettings,
     pub hours: OpeningHours,
     pub replies: ReplyTexts,
     pub secrets: WhatsAppSecrets,
@@ -88,6 +91,7 @@ impl Settings {
             whatsapp: service.whatsapp.clone(),
             outbox: service.outbox.clone(),
             emergency: service.emergency.clone(),
+            knowledge: service.knowledge.clone(),
             hours,
             replies,
             secrets: WhatsAppSecrets::default(),

@@ -1,5 +1,6 @@
 //! `loket.toml`: the service's own settings (listen address, database,
-//! webhook limits, Graph API, outbox retry policy, emergency rule).
+//! webhook limits, Graph API, outbox retry policy, emergency rule, the
+//! knowledge base's link allowlist).
 
 use super::duration::HumanDuration;
 use super::error::{ConfigError, toml_error};
@@ -22,6 +23,8 @@ pub struct ServiceFile {
     pub outbox: OutboxSettings,
     #[serde(default)]
     pub emergency: EmergencySettings,
+    #[serde(default)]
+    pub knowledge: KnowledgeSettings,
 }
 
 /// `[service]`
@@ -125,6 +128,46 @@ pub struct EmergencySettings {
     pub patterns: Vec<Regex>,
 }
 
+/// `[knowledge]`: rules for the answers editors write.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KnowledgeSettings {
+    /// Domains answers may link to; a subdomain of one is allowed too.
+    /// Hostnames only, lowercased on load.
+    pub link_allowlist: Vec<String>,
+}
+
+impl Default for KnowledgeSettings {
+    fn default() -> Self {
+        Self {
+            link_allowlist: [
+                "voorbeeldstad.nl",
+                "rijksoverheid.nl",
+                "government.nl",
+                "overheid.nl",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        }
+    }
+}
+
+/// A bare hostname (`voorbeeldstad.nl`): labels of letters, digits and
+/// dashes separated by dots, with at least one dot.
+fn is_hostname(host: &str) -> bool {
+    host.len() <= 253
+        && host.contains('.')
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+}
+
 impl ServiceFile {
     /// Reads, parses and validates `loket.toml`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -214,6 +257,21 @@ impl ServiceFile {
             compiled.push(regex);
         }
         self.emergency.patterns = compiled;
+        let mut allowlist = Vec::with_capacity(self.knowledge.link_allowlist.len());
+        for (index, entry) in self.knowledge.link_allowlist.iter().enumerate() {
+            let host = entry.trim().to_lowercase();
+            if !is_hostname(&host) {
+                return Err(ConfigError::value(
+                    path,
+                    format!("knowledge.link_allowlist[{index}]"),
+                    format!(
+                        "{entry:?} is not a domain name; write only the domain, without https:// or a path, e.g. \"voorbeeldstad.nl\" (subdomains such as www. are then allowed too)"
+                    ),
+                ));
+            }
+            allowlist.push(host);
+        }
+        self.knowledge.link_allowlist = allowlist;
         Ok(())
     }
 }
@@ -263,6 +321,31 @@ mod tests {
     fn a_bad_emergency_pattern_names_its_index() {
         let err = parse("[emergency]\npatterns = ['spoed', '(unclosed']\n").expect_err("bad regex");
         assert!(err.to_string().contains("emergency.patterns[1]"), "{err}");
+    }
+
+    #[test]
+    fn the_link_allowlist_defaults_to_government_domains_and_is_lowercased() {
+        let file = parse("").expect("defaults");
+        assert!(
+            file.knowledge
+                .link_allowlist
+                .contains(&"voorbeeldstad.nl".to_owned())
+        );
+        let file = parse("[knowledge]\nlink_allowlist = [\"WWW.Example.NL\"]\n").expect("valid");
+        assert_eq!(
+            file.knowledge.link_allowlist,
+            vec!["www.example.nl".to_owned()]
+        );
+    }
+
+    #[test]
+    fn a_url_in_the_link_allowlist_names_the_key() {
+        let err =
+            parse("[knowledge]\nlink_allowlist = [\"voorbeeldstad.nl\", \"https://x.nl/a\"]\n")
+                .expect_err("not a hostname");
+        let text = err.to_string();
+        assert!(text.contains("knowledge.link_allowlist[1]"), "{text}");
+        assert!(text.contains("without https://"), "{text}");
     }
 
     #[test]

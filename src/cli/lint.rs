@@ -1,0 +1,160 @@
+//! `loket lint`: checks the knowledge base the way the service loads it and
+//! prints one `file:line: severity: message` per problem, so editors (and
+//! their editors' problem matchers) can jump to each line.
+//!
+//! Invariant: the exit code is 1 exactly when there is an error; warnings
+//! alone never fail a CI run.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::config::Settings;
+use crate::knowledge::{LintReport, check};
+
+/// Arguments of `loket lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// The knowledge folder; default LOKET_KNOWLEDGE_DIR or knowledge_dir in config/loket.toml.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Print the problems as a JSON array (the summary goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `loket lint` with the settings' folder and link allowlist, and
+/// returns the exit code.
+pub fn run(args: &LintArgs, settings: &Settings) -> anyhow::Result<u8> {
+    let dir = args.dir.as_deref().unwrap_or(&settings.knowledge_dir);
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let code = lint_to(
+        dir,
+        &settings.knowledge.link_allowlist,
+        args.json,
+        &mut stdout.lock(),
+        &mut stderr.lock(),
+    )?;
+    Ok(code)
+}
+
+/// Lints `dir`, writes the report to `out` (the summary to `summary_out`
+/// when `json`, so stdout stays one JSON document) and returns the exit
+/// code: 1 when there is any error, else 0.
+pub fn lint_to(
+    dir: &Path,
+    link_allowlist: &[String],
+    json: bool,
+    out: &mut impl Write,
+    summary_out: &mut impl Write,
+) -> anyhow::Result<u8> {
+    let report = check(dir, link_allowlist);
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report.problems)?)?;
+        writeln!(summary_out, "{}", summary(&report))?;
+    } else {
+        for problem in &report.problems {
+            writeln!(out, "{problem}")?;
+        }
+        writeln!(out, "{}", summary(&report))?;
+    }
+    Ok(exit_code(&report))
+}
+
+/// 1 when any problem is an error, 0 otherwise.
+pub fn exit_code(report: &LintReport) -> u8 {
+    u8::from(report.errors() > 0)
+}
+
+/// "44 entries, 2 errors, 3 warnings".
+pub fn summary(report: &LintReport) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}, {}",
+        if report.entries == 1 {
+            "1 entry".to_owned()
+        } else {
+            format!("{} entries", report.entries)
+        },
+        plural(report.errors(), "error"),
+        plural(report.warnings(), "warning")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "---\nid: paspoort\ntitle: Paspoort\nquestions:\n  - paspoort aanvragen\n  - nieuw paspoort\n  - paspoort kwijt\n---\nMaak een afspraak.\n";
+
+    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        dir
+    }
+
+    fn run_lint(dir: &Path, json: bool) -> (u8, String, String) {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = lint_to(
+            dir,
+            &["voorbeeldstad.nl".to_owned()],
+            json,
+            &mut out,
+            &mut err,
+        )
+        .expect("lint runs");
+        (
+            code,
+            String::from_utf8(out).expect("utf-8"),
+            String::from_utf8(err).expect("utf-8"),
+        )
+    }
+
+    #[test]
+    fn warnings_alone_exit_with_zero() {
+        // No English translation and no synonyms file: warnings only.
+        let dir = folder(&[("nl/paspoort.md", GOOD)]);
+        let (code, out, _) = run_lint(dir.path(), false);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("warning: no English translation"), "{out}");
+        assert!(out.ends_with("1 entry, 0 errors, 2 warnings\n"), "{out}");
+    }
+
+    #[test]
+    fn an_error_exits_with_one_and_prints_file_and_line() {
+        let broken = GOOD.replace("title: Paspoort", "title:");
+        let dir = folder(&[
+            ("nl/paspoort.md", &broken),
+            (
+                "en/paspoort.md",
+                &GOOD.replace("id: paspoort", "id: paspoort\nlang: en"),
+            ),
+            ("synonyms.toml", "[nl]\ngroups = []\n"),
+        ]);
+        let (code, out, _) = run_lint(dir.path(), false);
+        assert_eq!(code, 1, "{out}");
+        let expected = format!(
+            "{}:3: error: title is empty",
+            dir.path().join("nl/paspoort.md").display()
+        );
+        assert!(out.contains(&expected), "{out}");
+        assert!(out.ends_with("1 entry, 1 error, 0 warnings\n"), "{out}");
+    }
+
+    #[test]
+    fn json_output_is_one_array_with_the_summary_on_stderr() {
+        let dir = folder(&[("nl/paspoort.md", GOOD)]);
+        let (code, out, err) = run_lint(dir.path(), true);
+        assert_eq!(code, 0);
+        let problems: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let first = &problems[0];
+        assert_eq!(first["severity"], "warning");
+        assert!(first["line"].is_u64());
+        assert!(err.contains("1 entry"), "{err}");
+    }
+}

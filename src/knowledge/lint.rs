@@ -1,0 +1,111 @@
+//! `loket lint`'s checks: everything [`super::load_dir`] reports, plus the
+//! rules that need configuration (links only to allowlisted domains).
+//!
+//! Invariant: the result is sorted by path, then line, so the output reads
+//! file by file, top to bottom, and is stable between runs.
+
+use std::path::Path;
+
+use super::entry::Problem;
+use super::loader::{load_detailed, sort_problems};
+
+/// What `loket lint` found in a knowledge folder.
+#[derive(Debug, Clone, Default)]
+pub struct LintReport {
+    /// How many answers loaded (per language file, broken ones excluded).
+    pub entries: usize,
+    /// Sorted by path, then line.
+    pub problems: Vec<Problem>,
+}
+
+impl LintReport {
+    /// The number of errors.
+    pub fn errors(&self) -> usize {
+        self.problems.iter().filter(|p| p.is_error()).count()
+    }
+
+    /// The number of warnings.
+    pub fn warnings(&self) -> usize {
+        self.problems.len() - self.errors()
+    }
+}
+
+/// Whether `host` is an allowlisted domain or a subdomain of one
+/// (`www.voorbeeldstad.nl` for `voorbeeldstad.nl`, but never
+/// `voorbeeldstad.nl.example.com` or `notvoorbeeldstad.nl`).
+pub fn host_allowed(host: &str, allowlist: &[String]) -> bool {
+    let host = host.trim_end_matches('.').to_lowercase();
+    allowlist.iter().any(|allowed| {
+        let allowed = allowed.trim_end_matches('.').to_lowercase();
+        host == allowed
+            || host
+                .strip_suffix(allowed.as_str())
+                .is_some_and(|prefix| prefix.ends_with('.'))
+    })
+}
+
+/// Every problem in the folder, sorted by path then line.
+pub fn lint(dir: &Path, link_allowlist: &[String]) -> Vec<Problem> {
+    check(dir, link_allowlist).problems
+}
+
+/// [`lint`], with the number of answers that loaded.
+pub fn check(dir: &Path, link_allowlist: &[String]) -> LintReport {
+    let detailed = load_detailed(dir);
+    let mut problems = detailed.knowledge.problems;
+    for (entry, lines) in detailed.knowledge.entries.iter().zip(&detailed.lines) {
+        for (index, link) in entry.links.iter().enumerate() {
+            let line = lines.link_urls.get(index).copied().unwrap_or(0);
+            let host = url::Url::parse(&link.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default();
+            if !host_allowed(&host, link_allowlist) {
+                problems.push(Problem::error(
+                    &entry.path,
+                    line,
+                    format!(
+                        "links[{}].url: {host} is not on the link allowlist ({}); link only to these trusted sites, or ask the administrator to add the domain to link_allowlist under [knowledge] in config/loket.toml",
+                        index + 1,
+                        if link_allowlist.is_empty() {
+                            "empty".to_owned()
+                        } else {
+                            link_allowlist.join(", ")
+                        }
+                    ),
+                ));
+            }
+        }
+    }
+    sort_problems(&mut problems);
+    LintReport {
+        entries: detailed.knowledge.entries.len(),
+        problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_subdomain_of_an_allowlisted_domain_is_allowed() {
+        let allow = list(&["voorbeeldstad.nl", "overheid.nl"]);
+        assert!(host_allowed("voorbeeldstad.nl", &allow));
+        assert!(host_allowed("www.voorbeeldstad.nl", &allow));
+        assert!(host_allowed("loket.wetten.overheid.nl", &allow));
+    }
+
+    #[test]
+    fn a_lookalike_domain_is_not_allowed() {
+        let allow = list(&["voorbeeldstad.nl"]);
+        assert!(!host_allowed("notvoorbeeldstad.nl", &allow));
+        assert!(!host_allowed("voorbeeldstad.nl.example.com", &allow));
+        assert!(!host_allowed("example.com", &allow));
+        assert!(!host_allowed("", &allow));
+    }
+}

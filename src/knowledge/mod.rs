@@ -1,0 +1,23 @@
+//! The knowledge base: one markdown file per answer (YAML front matter,
+//! WhatsApp markdown body) in `nl/` and `en/`, synonyms, and the data
+//! behind computed answers. The file format is documented for editors in
+//! `knowledge/README.md`; this module implements exactly that.
+//!
+//! Invariant: loading never fails as a whole and every problem names the
+//! file, the line and what to do, so `loket lint` and the service report
+//! the same things in the same words.
+
+pub mod data;
+pub mod entry;
+pub mod lint;
+pub mod loader;
+pub mod synonyms;
+
+pub use data::{
+    Area, BenefitCalendar, Collection, Fraction, Payment, Shift, WasteCalendar, benefit_sentence,
+    extract_postcode, waste_sentence,
+};
+pub use entry::{Computed, Entry, FaqId, Link, Problem, Severity, parse_entry};
+pub use lint::{LintReport, check, host_allowed, lint};
+pub use loader::{LoadedKnowledge, load_dir};
+pub use synonyms::Synonyms;
