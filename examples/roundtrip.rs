@@ -20,7 +20,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let count: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(200);
+    let count: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200);
     let dir = tempfile::tempdir()?;
     let graph = FakeGraphApi::start(FakeGraphConfig::default()).await?;
     let mut settings = Settings::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))?;
@@ -39,7 +42,12 @@ async fn main() -> anyhow::Result<()> {
     let (mut webhook, mut end_to_end) = (Vec::with_capacity(count), Vec::with_capacity(count));
     for i in 0..count {
         // A new citizen each time, so every message gets an acknowledgement.
-        let body = payload::text_message(&format!("3160{:07}", i), &format!("wamid.rt{i}"), "Hallo, ik heb een vraag", 1_763_750_000);
+        let body = payload::text_message(
+            &format!("3160{:07}", i),
+            &format!("wamid.rt{i}"),
+            "Hallo, ik heb een vraag",
+            1_763_750_000,
+        );
         let signed = signature::sign_body(b"bench-secret", body.as_bytes());
         let started = Instant::now();
         let response = http
@@ -49,16 +57,25 @@ async fn main() -> anyhow::Result<()> {
             .body(body)
             .send()
             .await?;
-        anyhow::ensure!(response.status() == 200, "webhook answered {}", response.status());
+        anyhow::ensure!(
+            response.status() == 200,
+            "webhook answered {}",
+            response.status()
+        );
         webhook.push(started.elapsed());
-        let received = graph.wait_for_messages(i + 1, Duration::from_secs(10)).await;
+        let received = graph
+            .wait_for_messages(i + 1, Duration::from_secs(10))
+            .await;
         anyhow::ensure!(received.len() > i, "reply {i} did not arrive");
         end_to_end.push(started.elapsed());
     }
     webhook.sort();
     end_to_end.sort();
     println!("messages: {count} (sequential, SQLite synchronous=FULL)");
-    for (name, samples) in [("webhook 200", &webhook), ("reply at Graph API", &end_to_end)] {
+    for (name, samples) in [
+        ("webhook 200", &webhook),
+        ("reply at Graph API", &end_to_end),
+    ] {
         println!(
             "{name:>20}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             percentile(samples, 0.5).as_secs_f64() * 1000.0,

@@ -32,7 +32,12 @@ fn load_knowledge(settings: &Settings) -> anyhow::Result<KnowledgeBase> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let clock = SystemClock;
-    let today = |settings: &Settings| clock.now().with_timezone(&settings.hours.timezone()).date_naive();
+    let today = |settings: &Settings| {
+        clock
+            .now()
+            .with_timezone(&settings.hours.timezone())
+            .date_naive()
+    };
     match cli.command {
         Command::Serve => {
             let settings = Settings::load_from_env()?;

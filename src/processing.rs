@@ -62,9 +62,12 @@ pub fn outbound_for(
 pub async fn try_process_once(
     store: &Store,
     settings: &Settings,
+    knowledge: &SharedKnowledge,
     clock: &dyn Clock,
 ) -> Result<usize, StoreError> {
     let pending = store.unprocessed_inbound(BATCH).await?;
+    // One snapshot per batch: a reload in between never mixes two versions.
+    let knowledge = knowledge.load();
     let mut done = 0;
     for inbound in &pending {
         let now = clock.now();
@@ -73,7 +76,7 @@ pub async fn try_process_once(
                 let decision = reply::decide(
                     &inbound.content,
                     memory,
-                    rules(settings),
+                    rules(settings, Some(&knowledge)),
                     inbound.received_at,
                 );
                 let outbound = outbound_for(

@@ -5,10 +5,10 @@
 use crate::clock::Clock;
 use crate::config::{Settings, redact_url};
 use crate::db::Store;
-use crate::web::{self, AppState};
-use crate::whatsapp::client::{GraphClient, GraphSettings, LogTransport, Transport};
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::watch::SharedKnowledge;
+use crate::web::{self, AppState};
+use crate::whatsapp::client::{GraphClient, GraphSettings, LogTransport, Transport};
 use crate::{outbox, processing};
 use actix_web::{App, HttpServer, dev::ServerHandle};
 use anyhow::Context;

@@ -43,22 +43,53 @@ struct AskOut {
 }
 
 /// Runs `loket ask`.
-pub fn run(args: &AskArgs, settings: &Settings, knowledge: &KnowledgeBase, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub fn run(
+    args: &AskArgs,
+    settings: &Settings,
+    knowledge: &KnowledgeBase,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let at = match &args.at {
-        Some(text) => super::parse_moment(text, settings.hours.timezone()).map_err(anyhow::Error::msg)?,
+        Some(text) => {
+            super::parse_moment(text, settings.hours.timezone()).map_err(anyhow::Error::msg)?
+        }
         None => now,
     };
     let date = at.with_timezone(&settings.hours.timezone()).date_naive();
-    let content = MessageContent::Text { body: args.question.clone() };
-    let decision = reply::decide(&content, &ConversationMemory::default(), rules(settings, Some(knowledge)), at);
-    let asked = knowledge.ask(&args.question, language::detect(&args.question), date, &settings.faq.thresholds());
+    let content = MessageContent::Text {
+        body: args.question.clone(),
+    };
+    let decision = reply::decide(
+        &content,
+        &ConversationMemory::default(),
+        rules(settings, Some(knowledge)),
+        at,
+    );
+    let asked = knowledge.ask(
+        &args.question,
+        language::detect(&args.question),
+        date,
+        &settings.faq.thresholds(),
+    );
     let out = AskOut {
         question: args.question.clone(),
-        decision: decision.faq.as_ref().map_or("abstain", |f| f.decision).to_owned(),
+        decision: decision
+            .faq
+            .as_ref()
+            .map_or("abstain", |f| f.decision)
+            .to_owned(),
         faq_id: decision.faq.as_ref().and_then(|f| f.faq_id.clone()),
         language: decision.language.code().to_owned(),
         handover: decision.handover.map(|r| r.as_str().to_owned()),
-        hits: asked.hits.iter().take(5).map(|h| HitOut { id: h.id.as_str().to_owned(), score: (h.score * 1000.0).round() / 1000.0 }).collect(),
+        hits: asked
+            .hits
+            .iter()
+            .take(5)
+            .map(|h| HitOut {
+                id: h.id.as_str().to_owned(),
+                score: (h.score * 1000.0).round() / 1000.0,
+            })
+            .collect(),
         replies: decision
             .replies
             .iter()
@@ -70,7 +101,14 @@ pub fn run(args: &AskArgs, settings: &Settings, knowledge: &KnowledgeBase, now: 
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    println!("decision: {}{}", out.decision, out.faq_id.as_ref().map(|id| format!(" ({id})")).unwrap_or_default());
+    println!(
+        "decision: {}{}",
+        out.decision,
+        out.faq_id
+            .as_ref()
+            .map(|id| format!(" ({id})"))
+            .unwrap_or_default()
+    );
     if let Some(reason) = &out.handover {
         println!("handed to a person: {reason}");
     }

@@ -27,18 +27,32 @@ pub struct EvalArgs {
 }
 
 /// Runs `loket eval`; returns whether the floor (if any) holds.
-pub fn run(args: &EvalArgs, settings: &Settings, knowledge: &KnowledgeBase, today: NaiveDate) -> anyhow::Result<bool> {
+pub fn run(
+    args: &EvalArgs,
+    settings: &Settings,
+    knowledge: &KnowledgeBase,
+    today: NaiveDate,
+) -> anyhow::Result<bool> {
     let cases = read_cases(&args.file).map_err(anyhow::Error::msg)?;
     let prepared = prepare(cases, settings, knowledge, args.date.unwrap_or(today));
-    let report = if args.calibrate { calibrate(&prepared) } else { score(&prepared, &settings.faq.thresholds()) };
-    let holds = args
-        .floor
-        .is_none_or(|floor| report.top1 >= floor && report.abstain_precision >= floor && report.abstain_recall >= floor);
+    let report = if args.calibrate {
+        calibrate(&prepared)
+    } else {
+        score(&prepared, &settings.faq.thresholds())
+    };
+    let holds = args.floor.is_none_or(|floor| {
+        report.top1 >= floor && report.abstain_precision >= floor && report.abstain_recall >= floor
+    });
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(holds);
     }
-    println!("questions: {} ({} answerable, {} to refuse)", report.n, report.answerable, report.n - report.answerable);
+    println!(
+        "questions: {} ({} answerable, {} to refuse)",
+        report.n,
+        report.answerable,
+        report.n - report.answerable
+    );
     println!("top-1 accuracy:        {:.3}", report.top1);
     println!("answered directly:     {:.3}", report.answered_correctly);
     println!("MRR@3:                 {:.3}", report.mrr3);
@@ -47,14 +61,24 @@ pub fn run(args: &EvalArgs, settings: &Settings, knowledge: &KnowledgeBase, toda
     let t = report.thresholds;
     if args.calibrate {
         println!("\ncalibrated thresholds for [faq] in loket.toml:");
-        println!("answer_threshold = {:.2}\nmargin = {:.2}\nchoose_threshold = {:.2}", t.answer, t.margin, t.choose);
+        println!(
+            "answer_threshold = {:.2}\nmargin = {:.2}\nchoose_threshold = {:.2}",
+            t.answer, t.margin, t.choose
+        );
     } else {
-        println!("thresholds: answer {:.2}, margin {:.2}, choose {:.2}", t.answer, t.margin, t.choose);
+        println!(
+            "thresholds: answer {:.2}, margin {:.2}, choose {:.2}",
+            t.answer, t.margin, t.choose
+        );
     }
     if !report.misses.is_empty() {
         println!("\nmisses ({}):", report.misses.len());
         for miss in &report.misses {
-            let hits: Vec<String> = miss.hits.iter().map(|(id, s)| format!("{id} {s:.2}")).collect();
+            let hits: Vec<String> = miss
+                .hits
+                .iter()
+                .map(|(id, s)| format!("{id} {s:.2}"))
+                .collect();
             println!(
                 "  {:?}\n    expected {}, got {} {}  [{}]",
                 miss.q,

@@ -53,14 +53,23 @@ pub struct SimulatedStep {
 /// Turns `button:N` / `list:N` into the tap on the bot's last buttons or
 /// list; anything else is a text message.
 fn citizen_message(message: &str, last: &[OutgoingContent]) -> MessageContent {
-    let pick = |prefix: &str| message.strip_prefix(prefix).and_then(|n| n.trim().parse::<usize>().ok()).and_then(|n| n.checked_sub(1));
+    let pick = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .and_then(|n| n.checked_sub(1))
+    };
     if let Some(index) = pick("button:") {
         let button = last.iter().rev().find_map(|c| match c {
             OutgoingContent::Buttons { buttons, .. } => buttons.get(index).cloned(),
             _ => None,
         });
         if let Some(button) = button {
-            return MessageContent::Interactive { interactive: InteractiveKind::ButtonReply, id: button.id, title: button.title };
+            return MessageContent::Interactive {
+                interactive: InteractiveKind::ButtonReply,
+                id: button.id,
+                title: button.title,
+            };
         }
     }
     if let Some(index) = pick("list:") {
@@ -69,10 +78,16 @@ fn citizen_message(message: &str, last: &[OutgoingContent]) -> MessageContent {
             _ => None,
         });
         if let Some(row) = row {
-            return MessageContent::Interactive { interactive: InteractiveKind::ListReply, id: row.id, title: row.title };
+            return MessageContent::Interactive {
+                interactive: InteractiveKind::ListReply,
+                id: row.id,
+                title: row.title,
+            };
         }
     }
-    MessageContent::Text { body: message.to_owned() }
+    MessageContent::Text {
+        body: message.to_owned(),
+    }
 }
 
 fn rfc3339(at: DateTime<Utc>, settings: &Settings) -> String {
@@ -81,16 +96,22 @@ fn rfc3339(at: DateTime<Utc>, settings: &Settings) -> String {
 }
 
 /// Runs the decision for each message in order, carrying the conversation's memory.
-pub fn simulate(settings: &Settings, at: DateTime<Utc>, messages: &[String]) -> Vec<SimulatedStep> {
+pub fn simulate(
+    settings: &Settings,
+    knowledge: Option<&KnowledgeBase>,
+    at: DateTime<Utc>,
+    messages: &[String],
+) -> Vec<SimulatedStep> {
     let mut memory = ConversationMemory::default();
+    let mut last: Vec<OutgoingContent> = Vec::new();
     messages
         .iter()
         .map(|message| {
-            let content = MessageContent::Text {
-                body: message.clone(),
-            };
-            let decision: Decision = reply::decide(&content, &memory, rules(settings), at);
+            let content = citizen_message(message, &last);
+            let decision: Decision =
+                reply::decide(&content, &memory, rules(settings, knowledge), at);
             memory = decision.memory.clone();
+            last = decision.replies.iter().map(|r| r.content.clone()).collect();
             SimulatedStep {
                 message: message.clone(),
                 at: rfc3339(at, settings),
@@ -115,7 +136,12 @@ pub fn simulate(settings: &Settings, at: DateTime<Utc>, messages: &[String]) -> 
 }
 
 /// Runs `loket simulate` and prints the result.
-pub fn run(args: &SimulateArgs, settings: &Settings, knowledge: &KnowledgeBase, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub fn run(
+    args: &SimulateArgs,
+    settings: &Settings,
+    knowledge: &KnowledgeBase,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let at = match &args.at {
         Some(text) => {
             super::parse_moment(text, settings.hours.timezone()).map_err(anyhow::Error::msg)?

@@ -71,7 +71,10 @@ impl FaqSettings {
             ("faq.choose_threshold", self.choose_threshold),
         ] {
             if !(0.0..=1.0).contains(&value) {
-                return Err((key.to_owned(), format!("{value} is out of range; allowed is 0.0 to 1.0")));
+                return Err((
+                    key.to_owned(),
+                    format!("{value} is out of range; allowed is 0.0 to 1.0"),
+                ));
             }
         }
         if self.choose_threshold > self.answer_threshold {
@@ -91,7 +94,12 @@ fn compile(key: &str, sources: &[String]) -> Result<Vec<Regex>, (String, String)
         .iter()
         .enumerate()
         .map(|(index, source)| {
-            Regex::new(source).map_err(|e| (format!("{key}[{index}]"), format!("{source:?} is not a valid regular expression: {e}")))
+            Regex::new(source).map_err(|e| {
+                (
+                    format!("{key}[{index}]"),
+                    format!("{source:?} is not a valid regular expression: {e}"),
+                )
+            })
         })
         .collect()
 }

@@ -7,11 +7,13 @@
 
 mod duration;
 mod error;
+mod faq;
 mod replies;
 mod service;
 
 pub use duration::HumanDuration;
 pub use error::ConfigError;
+pub use faq::FaqSettings;
 pub use replies::{ReplyKey, ReplyTexts};
 pub use service::{
     EmergencySettings, KnowledgeSettings, OutboxSettings, ServiceFile, WebhookSettings,
@@ -55,6 +57,8 @@ pub struct Settings {
     pub emergency: EmergencySettings,
     /// Rules for the knowledge base (`[knowledge]`).
     pub knowledge: KnowledgeSettings,
+    /// When the bot answers from the knowledge base (`[faq]`).
+    pub faq: FaqSettings,
     pub hours: OpeningHours,
     pub replies: ReplyTexts,
     pub secrets: WhatsAppSecrets,
@@ -92,6 +96,7 @@ impl Settings {
             outbox: service.outbox.clone(),
             emergency: service.emergency.clone(),
             knowledge: service.knowledge.clone(),
+            faq: service.faq.clone(),
             hours,
             replies,
             secrets: WhatsAppSecrets::default(),

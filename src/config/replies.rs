@@ -94,10 +94,11 @@ impl ReplyKey {
     /// Placeholders this text may use.
     pub fn placeholders(self) -> &'static [&'static str] {
         match self {
-            ReplyKey::ClosedAck | ReplyKey::OpenAck => {
+            ReplyKey::ClosedAck | ReplyKey::OpenAck | ReplyKey::Handover => {
                 &["deadline", "next_opening", "organisation"]
             }
-            ReplyKey::Emergency => &["organisation"],
+            ReplyKey::UnknownPostcode => &["postcode", "organisation"],
+            _ => &["organisation"],
         }
     }
 

@@ -25,6 +25,8 @@ pub struct ServiceFile {
     pub emergency: EmergencySettings,
     #[serde(default)]
     pub knowledge: KnowledgeSettings,
+    #[serde(default)]
+    pub faq: super::faq::FaqSettings,
 }
 
 /// `[service]`
@@ -272,6 +274,9 @@ impl ServiceFile {
             allowlist.push(host);
         }
         self.knowledge.link_allowlist = allowlist;
+        self.faq
+            .validate()
+            .map_err(|(key, message)| ConfigError::value(path, key, message))?;
         Ok(())
     }
 }

@@ -17,7 +17,10 @@ use unicode_normalization::char::is_combining_mark;
 
 /// Lowercases and removes accents ("Één" → "een", "café" → "cafe").
 pub fn fold(text: &str) -> String {
-    text.nfkd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+    text.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Splits folded text into word tokens (letters and digits; an apostrophe
@@ -29,7 +32,10 @@ pub fn tokens(folded: &str) -> Vec<String> {
     while let Some(c) = chars.next() {
         if c.is_alphanumeric() {
             current.push(c);
-        } else if (c == '\'' || c == '’') && !current.is_empty() && chars.peek().is_some_and(|n| n.is_alphanumeric()) {
+        } else if (c == '\'' || c == '’')
+            && !current.is_empty()
+            && chars.peek().is_some_and(|n| n.is_alphanumeric())
+        {
             current.push('\'');
         } else if !current.is_empty() {
             out.push(std::mem::take(&mut current));
@@ -90,34 +96,287 @@ fn abbreviations(lang: Language) -> &'static [(&'static str, &'static str)] {
 fn stop_words(lang: Language) -> &'static [&'static str] {
     match lang {
         Language::Nl => &[
-            "de", "het", "een", "en", "of", "ik", "je", "jij", "u", "jullie", "wij", "we", "ze", "zij",
-            "hij", "mijn", "jouw", "uw", "ons", "onze", "hun", "haar", "is", "ben", "bent", "zijn",
-            "was", "waren", "wordt", "word", "worden", "werd", "heb", "hebt", "heeft", "hebben",
-            "had", "kan", "kun", "kunt", "kunnen", "wil", "wilt", "willen", "moet", "moeten", "mag",
-            "mogen", "zou", "zouden", "zal", "zullen", "ga", "gaat", "gaan", "doe", "doet", "doen",
-            "er", "daar", "hier", "dit", "dat", "die", "deze", "wat", "wie", "welke", "welk", "waar",
-            "hoe", "wanneer", "waarom", "om", "te", "van", "voor", "in", "op", "aan", "met", "bij",
-            "naar", "uit", "over", "tot", "door", "als", "dan", "maar", "ook", "nog", "al", "wel",
-            "niet", "geen", "zo", "toch", "even", "eens", "nu", "graag", "alstublieft", "alsjeblieft",
-            "aub", "svp", "hoi", "hallo", "hey", "hee", "hi", "hello", "goedemorgen", "goedemiddag",
-            "goedenavond", "morgen", "middag", "avond", "goede", "goeie", "dag", "doei", "groetjes",
-            "groet", "groeten", "mvg", "vriendelijke", "bedankt", "dank", "dankjewel", "dankuwel",
-            "thanks", "alvast", "vraag", "vraagje", "vragen", "weten", "iemand", "gemeente", "beetje",
-            "ok", "oke", "okay", "ja", "nee", "me", "mij", "jou", "jullie", "zich", "men", "iets",
-            "wat", "welke", "ergens", "hoor", "he", "hè", "ff", "even", "precies", "eigenlijk",
-            "misschien", "please", "sorry", "excuus", "mevrouw", "meneer", "beste", "hierbij",
+            "de",
+            "het",
+            "een",
+            "en",
+            "of",
+            "ik",
+            "je",
+            "jij",
+            "u",
+            "jullie",
+            "wij",
+            "we",
+            "ze",
+            "zij",
+            "hij",
+            "mijn",
+            "jouw",
+            "uw",
+            "ons",
+            "onze",
+            "hun",
+            "haar",
+            "is",
+            "ben",
+            "bent",
+            "zijn",
+            "was",
+            "waren",
+            "wordt",
+            "word",
+            "worden",
+            "werd",
+            "heb",
+            "hebt",
+            "heeft",
+            "hebben",
+            "had",
+            "kan",
+            "kun",
+            "kunt",
+            "kunnen",
+            "wil",
+            "wilt",
+            "willen",
+            "moet",
+            "moeten",
+            "mag",
+            "mogen",
+            "zou",
+            "zouden",
+            "zal",
+            "zullen",
+            "ga",
+            "gaat",
+            "gaan",
+            "doe",
+            "doet",
+            "doen",
+            "er",
+            "daar",
+            "hier",
+            "dit",
+            "dat",
+            "die",
+            "deze",
+            "wat",
+            "wie",
+            "welke",
+            "welk",
+            "waar",
+            "hoe",
+            "wanneer",
+            "waarom",
+            "om",
+            "te",
+            "van",
+            "voor",
+            "in",
+            "op",
+            "aan",
+            "met",
+            "bij",
+            "naar",
+            "uit",
+            "over",
+            "tot",
+            "door",
+            "als",
+            "dan",
+            "maar",
+            "ook",
+            "nog",
+            "al",
+            "wel",
+            "niet",
+            "geen",
+            "zo",
+            "toch",
+            "even",
+            "eens",
+            "nu",
+            "graag",
+            "alstublieft",
+            "alsjeblieft",
+            "aub",
+            "svp",
+            "hoi",
+            "hallo",
+            "hey",
+            "hee",
+            "hi",
+            "hello",
+            "goedemorgen",
+            "goedemiddag",
+            "goedenavond",
+            "morgen",
+            "middag",
+            "avond",
+            "goede",
+            "goeie",
+            "dag",
+            "doei",
+            "groetjes",
+            "groet",
+            "groeten",
+            "mvg",
+            "vriendelijke",
+            "bedankt",
+            "dank",
+            "dankjewel",
+            "dankuwel",
+            "thanks",
+            "alvast",
+            "vraag",
+            "vraagje",
+            "vragen",
+            "weten",
+            "iemand",
+            "gemeente",
+            "beetje",
+            "ok",
+            "oke",
+            "okay",
+            "ja",
+            "nee",
+            "me",
+            "mij",
+            "jou",
+            "jullie",
+            "zich",
+            "men",
+            "iets",
+            "wat",
+            "welke",
+            "ergens",
+            "hoor",
+            "he",
+            "hè",
+            "ff",
+            "even",
+            "precies",
+            "eigenlijk",
+            "misschien",
+            "please",
+            "sorry",
+            "excuus",
+            "mevrouw",
+            "meneer",
+            "beste",
+            "hierbij",
         ],
         Language::En => &[
-            "the", "a", "an", "and", "or", "i", "you", "we", "they", "he", "she", "it", "my", "your",
-            "our", "their", "me", "us", "is", "am", "are", "was", "were", "be", "been", "being",
-            "do", "does", "did", "have", "has", "had", "can", "could", "will", "would", "shall",
-            "should", "may", "might", "must", "there", "here", "this", "that", "these", "those",
-            "what", "who", "which", "where", "how", "when", "why", "to", "of", "for", "in", "on",
-            "at", "with", "by", "from", "about", "into", "as", "then", "but", "also", "still",
-            "already", "not", "no", "so", "just", "now", "please", "hi", "hello", "hey", "good",
-            "morning", "afternoon", "evening", "thanks", "thank", "cheers", "regards", "kind",
-            "question", "questions", "know", "someone", "municipality", "ok", "okay", "yes", "get",
-            "if", "any", "some", "i'm", "im", "dear", "sir", "madam", "hoi", "hallo", "again",
+            "the",
+            "a",
+            "an",
+            "and",
+            "or",
+            "i",
+            "you",
+            "we",
+            "they",
+            "he",
+            "she",
+            "it",
+            "my",
+            "your",
+            "our",
+            "their",
+            "me",
+            "us",
+            "is",
+            "am",
+            "are",
+            "was",
+            "were",
+            "be",
+            "been",
+            "being",
+            "do",
+            "does",
+            "did",
+            "have",
+            "has",
+            "had",
+            "can",
+            "could",
+            "will",
+            "would",
+            "shall",
+            "should",
+            "may",
+            "might",
+            "must",
+            "there",
+            "here",
+            "this",
+            "that",
+            "these",
+            "those",
+            "what",
+            "who",
+            "which",
+            "where",
+            "how",
+            "when",
+            "why",
+            "to",
+            "of",
+            "for",
+            "in",
+            "on",
+            "at",
+            "with",
+            "by",
+            "from",
+            "about",
+            "into",
+            "as",
+            "then",
+            "but",
+            "also",
+            "still",
+            "already",
+            "not",
+            "no",
+            "so",
+            "just",
+            "now",
+            "please",
+            "hi",
+            "hello",
+            "hey",
+            "good",
+            "morning",
+            "afternoon",
+            "evening",
+            "thanks",
+            "thank",
+            "cheers",
+            "regards",
+            "kind",
+            "question",
+            "questions",
+            "know",
+            "someone",
+            "municipality",
+            "ok",
+            "okay",
+            "yes",
+            "get",
+            "if",
+            "any",
+            "some",
+            "i'm",
+            "im",
+            "dear",
+            "sir",
+            "madam",
+            "hoi",
+            "hallo",
+            "again",
         ],
     }
 }
@@ -154,12 +413,19 @@ pub struct Vocabulary {
 impl Vocabulary {
     /// Builds the vocabulary from every text of one language's entries and
     /// the synonym groups (the first word of a group is the preferred one).
-    pub fn build<'a>(lang: Language, texts: impl IntoIterator<Item = &'a str>, synonym_groups: &[Vec<String>]) -> Self {
+    pub fn build<'a>(
+        lang: Language,
+        texts: impl IntoIterator<Item = &'a str>,
+        synonym_groups: &[Vec<String>],
+    ) -> Self {
         let stop: HashSet<&'static str> = stop_words(lang).iter().copied().collect();
-        let abbreviations: HashMap<&'static str, &'static str> = abbreviations(lang).iter().copied().collect();
+        let abbreviations: HashMap<&'static str, &'static str> =
+            abbreviations(lang).iter().copied().collect();
         let mut synonyms = Vec::new();
         for group in synonym_groups {
-            let Some(preferred) = group.first() else { continue };
+            let Some(preferred) = group.first() else {
+                continue;
+            };
             let preferred_tokens = tokens(&fold(preferred));
             if preferred_tokens.is_empty() {
                 continue;
@@ -182,7 +448,11 @@ impl Vocabulary {
             abbreviations,
         };
         let mut words: HashMap<String, u32> = HashMap::new();
-        let synonym_words: Vec<String> = synonym_groups.iter().flatten().flat_map(|w| tokens(&fold(w))).collect();
+        let synonym_words: Vec<String> = synonym_groups
+            .iter()
+            .flatten()
+            .flat_map(|w| tokens(&fold(w)))
+            .collect();
         for text in texts {
             for token in vocabulary.expand(tokens(&fold(text))) {
                 *words.entry(token).or_default() += 1;
@@ -319,7 +589,13 @@ impl Vocabulary {
             .into_iter()
             .filter_map(|candidate| {
                 let distance = strsim::damerau_levenshtein(word, candidate);
-                (distance <= max_distance).then(|| (distance, std::cmp::Reverse(self.words.get(candidate).copied().unwrap_or(0)), candidate))
+                (distance <= max_distance).then(|| {
+                    (
+                        distance,
+                        std::cmp::Reverse(self.words.get(candidate).copied().unwrap_or(0)),
+                        candidate,
+                    )
+                })
             })
             .min()
             .map(|(_, _, candidate)| candidate.clone())
@@ -341,7 +617,10 @@ impl Vocabulary {
     /// not know and could not be corrected: a sign the question is about
     /// something else.
     pub fn unknown_words(&self, text: &str) -> Vec<String> {
-        self.content_words(text, true).into_iter().filter_map(|(word, known)| (!known).then_some(word)).collect()
+        self.content_words(text, true)
+            .into_iter()
+            .filter_map(|(word, known)| (!known).then_some(word))
+            .collect()
     }
 
     fn content_words(&self, text: &str, correct: bool) -> Vec<(String, bool)> {
@@ -386,7 +665,14 @@ impl Vocabulary {
 fn one_deleted(word: &str) -> Vec<String> {
     let chars: Vec<char> = word.chars().collect();
     (0..chars.len())
-        .map(|skip| chars.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| *c).collect())
+        .map(|skip| {
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, c)| *c)
+                .collect()
+        })
         .collect()
 }
 
@@ -405,8 +691,16 @@ mod tests {
             "afval kalender ophaaldag",
         ];
         let synonyms = vec![
-            vec!["identiteitskaart".to_owned(), "id-kaart".to_owned(), "id kaart".to_owned()],
-            vec!["gft".to_owned(), "groene bak".to_owned(), "groente-, fruit- en tuinafval".to_owned()],
+            vec![
+                "identiteitskaart".to_owned(),
+                "id-kaart".to_owned(),
+                "id kaart".to_owned(),
+            ],
+            vec![
+                "gft".to_owned(),
+                "groene bak".to_owned(),
+                "groente-, fruit- en tuinafval".to_owned(),
+            ],
             vec!["uitkering".to_owned(), "bijstand".to_owned()],
         ];
         Vocabulary::build(Language::Nl, texts, &synonyms)
@@ -415,7 +709,10 @@ mod tests {
     #[test]
     fn folding_removes_case_and_accents() {
         assert_eq!(fold("Één CAFÉ, reünie"), "een cafe, reunie");
-        assert_eq!(tokens("m'n id-kaart!! 😊 1234ab"), vec!["m'n", "id", "kaart", "1234ab"]);
+        assert_eq!(
+            tokens("m'n id-kaart!! 😊 1234ab"),
+            vec!["m'n", "id", "kaart", "1234ab"]
+        );
     }
 
     #[test]
@@ -429,7 +726,10 @@ mod tests {
         let q = v.analyze_query("paspoortaanvraag");
         assert!(q.contains(&"paspoort".to_owned()), "{q:?}");
         let known = v.analyze_query("afvalkalender");
-        assert!(known.contains(&"afval".to_owned()) && known.contains(&"kalender".to_owned()), "{known:?}");
+        assert!(
+            known.contains(&"afval".to_owned()) && known.contains(&"kalender".to_owned()),
+            "{known:?}"
+        );
     }
 
     #[test]
@@ -437,21 +737,36 @@ mod tests {
         let v = vocabulary();
         assert_eq!(v.analyze_query("paspport"), v.analyze_query("paspoort"));
         assert_eq!(v.analyze_query("grofvuill"), v.analyze_query("grofvuil"));
-        assert_eq!(v.analyze_query("identitijtskaart"), v.analyze_query("identiteitskaart"));
+        assert_eq!(
+            v.analyze_query("identitijtskaart"),
+            v.analyze_query("identiteitskaart")
+        );
     }
 
     #[test]
     fn chat_abbreviations_noise_and_synonyms_are_normalised() {
         let v = vocabulary();
-        assert_eq!(v.analyze_query("hoi! wnr wordt de bijstand betaald? alvast bedankt 🙏"), v.analyze_query("uitkering betaald"));
-        assert_eq!(v.analyze_query("mijn id-kaart"), v.analyze_query("identiteitskaart"));
-        assert_eq!(v.analyze_query("ophaaldag groene bak"), v.analyze_query("ophaaldag gft"));
+        assert_eq!(
+            v.analyze_query("hoi! wnr wordt de bijstand betaald? alvast bedankt 🙏"),
+            v.analyze_query("uitkering betaald")
+        );
+        assert_eq!(
+            v.analyze_query("mijn id-kaart"),
+            v.analyze_query("identiteitskaart")
+        );
+        assert_eq!(
+            v.analyze_query("ophaaldag groene bak"),
+            v.analyze_query("ophaaldag gft")
+        );
     }
 
     #[test]
     fn unknown_words_are_reported_but_numbers_are_not() {
         let v = vocabulary();
-        assert_eq!(v.unknown_words("wanneer worden de kerstbomen opgehaald in 2026"), vec!["kerstbomen", "opgehaald"]);
+        assert_eq!(
+            v.unknown_words("wanneer worden de kerstbomen opgehaald in 2026"),
+            vec!["kerstbomen", "opgehaald"]
+        );
         assert!(v.unknown_words("paspport aanvragen").is_empty());
     }
 }

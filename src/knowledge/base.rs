@@ -49,13 +49,22 @@ impl KnowledgeBase {
 
     /// Number of errors found while loading.
     pub fn error_count(&self) -> usize {
-        self.problems.iter().filter(|p| p.severity == Severity::Error).count()
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count()
     }
 
     /// Searches `question`. With a known language only that language is
     /// searched; without one (an emoji, "1234 AB") both are, and the better
     /// one wins, Dutch on a tie.
-    pub fn ask(&self, question: &str, language: Option<Language>, date: NaiveDate, thresholds: &Thresholds) -> Asked {
+    pub fn ask(
+        &self,
+        question: &str,
+        language: Option<Language>,
+        date: NaiveDate,
+        thresholds: &Thresholds,
+    ) -> Asked {
         let search = |lang| dedupe(self.index.search(question, lang, date));
         let (language, hits) = match language {
             Some(lang) => (lang, search(lang)),
@@ -81,5 +90,7 @@ impl KnowledgeBase {
 
 fn dedupe(hits: Vec<Hit>) -> Vec<Hit> {
     let mut seen = HashSet::new();
-    hits.into_iter().filter(|h| seen.insert(h.id.clone())).collect()
+    hits.into_iter()
+        .filter(|h| seen.insert(h.id.clone()))
+        .collect()
 }

@@ -32,7 +32,13 @@ fn placeholder(computed: Computed) -> &'static str {
 }
 
 /// Composes the answer of `entry` to `question`, asked at `at`.
-pub fn compose(entry: &Entry, knowledge: &KnowledgeBase, hours: &OpeningHours, question: &str, at: DateTime<Utc>) -> Composed {
+pub fn compose(
+    entry: &Entry,
+    knowledge: &KnowledgeBase,
+    hours: &OpeningHours,
+    question: &str,
+    at: DateTime<Utc>,
+) -> Composed {
     let tz = hours.timezone();
     let today = at.with_timezone(&tz).date_naive();
     let lang = entry.lang;
@@ -109,8 +115,14 @@ pub fn opening_hours_text(hours: &OpeningHours, at: DateTime<Utc>, lang: Languag
     } else {
         match hours.next_opening(at) {
             Some(next) => match lang {
-                Language::Nl => format!("We zijn nu gesloten en gaan weer open {}.", format_moment(next, at, tz, lang)),
-                Language::En => format!("We are closed now and open again {}.", format_moment(next, at, tz, lang)),
+                Language::Nl => format!(
+                    "We zijn nu gesloten en gaan weer open {}.",
+                    format_moment(next, at, tz, lang)
+                ),
+                Language::En => format!(
+                    "We are closed now and open again {}.",
+                    format_moment(next, at, tz, lang)
+                ),
             },
             None => String::new(),
         }

@@ -97,7 +97,12 @@ mod tests {
     #[test]
     fn two_close_hits_give_a_choice_of_at_most_three() {
         let t = Thresholds::default();
-        let hits = [hit("a", 0.7), hit("b", 0.68), hit("c", 0.66), hit("d", 0.65)];
+        let hits = [
+            hit("a", 0.7),
+            hit("b", 0.68),
+            hit("c", 0.66),
+            hit("d", 0.65),
+        ];
         match decide(&hits, &t) {
             FaqDecision::Choose(choices) => assert_eq!(choices.len(), 3),
             other => panic!("expected a choice, got {other:?}"),
@@ -107,7 +112,10 @@ mod tests {
     #[test]
     fn weak_hits_abstain() {
         let t = Thresholds::default();
-        assert_eq!(decide(&[hit("a", 0.3), hit("b", 0.1)], &t), FaqDecision::Abstain);
+        assert_eq!(
+            decide(&[hit("a", 0.3), hit("b", 0.1)], &t),
+            FaqDecision::Abstain
+        );
         assert_eq!(decide(&[], &t), FaqDecision::Abstain);
     }
 }

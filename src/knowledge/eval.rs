@@ -25,7 +25,8 @@ pub struct EvalCase {
 
 /// Reads a JSONL eval file; an unreadable line is an error naming it.
 pub fn read_cases(path: &Path) -> Result<Vec<EvalCase>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
@@ -51,7 +52,12 @@ pub struct Prepared {
 }
 
 /// Runs routing and search once per case.
-pub fn prepare(cases: Vec<EvalCase>, settings: &Settings, knowledge: &KnowledgeBase, date: NaiveDate) -> Vec<Prepared> {
+pub fn prepare(
+    cases: Vec<EvalCase>,
+    settings: &Settings,
+    knowledge: &KnowledgeBase,
+    date: NaiveDate,
+) -> Vec<Prepared> {
     let rules = rules(settings, Some(knowledge));
     cases
         .into_iter()
@@ -60,7 +66,14 @@ pub fn prepare(cases: Vec<EvalCase>, settings: &Settings, knowledge: &KnowledgeB
             let hits = if routed {
                 Vec::new()
             } else {
-                knowledge.ask(&case.q, language::detect(&case.q), date, &settings.faq.thresholds()).hits
+                knowledge
+                    .ask(
+                        &case.q,
+                        language::detect(&case.q),
+                        date,
+                        &settings.faq.thresholds(),
+                    )
+                    .hits
             };
             Prepared { case, routed, hits }
         })
@@ -97,7 +110,11 @@ pub struct EvalReport {
 }
 
 fn ratio(part: usize, whole: usize) -> f64 {
-    if whole == 0 { 1.0 } else { part as f64 / whole as f64 }
+    if whole == 0 {
+        1.0
+    } else {
+        part as f64 / whole as f64
+    }
 }
 
 /// Scores prepared cases with `thresholds`.
@@ -106,7 +123,11 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
     let (mut abstained, mut abstained_right, mut should_abstain) = (0usize, 0usize, 0usize);
     let mut misses = Vec::new();
     for p in prepared {
-        let decision = if p.routed { FaqDecision::Abstain } else { decision::decide(&p.hits, thresholds) };
+        let decision = if p.routed {
+            FaqDecision::Abstain
+        } else {
+            decision::decide(&p.hits, thresholds)
+        };
         let first = match &decision {
             FaqDecision::Answer(hit) => Some(hit.id.as_str().to_owned()),
             FaqDecision::Choose(hits) => hits.first().map(|h| h.id.as_str().to_owned()),
@@ -145,7 +166,17 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
                 expect: p.case.expect.clone(),
                 decision: decision.name().to_owned(),
                 got: first,
-                hits: p.hits.iter().take(3).map(|h| (h.id.as_str().to_owned(), (h.score * 1000.0).round() / 1000.0)).collect(),
+                hits: p
+                    .hits
+                    .iter()
+                    .take(3)
+                    .map(|h| {
+                        (
+                            h.id.as_str().to_owned(),
+                            (h.score * 1000.0).round() / 1000.0,
+                        )
+                    })
+                    .collect(),
             });
         }
     }
@@ -153,7 +184,11 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
         n: prepared.len(),
         answerable,
         top1: ratio(top1, answerable),
-        mrr3: if answerable == 0 { 1.0 } else { mrr / answerable as f64 },
+        mrr3: if answerable == 0 {
+            1.0
+        } else {
+            mrr / answerable as f64
+        },
         abstain_precision: ratio(abstained_right, abstained),
         abstain_recall: ratio(abstained_right, should_abstain),
         answered_correctly: ratio(answered, answerable),
@@ -173,12 +208,22 @@ pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
     for answer in steps(0.30, 0.90, 0.02) {
         for margin in steps(0.0, 0.30, 0.02) {
             for choose in steps(0.20, answer, 0.04) {
-                let thresholds = Thresholds { answer, margin, choose };
+                let thresholds = Thresholds {
+                    answer,
+                    margin,
+                    choose,
+                };
                 let report = score(prepared, &thresholds);
-                let weakest = report.top1.min(report.abstain_precision).min(report.abstain_recall);
+                let weakest = report
+                    .top1
+                    .min(report.abstain_precision)
+                    .min(report.abstain_recall);
                 let better = match &best {
                     None => true,
-                    Some((w, a, _)) => weakest > *w + 1e-9 || ((weakest - *w).abs() <= 1e-9 && report.answered_correctly > *a),
+                    Some((w, a, _)) => {
+                        weakest > *w + 1e-9
+                            || ((weakest - *w).abs() <= 1e-9 && report.answered_correctly > *a)
+                    }
                 };
                 if better {
                     best = Some((weakest, report.answered_correctly, report));
@@ -186,5 +231,6 @@ pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
             }
         }
     }
-    best.map(|(_, _, report)| report).unwrap_or_else(|| score(prepared, &Thresholds::default()))
+    best.map(|(_, _, report)| report)
+        .unwrap_or_else(|| score(prepared, &Thresholds::default()))
 }

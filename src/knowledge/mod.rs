@@ -7,11 +7,18 @@
 //! file, the line and what to do, so `loket lint` and the service report
 //! the same things in the same words.
 
+pub mod analysis;
+pub mod base;
+pub mod compose;
 pub mod data;
+pub mod decision;
 pub mod entry;
+pub mod eval;
 pub mod lint;
 pub mod loader;
+pub mod search;
 pub mod synonyms;
+pub mod watch;
 
 pub use data::{
     Area, BenefitCalendar, Collection, Fraction, Payment, Shift, WasteCalendar, benefit_sentence,

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value, STRING,
+    Field, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
@@ -86,7 +86,9 @@ pub struct SearchIndex {
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SearchIndex").field("entries", &self.entries.len()).finish_non_exhaustive()
+        f.debug_struct("SearchIndex")
+            .field("entries", &self.entries.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -109,7 +111,11 @@ impl SearchIndex {
                 .filter(|e| e.lang == lang)
                 .flat_map(|e| [strong_text(e), e.body.clone()])
                 .collect();
-            let vocabulary = Vocabulary::build(lang, texts.iter().map(String::as_str), synonyms.groups(lang));
+            let vocabulary = Vocabulary::build(
+                lang,
+                texts.iter().map(String::as_str),
+                synonyms.groups(lang),
+            );
             models.insert(
                 lang,
                 LanguageModel {
@@ -122,17 +128,29 @@ impl SearchIndex {
 
         let mut terms = Vec::with_capacity(entries.len());
         for entry in &entries {
-            let Some(model) = models.get_mut(&entry.lang) else { continue };
+            let Some(model) = models.get_mut(&entry.lang) else {
+                continue;
+            };
             let v = &model.vocabulary;
-            let questions: Vec<HashSet<String>> =
-                entry.questions.iter().map(|q| v.analyze_document(q).into_iter().collect()).collect();
-            let strong: HashSet<String> = v.analyze_document(&strong_text(entry)).into_iter().collect();
+            let questions: Vec<HashSet<String>> = entry
+                .questions
+                .iter()
+                .map(|q| v.analyze_document(q).into_iter().collect())
+                .collect();
+            let strong: HashSet<String> = v
+                .analyze_document(&strong_text(entry))
+                .into_iter()
+                .collect();
             let weak: HashSet<String> = v.analyze_document(&entry.body).into_iter().collect();
             for term in strong.union(&weak) {
                 *model.df.entry(term.clone()).or_default() += 1;
             }
             model.entries += 1;
-            terms.push(EntryTerms { strong, weak, questions });
+            terms.push(EntryTerms {
+                strong,
+                weak,
+                questions,
+            });
         }
 
         let mut builder = Schema::builder();
@@ -148,9 +166,10 @@ impl SearchIndex {
             body: builder.add_text_field("body", text),
         };
         let index = Index::create_in_ram(builder.build());
-        index
-            .tokenizers()
-            .register(TOKENIZER, TextAnalyzer::builder(WhitespaceTokenizer::default()).build());
+        index.tokenizers().register(
+            TOKENIZER,
+            TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
+        );
         let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
         for (position, (entry, entry_terms)) in entries.iter().zip(&terms).enumerate() {
             let strong: Vec<&str> = entry_terms.strong.iter().map(String::as_str).collect();
@@ -199,14 +218,23 @@ impl SearchIndex {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for term in &query_terms {
             for (field, boost) in [(self.fields.strong, 2.0), (self.fields.body, 0.7)] {
-                let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
-                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+                let query = TermQuery::new(
+                    Term::from_field_text(field, term),
+                    IndexRecordOption::WithFreqs,
+                );
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost)),
+                ));
             }
         }
         let query = BooleanQuery::new(vec![
             (
                 Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_text(self.fields.lang, lang.code()), IndexRecordOption::Basic)),
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.lang, lang.code()),
+                    IndexRecordOption::Basic,
+                )),
             ),
             (Occur::Must, Box::new(BooleanQuery::new(should))),
         ]);
@@ -220,7 +248,8 @@ impl SearchIndex {
             .into_iter()
             .filter_map(|(_, address)| {
                 let document: TantivyDocument = searcher.doc(address).ok()?;
-                let position = usize::try_from(document.get_first(self.fields.entry)?.as_u64()?).ok()?;
+                let position =
+                    usize::try_from(document.get_first(self.fields.entry)?.as_u64()?).ok()?;
                 let entry = self.entries.get(position)?;
                 if !entry.is_valid_on(date) {
                     return None;
@@ -255,16 +284,27 @@ fn confidence(entry: &EntryTerms, query: &[String], weights: &[f64], total: f64)
         }
     }
     let coverage = covered / total;
-    let query_set: HashMap<&str, f64> = query.iter().map(String::as_str).zip(weights.iter().copied()).collect();
+    let query_set: HashMap<&str, f64> = query
+        .iter()
+        .map(String::as_str)
+        .zip(weights.iter().copied())
+        .collect();
     let best_question = entry
         .questions
         .iter()
         .map(|question| {
-            let shared: f64 = question.iter().filter_map(|t| query_set.get(t.as_str())).sum();
+            let shared: f64 = question
+                .iter()
+                .filter_map(|t| query_set.get(t.as_str()))
+                .sum();
             // Terms of the example question that the citizen did not use
             // weigh like an average query word.
             let average = total / query.len().max(1) as f64;
-            let extra = question.iter().filter(|t| !query_set.contains_key(t.as_str())).count() as f64 * average;
+            let extra = question
+                .iter()
+                .filter(|t| !query_set.contains_key(String::as_str(t)))
+                .count() as f64
+                * average;
             shared / (total + extra)
         })
         .fold(0.0_f64, f64::max);

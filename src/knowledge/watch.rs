@@ -33,13 +33,20 @@ pub fn reload(dir: &Path, previous: &KnowledgeBase) -> tantivy::Result<Knowledge
         .map(|p| p.path.clone())
         .collect();
     for old in previous.index.entries() {
-        let replaced = loaded.entries.iter().any(|e| e.id == old.id && e.lang == old.lang);
+        let replaced = loaded
+            .entries
+            .iter()
+            .any(|e| e.id == old.id && e.lang == old.lang);
         if broken.contains(&old.path) && !replaced {
             tracing::warn!(file = %old.path.display(), id = %old.id, "keeping the last good version of this entry until its file is fixed");
             loaded.entries.push(old.clone());
         }
     }
-    let data_broken = |name: &str| broken.iter().any(|p| p.file_name().is_some_and(|f| f == name));
+    let data_broken = |name: &str| {
+        broken
+            .iter()
+            .any(|p| p.file_name().is_some_and(|f| f == name))
+    };
     if data_broken("uitkering-betaaldata.toml") {
         loaded.benefit = previous.benefit.clone();
     }
@@ -75,7 +82,8 @@ pub async fn run_until_stopped(dir: PathBuf, shared: SharedKnowledge, cancel: Ca
             return;
         }
     };
-    if let Err(error) = notify::Watcher::watch(&mut watcher, &dir, notify::RecursiveMode::Recursive) {
+    if let Err(error) = notify::Watcher::watch(&mut watcher, &dir, notify::RecursiveMode::Recursive)
+    {
         tracing::error!(error = %error, dir = %dir.display(), "cannot watch the knowledge folder; changes need a restart");
         return;
     }
@@ -93,11 +101,19 @@ pub async fn run_until_stopped(dir: PathBuf, shared: SharedKnowledge, cancel: Ca
         match rebuilt {
             Ok(Ok(knowledge)) => {
                 log_problems(&knowledge);
-                tracing::info!(entries = knowledge.index.entries().len(), errors = knowledge.error_count(), "knowledge base reloaded");
+                tracing::info!(
+                    entries = knowledge.index.entries().len(),
+                    errors = knowledge.error_count(),
+                    "knowledge base reloaded"
+                );
                 shared.store(Arc::new(knowledge));
             }
-            Ok(Err(error)) => tracing::error!(error = %error, "rebuilding the search index failed; the previous one stays"),
-            Err(error) => tracing::error!(error = %error, "the knowledge reload task failed; the previous index stays"),
+            Ok(Err(error)) => {
+                tracing::error!(error = %error, "rebuilding the search index failed; the previous one stays")
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "the knowledge reload task failed; the previous index stays")
+            }
         }
     }
     tracing::info!("knowledge watcher stopped");

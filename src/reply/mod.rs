@@ -10,7 +10,9 @@
 pub mod language;
 
 use crate::config::{EmergencySettings, FaqSettings, ReplyKey, ReplyTexts};
-use crate::domain::{InteractiveKind, Language, ListRow, MessageContent, OutgoingContent, ReplyButton};
+use crate::domain::{
+    InteractiveKind, Language, ListRow, MessageContent, OutgoingContent, ReplyButton,
+};
 use crate::hours::{OpeningHours, wording::format_moment};
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::compose::{Composed, compose};
@@ -180,7 +182,10 @@ struct Builder<'a> {
 impl Builder<'_> {
     fn text(&self, key: ReplyKey, extra: &[(&str, &str)]) -> String {
         let tz = self.rules.hours.timezone();
-        let moment = |when: Option<DateTime<Utc>>| when.map(|w| format_moment(w, self.at, tz, self.language)).unwrap_or_default();
+        let moment = |when: Option<DateTime<Utc>>| {
+            when.map(|w| format_moment(w, self.at, tz, self.language))
+                .unwrap_or_default()
+        };
         let deadline = moment(self.memory.reply_deadline);
         let next_opening = moment(self.rules.hours.next_opening(self.at));
         let mut values = vec![
@@ -230,9 +235,14 @@ impl Builder<'_> {
     /// Sends the answer of `entry` (or asks for the postcode first), then
     /// the "did this help?" buttons.
     fn answer(&mut self, entry: &Entry, question: &str) {
-        let Some(knowledge) = self.rules.knowledge else { return };
+        let Some(knowledge) = self.rules.knowledge else {
+            return;
+        };
         // The answer goes out in the language of the question.
-        let entry = knowledge.index.find(&entry.id, self.language).unwrap_or(entry);
+        let entry = knowledge
+            .index
+            .find(&entry.id, self.language)
+            .unwrap_or(entry);
         match compose(entry, knowledge, self.rules.hours, question, self.at) {
             Composed::NeedPostcode => {
                 self.memory.awaiting_postcode = Some(entry.id.as_str().to_owned());
@@ -240,7 +250,11 @@ impl Builder<'_> {
             }
             Composed::UnknownPostcode(postcode) => {
                 self.memory.awaiting_postcode = Some(entry.id.as_str().to_owned());
-                self.send_text(ReplyKind::UnknownPostcode, ReplyKey::UnknownPostcode, &[("postcode", &postcode)]);
+                self.send_text(
+                    ReplyKind::UnknownPostcode,
+                    ReplyKey::UnknownPostcode,
+                    &[("postcode", &postcode)],
+                );
             }
             Composed::Answer(body) => {
                 self.memory.awaiting_postcode = None;
@@ -257,7 +271,10 @@ impl Builder<'_> {
                     },
                 ];
                 let body = self.text(ReplyKey::FeedbackQuestion, &[]);
-                self.send(ReplyKind::Feedback, OutgoingContent::Buttons { body, buttons });
+                self.send(
+                    ReplyKind::Feedback,
+                    OutgoingContent::Buttons { body, buttons },
+                );
                 self.memory.feedback_for = Some(id.to_owned());
                 if entry.handover {
                     self.hand_over(HandoverReason::EntryHandover, false);
@@ -283,7 +300,10 @@ impl Builder<'_> {
         });
         let body = self.text(ReplyKey::ChoiceQuestion, &[]);
         let button = shorten(&self.text(ReplyKey::ChoiceButton, &[]), 20);
-        self.send(ReplyKind::FaqChoice, OutgoingContent::List { body, button, rows });
+        self.send(
+            ReplyKind::FaqChoice,
+            OutgoingContent::List { body, button, rows },
+        );
     }
 
     /// Asks the knowledge base and acts on its decision.
@@ -292,8 +312,16 @@ impl Builder<'_> {
             self.hand_over(HandoverReason::NoAnswer, false);
             return;
         };
-        let date = self.at.with_timezone(&self.rules.hours.timezone()).date_naive();
-        let asked = knowledge.ask(question, detected.or(self.memory.language), date, &self.rules.faq.thresholds());
+        let date = self
+            .at
+            .with_timezone(&self.rules.hours.timezone())
+            .date_naive();
+        let asked = knowledge.ask(
+            question,
+            detected.or(self.memory.language),
+            date,
+            &self.rules.faq.thresholds(),
+        );
         if detected.is_none() && self.memory.language.is_none() {
             self.language = asked.language;
         }
@@ -304,7 +332,12 @@ impl Builder<'_> {
                 FaqDecision::Answer(hit) => Some(hit.id.as_str().to_owned()),
                 _ => None,
             },
-            hits: asked.hits.iter().take(5).map(|h| (h.id.as_str().to_owned(), h.score)).collect(),
+            hits: asked
+                .hits
+                .iter()
+                .take(5)
+                .map(|h| (h.id.as_str().to_owned(), h.score))
+                .collect(),
         });
         match asked.decision {
             FaqDecision::Answer(hit) => {
@@ -340,11 +373,56 @@ fn small_talk(text: &str) -> Option<ReplyKey> {
     if words.is_empty() || words.len() > 4 {
         return None;
     }
-    const GREETINGS: &[&str] = &["hoi", "hallo", "hey", "hee", "hi", "hello", "goedemorgen", "goedemiddag", "goedenavond", "dag", "morning", "goede", "good", "morgen", "middag", "avond", "afternoon", "evening", "daar"];
-    const THANKS: &[&str] = &["bedankt", "dank", "dankjewel", "dankuwel", "thanks", "thank", "you", "je", "u", "wel", "top", "super", "fijn", "cheers", "thx", "ok", "oke", "oké", "okay", "prima", "great"];
+    const GREETINGS: &[&str] = &[
+        "hoi",
+        "hallo",
+        "hey",
+        "hee",
+        "hi",
+        "hello",
+        "goedemorgen",
+        "goedemiddag",
+        "goedenavond",
+        "dag",
+        "morning",
+        "goede",
+        "good",
+        "morgen",
+        "middag",
+        "avond",
+        "afternoon",
+        "evening",
+        "daar",
+    ];
+    const THANKS: &[&str] = &[
+        "bedankt",
+        "dank",
+        "dankjewel",
+        "dankuwel",
+        "thanks",
+        "thank",
+        "you",
+        "je",
+        "u",
+        "wel",
+        "top",
+        "super",
+        "fijn",
+        "cheers",
+        "thx",
+        "ok",
+        "oke",
+        "oké",
+        "okay",
+        "prima",
+        "great",
+    ];
     if words.iter().all(|w| GREETINGS.contains(&w.as_str())) {
         Some(ReplyKey::Greeting)
-    } else if words.iter().all(|w| THANKS.contains(&w.as_str()) || GREETINGS.contains(&w.as_str())) {
+    } else if words
+        .iter()
+        .all(|w| THANKS.contains(&w.as_str()) || GREETINGS.contains(&w.as_str()))
+    {
         Some(ReplyKey::FeedbackThanks)
     } else {
         None
@@ -352,11 +430,23 @@ fn small_talk(text: &str) -> Option<ReplyKey> {
 }
 
 fn is_yes(text: &str) -> bool {
-    matches!(crate::knowledge::analysis::fold(text.trim()).trim_end_matches(['!', '.']), "ja" | "yes" | "ja bedankt" | "ja, bedankt" | "yes thanks" | "yes, thanks" | "jazeker" | "jep")
+    matches!(
+        crate::knowledge::analysis::fold(text.trim()).trim_end_matches(['!', '.']),
+        "ja" | "yes"
+            | "ja bedankt"
+            | "ja, bedankt"
+            | "yes thanks"
+            | "yes, thanks"
+            | "jazeker"
+            | "jep"
+    )
 }
 
 fn is_no(text: &str) -> bool {
-    matches!(crate::knowledge::analysis::fold(text.trim()).trim_end_matches(['!', '.']), "nee" | "no" | "neen" | "nope" | "niet echt" | "not really")
+    matches!(
+        crate::knowledge::analysis::fold(text.trim()).trim_end_matches(['!', '.']),
+        "nee" | "no" | "neen" | "nope" | "niet echt" | "not really"
+    )
 }
 
 /// Where a text goes before the knowledge base is asked: a person, small
@@ -383,7 +473,12 @@ pub fn route_before_faq(text: &str, rules: &ReplyRules<'_>) -> Option<Route> {
 }
 
 /// Decides what to send for `content`, received at `at`.
-pub fn decide(content: &MessageContent, memory: &ConversationMemory, rules: ReplyRules<'_>, at: DateTime<Utc>) -> Decision {
+pub fn decide(
+    content: &MessageContent,
+    memory: &ConversationMemory,
+    rules: ReplyRules<'_>,
+    at: DateTime<Utc>,
+) -> Decision {
     let text = content.text().unwrap_or_default();
     let detected = language::detect(text);
     let language = detected.or(memory.language).unwrap_or_default();
@@ -409,16 +504,24 @@ pub fn decide(content: &MessageContent, memory: &ConversationMemory, rules: Repl
             b.memory.urgent = true;
             b.hand_over(HandoverReason::Emergency, false);
         }
-        MessageContent::Interactive { interactive, id, .. } => match (interactive, id.as_str()) {
+        MessageContent::Interactive {
+            interactive, id, ..
+        } => match (interactive, id.as_str()) {
             (InteractiveKind::ButtonReply, id) if id.starts_with(FEEDBACK_YES) => {
                 b.send_text(ReplyKind::FeedbackThanks, ReplyKey::FeedbackThanks, &[]);
             }
-            (InteractiveKind::ButtonReply, id) if id.starts_with(FEEDBACK_NO) => b.hand_over(HandoverReason::FeedbackNo, true),
-            (InteractiveKind::ListReply, NONE_ROW) => b.hand_over(HandoverReason::AskedForPerson, true),
+            (InteractiveKind::ButtonReply, id) if id.starts_with(FEEDBACK_NO) => {
+                b.hand_over(HandoverReason::FeedbackNo, true)
+            }
+            (InteractiveKind::ListReply, NONE_ROW) => {
+                b.hand_over(HandoverReason::AskedForPerson, true)
+            }
             (InteractiveKind::ListReply, id) if id.starts_with(FAQ_ROW) => {
-                let entry = FaqId::parse(&id[FAQ_ROW.len()..])
-                    .ok()
-                    .and_then(|faq_id| rules.knowledge.and_then(|k| k.index.find(&faq_id, language)));
+                let entry = FaqId::parse(&id[FAQ_ROW.len()..]).ok().and_then(|faq_id| {
+                    rules
+                        .knowledge
+                        .and_then(|k| k.index.find(&faq_id, language))
+                });
                 match entry {
                     Some(entry) => {
                         let entry = entry.clone();
@@ -431,10 +534,16 @@ pub fn decide(content: &MessageContent, memory: &ConversationMemory, rules: Repl
         },
         MessageContent::Text { .. } | MessageContent::Button { .. } => {
             let awaiting = b.memory.awaiting_postcode.take();
-            let postcode_answer = awaiting.as_ref().filter(|_| extract_postcode(text).is_some()).and_then(|id| {
-                let faq_id = FaqId::parse(id).ok()?;
-                rules.knowledge.and_then(|k| k.index.find(&faq_id, language)).cloned()
-            });
+            let postcode_answer = awaiting
+                .as_ref()
+                .filter(|_| extract_postcode(text).is_some())
+                .and_then(|id| {
+                    let faq_id = FaqId::parse(id).ok()?;
+                    rules
+                        .knowledge
+                        .and_then(|k| k.index.find(&faq_id, language))
+                        .cloned()
+                });
             if let Some(entry) = postcode_answer {
                 b.answer(&entry, text);
             } else if feedback_for.is_some() && is_no(text) {
@@ -443,10 +552,16 @@ pub fn decide(content: &MessageContent, memory: &ConversationMemory, rules: Repl
                 b.send_text(ReplyKind::FeedbackThanks, ReplyKey::FeedbackThanks, &[]);
             } else {
                 match route_before_faq(text, &rules) {
-                    Some(Route::AskedForPerson) => b.hand_over(HandoverReason::AskedForPerson, true),
+                    Some(Route::AskedForPerson) => {
+                        b.hand_over(HandoverReason::AskedForPerson, true)
+                    }
                     Some(Route::PersonalCase) => b.hand_over(HandoverReason::PersonalCase, false),
                     Some(Route::SmallTalk(key)) => {
-                        let kind = if key == ReplyKey::Greeting { ReplyKind::Greeting } else { ReplyKind::FeedbackThanks };
+                        let kind = if key == ReplyKey::Greeting {
+                            ReplyKind::Greeting
+                        } else {
+                            ReplyKind::FeedbackThanks
+                        };
                         b.send_text(kind, key, &[]);
                     }
                     // Emergencies were handled above.
@@ -462,7 +577,11 @@ pub fn decide(content: &MessageContent, memory: &ConversationMemory, rules: Repl
     let urgent = b.memory.urgent;
     let mut memory = b.memory;
     memory.language = Some(b.language);
-    let reply_deadline = if memory.handover_reason.is_some() { memory.reply_deadline } else { None };
+    let reply_deadline = if memory.handover_reason.is_some() {
+        memory.reply_deadline
+    } else {
+        None
+    };
     Decision {
         language: b.language,
         open: period.open,

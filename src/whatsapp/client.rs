@@ -379,7 +379,9 @@ fn message_texts(content: &OutgoingContent) -> Vec<&str> {
             .collect(),
         OutgoingContent::List { body, button, rows } => [body.as_str(), button.as_str()]
             .into_iter()
-            .chain(rows.iter().flat_map(|row| std::iter::once(row.title.as_str()).chain(row.description.as_deref())))
+            .chain(rows.iter().flat_map(|row| {
+                std::iter::once(row.title.as_str()).chain(row.description.as_deref())
+            }))
             .collect(),
         OutgoingContent::Template {
             body_parameters, ..

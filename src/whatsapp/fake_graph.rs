@@ -801,7 +801,9 @@ fn validate_list(body: &Value) -> Result<(), GraphFailure> {
     }
     let button = string_at(body, "/interactive/action/button").unwrap_or_default();
     if button.is_empty() || button.chars().count() > MAX_BUTTON_TITLE_CHARS {
-        return Err(GraphFailure::bad_value("Button label length invalid. Min length: 1, Max length: 20"));
+        return Err(GraphFailure::bad_value(
+            "Button label length invalid. Min length: 1, Max length: 20",
+        ));
     }
     let rows: Vec<&Value> = body
         .pointer("/interactive/action/sections")
@@ -824,15 +826,24 @@ fn validate_list(body: &Value) -> Result<(), GraphFailure> {
     for row in rows {
         let id = string_at(row, "/id").unwrap_or_default();
         let title = string_at(row, "/title").unwrap_or_default().chars().count();
-        let description = string_at(row, "/description").unwrap_or_default().chars().count();
+        let description = string_at(row, "/description")
+            .unwrap_or_default()
+            .chars()
+            .count();
         if id.is_empty() || id.chars().count() > 200 || ids.contains(&id) {
-            return Err(GraphFailure::bad_value("Row ids must be 1 to 200 characters and unique."));
+            return Err(GraphFailure::bad_value(
+                "Row ids must be 1 to 200 characters and unique.",
+            ));
         }
         if title == 0 || title > 24 {
-            return Err(GraphFailure::bad_value("Row title length invalid. Min length: 1, Max length: 24"));
+            return Err(GraphFailure::bad_value(
+                "Row title length invalid. Min length: 1, Max length: 24",
+            ));
         }
         if description > 72 {
-            return Err(GraphFailure::bad_value("Row description length invalid. Max length: 72"));
+            return Err(GraphFailure::bad_value(
+                "Row description length invalid. Max length: 72",
+            ));
         }
         ids.push(id);
     }
