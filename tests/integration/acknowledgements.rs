@@ -1,5 +1,7 @@
-//! What citizens get back: an honest acknowledgement with a concrete time,
-//! once per open or closed period, in their language; the emergency rule.
+//! What citizens get back when a person must answer: an honest
+//! acknowledgement with a concrete time, once per open or closed period, in
+//! their language; the emergency rule. The messages here are questions
+//! about the citizen's own case, which the bot never answers itself.
 
 use crate::helpers::*;
 use loket::whatsapp::payload;
@@ -12,7 +14,7 @@ async fn a_message_on_saturday_night_gets_the_closed_acknowledgement_with_monday
     let body = payload::text_message(
         CITIZEN,
         "wamid.sat1",
-        "Hoi, ik heb een vraag over mijn aanslag",
+        "Hoi, waarom is mijn aanslag zo hoog?",
         TS,
     );
     assert_eq!(app.post_webhook(&body).await.status(), 200);
@@ -58,7 +60,12 @@ async fn five_messages_in_a_row_get_one_acknowledgement() {
 #[tokio::test]
 async fn during_office_hours_the_acknowledgement_gives_the_usual_answer_time() {
     let app = spawn_app_at(tuesday_morning()).await;
-    let body = payload::text_message(CITIZEN, "wamid.open1", "Kan ik mijn paspoort ophalen?", TS);
+    let body = payload::text_message(
+        CITIZEN,
+        "wamid.open1",
+        "Mijn aanvraag voor bijzondere bijstand is afgewezen, wat nu?",
+        TS,
+    );
     assert_eq!(app.post_webhook(&body).await.status(), 200);
     let sent = app.wait_for_sent(1).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
@@ -76,7 +83,7 @@ async fn an_english_message_gets_an_english_acknowledgement() {
     let body = payload::text_message(
         CITIZEN,
         "wamid.en1",
-        "Hello, when can I pick up my passport?",
+        "Hello, why is my tax bill so high this year?",
         TS,
     );
     assert_eq!(app.post_webhook(&body).await.status(), 200);
