@@ -61,7 +61,7 @@ struct LanguageModel {
 
 impl LanguageModel {
     fn idf(&self, term: &str) -> f64 {
-        let df = f64::from(self.df.get(term).copied().unwrap_or(0));
+        let df = f64::from(self.df.get(term).copied().unwrap_or(0).max(1));
         let n = f64::from(self.entries.max(1));
         ((n + 1.0) / (df + 0.5)).ln().max(0.05)
     }
@@ -242,11 +242,14 @@ impl SearchIndex {
         let Ok(top) = searcher.search(&query, &TopDocs::with_limit(CANDIDATES)) else {
             return Vec::new();
         };
+        let top_bm25 = top
+            .first()
+            .map_or(1.0, |(score, _)| f64::from(*score).max(f64::EPSILON));
         let weights: Vec<f64> = query_terms.iter().map(|t| model.idf(t)).collect();
         let total: f64 = weights.iter().sum();
         let mut hits: Vec<Hit> = top
             .into_iter()
-            .filter_map(|(_, address)| {
+            .filter_map(|(bm25, address)| {
                 let document: TantivyDocument = searcher.doc(address).ok()?;
                 let position =
                     usize::try_from(document.get_first(self.fields.entry)?.as_u64()?).ok()?;
@@ -254,7 +257,12 @@ impl SearchIndex {
                 if !entry.is_valid_on(date) {
                     return None;
                 }
-                let score = confidence(&self.terms[position], &query_terms, &weights, total);
+                // BM25 ranks well (it sees term frequencies and field
+                // lengths); the coverage confidence says how sure to be. The
+                // product keeps "nothing covered" at zero.
+                let relative = f64::from(bm25) / top_bm25;
+                let score = confidence(&self.terms[position], &query_terms, &weights, total)
+                    * (0.5 + 0.5 * relative);
                 Some(Hit {
                     entry: position,
                     id: entry.id.clone(),
