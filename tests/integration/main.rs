@@ -4,4 +4,5 @@
 mod acknowledgements;
 mod delivery;
 mod helpers;
+mod knowledge_quality;
 mod webhook;
