@@ -27,6 +27,9 @@ use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 const TOKENIZER: &str = "loket_terms";
 /// Candidates taken from BM25 before confidence scoring.
 const CANDIDATES: usize = 12;
+/// Weight of a word no entry has, relative to a word only one entry has.
+/// Weight of a word no entry has, relative to a word only one entry has.
+const UNKNOWN_WEIGHT: f64 = 1.0;
 /// Weight of a question word found only in an entry's body.
 const BODY_MATCH: f64 = 0.5;
 
@@ -61,9 +64,13 @@ struct LanguageModel {
 
 impl LanguageModel {
     fn idf(&self, term: &str) -> f64 {
-        let df = f64::from(self.df.get(term).copied().unwrap_or(0).max(1));
         let n = f64::from(self.entries.max(1));
-        ((n + 1.0) / (df + 0.5)).ln().max(0.05)
+        match self.df.get(term) {
+            Some(&df) => ((n + 1.0) / (f64::from(df) + 0.5)).ln().max(0.05),
+            // A word no entry has: the question is (partly) about
+            // something else. UNKNOWN_WEIGHT times a rare word's weight.
+            None => UNKNOWN_WEIGHT * ((n + 1.0) / 1.5).ln(),
+        }
     }
 }
 
