@@ -635,9 +635,38 @@ impl Vocabulary {
             .collect()
     }
 
+    /// Dutch separable verbs put their particle at the end ("hoe *vraag*
+    /// ik een paspoort *aan*", "hoe *zeg* ik *af*"): joins a particle with
+    /// an earlier word when the joined word is known ("aanvraag").
+    fn separable_verbs(&self, words: &[String]) -> Vec<String> {
+        if self.lang != Language::Nl {
+            return Vec::new();
+        }
+        const PARTICLES: [&str; 12] = [
+            "aan", "af", "op", "in", "uit", "door", "mee", "terug", "om", "over", "weg", "bij",
+        ];
+        let stemmer = stemmer(self.lang);
+        let mut joined = Vec::new();
+        for (i, particle) in words.iter().enumerate() {
+            if !PARTICLES.contains(&particle.as_str()) {
+                continue;
+            }
+            let found = words[..i]
+                .iter()
+                .rev()
+                .filter(|verb| verb.chars().count() >= 2 && !PARTICLES.contains(&verb.as_str()))
+                .map(|verb| format!("{particle}{verb}"))
+                .find(|candidate| self.known_part(candidate, &stemmer));
+            joined.extend(found);
+        }
+        joined
+    }
+
     fn content_words(&self, text: &str, correct: bool) -> Vec<(String, bool)> {
         let mut out = Vec::new();
-        for token in self.expand(tokens(&fold(text))) {
+        let words = self.expand(tokens(&fold(text)));
+        let separable = self.separable_verbs(&words);
+        for token in words.into_iter().chain(separable) {
             if self.stop.contains(token.as_str()) || token.chars().count() < 2 {
                 continue;
             }
@@ -770,6 +799,16 @@ mod tests {
             v.analyze_query("ophaaldag groene bak"),
             v.analyze_query("ophaaldag gft")
         );
+    }
+
+    #[test]
+    fn a_separable_verb_is_joined_again() {
+        let v = vocabulary();
+        let query = v.analyze_query("hoe vraag ik een paspoort aan?");
+        let joined = v.analyze_query("paspoort aanvragen");
+        for term in &joined {
+            assert!(query.contains(term), "{term} missing from {query:?}");
+        }
     }
 
     #[test]
