@@ -83,6 +83,8 @@ pub async fn start_on(
         })?;
     let transport = Arc::new(transport_for(&settings)?);
     log_configuration(&settings, &transport);
+    // Watch before loading: a change made while loading is then not missed.
+    let knowledge_watch = crate::knowledge::watch::watch_folder(&settings.knowledge_dir);
     let knowledge = load_knowledge(&settings).await?;
 
     let settings = Arc::new(settings);
@@ -118,6 +120,7 @@ pub async fn start_on(
             "knowledge watcher",
             tokio::spawn(crate::knowledge::watch::run_until_stopped(
                 settings.knowledge_dir.clone(),
+                knowledge_watch,
                 knowledge.clone(),
                 cancel.clone(),
             )),
