@@ -43,6 +43,8 @@ pub struct RunningApp {
     /// The address the HTTP server listens on (port 0 resolved).
     pub address: std::net::SocketAddr,
     pub store: Store,
+    /// The served knowledge base; the watcher swaps in new versions.
+    pub knowledge: SharedKnowledge,
     server: ServerHandle,
     server_task: JoinHandle<std::io::Result<()>>,
     workers: Vec<(&'static str, JoinHandle<()>)>,
@@ -150,6 +152,7 @@ pub async fn start_on(
     Ok(RunningApp {
         address,
         store,
+        knowledge,
         server: handle,
         server_task,
         workers,

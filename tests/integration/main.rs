@@ -3,5 +3,6 @@
 
 mod acknowledgements;
 mod delivery;
+mod faq;
 mod helpers;
 mod webhook;
