@@ -154,14 +154,24 @@ pub fn run(
             println!("{}", serde_json::to_string(step)?);
         } else {
             println!("> {}", step.message);
+            let faq = step.faq.as_ref().map(|f| {
+                let id = f
+                    .faq_id
+                    .as_deref()
+                    .map(|id| format!(" {id}"))
+                    .unwrap_or_default();
+                format!(" · faq {}{id}", f.decision)
+            });
+            let handover = step.handover.as_ref().map(|reason| {
+                let deadline = step.reply_deadline.as_deref().unwrap_or("?");
+                format!(" · naar een medewerker ({reason}), uiterlijk {deadline}")
+            });
             println!(
-                "  [{} · {}{}{}]",
+                "  [{} · {}{}{}{}]",
                 if step.open { "open" } else { "gesloten" },
                 step.language,
-                step.reply_deadline
-                    .as_ref()
-                    .map(|d| format!(" · antwoord uiterlijk {d}"))
-                    .unwrap_or_default(),
+                faq.unwrap_or_default(),
+                handover.unwrap_or_default(),
                 if step.urgent { " · URGENT" } else { "" }
             );
             if step.replies.is_empty() {

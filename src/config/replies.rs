@@ -184,9 +184,10 @@ fn check_text(key: ReplyKey, body: &str) -> Result<(), String> {
     if body.trim().is_empty() {
         return Err("is empty; every text needs words".to_owned());
     }
-    if body.chars().count() > MAX_TEXT_CHARS {
+    if body.chars().count() > key.max_chars() {
         return Err(format!(
-            "is longer than WhatsApp's {MAX_TEXT_CHARS} characters"
+            "is longer than WhatsApp allows here ({} characters)",
+            key.max_chars()
         ));
     }
     for name in placeholders_in(body) {
@@ -239,21 +240,35 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
 mod tests {
     use super::*;
 
-    const VALID: &str = r#"
-[closed_ack]
-nl = "Gesloten. Antwoord uiterlijk {deadline}."
-en = "Closed. Answer by {deadline}."
-[open_ack]
-nl = "Open."
-en = "Open."
-[emergency]
-nl = "Bel 112."
-en = "Call 112."
-"#;
+    /// A file with every key: simple texts, and the ones the tests look at.
+    fn valid() -> String {
+        let mut text = String::new();
+        for key in ReplyKey::ALL {
+            let (nl, en) = match key {
+                ReplyKey::ClosedAck => (
+                    "Gesloten. Antwoord uiterlijk {deadline}.",
+                    "Closed. Answer by {deadline}.",
+                ),
+                ReplyKey::Emergency => ("Bel 112.", "Call 112."),
+                _ => ("Tekst", "Text"),
+            };
+            text.push_str(&format!("[{}]\nnl = \"{nl}\"\nen = \"{en}\"\n", key.name()));
+        }
+        text
+    }
+
+    #[test]
+    fn the_shipped_file_is_valid() {
+        ReplyTexts::parse(
+            include_str!("../../config/replies.toml"),
+            Path::new("config/replies.toml"),
+        )
+        .expect("shipped replies.toml is valid");
+    }
 
     #[test]
     fn placeholders_are_filled_in_the_language_asked() {
-        let texts = ReplyTexts::parse(VALID, Path::new("replies.toml")).expect("valid");
+        let texts = ReplyTexts::parse(&valid(), Path::new("replies.toml")).expect("valid");
         let nl = texts.render(
             ReplyKey::ClosedAck,
             Language::Nl,
@@ -269,7 +284,7 @@ en = "Call 112."
 
     #[test]
     fn an_unknown_placeholder_names_the_key_and_the_allowed_ones() {
-        let text = VALID.replace("{deadline}.\"\nen", "{dedline}.\"\nen");
+        let text = valid().replace("{deadline}.\"\nen", "{dedline}.\"\nen");
         let err = ReplyTexts::parse(&text, Path::new("config/replies.toml")).expect_err("typo");
         let message = err.to_string();
         assert!(message.contains("closed_ack.nl"), "{message}");
@@ -278,16 +293,28 @@ en = "Call 112."
 
     #[test]
     fn a_missing_text_is_named() {
-        let text = VALID.replace("[emergency]\nnl = \"Bel 112.\"\nen = \"Call 112.\"\n", "");
+        let text = valid().replace("[emergency]\nnl = \"Bel 112.\"\nen = \"Call 112.\"\n", "");
         let err = ReplyTexts::parse(&text, Path::new("replies.toml")).expect_err("missing");
         assert!(err.to_string().contains("emergency"), "{err}");
     }
 
     #[test]
     fn a_missing_english_version_is_reported_with_its_line() {
-        let text = VALID.replace("en = \"Call 112.\"", "");
+        let text = valid().replace("en = \"Call 112.\"", "");
         let err = ReplyTexts::parse(&text, Path::new("replies.toml")).expect_err("missing en");
         assert!(err.to_string().contains("line"), "{err}");
         assert!(err.to_string().contains("en"), "{err}");
+    }
+
+    #[test]
+    fn a_button_title_over_whatsapps_limit_is_refused() {
+        let text = valid().replacen(
+            "[feedback_yes_button]\nnl = \"Tekst\"",
+            "[feedback_yes_button]\nnl = \"Ja, heel erg bedankt hoor\"",
+            1,
+        );
+        let err = ReplyTexts::parse(&text, Path::new("replies.toml")).expect_err("too long");
+        assert!(err.to_string().contains("feedback_yes_button.nl"), "{err}");
+        assert!(err.to_string().contains("20"), "{err}");
     }
 }

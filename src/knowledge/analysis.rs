@@ -401,6 +401,9 @@ const MIN_PART: usize = 3;
 pub struct Vocabulary {
     lang: Language,
     words: HashMap<String, u32>,
+    /// Stems of the words, so a compound's part is known in any inflection
+    /// ("paspoortaanvraag" splits on "aanvragen").
+    stems: HashSet<String>,
     /// Deletion neighbourhood (SymSpell): a word with one letter removed →
     /// the words it came from. Finds typo candidates without scanning.
     deletes: HashMap<String, Vec<String>>,
@@ -438,10 +441,11 @@ impl Vocabulary {
             }
         }
         // Longest variants first, so "groene container" wins over "container".
-        synonyms.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        synonyms.sort_by_key(|(variant, _)| std::cmp::Reverse(variant.len()));
         let mut vocabulary = Self {
             lang,
             words: HashMap::new(),
+            stems: HashSet::new(),
             deletes: HashMap::new(),
             synonyms,
             stop,
@@ -470,6 +474,8 @@ impl Vocabulary {
                 }
             }
         }
+        let stemmer = stemmer(lang);
+        vocabulary.stems = words.keys().map(|w| stemmer.stem(w).into_owned()).collect();
         vocabulary.words = words;
         vocabulary.deletes = deletes;
         vocabulary
@@ -488,6 +494,11 @@ impl Vocabulary {
     /// True when nothing was indexed.
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
+    }
+
+    /// Whether `part` is a known word or an inflection of one.
+    fn known_part(&self, part: &str, stemmer: &Stemmer) -> bool {
+        self.contains(part) || self.stems.contains(stemmer.stem(part).as_ref())
     }
 
     /// Abbreviations and synonyms applied to a token sequence.
@@ -518,23 +529,24 @@ impl Vocabulary {
     /// Splits an unknown word into two known parts (with an optional
     /// linking s/e/en), preferring the split with the longest head.
     fn split_compound(&self, word: &str) -> Option<Vec<String>> {
+        let stemmer = stemmer(self.lang);
         let chars: Vec<char> = word.chars().collect();
         if chars.len() < MIN_PART * 2 {
             return None;
         }
         for cut in (MIN_PART..=chars.len() - MIN_PART).rev() {
             let head: String = chars[..cut].iter().collect();
-            if !self.contains(&head) {
+            if !self.known_part(&head, &stemmer) {
                 continue;
             }
             let tail: String = chars[cut..].iter().collect();
-            if self.contains(&tail) {
+            if self.known_part(&tail, &stemmer) {
                 return Some(vec![head, tail]);
             }
             for link in LINKS {
                 if let Some(rest) = tail.strip_prefix(link)
                     && rest.chars().count() >= MIN_PART
-                    && self.contains(rest)
+                    && self.known_part(rest, &stemmer)
                 {
                     return Some(vec![head, rest.to_owned()]);
                 }
@@ -623,9 +635,38 @@ impl Vocabulary {
             .collect()
     }
 
+    /// Dutch separable verbs put their particle at the end ("hoe *vraag*
+    /// ik een paspoort *aan*", "hoe *zeg* ik *af*"): joins a particle with
+    /// an earlier word when the joined word is known ("aanvraag").
+    fn separable_verbs(&self, words: &[String]) -> Vec<String> {
+        if self.lang != Language::Nl {
+            return Vec::new();
+        }
+        const PARTICLES: [&str; 12] = [
+            "aan", "af", "op", "in", "uit", "door", "mee", "terug", "om", "over", "weg", "bij",
+        ];
+        let stemmer = stemmer(self.lang);
+        let mut joined = Vec::new();
+        for (i, particle) in words.iter().enumerate() {
+            if !PARTICLES.contains(&particle.as_str()) {
+                continue;
+            }
+            let found = words[..i]
+                .iter()
+                .rev()
+                .filter(|verb| verb.chars().count() >= 2 && !PARTICLES.contains(&verb.as_str()))
+                .map(|verb| format!("{particle}{verb}"))
+                .find(|candidate| self.known_part(candidate, &stemmer));
+            joined.extend(found);
+        }
+        joined
+    }
+
     fn content_words(&self, text: &str, correct: bool) -> Vec<(String, bool)> {
         let mut out = Vec::new();
-        for token in self.expand(tokens(&fold(text))) {
+        let words = self.expand(tokens(&fold(text)));
+        let separable = self.separable_verbs(&words);
+        for token in words.into_iter().chain(separable) {
             if self.stop.contains(token.as_str()) || token.chars().count() < 2 {
                 continue;
             }
@@ -758,6 +799,16 @@ mod tests {
             v.analyze_query("ophaaldag groene bak"),
             v.analyze_query("ophaaldag gft")
         );
+    }
+
+    #[test]
+    fn a_separable_verb_is_joined_again() {
+        let v = vocabulary();
+        let query = v.analyze_query("hoe vraag ik een paspoort aan?");
+        let joined = v.analyze_query("paspoort aanvragen");
+        for term in &joined {
+            assert!(query.contains(term), "{term} missing from {query:?}");
+        }
     }
 
     #[test]

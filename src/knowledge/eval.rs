@@ -207,7 +207,9 @@ pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
     let mut best: Option<(f64, f64, EvalReport)> = None;
     for answer in steps(0.30, 0.90, 0.02) {
         for margin in steps(0.0, 0.30, 0.02) {
-            for choose in steps(0.20, answer, 0.04) {
+            // A choice list is for near misses, not for weak guesses: keep
+            // its threshold close under the answer threshold.
+            for choose in steps((answer - 0.16).max(0.2), answer, 0.04) {
                 let thresholds = Thresholds {
                     answer,
                     margin,

@@ -27,6 +27,9 @@ use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 const TOKENIZER: &str = "loket_terms";
 /// Candidates taken from BM25 before confidence scoring.
 const CANDIDATES: usize = 12;
+/// Weight of a word no entry has, relative to a word only one entry has.
+/// Weight of a word no entry has, relative to a word only one entry has.
+const UNKNOWN_WEIGHT: f64 = 1.0;
 /// Weight of a question word found only in an entry's body.
 const BODY_MATCH: f64 = 0.5;
 
@@ -61,9 +64,13 @@ struct LanguageModel {
 
 impl LanguageModel {
     fn idf(&self, term: &str) -> f64 {
-        let df = f64::from(self.df.get(term).copied().unwrap_or(0));
         let n = f64::from(self.entries.max(1));
-        ((n + 1.0) / (df + 0.5)).ln().max(0.05)
+        match self.df.get(term) {
+            Some(&df) => ((n + 1.0) / (f64::from(df) + 0.5)).ln().max(0.05),
+            // A word no entry has: the question is (partly) about
+            // something else. UNKNOWN_WEIGHT times a rare word's weight.
+            None => UNKNOWN_WEIGHT * ((n + 1.0) / 1.5).ln(),
+        }
     }
 }
 
@@ -242,11 +249,14 @@ impl SearchIndex {
         let Ok(top) = searcher.search(&query, &TopDocs::with_limit(CANDIDATES)) else {
             return Vec::new();
         };
+        let top_bm25 = top
+            .first()
+            .map_or(1.0, |(score, _)| f64::from(*score).max(f64::EPSILON));
         let weights: Vec<f64> = query_terms.iter().map(|t| model.idf(t)).collect();
         let total: f64 = weights.iter().sum();
         let mut hits: Vec<Hit> = top
             .into_iter()
-            .filter_map(|(_, address)| {
+            .filter_map(|(bm25, address)| {
                 let document: TantivyDocument = searcher.doc(address).ok()?;
                 let position =
                     usize::try_from(document.get_first(self.fields.entry)?.as_u64()?).ok()?;
@@ -254,7 +264,12 @@ impl SearchIndex {
                 if !entry.is_valid_on(date) {
                     return None;
                 }
-                let score = confidence(&self.terms[position], &query_terms, &weights, total);
+                // BM25 ranks well (it sees term frequencies and field
+                // lengths); the coverage confidence says how sure to be. The
+                // product keeps "nothing covered" at zero.
+                let relative = f64::from(bm25) / top_bm25;
+                let score = confidence(&self.terms[position], &query_terms, &weights, total)
+                    * (0.5 + 0.5 * relative);
                 Some(Hit {
                     entry: position,
                     id: entry.id.clone(),

@@ -39,7 +39,7 @@ async fn five_messages_in_a_row_get_one_acknowledgement() {
         let body = payload::text_message(
             CITIZEN,
             &format!("wamid.five{i}"),
-            &format!("bericht {i}"),
+            &format!("Waarom is mijn uitkering nog niet binnen? ({i})"),
             TS + i,
         );
         assert_eq!(app.post_webhook(&body).await.status(), 200);

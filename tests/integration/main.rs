@@ -5,4 +5,5 @@ mod acknowledgements;
 mod delivery;
 mod faq;
 mod helpers;
+mod knowledge_quality;
 mod webhook;

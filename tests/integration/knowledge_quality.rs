@@ -1,0 +1,103 @@
+//! The shipped knowledge base: it lints clean and the bot's decisions on
+//! the eval sets stay above a floor (a regression guard; the figures
+//! themselves are in README.md, measured with `loket eval`).
+
+use chrono::NaiveDate;
+use loket::config::Settings;
+use loket::knowledge::base::KnowledgeBase;
+use loket::knowledge::eval::{prepare, read_cases, score};
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_shipped_knowledge_base_has_no_lint_errors() {
+    let settings = Settings::load_dir(&root().join("config")).expect("config loads");
+    let report = loket::knowledge::check(
+        &root().join("knowledge"),
+        &settings.knowledge.link_allowlist,
+    );
+    let errors: Vec<String> = report
+        .problems
+        .iter()
+        .filter(|p| p.is_error())
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "lint errors:\n{}", errors.join("\n"));
+    assert!(
+        report.entries >= 44,
+        "22 required ids in two languages, got {}",
+        report.entries
+    );
+}
+
+#[test]
+fn every_required_entry_exists_in_dutch_and_english() {
+    let knowledge = KnowledgeBase::load(&root().join("knowledge")).expect("loads");
+    let required = [
+        "afval-ophaaldagen",
+        "afval-grofvuil",
+        "afval-containers-pas",
+        "uitkering-betaaldatum",
+        "paspoort-aanvragen",
+        "id-kaart-aanvragen",
+        "paspoort-kosten",
+        "paspoort-kwijt",
+        "rijbewijs-verlengen",
+        "verhuizing-doorgeven",
+        "openingstijden",
+        "afspraak-maken",
+        "melding-openbare-ruimte",
+        "parkeervergunning",
+        "geboorteaangifte",
+        "huwelijk-trouwen",
+        "uittreksel-brp",
+        "hondenbelasting",
+        "gemeentelijke-belastingen",
+        "kwijtschelding",
+        "wmo-hulp",
+        "bijstand-aanvragen",
+    ];
+    for id in required {
+        for lang in [loket::domain::Language::Nl, loket::domain::Language::En] {
+            assert!(
+                knowledge
+                    .index
+                    .entries()
+                    .iter()
+                    .any(|e| e.id.as_str() == id && e.lang == lang),
+                "{id} ({}) is missing",
+                lang.code()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_eval_sets_stay_above_the_floor() {
+    let settings = Settings::load_dir(&root().join("config")).expect("config loads");
+    let knowledge = KnowledgeBase::load(&root().join("knowledge")).expect("loads");
+    let date = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
+    for file in ["tests/eval/dev.jsonl", "tests/eval/test.jsonl"] {
+        let cases = read_cases(&root().join(file)).expect("eval file reads");
+        assert!(cases.len() >= 180, "{file} has {} questions", cases.len());
+        let refusals = cases.iter().filter(|c| c.expect.is_none()).count();
+        assert!(refusals >= 40, "{file} has {refusals} questions to refuse");
+        let report = score(
+            &prepare(cases, &settings, &knowledge, date),
+            &settings.faq.thresholds(),
+        );
+        let floor = 0.60;
+        assert!(
+            report.top1 >= floor
+                && report.abstain_precision >= floor
+                && report.abstain_recall >= floor,
+            "{file}: top-1 {:.3}, abstention precision {:.3}, recall {:.3} (floor {floor})",
+            report.top1,
+            report.abstain_precision,
+            report.abstain_recall
+        );
+    }
+}
