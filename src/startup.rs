@@ -43,6 +43,8 @@ pub struct RunningApp {
     /// The address the HTTP server listens on (port 0 resolved).
     pub address: std::net::SocketAddr,
     pub store: Store,
+    /// The served knowledge base; the watcher swaps in new versions.
+    pub knowledge: SharedKnowledge,
     server: ServerHandle,
     server_task: JoinHandle<std::io::Result<()>>,
     workers: Vec<(&'static str, JoinHandle<()>)>,
@@ -83,6 +85,8 @@ pub async fn start_on(
         })?;
     let transport = Arc::new(transport_for(&settings)?);
     log_configuration(&settings, &transport);
+    // Watch before loading: a change made while loading is then not missed.
+    let knowledge_watch = crate::knowledge::watch::watch_folder(&settings.knowledge_dir);
     let knowledge = load_knowledge(&settings).await?;
 
     let settings = Arc::new(settings);
@@ -118,6 +122,7 @@ pub async fn start_on(
             "knowledge watcher",
             tokio::spawn(crate::knowledge::watch::run_until_stopped(
                 settings.knowledge_dir.clone(),
+                knowledge_watch,
                 knowledge.clone(),
                 cancel.clone(),
             )),
@@ -147,6 +152,7 @@ pub async fn start_on(
     Ok(RunningApp {
         address,
         store,
+        knowledge,
         server: handle,
         server_task,
         workers,

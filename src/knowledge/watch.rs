@@ -66,10 +66,25 @@ pub fn log_problems(knowledge: &KnowledgeBase) {
     }
 }
 
-/// Rebuilds and swaps the knowledge base after every change in `dir`
-/// until `cancel` fires.
-pub async fn run_until_stopped(dir: PathBuf, shared: SharedKnowledge, cancel: CancellationToken) {
-    let (tx, mut changes) = tokio::sync::mpsc::unbounded_channel::<()>();
+/// A registered watch on the knowledge folder and the changes it saw.
+pub struct FolderWatch {
+    // Dropping the watcher ends the watch.
+    _watcher: notify::RecommendedWatcher,
+    changes: tokio::sync::mpsc::UnboundedReceiver<()>,
+}
+
+impl std::fmt::Debug for FolderWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FolderWatch").finish_non_exhaustive()
+    }
+}
+
+/// Starts watching `dir` and everything under it. Call it before the
+/// first load, so a change made between loading and watching is not
+/// missed. `None` (logged) when the folder cannot be watched: changes then
+/// need a restart.
+pub fn watch_folder(dir: &Path) -> Option<FolderWatch> {
+    let (tx, changes) = tokio::sync::mpsc::unbounded_channel::<()>();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if event.is_ok_and(|e| !e.kind.is_access()) {
             let _ = tx.send(());
@@ -79,14 +94,35 @@ pub async fn run_until_stopped(dir: PathBuf, shared: SharedKnowledge, cancel: Ca
         Ok(watcher) => watcher,
         Err(error) => {
             tracing::error!(error = %error, "cannot watch the knowledge folder; changes need a restart");
-            return;
+            return None;
         }
     };
-    if let Err(error) = notify::Watcher::watch(&mut watcher, &dir, notify::RecursiveMode::Recursive)
+    if let Err(error) = notify::Watcher::watch(&mut watcher, dir, notify::RecursiveMode::Recursive)
     {
         tracing::error!(error = %error, dir = %dir.display(), "cannot watch the knowledge folder; changes need a restart");
-        return;
+        return None;
     }
+    Some(FolderWatch {
+        _watcher: watcher,
+        changes,
+    })
+}
+
+/// Rebuilds and swaps the knowledge base after every change `watch` sees
+/// in `dir` until `cancel` fires. Without a watch it returns at once.
+pub async fn run_until_stopped(
+    dir: PathBuf,
+    watch: Option<FolderWatch>,
+    shared: SharedKnowledge,
+    cancel: CancellationToken,
+) {
+    let Some(FolderWatch {
+        _watcher,
+        mut changes,
+    }) = watch
+    else {
+        return;
+    };
     loop {
         tokio::select! {
             () = cancel.cancelled() => break,

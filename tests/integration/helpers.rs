@@ -6,6 +6,7 @@ use chrono_tz::Europe::Amsterdam;
 use loket::clock::{Clock, ShiftedClock};
 use loket::config::{HumanDuration, Settings};
 use loket::db::Store;
+use loket::knowledge::watch::SharedKnowledge;
 use loket::startup::{self, RunningApp};
 use loket::whatsapp::fake_graph::{FakeGraphApi, FakeGraphConfig};
 use loket::whatsapp::signature::sign_body;
@@ -106,6 +107,11 @@ impl TestApp {
 
     pub fn store(&self) -> &Store {
         &self.app().store
+    }
+
+    /// The knowledge base the running app serves (swapped on reload).
+    pub fn knowledge(&self) -> SharedKnowledge {
+        self.app().knowledge.clone()
     }
 
     /// POSTs a webhook body signed with the app secret.

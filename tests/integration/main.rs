@@ -3,6 +3,7 @@
 
 mod acknowledgements;
 mod delivery;
+mod faq;
 mod helpers;
 mod knowledge_quality;
 mod webhook;
