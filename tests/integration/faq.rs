@@ -466,8 +466,8 @@ async fn a_question_the_knowledge_base_cannot_answer_gets_the_closed_notice_and_
     let app = spawn_app_at(saturday_night()).await;
     let body = payload::text_message(
         CITIZEN,
-        "wamid.faq.kerst",
-        "Wanneer worden de kerstbomen opgehaald?",
+        "wamid.faq.vuurwerk",
+        "Mag ik vuurwerk afsteken op oudejaarsavond?",
         TS,
     );
     let (reply, conversation) = one_reply(&app, &body).await;
