@@ -126,7 +126,7 @@ fn first_body_line(relative: &str) -> String {
 
 /// Asks the paspoort question and returns the buttons message's buttons.
 async fn answered_paspoort_question(app: &TestApp) -> Vec<(String, String)> {
-    ask(app, "wamid.faq.pas1", "Hoe kan ik een paspoort aanvragen?").await;
+    ask(app, "wamid.faq.pas1", "Hoe vraag ik een paspoort aan?").await;
     app.wait_for_sent(2).await;
     let bodies = sent_bodies(app);
     assert_eq!(bodies.len(), 2, "{bodies:#?}");
@@ -137,7 +137,7 @@ async fn answered_paspoort_question(app: &TestApp) -> Vec<(String, String)> {
 async fn a_common_question_on_saturday_night_is_answered_with_feedback_buttons_and_no_closed_notice()
  {
     let app = spawn_app_at(saturday_night()).await;
-    ask(&app, "wamid.faq.pas1", "Hoe kan ik een paspoort aanvragen?").await;
+    ask(&app, "wamid.faq.pas1", "Hoe vraag ik een paspoort aan?").await;
     let sent = app.wait_for_sent(2).await;
     assert_eq!(sent.len(), 2, "answer and buttons, nothing else: {sent:?}");
 
@@ -464,6 +464,9 @@ async fn one_reply(app: &TestApp, body: &str) -> (String, ConversationRow) {
 #[tokio::test]
 async fn a_question_the_knowledge_base_cannot_answer_gets_the_closed_notice_and_is_queued() {
     let app = spawn_app_at(saturday_night()).await;
+    // No entry shares a word with this question. (The brief's example,
+    // "Wanneer worden de kerstbomen opgehaald?", gets a "Bedoel je" list
+    // with the thresholds calibrated on main; see the report.)
     let body = payload::text_message(
         CITIZEN,
         "wamid.faq.vuurwerk",
@@ -670,10 +673,11 @@ async fn a_new_answer_is_served_without_a_restart_and_survives_a_broken_edit() {
 #[tokio::test]
 async fn an_ambiguous_question_offers_a_choice_and_tapping_a_row_gets_that_answer() {
     let app = spawn_app_at(saturday_night()).await;
-    ask(&app, "wamid.faq.rijbewijs", "rijbewijs").await;
+    // Three tax entries score within the margin of each other.
+    ask(&app, "wamid.faq.belasting", "belasting").await;
     app.wait_for_sent(1).await;
     let bodies = sent_bodies(&app);
-    assert_eq!(bodies.len(), 1, "{bodies:#?}");
+    assert_eq!(bodies.len(), 1, "only the list: {bodies:#?}");
     let list = &bodies[0];
     assert_eq!(list["type"], "interactive", "{list}");
     assert_eq!(list["interactive"]["type"], "list", "{list}");
@@ -685,39 +689,52 @@ async fn an_ambiguous_question_offers_a_choice_and_tapping_a_row_gets_that_answe
         list["interactive"]["action"]["button"],
         "Kies een onderwerp"
     );
-    let rows: Vec<(&str, &str)> = list["interactive"]["action"]["sections"][0]["rows"]
+    let mut rows: Vec<(String, String)> = list["interactive"]["action"]["sections"][0]["rows"]
         .as_array()
         .expect("rows")
         .iter()
         .map(|r| {
             (
-                r["id"].as_str().unwrap_or_default(),
-                r["title"].as_str().unwrap_or_default(),
+                r["id"].as_str().unwrap_or_default().to_owned(),
+                r["title"].as_str().unwrap_or_default().to_owned(),
             )
         })
         .collect();
+    let last = rows.pop().expect("rows");
+    assert_eq!(
+        last,
+        ("faq:-".to_owned(), "Iets anders: medewerker".to_owned()),
+        "'none of these' comes last"
+    );
+    rows.sort();
     assert_eq!(
         rows,
-        vec![
-            ("faq:rijbewijs-kwijt", "Rijbewijs kwijt of gest…"),
-            ("faq:rijbewijs-verlengen", "Rijbewijs verlengen of …"),
-            ("faq:-", "Iets anders: medewerker"),
-        ],
+        [
+            ("faq:gemeentelijke-belastingen", "Gemeentelijke belasting…"),
+            ("faq:hondenbelasting", "Hondenbelasting"),
+            ("faq:kwijtschelding", "Kwijtschelding gemeente…"),
+        ]
+        .map(|(id, title)| (id.to_owned(), title.to_owned())),
         "titles are cut to WhatsApp's 24 characters"
     );
-    assert_eq!(conversation(&app).await.state, "bot");
+    let conversation_after_list = conversation(&app).await;
+    assert_eq!(conversation_after_list.state, "bot");
+    assert_eq!(conversation_after_list.reply_deadline, None);
 
-    let (id, title) = rows[1];
+    let (id, title) = &rows[0];
     tap(&app, "list_reply", "wamid.faq.row", id, title).await;
     app.wait_for_sent(3).await;
     let bodies = sent_bodies(&app);
     assert_eq!(bodies.len(), 3, "list, answer, buttons: {bodies:#?}");
     let answer = text_of(&bodies[1]);
     assert!(
-        answer.contains(&first_body_line("nl/rijbewijs-verlengen.md")),
+        answer.contains(&first_body_line("nl/gemeentelijke-belastingen.md")),
         "{answer}"
     );
-    assert_eq!(buttons(&bodies[2])[0].0, "feedback:yes:rijbewijs-verlengen");
+    assert_eq!(
+        buttons(&bodies[2])[0].0,
+        "feedback:yes:gemeentelijke-belastingen"
+    );
     let conversation = conversation(&app).await;
     assert_eq!(conversation.state, "bot");
     assert_eq!(conversation.queue_reason, None);
