@@ -213,7 +213,11 @@ impl Builder<'_> {
         self.handover.get_or_insert(reason);
         self.memory.handover_reason.get_or_insert(reason);
         self.memory.awaiting_postcode = None;
-        self.memory.feedback_for = None;
+        // An entry that answers and also hands over still asks "did this
+        // help?": a typed "ja"/"nee" must keep working then.
+        if reason != HandoverReason::EntryHandover {
+            self.memory.feedback_for = None;
+        }
         if !matches!(self.memory.reply_deadline, Some(promised) if promised > self.at) {
             self.memory.reply_deadline = self.rules.hours.deadline(self.at);
         }
