@@ -388,6 +388,13 @@ fn stemmer(lang: Language) -> Stemmer {
     })
 }
 
+/// Longer "words" are not words (a pasted link, a key, "aaaa…"): they are
+/// skipped, which also bounds the typo search (its work grows with the
+/// square of the length) and the compound split.
+const MAX_WORD: usize = 40;
+/// Only the first words of a very long message are analysed.
+const MAX_WORDS: usize = 200;
+
 /// Linking sounds between the parts of a Dutch compound
 /// (paspoort-s-aanvraag, boek-en-kast).
 const LINKS: [&str; 3] = ["s", "en", "e"];
@@ -664,7 +671,10 @@ impl Vocabulary {
 
     fn content_words(&self, text: &str, correct: bool) -> Vec<(String, bool)> {
         let mut out = Vec::new();
-        let words = self.expand(tokens(&fold(text)));
+        let mut raw = tokens(&fold(text));
+        raw.retain(|w| w.chars().count() <= MAX_WORD);
+        raw.truncate(MAX_WORDS);
+        let words = self.expand(raw);
         let separable = self.separable_verbs(&words);
         for token in words.into_iter().chain(separable) {
             if self.stop.contains(token.as_str()) || token.chars().count() < 2 {
@@ -799,6 +809,18 @@ mod tests {
             v.analyze_query("ophaaldag groene bak"),
             v.analyze_query("ophaaldag gft")
         );
+    }
+
+    #[test]
+    fn an_absurdly_long_word_is_skipped_quickly() {
+        let v = vocabulary();
+        let long = "a".repeat(3000);
+        // Without the cap the typo search over this word needs gigabytes.
+        assert!(
+            v.analyze_query(&format!("{long} paspoort"))
+                .contains(&"paspoort".to_owned())
+        );
+        assert!(v.unknown_words(&long).is_empty());
     }
 
     #[test]
