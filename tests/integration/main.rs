@@ -6,4 +6,5 @@ mod delivery;
 mod faq;
 mod helpers;
 mod knowledge_quality;
+mod queue;
 mod webhook;

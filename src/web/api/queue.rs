@@ -101,7 +101,6 @@ pub async fn release(
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Reply {
     pub text: Option<String>,
     /// `true`: send the configured template instead of text.
@@ -164,7 +163,6 @@ pub async fn reply(
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Transfer {
     pub to: String,
 }
@@ -198,7 +196,6 @@ pub async fn transfer(
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Close {
     pub topic: String,
 }
