@@ -120,34 +120,49 @@ pub async fn try_process_once(
     Ok(done)
 }
 
-/// Runs [`try_process_once`] whenever `wake` is notified (and every second,
-/// as a safety net) until `cancel` fires. Wakes `outbox` after new rows.
-pub async fn run_until_stopped(
-    store: Store,
-    settings: Arc<Settings>,
-    knowledge: SharedKnowledge,
-    clock: Arc<dyn Clock>,
-    events: EventHub,
-    wake: Arc<Notify>,
-    outbox: Arc<Notify>,
-    cancel: CancellationToken,
-) {
-    loop {
-        match try_process_once(&store, &settings, &knowledge, clock.as_ref(), &events).await {
-            Ok(0) => {}
-            Ok(_) => {
-                outbox.notify_one();
-                continue;
+/// What the processing worker works with.
+pub struct Processor {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub knowledge: SharedKnowledge,
+    pub clock: Arc<dyn Clock>,
+    /// Where queue changes are announced to the staff page.
+    pub events: EventHub,
+    /// Notified when a webhook stored something.
+    pub wake: Arc<Notify>,
+    /// Notified after new outbox rows.
+    pub outbox: Arc<Notify>,
+}
+
+impl Processor {
+    /// Runs [`try_process_once`] whenever `wake` is notified (and every
+    /// second, as a safety net) until `cancel` fires.
+    pub async fn run_until_stopped(self, cancel: CancellationToken) {
+        loop {
+            let round = try_process_once(
+                &self.store,
+                &self.settings,
+                &self.knowledge,
+                self.clock.as_ref(),
+                &self.events,
+            )
+            .await;
+            match round {
+                Ok(0) => {}
+                Ok(_) => {
+                    self.outbox.notify_one();
+                    continue;
+                }
+                Err(error) => {
+                    tracing::error!(error = %error, "processing inbound messages failed; retrying in a second");
+                }
             }
-            Err(error) => {
-                tracing::error!(error = %error, "processing inbound messages failed; retrying in a second");
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
         }
-        tokio::select! {
-            () = cancel.cancelled() => break,
-            () = wake.notified() => {}
-            () = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
+        tracing::info!("message processor stopped");
     }
-    tracing::info!("message processor stopped");
 }

@@ -101,16 +101,18 @@ pub async fn start_on(
     let workers = vec![
         (
             "message processor",
-            tokio::spawn(processing::run_until_stopped(
-                store.clone(),
-                settings.clone(),
-                knowledge.clone(),
-                clock.clone(),
-                events.clone(),
-                wake_processor.clone(),
-                wake_outbox.clone(),
-                cancel.clone(),
-            )),
+            tokio::spawn(
+                processing::Processor {
+                    store: store.clone(),
+                    settings: settings.clone(),
+                    knowledge: knowledge.clone(),
+                    clock: clock.clone(),
+                    events: events.clone(),
+                    wake: wake_processor.clone(),
+                    outbox: wake_outbox.clone(),
+                }
+                .run_until_stopped(cancel.clone()),
+            ),
         ),
         (
             "follow-up sender",
