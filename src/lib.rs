@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod processing;
 pub mod queue;
 pub mod reply;
+pub mod retention;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -115,6 +115,16 @@ pub async fn start_on(
             ),
         ),
         (
+            "retention purge",
+            tokio::spawn(crate::retention::run_until_stopped(
+                store.clone(),
+                clock.clone(),
+                settings.privacy.retention.0,
+                settings.privacy.purge_every.0,
+                cancel.clone(),
+            )),
+        ),
+        (
             "follow-up sender",
             tokio::spawn(crate::queue::followup::run_until_stopped(
                 store.clone(),

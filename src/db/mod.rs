@@ -7,10 +7,12 @@
 
 mod accounts;
 mod queue;
+mod retention;
 mod rows;
 
 pub use accounts::SessionRow;
 pub use queue::{StaffMessage, staff_actor};
+pub use retention::Removed;
 
 pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};
 
@@ -120,6 +122,9 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted rows are overwritten with zeros, so a purged
+            // conversation cannot be read back from free pages.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         if let Some(parent) = Path::new(options.get_filename()).parent()
             && !parent.as_os_str().is_empty()

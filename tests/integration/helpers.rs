@@ -109,6 +109,16 @@ impl TestApp {
         format!("{}{}", self.app().base_url(), path)
     }
 
+    /// The SQLite database file (its `-wal` file sits beside it).
+    pub fn db_path(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(
+            self.settings
+                .database_url
+                .trim_start_matches("sqlite://")
+                .to_owned(),
+        )
+    }
+
     pub fn store(&self) -> &Store {
         &self.app().store
     }

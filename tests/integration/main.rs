@@ -7,4 +7,5 @@ mod faq;
 mod helpers;
 mod knowledge_quality;
 mod queue;
+mod retention;
 mod webhook;
