@@ -80,7 +80,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Forget(args) => {
             let settings = Settings::load_from_env()?;
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(loket::cli::forget::forget(&args, &settings))?;
+            runtime.block_on(loket::cli::forget::forget(&args, &settings, &clock))?;
         }
         Command::User { command } => {
             let settings = Settings::load_from_env()?;

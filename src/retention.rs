@@ -3,6 +3,7 @@
 //! in the background and as `loket purge`.
 
 use crate::clock::Clock;
+use crate::config::PrivacySettings;
 use crate::db::{Removed, Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,30 +24,54 @@ pub async fn purge(
     store.purge(cutoff, dry_run).await
 }
 
-/// Purges every `every` until `cancel` fires.
+/// What a purge removed, for the audit log (counts only).
+pub fn summary(removed: &Removed) -> String {
+    format!(
+        "{} conversations, {} messages, {} replies",
+        removed.conversations, removed.messages, removed.replies
+    )
+}
+
+/// Purges every `[privacy] purge_every` until `cancel` fires, and prunes
+/// the audit log.
 pub async fn run_until_stopped(
     store: Store,
     clock: Arc<dyn Clock>,
-    retention: Duration,
-    every: Duration,
+    privacy: PrivacySettings,
     cancel: CancellationToken,
 ) {
     loop {
-        match purge(&store, clock.as_ref(), retention, false).await {
-            Ok(removed) if removed.conversations > 0 || removed.messages > 0 => tracing::info!(
-                conversations = removed.conversations,
-                messages = removed.messages,
-                replies = removed.replies,
-                "retention purge"
-            ),
+        match purge(&store, clock.as_ref(), privacy.retention.0, false).await {
+            Ok(removed) if removed.total() > 0 => {
+                tracing::info!(
+                    conversations = removed.conversations,
+                    messages = removed.messages,
+                    replies = removed.replies,
+                    "retention purge"
+                );
+                let detail = summary(&removed);
+                if let Err(error) = store
+                    .audit("system", "purge", None, Some(&detail), clock.now())
+                    .await
+                {
+                    tracing::error!(error = %error, "could not write the audit log");
+                }
+            }
             Ok(_) => {}
             Err(error) => {
                 tracing::error!(error = %error, "retention purge failed; trying again later")
             }
         }
+        let audit_age =
+            chrono::Duration::from_std(privacy.audit_retention.0).unwrap_or(chrono::Duration::MAX);
+        if let Some(before) = clock.now().checked_sub_signed(audit_age)
+            && let Err(error) = store.prune_audit(before).await
+        {
+            tracing::error!(error = %error, "pruning the audit log failed");
+        }
         tokio::select! {
             () = cancel.cancelled() => break,
-            () = tokio::time::sleep(every) => {}
+            () = tokio::time::sleep(privacy.purge_every.0) => {}
         }
     }
 }

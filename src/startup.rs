@@ -119,8 +119,7 @@ pub async fn start_on(
             tokio::spawn(crate::retention::run_until_stopped(
                 store.clone(),
                 clock.clone(),
-                settings.privacy.retention.0,
-                settings.privacy.purge_every.0,
+                settings.privacy.clone(),
                 cancel.clone(),
             )),
         ),

@@ -77,19 +77,46 @@ fn print(removed: &Removed, dry_run: bool) {
 pub async fn purge(args: &PurgeArgs, settings: &Settings, clock: &dyn Clock) -> anyhow::Result<()> {
     let store = open(settings).await?;
     let older_than = args.older_than.unwrap_or(settings.privacy.retention).0;
-    let removed = crate::retention::purge(&store, clock, older_than, args.dry_run).await;
+    let removed = crate::retention::purge(&store, clock, older_than, args.dry_run).await?;
+    if !args.dry_run {
+        store
+            .audit(
+                "cli",
+                "purge",
+                None,
+                Some(&crate::retention::summary(&removed)),
+                clock.now(),
+            )
+            .await?;
+    }
     store.close().await;
-    print(&removed?, args.dry_run);
+    print(&removed, args.dry_run);
     Ok(())
 }
 
 /// `loket forget`
-pub async fn forget(args: &ForgetArgs, settings: &Settings) -> anyhow::Result<()> {
+pub async fn forget(
+    args: &ForgetArgs,
+    settings: &Settings,
+    clock: &dyn Clock,
+) -> anyhow::Result<()> {
     let citizen = normalise_citizen(&args.citizen).map_err(anyhow::Error::msg)?;
     let store = open(settings).await?;
-    let removed = store.forget(&citizen, args.dry_run).await;
+    let removed = store.forget(&citizen, args.dry_run).await?;
+    if !args.dry_run {
+        // The number itself is not written down: that would undo the forgetting.
+        store
+            .audit(
+                "cli",
+                "forget",
+                None,
+                Some(&crate::retention::summary(&removed)),
+                clock.now(),
+            )
+            .await?;
+    }
     store.close().await;
-    print(&removed?, args.dry_run);
+    print(&removed, args.dry_run);
     Ok(())
 }
 

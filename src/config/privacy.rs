@@ -13,6 +13,8 @@ pub struct PrivacySettings {
     pub retention: HumanDuration,
     /// How often the background purge runs.
     pub purge_every: HumanDuration,
+    /// How long the audit log (who did what, no content) is kept.
+    pub audit_retention: HumanDuration,
 }
 
 impl Default for PrivacySettings {
@@ -20,6 +22,7 @@ impl Default for PrivacySettings {
         Self {
             retention: HumanDuration(Duration::from_secs(7 * 24 * 3600)),
             purge_every: HumanDuration(Duration::from_secs(3600)),
+            audit_retention: HumanDuration(Duration::from_secs(365 * 24 * 3600)),
         }
     }
 }
@@ -41,6 +44,13 @@ impl PrivacySettings {
             return Err((
                 "privacy.purge_every",
                 "must be between 1m and 24h".to_owned(),
+            ));
+        }
+        if self.audit_retention.0 <= self.retention.0 {
+            return Err((
+                "privacy.audit_retention",
+                "must be longer than privacy.retention: the audit log outlives the conversations"
+                    .to_owned(),
             ));
         }
         Ok(())

@@ -6,11 +6,13 @@
 //! Times are stored as milliseconds since the epoch (UTC).
 
 mod accounts;
+mod audit;
 mod queue;
 mod retention;
 mod rows;
 
 pub use accounts::SessionRow;
+pub use audit::AuditEntry;
 pub use queue::{StaffMessage, staff_actor};
 pub use retention::Removed;
 

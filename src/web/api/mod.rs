@@ -2,6 +2,7 @@
 //! listed once, here; `openapi.json` documents the same list and a test
 //! checks the two agree.
 
+pub mod audit;
 pub mod error;
 pub mod events;
 pub mod knowledge;
@@ -34,6 +35,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/events"),
     ("get", "/api/availability"),
     ("get", "/api/openapi.json"),
+    ("get", "/api/audit"),
 ];
 
 /// Registers the API routes.
@@ -68,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/knowledge/search", web::get().to(knowledge::search))
             .route("/events", web::get().to(events::stream))
             .route("/availability", web::get().to(public::availability))
-            .route("/openapi.json", web::get().to(public::openapi)),
+            .route("/openapi.json", web::get().to(public::openapi))
+            .route("/audit", web::get().to(audit::list)),
     );
 }

@@ -82,6 +82,7 @@ pub async fn claim(
         )
         .await?;
     publish(&state, &summary, Change::Claimed, None);
+    super::audit::record(&state, &staff, "claim", Some(summary.id), None).await;
     Ok(HttpResponse::Ok().json(summary))
 }
 
@@ -97,6 +98,7 @@ pub async fn release(
         .release(*id, &staff.account, state.clock.now())
         .await?;
     publish(&state, &summary, Change::Released, None);
+    super::audit::record(&state, &staff, "release", Some(summary.id), None).await;
     Ok(HttpResponse::Ok().json(summary))
 }
 
@@ -159,6 +161,7 @@ pub async fn reply(
     };
     state.wake_outbox.notify_one();
     publish(&state, &summary, Change::Replied, None);
+    super::audit::record(&state, &staff, "reply", Some(summary.id), None).await;
     Ok(HttpResponse::Accepted().json(json!({"outbox_id": outbox_id})))
 }
 
@@ -191,6 +194,14 @@ pub async fn transfer(
             state.clock.now(),
         )
         .await?;
+    super::audit::record(
+        &state,
+        &staff,
+        "transfer",
+        Some(summary.id),
+        Some(&to.username),
+    )
+    .await;
     publish(&state, &summary, Change::Transferred, Some(to.username));
     Ok(HttpResponse::Ok().json(summary))
 }
@@ -219,6 +230,7 @@ pub async fn close(
         .close_conversation(*id, &staff.account, topic, state.clock.now())
         .await?;
     publish(&state, &summary, Change::Closed, None);
+    super::audit::record(&state, &staff, "close", Some(summary.id), Some(topic)).await;
     Ok(HttpResponse::Ok().json(summary))
 }
 
