@@ -19,6 +19,7 @@ pub mod domain;
 pub mod hours;
 pub mod knowledge;
 pub mod outbox;
+pub mod privacy;
 pub mod processing;
 pub mod reply;
 pub mod startup;
