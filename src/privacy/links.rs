@@ -52,11 +52,75 @@ impl Segment {
 /// count as a link: the common ones in Dutch chat, and the cheap ones
 /// phishing favours. Links with a scheme or `www.` need no list.
 const BARE_DOMAIN_TLDS: &[&str] = &[
-    "nl", "be", "de", "fr", "uk", "eu", "com", "org", "net", "info", "gov", "edu", "io", "co",
-    "me", "ly", "to", "tv", "app", "dev", "online", "site", "shop", "store", "xyz", "top", "click",
-    "link", "live", "icu", "vip", "buzz", "club", "cc", "ru", "cn", "su", "tk", "ml", "ga", "cf",
-    "gq", "pw", "ws", "biz", "pro", "page", "amsterdam", "frl", "es", "it", "pl", "tr", "ma",
-    "at", "ch", "lu", "us", "ca", "au", "in", "sr", "cw", "aw", "gl", "gg", "ai", "sh", "bio",
+    "nl",
+    "be",
+    "de",
+    "fr",
+    "uk",
+    "eu",
+    "com",
+    "org",
+    "net",
+    "info",
+    "gov",
+    "edu",
+    "io",
+    "co",
+    "me",
+    "ly",
+    "to",
+    "tv",
+    "app",
+    "dev",
+    "online",
+    "site",
+    "shop",
+    "store",
+    "xyz",
+    "top",
+    "click",
+    "link",
+    "live",
+    "icu",
+    "vip",
+    "buzz",
+    "club",
+    "cc",
+    "ru",
+    "cn",
+    "su",
+    "tk",
+    "ml",
+    "ga",
+    "cf",
+    "gq",
+    "pw",
+    "ws",
+    "biz",
+    "pro",
+    "page",
+    "amsterdam",
+    "frl",
+    "es",
+    "it",
+    "pl",
+    "tr",
+    "ma",
+    "at",
+    "ch",
+    "lu",
+    "us",
+    "ca",
+    "au",
+    "in",
+    "sr",
+    "cw",
+    "aw",
+    "gl",
+    "gg",
+    "ai",
+    "sh",
+    "bio",
 ];
 
 /// `text` split into plain text and links, in order.
@@ -71,7 +135,10 @@ pub fn segments(text: &str) -> Vec<Segment> {
         }
         out.push(Segment::Link {
             domain: link.domain,
-            full: text.get(link.start..link.end).unwrap_or_default().to_owned(),
+            full: text
+                .get(link.start..link.end)
+                .unwrap_or_default()
+                .to_owned(),
         });
         at = link.end;
     }
@@ -140,7 +207,11 @@ pub fn domain_of(link: &str) -> Option<String> {
     } else {
         url::Url::parse(&format!("https://{link}"))
     };
-    let host = parsed.ok()?.host_str()?.trim_end_matches('.').to_lowercase();
+    let host = parsed
+        .ok()?
+        .host_str()?
+        .trim_end_matches('.')
+        .to_lowercase();
     (!host.is_empty()).then_some(host)
 }
 
@@ -173,7 +244,10 @@ mod tests {
     fn links_with_scheme_www_or_a_bare_domain_are_found() {
         assert_eq!(
             links("kijk op https://www.voorbeeldstad.nl/afval."),
-            vec![pair("www.voorbeeldstad.nl", "https://www.voorbeeldstad.nl/afval")]
+            vec![pair(
+                "www.voorbeeldstad.nl",
+                "https://www.voorbeeldstad.nl/afval"
+            )]
         );
         assert_eq!(
             links("zie www.Voorbeeldstad.nl"),
@@ -230,8 +304,14 @@ mod tests {
         assert!(domain_allowed("https://www.voorbeeldstad.nl/afval", &allow));
         assert!(domain_allowed("voorbeeldstad.nl", &allow));
         assert!(domain_allowed("https://wetten.overheid.nl/x", &allow));
-        assert!(!domain_allowed("https://voorbeeldstad.nl.example.com", &allow));
-        assert!(!domain_allowed("https://voorbeeldstad.nl@example.com/", &allow));
+        assert!(!domain_allowed(
+            "https://voorbeeldstad.nl.example.com",
+            &allow
+        ));
+        assert!(!domain_allowed(
+            "https://voorbeeldstad.nl@example.com/",
+            &allow
+        ));
         assert!(!domain_allowed("https://notvoorbeeldstad.nl", &allow));
         assert!(!domain_allowed("geen link", &[]));
     }

@@ -6,4 +6,6 @@ mod delivery;
 mod faq;
 mod helpers;
 mod knowledge_quality;
+mod privacy;
 mod webhook;
+mod webhook_properties;

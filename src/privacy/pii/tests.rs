@@ -12,11 +12,7 @@ fn kinds(text: &str) -> Vec<(PiiKind, String)> {
 }
 
 fn only(text: &str, kind: PiiKind, found: &str) {
-    assert_eq!(
-        kinds(text),
-        vec![(kind, found.to_owned())],
-        "in {text:?}"
-    );
+    assert_eq!(kinds(text), vec![(kind, found.to_owned())], "in {text:?}");
 }
 
 fn nothing(text: &str) {
@@ -37,7 +33,13 @@ fn valid_bsns_are_found_however_they_are_written() {
 
 #[test]
 fn a_changed_digit_fails_the_eleven_test() {
-    for bsn in ["111222334", "111222323", "123456783", "223456782", "1112.22.334"] {
+    for bsn in [
+        "111222334",
+        "111222323",
+        "123456783",
+        "223456782",
+        "1112.22.334",
+    ] {
         nothing(&format!("mijn bsn is {bsn}"));
     }
 }
@@ -105,11 +107,7 @@ fn ibans_are_found_with_spaces_and_in_any_case() {
         PiiKind::Iban,
         "NL91 ABNA 0417 1643 00",
     );
-    only(
-        "nl91abna0417164300",
-        PiiKind::Iban,
-        "nl91abna0417164300",
-    );
+    only("nl91abna0417164300", PiiKind::Iban, "nl91abna0417164300");
     only(
         "de89 3704 0044 0532 0130 00.",
         PiiKind::Iban,
@@ -246,26 +244,28 @@ fn findings_come_in_order() {
 /// A random valid BSN: eight digits and the check digit that makes the
 /// 11-proef pass (skipping the rare case where it would have to be 10).
 fn bsn() -> impl Strategy<Value = String> {
-    proptest::collection::vec(0u8..10, 8)
-        .prop_filter_map("check digit would be 10", |first| {
-            let sum: i64 = first
-                .iter()
-                .zip([9i64, 8, 7, 6, 5, 4, 3, 2])
-                .map(|(d, w)| i64::from(*d) * w)
-                .sum();
-            let check = sum % 11;
-            // Leading zeros are a different (eight-digit) story.
-            if check == 10 || sum == 0 || first.first() == Some(&0) {
-                return None;
-            }
-            let mut digits: Vec<u8> = first;
-            digits.push(u8::try_from(check).ok()?);
-            Some(digits.iter().map(|d| char::from(b'0' + d)).collect())
-        })
+    proptest::collection::vec(0u8..10, 8).prop_filter_map("check digit would be 10", |first| {
+        let sum: i64 = first
+            .iter()
+            .zip([9i64, 8, 7, 6, 5, 4, 3, 2])
+            .map(|(d, w)| i64::from(*d) * w)
+            .sum();
+        let check = sum % 11;
+        // Leading zeros are a different (eight-digit) story.
+        if check == 10 || sum == 0 || first.first() == Some(&0) {
+            return None;
+        }
+        let mut digits: Vec<u8> = first;
+        digits.push(u8::try_from(check).ok()?);
+        Some(digits.iter().map(|d| char::from(b'0' + d)).collect())
+    })
 }
 
 fn phone() -> impl Strategy<Value = String> {
-    (proptest::sample::select(vec!["06-", "06 ", "+316", "0031 6 ", "010-"]), 0u32..10_000_000)
+    (
+        proptest::sample::select(vec!["06-", "06 ", "+316", "0031 6 ", "010-"]),
+        0u32..10_000_000,
+    )
         .prop_map(|(prefix, n)| {
             if prefix == "010-" {
                 format!("{prefix}{:07}", n)
@@ -285,8 +285,7 @@ fn item() -> impl Strategy<Value = (PiiKind, String)> {
             "de89370400440532013000"
         ])
         .prop_map(|i| (PiiKind::Iban, i.to_owned())),
-        "[a-z]{1,8}\\.?[a-z]{1,8}@(example|voorbeeldstad)\\.nl"
-            .prop_map(|e| (PiiKind::Email, e)),
+        "[a-z]{1,8}\\.?[a-z]{1,8}@(example|voorbeeldstad)\\.nl".prop_map(|e| (PiiKind::Email, e)),
     ]
 }
 
