@@ -20,6 +20,7 @@ pub mod domain;
 pub mod hours;
 pub mod knowledge;
 pub mod outbox;
+pub mod privacy;
 pub mod processing;
 pub mod queue;
 pub mod reply;

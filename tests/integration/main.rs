@@ -6,6 +6,8 @@ mod delivery;
 mod faq;
 mod helpers;
 mod knowledge_quality;
+mod privacy;
 mod queue;
 mod retention;
 mod webhook;
+mod webhook_properties;
