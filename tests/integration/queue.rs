@@ -942,3 +942,74 @@ async fn the_audit_log_records_who_did_what_and_only_admins_read_it() {
         "no content in the audit log"
     );
 }
+
+#[tokio::test]
+async fn personal_data_is_masked_until_revealed_and_the_reveal_is_audited() {
+    let app = spawn_app_at(tuesday_morning()).await;
+    add_user(&app, "anna", Role::Staff).await;
+    add_user(&app, "lead", Role::Admin).await;
+    let anna = login(&app, "anna").await;
+    let at = app.clock.now().timestamp();
+    let text = "Ik wil een medewerker. Mijn BSN is 111222333, zie https://voorbeeldstad.nl.example-login.com/inloggen";
+    app.post_webhook(&text_message(CITIZEN, &wamid(), text, at))
+        .await;
+    let mut id = None;
+    for _ in 0..500 {
+        if let Some(first) = app.store().queue().await.expect("queue").first() {
+            id = Some(first.id);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let id = id.expect("queued");
+
+    let (_, queue) = get(&app, "/api/queue", &anna).await;
+    assert!(!queue.to_string().contains("111222333"), "{queue}");
+    let base = format!("/api/conversations/{id}");
+    let (_, thread) = get(&app, &base, &anna).await;
+    let first = &thread["messages"][0];
+    assert_eq!(first["author"], "citizen");
+    assert_eq!(first["masked"], true);
+    assert!(
+        first["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("[BSN]") && !t.contains("111222333")),
+        "{first}"
+    );
+    assert_eq!(
+        first["link_domains"],
+        json!(["voorbeeldstad.nl.example-login.com"])
+    );
+
+    let refused = app
+        .http
+        .post(app.url(&format!("{base}/reveal")))
+        .header("cookie", &anna.cookie)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        refused.status(),
+        StatusCode::FORBIDDEN,
+        "a reveal needs the CSRF token"
+    );
+    let (status, revealed) = post(&app, &format!("{base}/reveal"), &anna, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        revealed["messages"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("111222333"))
+    );
+
+    let lead = login(&app, "lead").await;
+    let (_, audit) = get(&app, "/api/audit", &lead).await;
+    let reveals: Vec<&Value> = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["action"] == "reveal")
+        .collect();
+    assert_eq!(reveals.len(), 1, "{audit}");
+    assert_eq!(reveals[0]["actor"], "staff:anna");
+    assert_eq!(reveals[0]["conversation_id"], id);
+}

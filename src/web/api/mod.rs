@@ -25,6 +25,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/session"),
     ("get", "/api/queue"),
     ("get", "/api/conversations/{id}"),
+    ("post", "/api/conversations/{id}/reveal"),
     ("post", "/api/conversations/{id}/claim"),
     ("post", "/api/conversations/{id}/release"),
     ("post", "/api/conversations/{id}/reply"),
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/queue", web::get().to(queue::list))
             .route("/conversations/{id}", web::get().to(queue::show))
+            .route("/conversations/{id}/reveal", web::post().to(queue::reveal))
             .route("/conversations/{id}/claim", web::post().to(queue::claim))
             .route(
                 "/conversations/{id}/release",

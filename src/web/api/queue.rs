@@ -41,16 +41,36 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> Result<HttpRespon
         .json(json!({"now": state.clock.now(), "conversations": conversations})))
 }
 
-/// `GET /api/conversations/{id}`
+/// `GET /api/conversations/{id}`: personal data masked.
 pub async fn show(
     staff: Staff,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    thread_response(&staff, &state, *id, false).await
+}
+
+/// `POST /api/conversations/{id}/reveal`: the same, unmasked, audited.
+pub async fn reveal(
+    staff: Staff,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let response = thread_response(&staff, &state, *id, true).await?;
+    super::audit::record(&state, &staff, "reveal", Some(*id), None).await;
+    Ok(response)
+}
+
+async fn thread_response(
+    staff: &Staff,
+    state: &AppState,
+    id: i64,
+    reveal: bool,
+) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
     let thread = state
         .store
-        .thread(*id, state.clock.now())
+        .thread(id, state.clock.now(), reveal)
         .await?
         .ok_or(QueueError::NotFound)?;
     let mut body = serde_json::to_value(&thread).map_err(|_| ApiError::internal())?;
