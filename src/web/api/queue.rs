@@ -77,7 +77,7 @@ async fn thread_response(
     if let Some(object) = body.as_object_mut() {
         object.insert(
             "template".to_owned(),
-            template_json(&state, &thread.summary),
+            template_json(state, &thread.summary),
         );
     }
     Ok(HttpResponse::Ok()
