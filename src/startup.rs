@@ -139,6 +139,7 @@ pub async fn start_on(
                 store.clone(),
                 transport.clone(),
                 settings.outbox.clone(),
+                settings.knowledge.link_allowlist.clone(),
                 clock.clone(),
                 wake_outbox.clone(),
                 cancel.clone(),

@@ -221,10 +221,38 @@ pub fn domain_allowed(link: &str, allowlist: &[String]) -> bool {
     domain_of(link).is_some_and(|host| crate::knowledge::lint::host_allowed(&host, allowlist))
 }
 
+/// Domains of links in an outgoing text that are not on the allowlist
+/// (answers may only send citizens to known, trusted sites).
+pub fn disallowed_domains(text: &str, allowlist: &[String]) -> Vec<String> {
+    let mut bad: Vec<String> = find_links(text)
+        .into_iter()
+        .filter(|link| !crate::knowledge::lint::host_allowed(&link.domain, allowlist))
+        .map(|link| {
+            if link.domain.is_empty() {
+                text[link.start..link.end].to_owned()
+            } else {
+                link.domain
+            }
+        })
+        .collect();
+    bad.dedup();
+    bad
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn outgoing_links_must_be_on_the_allowlist() {
+        let allow = vec!["voorbeeldstad.nl".to_owned()];
+        assert!(disallowed_domains("Zie https://www.voorbeeldstad.nl/afval", &allow).is_empty());
+        assert_eq!(
+            disallowed_domains("Zie https://voorbeeldstad.nl.evil.example/afval", &allow),
+            vec!["voorbeeldstad.nl.evil.example".to_owned()]
+        );
+    }
 
     fn links(text: &str) -> Vec<(String, String)> {
         segments(text)

@@ -1013,3 +1013,60 @@ async fn personal_data_is_masked_until_revealed_and_the_reveal_is_audited() {
     assert_eq!(reveals[0]["actor"], "staff:anna");
     assert_eq!(reveals[0]["conversation_id"], id);
 }
+
+#[tokio::test]
+async fn replies_may_only_link_to_allowed_domains() {
+    let app = spawn_app_at(tuesday_morning()).await;
+    add_user(&app, "anna", Role::Staff).await;
+    let anna = login(&app, "anna").await;
+    let id = queued_thread(&app, CITIZEN).await;
+    let base = format!("/api/conversations/{id}");
+    post(&app, &format!("{base}/claim"), &anna, json!({})).await;
+    let (status, body) = post(
+        &app,
+        &format!("{base}/reply"),
+        &anna,
+        json!({"text": "Kijk op https://voorbeeldstad-betalen.example/ideal"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["domain"], "voorbeeldstad-betalen.example");
+    let (status, _) = post(
+        &app,
+        &format!("{base}/reply"),
+        &anna,
+        json!({"text": "Kijk op https://www.voorbeeldstad.nl/afval"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    // Whatever wrote it, the sender refuses a bad link too.
+    let account = app.store().user("anna").await.expect("read").expect("anna");
+    app.store()
+        .staff_send(
+            id,
+            &account,
+            loket::db::StaffMessage::Text("Betaal via http://evil.example/pay".to_owned()),
+            app.clock.now(),
+        )
+        .await
+        .expect("queued");
+    app.eventually("the unsafe reply is marked failed", || {
+        let store = app.store().clone();
+        async move {
+            store.deliveries(id).await.is_ok_and(|rows| {
+                rows.iter().any(|r| {
+                    r.state == "failed"
+                        && r.error_title
+                            .as_deref()
+                            .is_some_and(|t| t.contains("evil.example"))
+                })
+            })
+        }
+    })
+    .await;
+    assert!(
+        !app.sent_texts().iter().any(|t| t.contains("evil.example")),
+        "the Graph API never saw it"
+    );
+}

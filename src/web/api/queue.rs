@@ -75,10 +75,7 @@ async fn thread_response(
         .ok_or(QueueError::NotFound)?;
     let mut body = serde_json::to_value(&thread).map_err(|_| ApiError::internal())?;
     if let Some(object) = body.as_object_mut() {
-        object.insert(
-            "template".to_owned(),
-            template_json(state, &thread.summary),
-        );
+        object.insert("template".to_owned(), template_json(state, &thread.summary));
     }
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -159,6 +156,17 @@ pub async fn reply(
                 return Err(ApiError::invalid(format!(
                     "Het bericht is te lang: WhatsApp staat hooguit {MAX_TEXT} tekens toe."
                 )));
+            }
+            let bad = crate::privacy::links::disallowed_domains(
+                &text,
+                &state.settings.knowledge.link_allowlist,
+            );
+            if let Some(domain) = bad.first() {
+                return Err(ApiError::invalid(format!(
+                    "Links mogen alleen naar vertrouwde sites ({}); {domain} staat daar niet bij.",
+                    state.settings.knowledge.link_allowlist.join(", ")
+                ))
+                .with("domain", domain.clone()));
             }
             StaffMessage::Text(text.trim().to_owned())
         }
