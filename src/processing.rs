@@ -75,6 +75,24 @@ pub async fn try_process_once(
         .unwrap_or(chrono::Duration::zero());
     for inbound in &pending {
         let now = clock.now();
+        let limit = i64::from(settings.privacy.auto_replies_per_minute);
+        let recent = store
+            .messages_from(
+                &inbound.from,
+                inbound.received_at - chrono::Duration::minutes(1),
+                inbound.received_at,
+            )
+            .await?;
+        let flooding = recent > limit;
+        if flooding {
+            // Stored, processed and visible to staff, just not answered again.
+            tracing::warn!(
+                citizen = %inbound.from.log_label(),
+                messages_last_minute = recent,
+                limit,
+                "automatic replies suppressed: this number sends faster than the limit"
+            );
+        }
         let result = store
             .process_inbound(inbound, now, reopen_within, |memory| {
                 let decision = reply::decide(
@@ -83,12 +101,16 @@ pub async fn try_process_once(
                     rules(settings, Some(&knowledge)),
                     inbound.received_at,
                 );
-                let outbound = outbound_for(
-                    &decision,
-                    &inbound.from,
-                    &inbound.wamid,
-                    settings.whatsapp.mark_as_read,
-                );
+                let outbound = if flooding {
+                    Vec::new()
+                } else {
+                    outbound_for(
+                        &decision,
+                        &inbound.from,
+                        &inbound.wamid,
+                        settings.whatsapp.mark_as_read,
+                    )
+                };
                 (decision, outbound)
             })
             .await?;

@@ -169,6 +169,7 @@ pub async fn start_on(
     let max_body = settings.webhook.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(web::limits::header_limit))
             .app_data(actix_web::web::Data::new(state.clone()))
             .configure(|cfg| web::configure(cfg, max_body))
     })

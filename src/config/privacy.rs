@@ -15,6 +15,10 @@ pub struct PrivacySettings {
     pub purge_every: HumanDuration,
     /// How long the audit log (who did what, no content) is kept.
     pub audit_retention: HumanDuration,
+    /// A number that sends more messages than this within a minute gets
+    /// no further automatic replies that minute (its messages are still
+    /// stored and reach staff).
+    pub auto_replies_per_minute: u32,
 }
 
 impl Default for PrivacySettings {
@@ -23,6 +27,7 @@ impl Default for PrivacySettings {
             retention: HumanDuration(Duration::from_secs(7 * 24 * 3600)),
             purge_every: HumanDuration(Duration::from_secs(3600)),
             audit_retention: HumanDuration(Duration::from_secs(365 * 24 * 3600)),
+            auto_replies_per_minute: 10,
         }
     }
 }
@@ -44,6 +49,12 @@ impl PrivacySettings {
             return Err((
                 "privacy.purge_every",
                 "must be between 1m and 24h".to_owned(),
+            ));
+        }
+        if self.auto_replies_per_minute == 0 {
+            return Err((
+                "privacy.auto_replies_per_minute",
+                "must be at least 1 (citizens need at least an acknowledgement)".to_owned(),
             ));
         }
         if self.audit_retention.0 <= self.retention.0 {

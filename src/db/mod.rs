@@ -490,6 +490,29 @@ impl Store {
             .doing("counting rows")
     }
 
+    /// Messages from this citizen received in `[since, until]`.
+    pub async fn messages_from(
+        &self,
+        citizen: &CitizenRef,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM inbound_messages
+             WHERE ((? IS NOT NULL AND wa_id = ?) OR (? IS NOT NULL AND user_id = ?))
+               AND received_at >= ? AND received_at <= ?",
+        )
+        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
+        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
+        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
+        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
+        .bind(millis(since))
+        .bind(millis(until))
+        .fetch_one(&self.pool)
+        .await
+        .doing("counting a citizen's recent messages")
+    }
+
     /// Closes the pool (waits for connections to finish).
     pub async fn close(&self) {
         self.pool.close().await;

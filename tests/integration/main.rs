@@ -1,6 +1,7 @@
 //! Integration tests: the real service over HTTP with a fresh SQLite file
 //! and a loopback fake of Meta's Graph API.
 
+mod abuse;
 mod acknowledgements;
 mod delivery;
 mod faq;
