@@ -164,3 +164,24 @@ fn a_memory_stored_before_the_flag_existed_still_loads() {
     let memory: ConversationMemory = serde_json::from_str(stored).expect("old memory loads");
     assert!(!memory.privacy_warned);
 }
+
+#[test]
+fn personal_data_does_not_spoil_the_faq_answer() {
+    let settings = settings();
+    let knowledge = crate::knowledge::base::KnowledgeBase::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
+    )
+    .expect("shipped knowledge loads");
+    let rules = crate::processing::rules(&settings, Some(&knowledge));
+    let decision = decide(
+        &text("Hoi, mijn iban is nl91 abna 0417 1643 00, wanneer wordt mijn uitkering betaald?"),
+        &ConversationMemory::default(),
+        rules,
+        saturday_night(),
+    );
+    assert_eq!(
+        kinds(&decision)[..2],
+        [ReplyKind::PrivacyWarning, ReplyKind::FaqAnswer],
+        "{decision:?}"
+    );
+}
