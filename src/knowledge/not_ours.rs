@@ -19,7 +19,7 @@ use rust_stemmers::Stemmer;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::analysis::{fold, tokens};
+use super::analysis::{fold, stemmer, tokens};
 use super::data::{line_of, toml_problem};
 use super::entry::Problem;
 use crate::domain::Language;
@@ -28,18 +28,26 @@ use crate::domain::Language;
 /// ones ("ww", "duo") would match by accident ("wwoord", "duodecimaal").
 const MIN_COMPOUND_PART: usize = 5;
 
+/// One word or phrase of a topic, folded, with the stems of its words
+/// (computed once here, not per question).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Phrase {
+    pub words: Vec<String>,
+    stems: Vec<String>,
+}
+
 /// One other organisation (or a topic nobody here handles).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OtherTopic {
     /// Who handles it, for editors and colleagues ("UWV").
     pub who: String,
-    /// Folded token sequences per language.
-    pub nl: Vec<Vec<String>>,
-    pub en: Vec<Vec<String>>,
+    /// The words and phrases per language.
+    pub nl: Vec<Phrase>,
+    pub en: Vec<Phrase>,
 }
 
 impl OtherTopic {
-    fn phrases(&self, lang: Language) -> &[Vec<String>] {
+    fn phrases(&self, lang: Language) -> &[Phrase] {
         match lang {
             Language::Nl => &self.nl,
             Language::En => &self.en,
@@ -79,11 +87,16 @@ struct RawTopic {
     en: Vec<String>,
 }
 
-fn phrases(words: &[String]) -> Vec<Vec<String>> {
-    words
+fn phrases(lang: Language, texts: &[String]) -> Vec<Phrase> {
+    let stemmer = stemmer(lang);
+    texts
         .iter()
-        .map(|w| tokens(&fold(w)))
-        .filter(|t| !t.is_empty())
+        .map(|text| tokens(&fold(text)))
+        .filter(|words| !words.is_empty())
+        .map(|words| Phrase {
+            stems: words.iter().map(|w| stemmer.stem(w).into_owned()).collect(),
+            words,
+        })
         .collect()
 }
 
@@ -100,8 +113,8 @@ impl NotOurs {
             let line = line_of(text, topic.who.span().start);
             let parsed = OtherTopic {
                 who: topic.who.get_ref().trim().to_owned(),
-                nl: phrases(&topic.nl),
-                en: phrases(&topic.en),
+                nl: phrases(Language::Nl, &topic.nl),
+                en: phrases(Language::En, &topic.en),
             };
             if parsed.nl.is_empty() && parsed.en.is_empty() {
                 warnings.push(Problem::warning(
@@ -126,12 +139,17 @@ impl NotOurs {
         let mut found = Vec::new();
         for (topic_index, topic) in self.topics.iter().enumerate() {
             for phrase in topic.phrases(lang) {
+                let length = phrase.words.len();
                 for start in 0..words.len() {
-                    let Some(window) = words.get(start..start + phrase.len()) else {
+                    let Some(window) = words.get(start..start + length) else {
                         break;
                     };
-                    let matched = phrase.iter().enumerate().all(|(i, part)| {
-                        word_matches(lang, &window[i], &stems[start + i], part, stemmer)
+                    let matched = (0..length).all(|i| {
+                        word_matches(
+                            lang,
+                            (&window[i], &stems[start + i]),
+                            (&phrase.words[i], &phrase.stems[i]),
+                        )
                     });
                     if matched {
                         found.push(Mention {
@@ -146,9 +164,14 @@ impl NotOurs {
     }
 }
 
-/// Whether the citizen's `word` (with its `stem`) is `part` of a phrase.
-fn word_matches(lang: Language, word: &str, stem: &str, part: &str, stemmer: &Stemmer) -> bool {
-    if word == part || stem == stemmer.stem(part) {
+/// Whether the citizen's word (with its stem) is a word of a phrase (with
+/// its stem).
+fn word_matches(
+    lang: Language,
+    (word, stem): (&str, &str),
+    (part, part_stem): (&str, &str),
+) -> bool {
+    if word == part || stem == part_stem {
         return true;
     }
     // Dutch writes compounds as one word: "huurtoeslag", "bibliotheekpas".
@@ -161,7 +184,6 @@ fn word_matches(lang: Language, word: &str, stem: &str, part: &str, stemmer: &St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knowledge::analysis::stemmer;
 
     const FILE: &str = r#"
 [[other]]
@@ -204,7 +226,11 @@ en = ["rent allowance"]
             vec!["Belastingdienst:huurtoeslag"]
         );
         assert_eq!(
-            named(&not_ours, Language::En, "How do I get unemployment benefits?"),
+            named(
+                &not_ours,
+                Language::En,
+                "How do I get unemployment benefits?"
+            ),
             vec!["UWV:unemployment benefits"]
         );
     }
