@@ -54,25 +54,52 @@ pub struct Hit {
     pub score: f64,
 }
 
+/// A term as a number, unique within one language: comparing entries'
+/// terms with the question's is then a binary search over integers, not a
+/// string hash per term (hashing was the largest share of query time).
+type TermId = u32;
+
+/// An entry's terms, each list sorted and without duplicates.
 #[derive(Debug, Default)]
 struct EntryTerms {
     /// Terms of title, questions and keywords.
-    strong: HashSet<String>,
+    strong: Vec<TermId>,
     /// Terms of the body.
-    weak: HashSet<String>,
+    weak: Vec<TermId>,
     /// Terms of each example question.
-    questions: Vec<HashSet<String>>,
+    questions: Vec<Vec<TermId>>,
 }
 
 #[derive(Debug)]
 struct LanguageModel {
     vocabulary: Vocabulary,
+    /// Every term of the language's entries and its number.
+    ids: HashMap<String, TermId>,
     /// Document frequency per term (entries containing it).
     df: HashMap<String, u32>,
     entries: u32,
 }
 
 impl LanguageModel {
+    /// The terms' numbers, sorted and deduplicated; new terms get one.
+    fn intern<'a>(&mut self, terms: impl IntoIterator<Item = &'a String>) -> Vec<TermId> {
+        let mut ids: Vec<TermId> = terms
+            .into_iter()
+            .map(|term| {
+                let next = TermId::try_from(self.ids.len()).unwrap_or(TermId::MAX);
+                *self.ids.entry(term.clone()).or_insert(next)
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The number of a term, if any entry of the language has it.
+    fn id(&self, term: &str) -> Option<TermId> {
+        self.ids.get(term).copied()
+    }
+
     fn idf(&self, term: &str) -> f64 {
         let n = f64::from(self.entries.max(1));
         match self.df.get(term) {
@@ -142,6 +169,7 @@ impl SearchIndex {
                 lang,
                 LanguageModel {
                     vocabulary,
+                    ids: HashMap::new(),
                     df: HashMap::new(),
                     entries: 0,
                 },
@@ -149,15 +177,19 @@ impl SearchIndex {
         }
 
         let mut terms = Vec::with_capacity(entries.len());
+        // The analysed strong and body text of each entry, for tantivy.
+        let mut texts = Vec::with_capacity(entries.len());
         for entry in &entries {
             let Some(model) = models.get_mut(&entry.lang) else {
+                terms.push(EntryTerms::default());
+                texts.push((String::new(), String::new()));
                 continue;
             };
             let v = &model.vocabulary;
-            let questions: Vec<HashSet<String>> = entry
+            let questions: Vec<Vec<String>> = entry
                 .questions
                 .iter()
-                .map(|q| v.analyze_document(q).into_iter().collect())
+                .map(|q| v.analyze_document(q))
                 .collect();
             let strong: HashSet<String> = v
                 .analyze_document(&strong_text(entry))
@@ -168,10 +200,14 @@ impl SearchIndex {
                 *model.df.entry(term.clone()).or_default() += 1;
             }
             model.entries += 1;
+            let join = |set: &HashSet<String>| {
+                set.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
+            };
+            texts.push((join(&strong), join(&weak)));
             terms.push(EntryTerms {
-                strong,
-                weak,
-                questions,
+                strong: model.intern(&strong),
+                weak: model.intern(&weak),
+                questions: questions.iter().map(|q| model.intern(q)).collect(),
             });
         }
 
@@ -195,14 +231,12 @@ impl SearchIndex {
             TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
         );
         let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
-        for (position, (entry, entry_terms)) in entries.iter().zip(&terms).enumerate() {
-            let strong: Vec<&str> = entry_terms.strong.iter().map(String::as_str).collect();
-            let body: Vec<&str> = entry_terms.weak.iter().map(String::as_str).collect();
+        for (position, (entry, (strong, body))) in entries.iter().zip(texts).enumerate() {
             writer.add_document(doc!(
                 fields.entry => position as u64,
                 fields.lang => entry.lang.code(),
-                fields.strong => strong.join(" "),
-                fields.body => body.join(" "),
+                fields.strong => strong,
+                fields.body => body,
             ))?;
         }
         writer.commit()?;
@@ -315,7 +349,7 @@ impl SearchIndex {
         model: &LanguageModel,
         question: &str,
         lang: Language,
-    ) -> Vec<Vec<String>> {
+    ) -> Vec<Vec<Option<TermId>>> {
         if self.not_ours.topics.is_empty() {
             return Vec::new();
         }
@@ -323,7 +357,10 @@ impl SearchIndex {
         self.not_ours
             .mentions(lang, &words, &stemmer(lang))
             .into_iter()
-            .map(|mention| model.vocabulary.analyze_document(&mention.words))
+            .map(|mention| {
+                let terms = model.vocabulary.analyze_document(&mention.words);
+                terms.iter().map(|t| model.id(t)).collect()
+            })
             .collect()
     }
 }
@@ -333,54 +370,62 @@ impl SearchIndex {
 /// (the bijstand entry asked "mijn ww is bijna op"). A mention in the body
 /// does not count: bodies refer citizens elsewhere ("huurtoeslag? kijk bij
 /// de Belastingdienst").
-fn names_all(entry: &EntryTerms, topics: &[Vec<String>]) -> bool {
-    topics
-        .iter()
-        .all(|terms| terms.iter().all(|t| entry.strong.contains(t)))
+fn names_all(entry: &EntryTerms, topics: &[Vec<Option<TermId>>]) -> bool {
+    topics.iter().all(|terms| {
+        terms
+            .iter()
+            .all(|id| id.is_some_and(|id| entry.strong.binary_search(&id).is_ok()))
+    })
 }
 
 /// The question's terms with their weights, computed once per question
 /// (not once per candidate: that hash map was a third of the query time).
-struct WeightedQuery<'a> {
-    terms: &'a [String],
-    weights: Vec<f64>,
-    by_term: HashMap<&'a str, f64>,
+struct WeightedQuery {
+    /// The question's terms that some entry has, with their weights.
+    known: Vec<(TermId, f64)>,
+    /// The sum of all weights, unknown terms included.
     total: f64,
     /// The weight of an average question word.
     average: f64,
 }
 
-impl<'a> WeightedQuery<'a> {
-    fn new(terms: &'a [String], model: &LanguageModel) -> Self {
-        let weights: Vec<f64> = terms.iter().map(|t| model.idf(t)).collect();
-        let total: f64 = weights.iter().sum();
-        let by_term = terms
-            .iter()
-            .map(String::as_str)
-            .zip(weights.iter().copied())
-            .collect();
+impl WeightedQuery {
+    fn new(terms: &[String], model: &LanguageModel) -> Self {
+        let mut total = 0.0;
+        let mut known = Vec::with_capacity(terms.len());
+        for term in terms {
+            let weight = model.idf(term);
+            total += weight;
+            if let Some(id) = model.id(term) {
+                known.push((id, weight));
+            }
+        }
         Self {
-            terms,
-            weights,
-            by_term,
+            known,
             total,
             average: total / terms.len().max(1) as f64,
         }
+    }
+
+    /// The weight of a term if the question has it. A question has few
+    /// terms: a scan beats a hash.
+    fn weight(&self, id: TermId) -> Option<f64> {
+        self.known.iter().find(|(t, _)| *t == id).map(|(_, w)| *w)
     }
 }
 
 /// How well an entry answers the question: 60 % coverage of the question's
 /// words (idf-weighted; body matches count half), 40 % the best overlap with
 /// one of the entry's example questions (weighted Jaccard).
-fn confidence(entry: &EntryTerms, query: &WeightedQuery<'_>) -> f64 {
+fn confidence(entry: &EntryTerms, query: &WeightedQuery) -> f64 {
     if query.total <= 0.0 {
         return 0.0;
     }
     let mut covered = 0.0;
-    for (term, weight) in query.terms.iter().zip(&query.weights) {
-        if entry.strong.contains(term) {
+    for (id, weight) in &query.known {
+        if entry.strong.binary_search(id).is_ok() {
             covered += weight;
-        } else if entry.weak.contains(term) {
+        } else if entry.weak.binary_search(id).is_ok() {
             covered += weight * BODY_MATCH;
         }
     }
@@ -391,8 +436,8 @@ fn confidence(entry: &EntryTerms, query: &WeightedQuery<'_>) -> f64 {
         .map(|question| {
             let mut shared = 0.0;
             let mut unused = 0usize;
-            for term in question {
-                match query.by_term.get(term.as_str()) {
+            for &id in question {
+                match query.weight(id) {
                     Some(weight) => shared += weight,
                     None => unused += 1,
                 }
