@@ -3,6 +3,7 @@
 //! status code.
 
 pub mod health;
+pub mod staff_page; // the staff page (src/web/staff/)
 pub mod webhook;
 
 use crate::clock::Clock;
@@ -24,6 +25,7 @@ pub struct AppState {
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    staff_page::configure(cfg); // the staff page: /, /staff and its assets
     cfg.service(
         web::resource("/webhooks/whatsapp")
             .app_data(web::PayloadConfig::new(max_body_bytes))
