@@ -316,6 +316,7 @@ function scheduleQueueRefresh(delay = 150) {
   const refresh = state.queueRefresh;
   clearTimeout(refresh.timer);
   refresh.timer = setTimeout(async () => {
+    if (!state.session) return;
     if (refresh.running) {
       refresh.again = true;
       return;
@@ -338,8 +339,13 @@ function scheduleQueueRefresh(delay = 150) {
 
 function renderQueue() {
   const list = $('queue-list');
+  // Live updates must not take the keyboard focus away from the list.
+  const focused = list.contains(document.activeElement)
+    ? document.activeElement.closest('li')?.dataset.id
+    : null;
   const rows = state.queue.map((item) => queueRow(item));
   list.replaceChildren(...rows);
+  if (focused) list.querySelector(`li[data-id="${focused}"] .q-item`)?.focus();
   $('queue-empty').hidden = state.queue.length > 0;
   const waiting = state.queue.filter((c) => c.state === 'queued').length;
   $('queue-count').textContent = `(${state.queue.length})`;
@@ -413,7 +419,7 @@ async function openConversation(id) {
 
 async function refreshCurrent() {
   const id = state.currentId;
-  if (id === null) return;
+  if (id === null || !state.session) return;
   try {
     const detail = await api('GET', `/api/conversations/${id}`);
     if (state.currentId !== id) return;
@@ -506,11 +512,15 @@ function renderConversation({ scroll }) {
   $('reply-form').hidden = !windowOpen;
   $('knowledge-form').hidden = !windowOpen;
   if (!windowOpen) {
+    // null: no template configured; absent: the server did not say which.
     const template = detail.template;
-    $('window-closed-text').textContent = template
-      ? `Het 24-uursvenster van WhatsApp is gesloten: de inwoner schreef meer dan 24 uur geleden. Vrije tekst kan niet meer. Stuur het goedgekeurde sjabloon "${template.name}" (${LANGUAGES[template.language] || template.language}); als de inwoner daarop reageert, kunt u weer gewoon antwoorden.`
-      : 'Het 24-uursvenster van WhatsApp is gesloten en er is geen goedgekeurd sjabloon ingesteld. U kunt de inwoner nu niet via WhatsApp bereiken.';
-    $('template-button').hidden = !template;
+    const closed = 'Het 24-uursvenster van WhatsApp is gesloten: de inwoner schreef meer dan 24 uur geleden. Vrije tekst kan niet meer.';
+    const name = template ? ` "${template.name}" (${LANGUAGES[template.language] || template.language})` : '';
+    $('window-closed-text').textContent =
+      template === null
+        ? `${closed} Er is geen goedgekeurd sjabloon ingesteld, dus u kunt de inwoner nu niet via WhatsApp bereiken.`
+        : `${closed} Stuur het goedgekeurde sjabloon${name}; als de inwoner daarop reageert, kunt u weer gewoon antwoorden.`;
+    $('template-button').hidden = template === null;
   }
   renderTransferOptions();
 }
@@ -519,7 +529,8 @@ function renderThread(messages, scroll) {
   const thread = $('thread');
   const items = messages.map((message) => {
     const kind = message.kind || 'text';
-    const media = kind !== 'text' && kind !== 'interactive' && kind !== 'button';
+    // Media are never fetched: the API gives a placeholder like "[foto]".
+    const media = Object.hasOwn(MEDIA_KINDS, kind);
     const classes = ['msg', authorClass(message.author)];
     if (media) classes.push('msg-media');
     const status = message.status ? MESSAGE_STATUS[message.status] || message.status : null;
@@ -534,7 +545,7 @@ function renderThread(messages, scroll) {
         status ? el('span', { className: `msg-status status-${message.status}`, text: status }) : null,
       ),
       media
-        ? el('span', { className: 'media-label', text: `Bijlage: ${MEDIA_KINDS[kind] || kind} (niet getoond)` })
+        ? el('span', { className: 'media-label', text: `Bijlage: ${MEDIA_KINDS[kind]} (niet getoond)` })
         : null,
       el('p', { className: 'msg-text', text: message.text ?? '' }),
     );
@@ -741,6 +752,12 @@ function connectEvents() {
     if (state.events !== source) return;
     onConversationEvent(event);
   });
+  source.addEventListener('resync', () => {
+    // The server dropped events for us (we fell behind): reload everything.
+    if (state.events !== source) return;
+    scheduleQueueRefresh(0);
+    if (state.currentId !== null) scheduleCurrentRefresh();
+  });
   source.addEventListener('error', () => {
     if (state.events !== source) return;
     setLive('down');
@@ -891,6 +908,8 @@ async function logout() {
 
 function loggedOut(message) {
   disconnectEvents();
+  clearTimeout(state.queueRefresh.timer);
+  clearTimeout(state.currentRefresh);
   for (const timer of state.timers) clearInterval(timer);
   state.timers = [];
   state.session = null;
