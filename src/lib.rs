@@ -11,6 +11,7 @@
 //!
 //! `startup` wires these together; `cli` exposes the same code as commands.
 
+pub mod accounts;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod hours;
 pub mod knowledge;
 pub mod outbox;
 pub mod processing;
+pub mod queue;
 pub mod reply;
 pub mod startup;
 pub mod telemetry;

@@ -72,6 +72,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = Settings::load_from_env()?;
             return Ok(ExitCode::from(loket::cli::lint::run(&args, &settings)?));
         }
+        Command::User { command } => {
+            let settings = Settings::load_from_env()?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(loket::cli::user::run(&command, &settings, clock.now()))?;
+        }
         Command::Config {
             command: ConfigCommand::Check,
         } => loket::cli::config_check()?,

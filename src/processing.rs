@@ -9,6 +9,7 @@ use crate::db::{NewOutbound, Store, StoreError};
 use crate::domain::{OutgoingContent, OutgoingMessage, Wamid};
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::watch::SharedKnowledge;
+use crate::queue::events::{EventHub, QueueEvent};
 use crate::reply::{self, Decision, ReplyKind, ReplyRules};
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,15 +65,18 @@ pub async fn try_process_once(
     settings: &Settings,
     knowledge: &SharedKnowledge,
     clock: &dyn Clock,
+    events: &EventHub,
 ) -> Result<usize, StoreError> {
     let pending = store.unprocessed_inbound(BATCH).await?;
     // One snapshot per batch: a reload in between never mixes two versions.
     let knowledge = knowledge.load();
     let mut done = 0;
+    let reopen_within = chrono::Duration::from_std(settings.queue.reopen_within.0)
+        .unwrap_or(chrono::Duration::zero());
     for inbound in &pending {
         let now = clock.now();
         let result = store
-            .process_inbound(inbound, now, |memory| {
+            .process_inbound(inbound, now, reopen_within, |memory| {
                 let decision = reply::decide(
                     &inbound.content,
                     memory,
@@ -88,8 +92,19 @@ pub async fn try_process_once(
                 (decision, outbound)
             })
             .await?;
-        if let Some((conversation_id, decision)) = result {
+        if let Some(processed) = result {
             done += 1;
+            let (conversation_id, decision) = (processed.conversation_id, &processed.decision);
+            if let Some(change) = processed.change {
+                events.publish(QueueEvent {
+                    id: conversation_id,
+                    change,
+                    state: processed.state.as_str().to_owned(),
+                    claimed_by: None,
+                    urgent: decision.urgent,
+                    to: None,
+                });
+            }
             tracing::info!(
                 conversation.id = conversation_id,
                 message.kind = inbound.content.kind_name(),
@@ -112,12 +127,13 @@ pub async fn run_until_stopped(
     settings: Arc<Settings>,
     knowledge: SharedKnowledge,
     clock: Arc<dyn Clock>,
+    events: EventHub,
     wake: Arc<Notify>,
     outbox: Arc<Notify>,
     cancel: CancellationToken,
 ) {
     loop {
-        match try_process_once(&store, &settings, &knowledge, clock.as_ref()).await {
+        match try_process_once(&store, &settings, &knowledge, clock.as_ref(), &events).await {
             Ok(0) => {}
             Ok(_) => {
                 outbox.notify_one();

@@ -7,6 +7,7 @@ use crate::config::{Settings, redact_url};
 use crate::db::Store;
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::watch::SharedKnowledge;
+use crate::queue::events::EventHub;
 use crate::web::{self, AppState};
 use crate::whatsapp::client::{GraphClient, GraphSettings, LogTransport, Transport};
 use crate::{outbox, processing};
@@ -49,6 +50,7 @@ pub struct RunningApp {
     server_task: JoinHandle<std::io::Result<()>>,
     workers: Vec<(&'static str, JoinHandle<()>)>,
     cancel: CancellationToken,
+    streams: CancellationToken,
 }
 
 impl std::fmt::Debug for RunningApp {
@@ -93,6 +95,8 @@ pub async fn start_on(
     let cancel = CancellationToken::new();
     let wake_processor = Arc::new(Notify::new());
     let wake_outbox = Arc::new(Notify::new());
+    let events = EventHub::new();
+    let streams = CancellationToken::new();
 
     let workers = vec![
         (
@@ -102,7 +106,18 @@ pub async fn start_on(
                 settings.clone(),
                 knowledge.clone(),
                 clock.clone(),
+                events.clone(),
                 wake_processor.clone(),
+                wake_outbox.clone(),
+                cancel.clone(),
+            )),
+        ),
+        (
+            "follow-up sender",
+            tokio::spawn(crate::queue::followup::run_until_stopped(
+                store.clone(),
+                settings.clone(),
+                clock.clone(),
                 wake_outbox.clone(),
                 cancel.clone(),
             )),
@@ -134,6 +149,10 @@ pub async fn start_on(
         settings: settings.clone(),
         clock,
         wake_processor,
+        wake_outbox,
+        events,
+        knowledge: knowledge.clone(),
+        streams: streams.clone(),
     };
     let max_body = settings.webhook.max_body_bytes;
     let server = HttpServer::new(move || {
@@ -157,6 +176,7 @@ pub async fn start_on(
         server_task,
         workers,
         cancel,
+        streams,
     })
 }
 
@@ -211,6 +231,7 @@ impl RunningApp {
     /// Stops the HTTP server (finishing requests in flight) and the workers
     /// (finishing their current step), and closes the database.
     pub async fn stop(self) {
+        self.streams.cancel();
         self.server.stop(true).await;
         self.cancel.cancel();
         for (name, worker) in self.workers {

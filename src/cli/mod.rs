@@ -6,6 +6,7 @@ pub mod eval;
 pub mod hours;
 pub mod lint;
 pub mod simulate;
+pub mod user;
 
 use crate::config::Settings;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -35,6 +36,11 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Check the knowledge base (answers, synonyms, data); exit 1 on any error.
     Lint(lint::LintArgs),
+    /// Staff accounts: add, list, disable.
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
     /// Configuration commands.
     Config {
         #[command(subcommand)]

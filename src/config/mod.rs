@@ -8,12 +8,14 @@
 mod duration;
 mod error;
 mod faq;
+mod queue;
 mod replies;
 mod service;
 
 pub use duration::HumanDuration;
 pub use error::ConfigError;
 pub use faq::FaqSettings;
+pub use queue::{QueueSettings, SecureCookie, StaffSettings};
 pub use replies::{ReplyKey, ReplyTexts};
 pub use service::{
     EmergencySettings, KnowledgeSettings, OutboxSettings, ServiceFile, WebhookSettings,
@@ -59,6 +61,10 @@ pub struct Settings {
     pub knowledge: KnowledgeSettings,
     /// When the bot answers from the knowledge base (`[faq]`).
     pub faq: FaqSettings,
+    /// The human queue (`[queue]`).
+    pub queue: QueueSettings,
+    /// Staff logins (`[staff]`).
+    pub staff: StaffSettings,
     pub hours: OpeningHours,
     pub replies: ReplyTexts,
     pub secrets: WhatsAppSecrets,
@@ -97,6 +103,8 @@ impl Settings {
             emergency: service.emergency.clone(),
             knowledge: service.knowledge.clone(),
             faq: service.faq.clone(),
+            queue: service.queue.clone(),
+            staff: service.staff.clone(),
             hours,
             replies,
             secrets: WhatsAppSecrets::default(),

@@ -27,6 +27,10 @@ pub struct ServiceFile {
     pub knowledge: KnowledgeSettings,
     #[serde(default)]
     pub faq: super::faq::FaqSettings,
+    #[serde(default)]
+    pub queue: super::queue::QueueSettings,
+    #[serde(default)]
+    pub staff: super::queue::StaffSettings,
 }
 
 /// `[service]`
@@ -275,6 +279,12 @@ impl ServiceFile {
         }
         self.knowledge.link_allowlist = allowlist;
         self.faq
+            .validate()
+            .map_err(|(key, message)| ConfigError::value(path, key, message))?;
+        self.queue
+            .validate()
+            .map_err(|(key, message)| ConfigError::value(path, key, message))?;
+        self.staff
             .validate()
             .map_err(|(key, message)| ConfigError::value(path, key, message))?;
         Ok(())

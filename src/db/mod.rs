@@ -5,7 +5,12 @@
 //!
 //! Times are stored as milliseconds since the epoch (UTC).
 
+mod accounts;
+mod queue;
 mod rows;
+
+pub use accounts::SessionRow;
+pub use queue::{StaffMessage, staff_actor};
 
 pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};
 
@@ -72,6 +77,17 @@ pub struct RecordOutcome {
     pub stored: usize,
     pub duplicates: usize,
     pub statuses: usize,
+}
+
+/// What processing one inbound message did.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    pub conversation_id: i64,
+    pub decision: Decision,
+    /// The conversation's state afterwards.
+    pub state: crate::queue::State,
+    /// What staff should hear about: `None` while the bot handles it.
+    pub change: Option<crate::queue::events::Change>,
 }
 
 /// A new outbox row.
@@ -178,21 +194,23 @@ impl Store {
     }
 
     /// Processes one stored inbound message in one transaction: finds or
-    /// starts the citizen's conversation, runs `decide` on its memory,
-    /// stores the outbound messages and marks the inbound one processed.
-    /// Returns `None` when another worker processed it already.
+    /// starts the citizen's conversation (reopening one closed less than
+    /// `reopen_within` ago), runs `decide` on its memory, stores the
+    /// outbound messages and marks the inbound one processed. Returns
+    /// `None` when another worker processed it already.
     pub async fn process_inbound<F>(
         &self,
         inbound: &StoredInbound,
         now: DateTime<Utc>,
+        reopen_within: chrono::Duration,
         decide: F,
-    ) -> Result<Option<(i64, Decision)>, StoreError>
+    ) -> Result<Option<Processed>, StoreError>
     where
         F: FnOnce(&ConversationMemory) -> (Decision, Vec<NewOutbound>),
     {
         let mut tx = self
             .pool
-            .begin()
+            .begin_with("BEGIN IMMEDIATE")
             .await
             .doing("starting to process a message")?;
         // Claims the message: a concurrent worker's update would see processed_at set.
@@ -208,9 +226,21 @@ impl Store {
             return Ok(None);
         }
         let at = inbound.received_at;
-        let existing = find_live_conversation(&mut tx, &inbound.from).await?;
-        let (conversation_id, memory) = match existing {
-            Some((id, memory)) => (id, memory),
+        let mut reopened = false;
+        let existing = match find_live_conversation(&mut tx, &inbound.from).await? {
+            Some(live) => Some(live),
+            None => {
+                let reopenable =
+                    find_recently_closed(&mut tx, &inbound.from, at - reopen_within).await?;
+                if let Some((id, _, _)) = &reopenable {
+                    reopen(&mut tx, *id, at).await?;
+                    reopened = true;
+                }
+                reopenable.map(|(id, memory, _)| (id, memory, crate::queue::State::Queued))
+            }
+        };
+        let (conversation_id, memory, state_before) = match existing {
+            Some(found) => found,
             None => {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO conversations (wa_id, user_id, last_inbound_at, created_at, updated_at)
@@ -224,7 +254,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .doing("starting a conversation")?;
-                (id, ConversationMemory::default())
+                (id, ConversationMemory::default(), crate::queue::State::Bot)
             }
         };
         let (decision, outbound) = decide(&memory);
@@ -237,7 +267,8 @@ impl Store {
             "UPDATE conversations SET
                 wa_id = COALESCE(wa_id, ?), user_id = COALESCE(user_id, ?),
                 language = ?, urgent = ?, memory = ?, reply_deadline = ?,
-                last_inbound_at = MAX(last_inbound_at, ?), updated_at = ?,
+                last_inbound_at = CASE WHEN last_inbound_at > ? THEN last_inbound_at ELSE ? END,
+                updated_at = ?,
                 state = CASE WHEN ? IS NOT NULL AND state = 'bot' THEN 'queued' ELSE state END,
                 queued_at = CASE WHEN ? IS NOT NULL AND state = 'bot' THEN ? ELSE queued_at END,
                 queue_reason = COALESCE(queue_reason, ?)
@@ -249,6 +280,7 @@ impl Store {
         .bind(decision.urgent)
         .bind(memory_json)
         .bind(decision.reply_deadline.map(millis))
+        .bind(millis(at))
         .bind(millis(at))
         .bind(millis(now))
         .bind(decision.handover.map(|r| r.as_str()))
@@ -268,8 +300,32 @@ impl Store {
         for new in &outbound {
             insert_outbox(&mut tx, conversation_id, Some(inbound.id), "bot", new, now).await?;
         }
+        use crate::queue::State;
+        use crate::queue::events::Change;
+        let (state, change) = match (state_before, decision.handover) {
+            _ if reopened => (State::Queued, Some(Change::Reopened)),
+            (State::Bot, Some(reason)) => {
+                queue::insert_event(
+                    &mut tx,
+                    conversation_id,
+                    "bot",
+                    "queued",
+                    Some(reason.as_str()),
+                    at,
+                )
+                .await?;
+                (State::Queued, Some(Change::Queued))
+            }
+            (State::Bot, None) => (State::Bot, None),
+            (state, _) => (state, Some(Change::Message)),
+        };
         tx.commit().await.doing("committing a processed message")?;
-        Ok(Some((conversation_id, decision)))
+        Ok(Some(Processed {
+            conversation_id,
+            decision,
+            state,
+            change,
+        }))
     }
 
     /// Pending outbox rows that are due, at most one per conversation (the
@@ -502,19 +558,48 @@ async fn upsert_status(tx: &mut Tx<'_>, status: &StatusUpdate) -> Result<(), Sto
 async fn find_live_conversation(
     tx: &mut Tx<'_>,
     citizen: &CitizenRef,
-) -> Result<Option<(i64, ConversationMemory)>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, memory FROM conversations
-         WHERE state <> 'closed' AND ((? IS NOT NULL AND wa_id = ?) OR (? IS NOT NULL AND user_id = ?))
-         ORDER BY id DESC LIMIT 1",
+) -> Result<Option<(i64, ConversationMemory, crate::queue::State)>, StoreError> {
+    find_conversation(tx, citizen, "state <> 'closed'", None).await
+}
+
+/// The citizen's conversation closed at or after `closed_since`, if any.
+async fn find_recently_closed(
+    tx: &mut Tx<'_>,
+    citizen: &CitizenRef,
+    closed_since: DateTime<Utc>,
+) -> Result<Option<(i64, ConversationMemory, crate::queue::State)>, StoreError> {
+    find_conversation(
+        tx,
+        citizen,
+        "state = 'closed' AND closed_at >= ?",
+        Some(millis(closed_since)),
     )
-    .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
-    .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
-    .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
-    .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
-    .fetch_optional(&mut **tx)
     .await
-    .doing("finding a conversation")?;
+}
+
+async fn find_conversation(
+    tx: &mut Tx<'_>,
+    citizen: &CitizenRef,
+    condition: &'static str,
+    bound: Option<i64>,
+) -> Result<Option<(i64, ConversationMemory, crate::queue::State)>, StoreError> {
+    let sql = format!(
+        "SELECT id, memory, state FROM conversations
+         WHERE {condition} AND ((? IS NOT NULL AND wa_id = ?) OR (? IS NOT NULL AND user_id = ?))
+         ORDER BY id DESC LIMIT 1"
+    );
+    let mut query = sqlx::query(&sql);
+    if let Some(bound) = bound {
+        query = query.bind(bound);
+    }
+    let row = query
+        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
+        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
+        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
+        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
+        .fetch_optional(&mut **tx)
+        .await
+        .doing("finding a conversation")?;
     let Some(row) = row else {
         return Ok(None);
     };
@@ -523,7 +608,29 @@ async fn find_live_conversation(
         .try_get("memory")
         .doing("reading a conversation's memory")?;
     let memory = serde_json::from_str(&memory).unwrap_or_default();
-    Ok(Some((id, memory)))
+    let state: String = row
+        .try_get("state")
+        .doing("reading a conversation's state")?;
+    let state = crate::queue::State::parse(&state).unwrap_or(crate::queue::State::Bot);
+    Ok(Some((id, memory, state)))
+}
+
+/// Puts a recently closed conversation back in the queue: the citizen
+/// wrote again about what staff just handled.
+async fn reopen(tx: &mut Tx<'_>, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+    let previous: Option<String> = sqlx::query_scalar(
+        "UPDATE conversations SET state = 'queued', queue_reason = 'reopened', queued_at = ?,
+            claimed_by = NULL, claimed_at = NULL, closed_at = NULL, closed_by = NULL,
+            followup_sent_at = NULL, updated_at = ?
+         WHERE id = ? RETURNING close_topic",
+    )
+    .bind(millis(at))
+    .bind(millis(at))
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await
+    .doing("reopening a conversation")?;
+    queue::insert_event(tx, id, "citizen", "reopened", previous.as_deref(), at).await
 }
 
 /// Inserts one outbox row inside a transaction.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-fn get<'r, T>(row: &'r SqliteRow, column: &'static str) -> Result<T, StoreError>
+pub(super) fn get<'r, T>(row: &'r SqliteRow, column: &'static str) -> Result<T, StoreError>
 where
     T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
 {
@@ -16,7 +16,7 @@ where
     })
 }
 
-fn citizen(row: &SqliteRow) -> Result<CitizenRef, StoreError> {
+pub(super) fn citizen(row: &SqliteRow) -> Result<CitizenRef, StoreError> {
     let wa_id: Option<String> = get(row, "wa_id")?;
     let user_id: Option<String> = get(row, "user_id")?;
     let wa_id = wa_id

@@ -104,6 +104,12 @@ pub enum ReplyKind {
     UnknownPostcode,
     Greeting,
     MarkRead,
+    /// Written by staff.
+    StaffReply,
+    /// The approved template, sent by staff outside the 24-hour window.
+    StaffTemplate,
+    /// The template sent at opening to threads whose window expired.
+    Followup,
 }
 
 impl ReplyKind {
@@ -121,6 +127,9 @@ impl ReplyKind {
             ReplyKind::UnknownPostcode => "unknown_postcode",
             ReplyKind::Greeting => "greeting",
             ReplyKind::MarkRead => "mark_read",
+            ReplyKind::StaffReply => "staff_reply",
+            ReplyKind::StaffTemplate => "staff_template",
+            ReplyKind::Followup => "followup",
         }
     }
 }
@@ -554,6 +563,11 @@ pub fn decide(
                 b.hand_over(HandoverReason::FeedbackNo, true);
             } else if feedback_for.is_some() && is_yes(text) {
                 b.send_text(ReplyKind::FeedbackThanks, ReplyKey::FeedbackThanks, &[]);
+            } else if let Some(reason) = b.memory.handover_reason {
+                // A person has this conversation now: the bot stops
+                // answering and only acknowledges (once per period), so
+                // staff and bot never talk over each other.
+                b.hand_over(reason, false);
             } else {
                 match route_before_faq(text, &rules) {
                     Some(Route::AskedForPerson) => {

@@ -2,6 +2,8 @@
 //! request, calls one domain or store function and maps the result to a
 //! status code.
 
+pub mod api;
+pub mod auth;
 pub mod health;
 pub mod staff_page; // the staff page (src/web/staff/)
 pub mod webhook;
@@ -9,6 +11,8 @@ pub mod webhook;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Store;
+use crate::knowledge::watch::SharedKnowledge;
+use crate::queue::events::EventHub;
 use actix_web::web;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -21,6 +25,15 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Wakes the message processor after a webhook stored something.
     pub wake_processor: Arc<Notify>,
+    /// Wakes the outbox after staff wrote something.
+    pub wake_outbox: Arc<Notify>,
+    /// Live queue updates for the staff page.
+    pub events: EventHub,
+    /// The served knowledge base (staff search it for reply drafts).
+    pub knowledge: SharedKnowledge,
+    /// Cancelled first at shutdown, so open event streams end and the
+    /// server does not wait for them.
+    pub streams: tokio_util::sync::CancellationToken,
 }
 
 /// Registers every route.
@@ -32,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route(web::get().to(webhook::verify))
             .route(web::post().to(webhook::receive)),
     )
+    .configure(api::configure)
     .route("/healthz", web::get().to(health::alive))
     .route("/readyz", web::get().to(health::ready));
 }

@@ -1,0 +1,92 @@
+//! Password hashing with argon2id (the `argon2` crate's defaults: OWASP's
+//! recommended parameters) and the rules for a new password.
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::Rng;
+
+/// Shortest password accepted.
+pub const MIN_LENGTH: usize = 12;
+
+/// Why a password cannot be used or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("the password is too short: use at least {MIN_LENGTH} characters")]
+    TooShort,
+    #[error("the password is too long: use at most 256 characters")]
+    TooLong,
+    #[error("hashing failed: {0}")]
+    Hash(String),
+}
+
+/// Hashes a new password (checking its length first).
+pub fn hash(password: &str) -> Result<String, PasswordError> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(PasswordError::TooShort);
+    }
+    if length > 256 {
+        return Err(PasswordError::TooLong);
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PasswordError::Hash(e.to_string()))
+}
+
+/// Whether `password` matches the stored hash. A malformed hash never matches.
+pub fn verify(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+}
+
+/// A hash to verify against when the account does not exist, so a wrong
+/// username costs as much time as a wrong password (no user enumeration).
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash("not-a-real-password-at-all").unwrap_or_default())
+}
+
+/// A random password for `loket user add` without one on standard input:
+/// 20 characters from an alphabet without look-alikes (0/O, 1/l/I).
+pub fn generate() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_is_argon2id_and_verifies_only_the_right_password() {
+        let stored = hash("correct horse battery").expect("hashes");
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(verify("correct horse battery", &stored));
+        assert!(!verify("correct horse batterY", &stored));
+        assert!(!verify("correct horse battery", "not a hash"));
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(matches!(hash("short"), Err(PasswordError::TooShort)));
+    }
+
+    #[test]
+    fn generated_passwords_are_long_and_differ() {
+        let a = generate();
+        let b = generate();
+        assert_eq!(a.chars().count(), 20);
+        assert_ne!(a, b);
+        assert!(hash(&a).is_ok());
+    }
+}

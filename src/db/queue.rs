@@ -1,0 +1,540 @@
+//! The human queue's storage: listing, claiming, answering, passing on and
+//! closing threads. Every change writes a `conversation_events` row (who
+//! and when) in the same transaction. Changes start with `BEGIN IMMEDIATE`
+//! so SQLite takes the write lock up front: two claims of one thread then
+//! queue up behind each other instead of failing on a stale snapshot.
+
+use super::rows::{citizen, get};
+use super::{Doing, NewOutbound, Store, StoreError, Tx, from_millis, insert_outbox, millis};
+use crate::accounts::{Account, Role};
+use crate::domain::{Language, MessageContent, OutgoingContent, OutgoingMessage};
+use crate::queue::{
+    Event, QueueError, State, Summary, Thread, ThreadMessage, citizen_label, describe_inbound,
+    describe_outgoing, preview, window,
+};
+use crate::reply::ReplyKind;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+
+const SUMMARY_COLUMNS: &str = "c.id, c.wa_id, c.user_id, c.state, c.queue_reason, c.language, c.urgent,
+    c.reply_deadline, c.claimed_by, c.queued_at, c.last_inbound_at,
+    (SELECT i.content FROM inbound_messages i WHERE i.conversation_id = c.id ORDER BY i.id DESC LIMIT 1) AS last_content";
+
+fn summary(row: &SqliteRow) -> Result<Summary, StoreError> {
+    let state: String = get(row, "state")?;
+    let language: String = get(row, "language")?;
+    let last_content: Option<String> = get(row, "last_content")?;
+    let preview_text = last_content
+        .and_then(|c| serde_json::from_str::<MessageContent>(&c).ok())
+        .map(|c| preview(&describe_inbound(&c), 80))
+        .unwrap_or_default();
+    let to = citizen(row)?;
+    Ok(Summary {
+        id: get(row, "id")?,
+        state: State::parse(&state).ok_or(StoreError::Corrupt {
+            what: "conversation state",
+            detail: state.clone(),
+        })?,
+        reason: get(row, "queue_reason")?,
+        urgent: get(row, "urgent")?,
+        deadline: get::<Option<i64>>(row, "reply_deadline")?.map(from_millis),
+        claimed_by: get(row, "claimed_by")?,
+        language: Language::parse(&language).unwrap_or_default(),
+        queued_at: get::<Option<i64>>(row, "queued_at")?.map(from_millis),
+        last_message_at: from_millis(get(row, "last_inbound_at")?),
+        citizen: citizen_label(&to),
+        preview: preview_text,
+        to,
+    })
+}
+
+/// Who did something, as stored: `staff:<username>`.
+pub fn staff_actor(account: &Account) -> String {
+    format!("staff:{}", account.username)
+}
+
+pub(super) async fn insert_event(
+    tx: &mut Tx<'_>,
+    conversation_id: i64,
+    actor: &str,
+    kind: &str,
+    detail: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(conversation_id)
+    .bind(millis(at))
+    .bind(actor)
+    .bind(kind)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await
+    .doing("recording a conversation event")?;
+    Ok(())
+}
+
+async fn summary_in(tx: &mut Tx<'_>, id: i64) -> Result<Option<Summary>, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+    .doing("reading a conversation")?;
+    row.as_ref().map(summary).transpose()
+}
+
+/// May `actor` act on a thread held by `claimed_by`?
+fn holds(actor: &Account, current: &Summary) -> bool {
+    actor.role == Role::Admin || current.claimed_by.as_deref() == Some(actor.username.as_str())
+}
+
+/// A message staff send: free text, or the configured template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffMessage {
+    Text(String),
+    Template { name: String, language: String },
+}
+
+impl Store {
+    /// The queue: queued and claimed threads, urgent first, then by the
+    /// promised deadline (none last), then by arrival.
+    pub async fn queue(&self) -> Result<Vec<Summary>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM conversations c
+             WHERE c.state IN ('queued', 'claimed')
+             ORDER BY c.urgent DESC, c.reply_deadline IS NULL, c.reply_deadline, c.queued_at, c.id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .doing("reading the queue")?;
+        rows.iter().map(summary).collect()
+    }
+
+    /// One thread's summary.
+    pub async fn summary(&self, id: i64) -> Result<Option<Summary>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .doing("reading a conversation")?;
+        row.as_ref().map(summary).transpose()
+    }
+
+    /// A whole thread: citizen, bot and staff messages in order, with the
+    /// state changes.
+    pub async fn thread(&self, id: i64, now: DateTime<Utc>) -> Result<Option<Thread>, StoreError> {
+        let Some(summary) = self.summary(id).await? else {
+            return Ok(None);
+        };
+        let inbound = sqlx::query(
+            "SELECT content, received_at FROM inbound_messages WHERE conversation_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .doing("reading a thread's messages")?;
+        let mut messages = Vec::with_capacity(inbound.len());
+        for row in &inbound {
+            let content: String = get(row, "content")?;
+            let (kind, text) = match serde_json::from_str::<MessageContent>(&content) {
+                Ok(content) => (content.kind_name().to_owned(), describe_inbound(&content)),
+                Err(_) => ("unsupported".to_owned(), "[onleesbaar bericht]".to_owned()),
+            };
+            messages.push(ThreadMessage {
+                at: from_millis(get(row, "received_at")?),
+                author: "citizen".to_owned(),
+                kind,
+                text,
+                status: None,
+            });
+        }
+        let outbound = sqlx::query(
+            "SELECT o.author, o.kind, o.payload, o.state, o.created_at, d.status AS delivery_status
+             FROM outbox o LEFT JOIN delivery_statuses d ON d.wamid = o.wamid
+             WHERE o.conversation_id = ? AND o.kind <> 'mark_read' ORDER BY o.id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .doing("reading a thread's replies")?;
+        for row in &outbound {
+            let payload: String = get(row, "payload")?;
+            let text = serde_json::from_str::<OutgoingMessage>(&payload)
+                .map(|m| describe_outgoing(&m.content))
+                .unwrap_or_else(|_| "[onleesbaar bericht]".to_owned());
+            let state: String = get(row, "state")?;
+            let delivery: Option<String> = get(row, "delivery_status")?;
+            messages.push(ThreadMessage {
+                at: from_millis(get(row, "created_at")?),
+                author: get(row, "author")?,
+                kind: get(row, "kind")?,
+                text,
+                // Meta's callback says more than our own state, except a failure on our side.
+                status: Some(if state == "failed" {
+                    state
+                } else {
+                    delivery.unwrap_or(state)
+                }),
+            });
+        }
+        // Stable: a citizen's message and the bot's answer share a
+        // millisecond now and then; the question stays first.
+        messages.sort_by_key(|m| m.at);
+        let events = sqlx::query(
+            "SELECT at, actor, kind, detail FROM conversation_events WHERE conversation_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .doing("reading a thread's history")?
+        .iter()
+        .map(|row| {
+            Ok(Event {
+                at: from_millis(get(row, "at")?),
+                actor: get(row, "actor")?,
+                kind: get(row, "kind")?,
+                detail: get(row, "detail")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Some(Thread {
+            window: window(summary.last_message_at, now),
+            summary,
+            messages,
+            events,
+        }))
+    }
+
+    /// Claims a queued thread for `who`. Atomic: of simultaneous claims
+    /// exactly one wins; the others learn who has it.
+    pub async fn claim(
+        &self,
+        id: i64,
+        who: &Account,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Summary, QueueError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .doing("starting a claim")?;
+        let claimed = sqlx::query(
+            "UPDATE conversations SET state = 'claimed', claimed_by = ?, claimed_at = ?, updated_at = ?
+             WHERE id = ? AND state = 'queued'
+               AND (SELECT COUNT(*) FROM conversations WHERE state = 'claimed' AND claimed_by = ?) < ?",
+        )
+        .bind(&who.username)
+        .bind(millis(now))
+        .bind(millis(now))
+        .bind(id)
+        .bind(&who.username)
+        .bind(i64::from(limit))
+        .execute(&mut *tx)
+        .await
+        .doing("claiming a conversation")?;
+        let current = summary_in(&mut tx, id).await?.ok_or(QueueError::NotFound)?;
+        if claimed.rows_affected() == 1 {
+            insert_event(&mut tx, id, &staff_actor(who), "claimed", None, now).await?;
+            tx.commit().await.doing("committing a claim")?;
+            return Ok(current);
+        }
+        drop(tx);
+        match current.state {
+            State::Claimed if current.claimed_by.as_deref() == Some(who.username.as_str()) => {
+                Ok(current)
+            }
+            State::Claimed => Err(QueueError::AlreadyClaimed {
+                claimed_by: current.claimed_by.unwrap_or_default(),
+            }),
+            State::Queued => Err(QueueError::ClaimLimit {
+                who: who.username.clone(),
+                limit,
+            }),
+            state => Err(QueueError::NotQueued {
+                state: state.as_str(),
+            }),
+        }
+    }
+
+    /// Puts a claimed thread back in the queue.
+    pub async fn release(
+        &self,
+        id: i64,
+        actor: &Account,
+        now: DateTime<Utc>,
+    ) -> Result<Summary, QueueError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .doing("starting a release")?;
+        let current = held_by(&mut tx, id, actor).await?;
+        sqlx::query(
+            "UPDATE conversations SET state = 'queued', claimed_by = NULL, claimed_at = NULL, updated_at = ? WHERE id = ?",
+        )
+        .bind(millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .doing("releasing a conversation")?;
+        insert_event(
+            &mut tx,
+            id,
+            &staff_actor(actor),
+            "released",
+            current.claimed_by.as_deref(),
+            now,
+        )
+        .await?;
+        let after = summary_in(&mut tx, id).await?.ok_or(QueueError::NotFound)?;
+        tx.commit().await.doing("committing a release")?;
+        Ok(after)
+    }
+
+    /// Queues a staff message to the citizen. Free text only inside
+    /// WhatsApp's 24-hour window; the template at any time.
+    pub async fn staff_send(
+        &self,
+        id: i64,
+        actor: &Account,
+        message: StaffMessage,
+        now: DateTime<Utc>,
+    ) -> Result<i64, QueueError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .doing("starting a reply")?;
+        let current = held_by(&mut tx, id, actor).await?;
+        let (kind, content, detail) = match message {
+            StaffMessage::Text(body) => {
+                let open = window(current.last_message_at, now);
+                if !open.open {
+                    return Err(QueueError::WindowClosed {
+                        expires_at: open.expires_at,
+                    });
+                }
+                (ReplyKind::StaffReply, OutgoingContent::Text { body }, None)
+            }
+            StaffMessage::Template { name, language } => {
+                let detail = Some(format!("template {name}"));
+                (
+                    ReplyKind::StaffTemplate,
+                    OutgoingContent::Template {
+                        name,
+                        language,
+                        body_parameters: Vec::new(),
+                    },
+                    detail,
+                )
+            }
+        };
+        let new = NewOutbound {
+            kind,
+            message: OutgoingMessage {
+                to: current.to.clone(),
+                content,
+            },
+        };
+        let actor_name = staff_actor(actor);
+        let outbox_id = insert_outbox(&mut tx, id, None, &actor_name, &new, now).await?;
+        sqlx::query(
+            "UPDATE conversations SET first_staff_reply_at = COALESCE(first_staff_reply_at, ?), updated_at = ? WHERE id = ?",
+        )
+        .bind(millis(now))
+        .bind(millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .doing("recording a reply")?;
+        insert_event(&mut tx, id, &actor_name, "replied", detail.as_deref(), now).await?;
+        tx.commit().await.doing("committing a reply")?;
+        Ok(outbox_id)
+    }
+
+    /// Passes a claimed thread to a colleague, who then holds it.
+    pub async fn transfer(
+        &self,
+        id: i64,
+        actor: &Account,
+        to: &Account,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Summary, QueueError> {
+        if to.disabled || !to.role.works_the_queue() {
+            return Err(QueueError::UnknownUser(to.username.clone()));
+        }
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .doing("starting a transfer")?;
+        let current = held_by(&mut tx, id, actor).await?;
+        if current.claimed_by.as_deref() != Some(to.username.as_str()) {
+            let held: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM conversations WHERE state = 'claimed' AND claimed_by = ?",
+            )
+            .bind(&to.username)
+            .fetch_one(&mut *tx)
+            .await
+            .doing("counting a colleague's threads")?;
+            if held >= i64::from(limit) {
+                return Err(QueueError::ClaimLimit {
+                    who: to.username.clone(),
+                    limit,
+                });
+            }
+        }
+        sqlx::query(
+            "UPDATE conversations SET claimed_by = ?, claimed_at = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(&to.username)
+        .bind(millis(now))
+        .bind(millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .doing("passing a conversation on")?;
+        insert_event(
+            &mut tx,
+            id,
+            &staff_actor(actor),
+            "transferred",
+            Some(&to.username),
+            now,
+        )
+        .await?;
+        let after = summary_in(&mut tx, id).await?.ok_or(QueueError::NotFound)?;
+        tx.commit().await.doing("committing a transfer")?;
+        Ok(after)
+    }
+
+    /// Closes a thread with a topic (for the team lead's report).
+    pub async fn close_conversation(
+        &self,
+        id: i64,
+        actor: &Account,
+        topic: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Summary, QueueError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .doing("starting a close")?;
+        let current = summary_in(&mut tx, id).await?.ok_or(QueueError::NotFound)?;
+        // An admin may close a thread nobody holds (a duplicate, spam).
+        let allowed = match current.state {
+            State::Claimed => holds(actor, &current),
+            State::Queued => actor.role == Role::Admin,
+            state => {
+                return Err(QueueError::NotQueued {
+                    state: state.as_str(),
+                });
+            }
+        };
+        if !allowed {
+            return Err(QueueError::NotYours {
+                claimed_by: current.claimed_by,
+            });
+        }
+        sqlx::query(
+            "UPDATE conversations SET state = 'closed', closed_at = ?, closed_by = ?, close_topic = ?, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(millis(now))
+        .bind(&actor.username)
+        .bind(topic)
+        .bind(millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .doing("closing a conversation")?;
+        insert_event(&mut tx, id, &staff_actor(actor), "closed", Some(topic), now).await?;
+        let after = summary_in(&mut tx, id).await?.ok_or(QueueError::NotFound)?;
+        tx.commit().await.doing("committing a close")?;
+        Ok(after)
+    }
+
+    /// Queued threads whose window has expired and that have not had the
+    /// follow-up template yet.
+    pub async fn followups_due(&self, now: DateTime<Utc>) -> Result<Vec<Summary>, StoreError> {
+        let expired_before = now - crate::queue::WINDOW;
+        let rows = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM conversations c
+             WHERE c.state = 'queued' AND c.followup_sent_at IS NULL AND c.last_inbound_at <= ?
+             ORDER BY c.id LIMIT 500"
+        ))
+        .bind(millis(expired_before))
+        .fetch_all(&self.pool)
+        .await
+        .doing("reading threads that need a follow-up")?;
+        rows.iter().map(summary).collect()
+    }
+
+    /// Queues the follow-up template for a thread, once.
+    pub async fn send_followup(
+        &self,
+        id: i64,
+        name: &str,
+        language: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .doing("starting a follow-up")?;
+        let marked = sqlx::query(
+            "UPDATE conversations SET followup_sent_at = ? WHERE id = ? AND followup_sent_at IS NULL AND state = 'queued'",
+        )
+        .bind(millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .doing("marking a follow-up")?;
+        if marked.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let Some(current) = summary_in(&mut tx, id).await? else {
+            return Ok(false);
+        };
+        let new = NewOutbound {
+            kind: ReplyKind::Followup,
+            message: OutgoingMessage {
+                to: current.to,
+                content: OutgoingContent::Template {
+                    name: name.to_owned(),
+                    language: language.to_owned(),
+                    body_parameters: Vec::new(),
+                },
+            },
+        };
+        insert_outbox(&mut tx, id, None, "bot", &new, now).await?;
+        insert_event(&mut tx, id, "system", "followup", Some(name), now).await?;
+        tx.commit().await.doing("committing a follow-up")?;
+        Ok(true)
+    }
+}
+
+/// The thread, when `actor` holds it (or is an admin and someone does).
+async fn held_by(tx: &mut Tx<'_>, id: i64, actor: &Account) -> Result<Summary, QueueError> {
+    let current = summary_in(tx, id).await?.ok_or(QueueError::NotFound)?;
+    if current.state != State::Claimed {
+        return Err(QueueError::NotYours {
+            claimed_by: current.claimed_by,
+        });
+    }
+    if !holds(actor, &current) {
+        return Err(QueueError::NotYours {
+            claimed_by: current.claimed_by,
+        });
+    }
+    Ok(current)
+}

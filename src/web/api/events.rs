@@ -1,0 +1,88 @@
+//! `GET /api/events`: server-sent events for the staff page. Each event
+//! names a thread and what changed; the page then reloads what it shows.
+//! A keep-alive comment every 15 seconds keeps proxies from closing the
+//! stream and marks the staff member online; the stream ends when the
+//! session does, or when the service stops.
+
+use super::error::ApiError;
+use crate::queue::events::QueueEvent;
+use crate::web::AppState;
+use crate::web::auth::Staff;
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, web};
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+struct Stream {
+    events: tokio::sync::broadcast::Receiver<QueueEvent>,
+    keep_alive: tokio::time::Interval,
+    state: web::Data<AppState>,
+    token_hash: String,
+    started: bool,
+}
+
+fn frame(event: &QueueEvent) -> Bytes {
+    let data = serde_json::to_string(event).unwrap_or_else(|_| "{}".to_owned());
+    Bytes::from(format!("event: conversation\ndata: {data}\n\n"))
+}
+
+async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>, Stream)> {
+    if !s.started {
+        s.started = true;
+        // `retry`: how long the browser waits before reconnecting.
+        return Some((Ok(Bytes::from_static(b"retry: 3000\n: connected\n\n")), s));
+    }
+    let stopping = s.state.streams.clone();
+    tokio::select! {
+        () = stopping.cancelled() => None,
+        received = s.events.recv() => match received {
+            Ok(event) => {
+                let bytes = frame(&event);
+                Some((Ok(bytes), s))
+            }
+            // Fell behind: tell the page to reload the whole queue.
+            Err(RecvError::Lagged(_)) => Some((Ok(Bytes::from_static(b"event: resync\ndata: {}\n\n")), s)),
+            Err(RecvError::Closed) => None,
+        },
+        _ = s.keep_alive.tick() => {
+            let now = s.state.clock.now();
+            let idle = chrono::Duration::from_std(s.state.settings.staff.session_idle.0)
+                .unwrap_or(chrono::Duration::hours(2));
+            // The open page counts as activity: staff watching the queue stay logged in.
+            match s.state.store.session(&s.token_hash, now, now - idle).await {
+                Ok(Some(_)) => {
+                    if let Err(error) = s.state.store.touch_session(&s.token_hash, now).await {
+                        tracing::warn!(error = %error, "could not mark a staff session seen");
+                    }
+                    Some((Ok(Bytes::from_static(b": keep-alive\n\n")), s))
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+/// `GET /api/events`
+pub async fn stream(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    staff.require_queue()?;
+    let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
+    keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick fires at once; skip it.
+    keep_alive.reset();
+    let initial = Stream {
+        events: state.events.subscribe(),
+        keep_alive,
+        state: state.clone(),
+        token_hash: staff.token_hash,
+        started: false,
+    };
+    let body = futures_util::stream::unfold(initial, next);
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        // Tell nginx not to buffer the stream.
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body))
+}

@@ -1,0 +1,182 @@
+//! Logging in and out. A login always starts a fresh session (a cookie
+//! planted before login is worthless: no session fixation), failed logins
+//! are counted per account name and per client address, and a wrong name
+//! costs as much time as a wrong password.
+
+use super::error::ApiError;
+use crate::accounts::{Account, password, token};
+use crate::config::SecureCookie;
+use crate::web::AppState;
+use crate::web::auth::{SESSION_COOKIE, Staff, session_hash};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+/// What the page needs after logging in (and after a reload).
+#[derive(Debug, Serialize)]
+pub struct SessionInfo {
+    pub username: String,
+    pub role: &'static str,
+    pub csrf_token: String,
+    pub topics: Vec<String>,
+}
+
+fn info(state: &AppState, account: &Account, csrf_token: String) -> SessionInfo {
+    SessionInfo {
+        username: account.username.clone(),
+        role: account.role.as_str(),
+        csrf_token,
+        topics: state.settings.queue.topics.clone(),
+    }
+}
+
+/// A client address for throttling: the TCP peer. A proxy's
+/// `X-Forwarded-For` is not trusted here (anyone can send one); the
+/// per-account limit holds regardless.
+fn client(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
+fn secure(req: &HttpRequest, setting: SecureCookie) -> bool {
+    match setting {
+        SecureCookie::Always => true,
+        SecureCookie::Never => false,
+        SecureCookie::Auto => req.connection_info().scheme() == "https",
+    }
+}
+
+fn session_cookie(value: String, secure: bool, max_age: Option<i64>) -> Cookie<'static> {
+    let mut cookie = Cookie::build(SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish();
+    if let Some(seconds) = max_age {
+        cookie.set_max_age(actix_web::cookie::time::Duration::seconds(seconds));
+    }
+    cookie
+}
+
+/// `POST /api/session`
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Login>,
+) -> Result<HttpResponse, ApiError> {
+    let Login { username, password } = body.into_inner();
+    let username = username.trim().to_lowercase();
+    let settings = &state.settings.staff;
+    let now = state.clock.now();
+    let window = chrono::Duration::from_std(settings.login_window.0)
+        .unwrap_or(chrono::Duration::minutes(15));
+    let client = client(&req);
+    let (by_name, by_client) = state
+        .store
+        .login_failures(&username, &client, now - window)
+        .await?;
+    let limit = i64::from(settings.login_attempts);
+    // One address may try a few names (a shared office IP), not endlessly.
+    if by_name >= limit || by_client >= limit * 4 {
+        let oldest = state
+            .store
+            .oldest_login_failure(&username, &client, now - window)
+            .await?
+            .unwrap_or(now);
+        let wait = (oldest + window - now).num_seconds().max(1);
+        tracing::warn!(username = %username, "login refused: too many failed attempts");
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "Te veel mislukte pogingen. Probeer het over {} minuten opnieuw.",
+                (wait + 59) / 60
+            ),
+        )
+        .with("retry_after_seconds", wait);
+        error.retry_after = u64::try_from(wait).ok();
+        return Err(error);
+    }
+    let found = state.store.user_for_login(&username).await?;
+    let (account, hash) = match found {
+        Some((account, hash)) if !account.disabled => (Some(account), hash),
+        _ => (None, password::dummy_hash().to_owned()),
+    };
+    // argon2 takes tens of milliseconds of CPU: keep it off the async threads.
+    let matches = web::block(move || password::verify(&password, &hash))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let account = match account {
+        Some(account) if matches => account,
+        _ => {
+            state
+                .store
+                .record_login_failure(&username, &client, now, now - window)
+                .await?;
+            tracing::warn!(username = %username, "failed staff login");
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Gebruikersnaam of wachtwoord klopt niet.",
+            ));
+        }
+    };
+    if let Some(old) = session_hash(&req) {
+        state.store.delete_session(&old).await?;
+    }
+    let session_token = token::random();
+    let csrf_token = token::random();
+    let lifetime = chrono::Duration::from_std(settings.session_lifetime.0)
+        .unwrap_or(chrono::Duration::hours(12));
+    state
+        .store
+        .create_session(
+            &account,
+            &token::digest(&session_token),
+            &csrf_token,
+            now,
+            now + lifetime,
+        )
+        .await?;
+    tracing::info!(username = %account.username, role = account.role.as_str(), "staff login");
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(
+            session_token,
+            secure(&req, settings.secure_cookie),
+            Some(lifetime.num_seconds()),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .json(info(&state, &account, csrf_token)))
+}
+
+/// `GET /api/session`
+pub async fn current(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(info(&state, &staff.account, staff.csrf_token))
+}
+
+/// `DELETE /api/session`
+pub async fn logout(
+    req: HttpRequest,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    state.store.delete_session(&staff.token_hash).await?;
+    tracing::info!(username = %staff.account.username, "staff logout");
+    let mut gone = session_cookie(
+        String::new(),
+        secure(&req, state.settings.staff.secure_cookie),
+        None,
+    );
+    gone.make_removal();
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
+}

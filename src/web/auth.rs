@@ -1,0 +1,88 @@
+//! Who is calling the staff API. The `Staff` extractor reads the session
+//! cookie, loads the live session and, for every request that changes
+//! something (anything but GET and HEAD), checks the `X-CSRF-Token`
+//! header against the session's token. A handler that takes `Staff` is
+//! therefore logged-in and CSRF-safe by construction; it only checks the
+//! role.
+
+use super::AppState;
+use super::api::error::ApiError;
+use crate::accounts::{Account, token};
+use actix_web::dev::Payload;
+use actix_web::http::Method;
+use actix_web::{FromRequest, HttpRequest, web};
+use std::future::Future;
+use std::pin::Pin;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "loket_session";
+/// Header that carries the CSRF token.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+/// A logged-in staff member.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub account: Account,
+    pub csrf_token: String,
+    /// SHA-256 of the session token (what the database knows).
+    pub token_hash: String,
+}
+
+impl Staff {
+    /// Queue routes: staff and admins.
+    pub fn require_queue(&self) -> Result<(), ApiError> {
+        if self.account.role.works_the_queue() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+/// The session token hash from the request's cookie, if any.
+pub fn session_hash(req: &HttpRequest) -> Option<String> {
+    req.cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(|v| token::digest(&v))
+}
+
+async fn authenticate(req: HttpRequest) -> Result<Staff, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(ApiError::internal)?
+        .clone();
+    let token_hash = session_hash(&req).ok_or_else(ApiError::unauthenticated)?;
+    let now = state.clock.now();
+    let idle = chrono::Duration::from_std(state.settings.staff.session_idle.0)
+        .unwrap_or(chrono::Duration::hours(2));
+    let session = state
+        .store
+        .session(&token_hash, now, now - idle)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let sent = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !token::same(sent, &session.csrf_token) {
+            return Err(ApiError::csrf());
+        }
+    }
+    Ok(Staff {
+        account: session.account,
+        csrf_token: session.csrf_token,
+        token_hash,
+    })
+}
+
+impl FromRequest for Staff {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authenticate(req.clone()))
+    }
+}
