@@ -195,6 +195,16 @@ async function scenario(page) {
     await expectText(row, 'Vroeg om een medewerker', 'the queue row reason');
     await expectText(row.locator('.q-left'), 'nog ', 'the time left');
     await expectText(row, 'In de wachtrij', 'the queue row state');
+    // Urgent threads first, each marked.
+    const urgent = await page.locator('#queue-list > li').evaluateAll((rows) =>
+      rows.map((r) => r.classList.contains('urgent') && r.querySelector('.badge-urgent') !== null),
+    );
+    const firstCalm = urgent.indexOf(false);
+    check(
+      firstCalm === -1 || !urgent.slice(firstCalm).includes(true),
+      `an urgent thread is listed after a non-urgent one: ${JSON.stringify(urgent)}`,
+    );
+    check(!(await row.evaluate((r) => r.classList.contains('urgent'))), 'the new thread is marked urgent');
   });
 
   await step('open the conversation', async () => {

@@ -1,7 +1,8 @@
 //! The staff page: served by the app, and driven in a real browser.
 //!
 //! The browser test starts the real app (temp SQLite, fake Graph API), adds
-//! a staff account through the library and runs `tests/browser/staff.mjs`:
+//! a staff account through the library, lets two citizens write (one
+//! urgent) and runs `tests/browser/staff.mjs`:
 //! Debian's Chromium, headless, driven by playwright-core. The script logs
 //! in, posts a citizen's signed webhook, waits for the thread to appear in
 //! the queue without a reload, claims it, replies and closes it. Afterwards
@@ -13,6 +14,7 @@
 //! `required` (as in `.ci/run`), when it fails and says how to install.
 
 use crate::helpers::*;
+use loket::accounts::{self, Role};
 use loket::whatsapp::payload;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,7 +25,8 @@ const STAFF_PASSWORD: &str = "browser-test-wachtwoord-7";
 /// Asks for a person, with markup and a link the page must show as text.
 const CITIZEN_TEXT: &str =
     "Ik wil graag een medewerker spreken <b>nu</b> http://voorbeeld.invalid/formulier";
-const REPLY_TEXT: &str = "Goedemorgen, u spreekt met Ilse van de gemeente. Waarmee kan ik u helpen?";
+const REPLY_TEXT: &str =
+    "Goedemorgen, u spreekt met Ilse van de gemeente. Waarmee kan ik u helpen?";
 const TOPIC: &str = "Paspoort en ID-kaart";
 /// How long the whole browser scenario may take on a busy CI machine.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(240);
@@ -95,7 +98,10 @@ async fn the_app_serves_the_staff_page_and_sends_visitors_there() {
             .to_str()
             .unwrap_or_default();
         assert!(policy.contains("default-src 'self'"), "{path}: {policy}");
-        assert!(policy.contains("frame-ancestors 'none'"), "{path}: {policy}");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
     }
 }
 
@@ -118,7 +124,34 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
     };
 
     let app = spawn_app_at(tuesday_morning()).await;
-    add_staff_account(&app, STAFF_USER, STAFF_PASSWORD).await;
+    accounts::create(
+        app.store(),
+        STAFF_USER,
+        Role::Staff,
+        STAFF_PASSWORD,
+        app.clock.now(),
+    )
+    .await
+    .expect("staff account");
+    // Two citizens already waiting: an emergency (urgent, first in line)
+    // and a photo.
+    let now = app.clock.now().timestamp();
+    let emergency = payload::text_message(
+        "31600000002",
+        "wamid.browser-spoed",
+        "Het is spoed, er ligt een boom over de weg bij de school",
+        now,
+    );
+    let photo = payload::media_message("31600000003", "wamid.browser-foto", "image", now);
+    for body in [emergency, photo] {
+        assert_eq!(app.post_webhook(&body).await.status(), 200);
+    }
+    app.eventually("the two waiting citizens are queued", || async {
+        let conversations = app.store().conversations(10).await.expect("conversations");
+        conversations.iter().filter(|c| c.state == "queued").count() == 2
+    })
+    .await;
+
     let webhook_body = payload::text_message(
         CITIZEN,
         "wamid.browser-1",
@@ -163,7 +196,10 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let output = std::fs::read_to_string(log.path()).unwrap_or_default();
-    assert!(status.success(), "the browser test failed ({status}):\n{output}");
+    assert!(
+        status.success(),
+        "the browser test failed ({status}):\n{output}"
+    );
     println!("{output}");
 
     // The reply went out through WhatsApp ...
@@ -171,6 +207,45 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         app.sent_texts().iter().any(|text| text == REPLY_TEXT)
     })
     .await;
-    // ... and the conversation is closed in the store.
-    assert_conversation_closed(&app, TOPIC).await;
+    // ... and the conversation is closed in the store, by her, with the topic.
+    let conversations = app.store().conversations(10).await.expect("conversations");
+    let conversation = conversations
+        .iter()
+        .find(|c| c.queue_reason.as_deref() == Some("asked_for_person"))
+        .expect("the conversation of the citizen who asked for a person");
+    assert_eq!(conversation.state, "closed");
+    let others: Vec<&str> = conversations
+        .iter()
+        .filter(|c| c.id != conversation.id)
+        .map(|c| c.state.as_str())
+        .collect();
+    assert_eq!(others, ["queued", "queued"], "the others still wait");
+    let thread = app
+        .store()
+        .thread(conversation.id, app.clock.now())
+        .await
+        .expect("thread")
+        .expect("the conversation exists");
+    let kinds: Vec<(&str, &str)> = thread
+        .events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.actor.as_str()))
+        .collect();
+    assert!(
+        kinds.contains(&("claimed", "staff:ilse")),
+        "events: {kinds:?}"
+    );
+    let closed = thread
+        .events
+        .iter()
+        .find(|e| e.kind == "closed")
+        .expect("a closed event");
+    assert_eq!(closed.detail.as_deref(), Some(TOPIC));
+    assert!(
+        thread
+            .messages
+            .iter()
+            .any(|m| m.author == "staff:ilse" && m.text == REPLY_TEXT),
+        "the reply is in the thread under her name"
+    );
 }

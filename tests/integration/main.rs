@@ -2,6 +2,7 @@
 //! and a loopback fake of Meta's Graph API.
 
 mod acknowledgements;
+mod browser;
 mod delivery;
 mod faq;
 mod helpers;

@@ -37,7 +37,7 @@ const EVENT_KINDS = {
 const MEDIA_KINDS = {
   image: 'foto',
   video: 'video',
-  audio: 'spraakbericht',
+  audio: 'geluid',
   voice: 'spraakbericht',
   document: 'document',
   location: 'locatie',
