@@ -61,11 +61,13 @@ impl Clock for FixedClock {
 
 /// Real time, shifted so that it starts at a chosen instant and then runs
 /// on: tests put the service on a Saturday night and still see retries
-/// become due.
+/// become due. `advance` jumps ahead (clones share the jump), for tests of
+/// what happens a day later.
 #[derive(Debug, Clone)]
 pub struct ShiftedClock {
     start: DateTime<Utc>,
     began: std::time::Instant,
+    jumped: Arc<Mutex<chrono::Duration>>,
 }
 
 impl ShiftedClock {
@@ -73,13 +75,21 @@ impl ShiftedClock {
         Self {
             start,
             began: std::time::Instant::now(),
+            jumped: Arc::new(Mutex::new(chrono::Duration::zero())),
         }
+    }
+
+    /// Moves this clock (and its clones) ahead by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut jumped = self.jumped.lock().unwrap_or_else(|e| e.into_inner());
+        *jumped += by;
     }
 }
 
 impl Clock for ShiftedClock {
     fn now(&self) -> DateTime<Utc> {
         let elapsed = chrono::Duration::from_std(self.began.elapsed()).unwrap_or_default();
-        self.start + elapsed
+        let jumped = *self.jumped.lock().unwrap_or_else(|e| e.into_inner());
+        self.start + elapsed + jumped
     }
 }

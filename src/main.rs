@@ -72,6 +72,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = Settings::load_from_env()?;
             return Ok(ExitCode::from(loket::cli::lint::run(&args, &settings)?));
         }
+        Command::Purge(args) => {
+            let settings = Settings::load_from_env()?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(loket::cli::forget::purge(&args, &settings, &clock))?;
+        }
+        Command::Forget(args) => {
+            let settings = Settings::load_from_env()?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(loket::cli::forget::forget(&args, &settings, &clock))?;
+        }
         Command::User { command } => {
             let settings = Settings::load_from_env()?;
             let runtime = tokio::runtime::Runtime::new()?;

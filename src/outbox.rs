@@ -58,13 +58,27 @@ pub async fn try_deliver_once(
     store: &Store,
     transport: &Transport,
     settings: &OutboxSettings,
+    link_allowlist: &[String],
     clock: &dyn Clock,
 ) -> Result<DeliveryRound, StoreError> {
     let limit = i64::try_from(settings.concurrency).unwrap_or(16);
     let due = store.due_outbox(clock.now(), limit).await?;
-    let sends = due
-        .iter()
-        .map(|row| async move { (row, transport.send(&row.message).await) });
+    let sends = due.iter().map(|row| async move {
+        // The last line of defence: whatever wrote this text (an editor,
+        // a colleague), citizens only get links to allowed domains.
+        if let Some(bad) = unsafe_link(&row.message, link_allowlist) {
+            return (
+                row,
+                Err(SendError::Permanent {
+                    code: 0,
+                    title: format!(
+                        "not sent: link to {bad}, which is not on [knowledge] link_allowlist"
+                    ),
+                }),
+            );
+        }
+        (row, transport.send(&row.message).await)
+    });
     let results = futures_util::future::join_all(sends).await;
     let mut round = DeliveryRound::default();
     for (row, result) in results {
@@ -88,6 +102,19 @@ pub async fn try_deliver_once(
         }
     }
     Ok(round)
+}
+
+fn unsafe_link(message: &crate::domain::OutgoingMessage, allowlist: &[String]) -> Option<String> {
+    use crate::domain::OutgoingContent;
+    let text = match &message.content {
+        OutgoingContent::Text { body }
+        | OutgoingContent::Buttons { body, .. }
+        | OutgoingContent::List { body, .. } => body,
+        OutgoingContent::Template { .. } | OutgoingContent::MarkRead { .. } => return None,
+    };
+    crate::privacy::links::disallowed_domains(text, allowlist)
+        .into_iter()
+        .next()
 }
 
 fn gave_up(settings: &OutboxSettings, row: &OutboxRow, now: DateTime<Utc>) -> bool {
@@ -158,12 +185,21 @@ pub async fn run_until_stopped(
     store: Store,
     transport: Arc<Transport>,
     settings: OutboxSettings,
+    link_allowlist: Vec<String>,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
     cancel: CancellationToken,
 ) {
     loop {
-        match try_deliver_once(&store, &transport, &settings, clock.as_ref()).await {
+        let round = try_deliver_once(
+            &store,
+            &transport,
+            &settings,
+            &link_allowlist,
+            clock.as_ref(),
+        )
+        .await;
+        match round {
             Ok(round) if round.handled() > 0 => continue,
             Ok(_) => {}
             Err(error) => {

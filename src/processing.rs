@@ -75,6 +75,24 @@ pub async fn try_process_once(
         .unwrap_or(chrono::Duration::zero());
     for inbound in &pending {
         let now = clock.now();
+        let limit = i64::from(settings.privacy.auto_replies_per_minute);
+        let recent = store
+            .messages_from(
+                &inbound.from,
+                inbound.received_at - chrono::Duration::minutes(1),
+                inbound.received_at,
+            )
+            .await?;
+        let flooding = recent > limit;
+        if flooding {
+            // Stored, processed and visible to staff, just not answered again.
+            tracing::warn!(
+                citizen = %inbound.from.log_label(),
+                messages_last_minute = recent,
+                limit,
+                "automatic replies suppressed: this number sends faster than the limit"
+            );
+        }
         let result = store
             .process_inbound(inbound, now, reopen_within, |memory| {
                 let decision = reply::decide(
@@ -83,12 +101,16 @@ pub async fn try_process_once(
                     rules(settings, Some(&knowledge)),
                     inbound.received_at,
                 );
-                let outbound = outbound_for(
-                    &decision,
-                    &inbound.from,
-                    &inbound.wamid,
-                    settings.whatsapp.mark_as_read,
-                );
+                let outbound = if flooding {
+                    Vec::new()
+                } else {
+                    outbound_for(
+                        &decision,
+                        &inbound.from,
+                        &inbound.wamid,
+                        settings.whatsapp.mark_as_read,
+                    )
+                };
                 (decision, outbound)
             })
             .await?;
@@ -120,34 +142,49 @@ pub async fn try_process_once(
     Ok(done)
 }
 
-/// Runs [`try_process_once`] whenever `wake` is notified (and every second,
-/// as a safety net) until `cancel` fires. Wakes `outbox` after new rows.
-pub async fn run_until_stopped(
-    store: Store,
-    settings: Arc<Settings>,
-    knowledge: SharedKnowledge,
-    clock: Arc<dyn Clock>,
-    events: EventHub,
-    wake: Arc<Notify>,
-    outbox: Arc<Notify>,
-    cancel: CancellationToken,
-) {
-    loop {
-        match try_process_once(&store, &settings, &knowledge, clock.as_ref(), &events).await {
-            Ok(0) => {}
-            Ok(_) => {
-                outbox.notify_one();
-                continue;
+/// What the processing worker works with.
+pub struct Processor {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub knowledge: SharedKnowledge,
+    pub clock: Arc<dyn Clock>,
+    /// Where queue changes are announced to the staff page.
+    pub events: EventHub,
+    /// Notified when a webhook stored something.
+    pub wake: Arc<Notify>,
+    /// Notified after new outbox rows.
+    pub outbox: Arc<Notify>,
+}
+
+impl Processor {
+    /// Runs [`try_process_once`] whenever `wake` is notified (and every
+    /// second, as a safety net) until `cancel` fires.
+    pub async fn run_until_stopped(self, cancel: CancellationToken) {
+        loop {
+            let round = try_process_once(
+                &self.store,
+                &self.settings,
+                &self.knowledge,
+                self.clock.as_ref(),
+                &self.events,
+            )
+            .await;
+            match round {
+                Ok(0) => {}
+                Ok(_) => {
+                    self.outbox.notify_one();
+                    continue;
+                }
+                Err(error) => {
+                    tracing::error!(error = %error, "processing inbound messages failed; retrying in a second");
+                }
             }
-            Err(error) => {
-                tracing::error!(error = %error, "processing inbound messages failed; retrying in a second");
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
         }
-        tokio::select! {
-            () = cancel.cancelled() => break,
-            () = wake.notified() => {}
-            () = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
+        tracing::info!("message processor stopped");
     }
-    tracing::info!("message processor stopped");
 }

@@ -101,14 +101,25 @@ pub async fn start_on(
     let workers = vec![
         (
             "message processor",
-            tokio::spawn(processing::run_until_stopped(
+            tokio::spawn(
+                processing::Processor {
+                    store: store.clone(),
+                    settings: settings.clone(),
+                    knowledge: knowledge.clone(),
+                    clock: clock.clone(),
+                    events: events.clone(),
+                    wake: wake_processor.clone(),
+                    outbox: wake_outbox.clone(),
+                }
+                .run_until_stopped(cancel.clone()),
+            ),
+        ),
+        (
+            "retention purge",
+            tokio::spawn(crate::retention::run_until_stopped(
                 store.clone(),
-                settings.clone(),
-                knowledge.clone(),
                 clock.clone(),
-                events.clone(),
-                wake_processor.clone(),
-                wake_outbox.clone(),
+                settings.privacy.clone(),
                 cancel.clone(),
             )),
         ),
@@ -128,6 +139,7 @@ pub async fn start_on(
                 store.clone(),
                 transport.clone(),
                 settings.outbox.clone(),
+                settings.knowledge.link_allowlist.clone(),
                 clock.clone(),
                 wake_outbox.clone(),
                 cancel.clone(),
@@ -157,6 +169,7 @@ pub async fn start_on(
     let max_body = settings.webhook.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(web::limits::header_limit))
             .app_data(actix_web::web::Data::new(state.clone()))
             .configure(|cfg| web::configure(cfg, max_body))
     })

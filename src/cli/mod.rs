@@ -3,6 +3,7 @@
 
 pub mod ask;
 pub mod eval;
+pub mod forget;
 pub mod hours;
 pub mod lint;
 pub mod simulate;
@@ -36,6 +37,10 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Check the knowledge base (answers, synonyms, data); exit 1 on any error.
     Lint(lint::LintArgs),
+    /// Delete conversations past the retention period (or older than --older-than).
+    Purge(forget::PurgeArgs),
+    /// Erase everything about one citizen now, at their request.
+    Forget(forget::ForgetArgs),
     /// Staff accounts: add, list, disable.
     User {
         #[command(subcommand)]

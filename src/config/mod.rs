@@ -8,6 +8,7 @@
 mod duration;
 mod error;
 mod faq;
+mod privacy;
 mod queue;
 mod replies;
 mod service;
@@ -15,6 +16,7 @@ mod service;
 pub use duration::HumanDuration;
 pub use error::ConfigError;
 pub use faq::FaqSettings;
+pub use privacy::PrivacySettings;
 pub use queue::{QueueSettings, SecureCookie, StaffSettings};
 pub use replies::{ReplyKey, ReplyTexts};
 pub use service::{
@@ -65,6 +67,8 @@ pub struct Settings {
     pub queue: QueueSettings,
     /// Staff logins (`[staff]`).
     pub staff: StaffSettings,
+    /// Retention (`[privacy]`).
+    pub privacy: PrivacySettings,
     pub hours: OpeningHours,
     pub replies: ReplyTexts,
     pub secrets: WhatsAppSecrets,
@@ -105,6 +109,7 @@ impl Settings {
             faq: service.faq.clone(),
             queue: service.queue.clone(),
             staff: service.staff.clone(),
+            privacy: service.privacy.clone(),
             hours,
             replies,
             secrets: WhatsAppSecrets::default(),

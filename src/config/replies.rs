@@ -39,11 +39,14 @@ pub enum ReplyKey {
     ChoiceNone,
     /// Reply to a bare greeting.
     Greeting,
+    /// Once per conversation, when the citizen sent personal data (BSN,
+    /// IBAN, ...): please do not share it on WhatsApp.
+    PrivacyWarning,
 }
 
 impl ReplyKey {
     /// Every key; all must be present in the file.
-    pub const ALL: [ReplyKey; 14] = [
+    pub const ALL: [ReplyKey; 15] = [
         ReplyKey::ClosedAck,
         ReplyKey::OpenAck,
         ReplyKey::Emergency,
@@ -58,6 +61,7 @@ impl ReplyKey {
         ReplyKey::ChoiceButton,
         ReplyKey::ChoiceNone,
         ReplyKey::Greeting,
+        ReplyKey::PrivacyWarning,
     ];
 
     /// The section name in `replies.toml`.
@@ -77,6 +81,7 @@ impl ReplyKey {
             ReplyKey::ChoiceButton => "choice_button",
             ReplyKey::ChoiceNone => "choice_none",
             ReplyKey::Greeting => "greeting",
+            ReplyKey::PrivacyWarning => "privacy_warning",
         }
     }
 

@@ -31,6 +31,8 @@ pub struct ServiceFile {
     pub queue: super::queue::QueueSettings,
     #[serde(default)]
     pub staff: super::queue::StaffSettings,
+    #[serde(default)]
+    pub privacy: super::privacy::PrivacySettings,
 }
 
 /// `[service]`
@@ -285,6 +287,9 @@ impl ServiceFile {
             .validate()
             .map_err(|(key, message)| ConfigError::value(path, key, message))?;
         self.staff
+            .validate()
+            .map_err(|(key, message)| ConfigError::value(path, key, message))?;
+        self.privacy
             .validate()
             .map_err(|(key, message)| ConfigError::value(path, key, message))?;
         Ok(())

@@ -6,11 +6,15 @@
 //! Times are stored as milliseconds since the epoch (UTC).
 
 mod accounts;
+mod audit;
 mod queue;
+mod retention;
 mod rows;
 
 pub use accounts::SessionRow;
+pub use audit::AuditEntry;
 pub use queue::{StaffMessage, staff_actor};
+pub use retention::Removed;
 
 pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};
 
@@ -120,6 +124,9 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted rows are overwritten with zeros, so a purged
+            // conversation cannot be read back from free pages.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         if let Some(parent) = Path::new(options.get_filename()).parent()
             && !parent.as_os_str().is_empty()
@@ -481,6 +488,29 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .doing("counting rows")
+    }
+
+    /// Messages from this citizen received in `[since, until]`.
+    pub async fn messages_from(
+        &self,
+        citizen: &CitizenRef,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM inbound_messages
+             WHERE ((? IS NOT NULL AND wa_id = ?) OR (? IS NOT NULL AND user_id = ?))
+               AND received_at >= ? AND received_at <= ?",
+        )
+        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
+        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
+        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
+        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
+        .bind(millis(since))
+        .bind(millis(until))
+        .fetch_one(&self.pool)
+        .await
+        .doing("counting a citizen's recent messages")
     }
 
     /// Closes the pool (waits for connections to finish).

@@ -26,7 +26,7 @@ fn summary(row: &SqliteRow) -> Result<Summary, StoreError> {
     let last_content: Option<String> = get(row, "last_content")?;
     let preview_text = last_content
         .and_then(|c| serde_json::from_str::<MessageContent>(&c).ok())
-        .map(|c| preview(&describe_inbound(&c), 80))
+        .map(|c| preview(&crate::privacy::pii::mask(&describe_inbound(&c)), 80))
         .unwrap_or_default();
     let to = citizen(row)?;
     Ok(Summary {
@@ -127,7 +127,12 @@ impl Store {
 
     /// A whole thread: citizen, bot and staff messages in order, with the
     /// state changes.
-    pub async fn thread(&self, id: i64, now: DateTime<Utc>) -> Result<Option<Thread>, StoreError> {
+    pub async fn thread(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        reveal: bool,
+    ) -> Result<Option<Thread>, StoreError> {
         let Some(summary) = self.summary(id).await? else {
             return Ok(None);
         };
@@ -145,11 +150,14 @@ impl Store {
                 Ok(content) => (content.kind_name().to_owned(), describe_inbound(&content)),
                 Err(_) => ("unsupported".to_owned(), "[onleesbaar bericht]".to_owned()),
             };
+            let (text, masked, link_domains) = crate::queue::citizen_text(text, reveal);
             messages.push(ThreadMessage {
                 at: from_millis(get(row, "received_at")?),
                 author: "citizen".to_owned(),
                 kind,
                 text,
+                masked,
+                link_domains,
                 status: None,
             });
         }
@@ -174,6 +182,8 @@ impl Store {
                 author: get(row, "author")?,
                 kind: get(row, "kind")?,
                 text,
+                masked: false,
+                link_domains: Vec::new(),
                 // Meta's callback says more than our own state, except a failure on our side.
                 status: Some(if state == "failed" {
                     state

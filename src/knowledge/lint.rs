@@ -77,6 +77,27 @@ pub fn check(dir: &Path, link_allowlist: &[String]) -> LintReport {
             }
         }
     }
+    for entry in &detailed.knowledge.entries {
+        let bad = crate::privacy::links::disallowed_domains(&entry.body, link_allowlist);
+        if bad.is_empty() {
+            continue;
+        }
+        let file = std::fs::read_to_string(&entry.path).unwrap_or_default();
+        for domain in bad {
+            let line = file
+                .lines()
+                .position(|l| l.to_lowercase().contains(&domain))
+                .map_or(0, |i| i + 1);
+            problems.push(Problem::error(
+                &entry.path,
+                line,
+                format!(
+                    "a link in the answer text goes to {domain}, which is not on the link allowlist; link only to trusted sites ({}), or ask the administrator to add the domain to link_allowlist under [knowledge] in config/loket.toml",
+                    link_allowlist.join(", ")
+                ),
+            ));
+        }
+    }
     sort_problems(&mut problems);
     LintReport {
         entries: detailed.knowledge.entries.len(),
@@ -107,5 +128,29 @@ mod tests {
         assert!(!host_allowed("voorbeeldstad.nl.example.com", &allow));
         assert!(!host_allowed("example.com", &allow));
         assert!(!host_allowed("", &allow));
+    }
+
+    #[test]
+    fn a_link_in_the_answer_text_must_be_on_the_allowlist_too() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let nl = dir.path().join("nl");
+        std::fs::create_dir_all(&nl).expect("folder");
+        std::fs::write(
+            nl.join("test.md"),
+            "---\nid: test-link\ntitle: Test\nlang: nl\nquestions:\n  - hoe test ik een link\n  - waar staat de link\n  - welke link is goed\n---\nBetaal via https://betaal-voorbeeldstad.example/nu of lees\nhttps://www.voorbeeldstad.nl/info\n",
+        )
+        .expect("write");
+        let problems = lint(dir.path(), &list(&["voorbeeldstad.nl"]));
+        let link_problems: Vec<&Problem> = problems
+            .iter()
+            .filter(|p| p.message.contains("betaal-voorbeeldstad.example"))
+            .collect();
+        assert_eq!(link_problems.len(), 1, "{problems:?}");
+        assert_eq!(link_problems[0].line, 10);
+        assert!(
+            !problems
+                .iter()
+                .any(|p| p.message.contains("www.voorbeeldstad.nl"))
+        );
     }
 }

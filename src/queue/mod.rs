@@ -87,6 +87,12 @@ pub struct ThreadMessage {
     pub author: String,
     pub kind: String,
     pub text: String,
+    /// Personal data (BSN, IBAN, e-mail, phone number) in `text` is hidden
+    /// behind labels; `POST .../reveal` shows it, and is audited.
+    pub masked: bool,
+    /// Domains of links in a citizen's message, shown beside the text
+    /// (links are never clickable for staff).
+    pub link_domains: Vec<String>,
     /// Delivery of our messages: pending, sent, delivered, read, failed.
     pub status: Option<String>,
 }
@@ -203,6 +209,23 @@ pub fn describe_outgoing(content: &OutgoingContent) -> String {
         }
         OutgoingContent::MarkRead { .. } => "[gelezen]".to_owned(),
     }
+}
+
+/// A citizen's text as staff first see it: personal data masked unless
+/// revealed, and the domains of its links.
+pub fn citizen_text(text: String, reveal: bool) -> (String, bool, Vec<String>) {
+    let mut domains: Vec<String> = crate::privacy::links::find_links(&text)
+        .into_iter()
+        .map(|l| l.domain)
+        .filter(|d| !d.is_empty())
+        .collect();
+    domains.dedup();
+    if reveal {
+        return (text, false, domains);
+    }
+    let masked = crate::privacy::pii::mask(&text);
+    let hidden = masked != text;
+    (masked, hidden, domains)
 }
 
 /// The first `max` characters of a text on one line.

@@ -52,6 +52,9 @@ pub struct ConversationMemory {
     pub feedback_for: Option<String>,
     /// Why the conversation was handed to a person (first reason).
     pub handover_reason: Option<HandoverReason>,
+    /// The citizen was asked not to share personal data (once per
+    /// conversation; memories stored before this field read as `false`).
+    pub privacy_warned: bool,
 }
 
 /// Why a conversation goes to a person.
@@ -103,6 +106,7 @@ pub enum ReplyKind {
     AskPostcode,
     UnknownPostcode,
     Greeting,
+    PrivacyWarning,
     MarkRead,
     /// Written by staff.
     StaffReply,
@@ -126,6 +130,7 @@ impl ReplyKind {
             ReplyKind::AskPostcode => "ask_postcode",
             ReplyKind::UnknownPostcode => "unknown_postcode",
             ReplyKind::Greeting => "greeting",
+            ReplyKind::PrivacyWarning => "privacy_warning",
             ReplyKind::MarkRead => "mark_read",
             ReplyKind::StaffReply => "staff_reply",
             ReplyKind::StaffTemplate => "staff_template",
@@ -325,6 +330,9 @@ impl Builder<'_> {
             self.hand_over(HandoverReason::NoAnswer, false);
             return;
         };
+        // An IBAN's letters are words no answer knows, and unknown words
+        // count against every answer: search without the personal data.
+        let question = &crate::privacy::mask(question);
         let date = self
             .at
             .with_timezone(&self.rules.hours.timezone())
@@ -462,6 +470,20 @@ fn is_no(text: &str) -> bool {
     )
 }
 
+/// Whether the citizen typed personal data (a BSN, IBAN, e-mail address
+/// or phone number) in a text or a caption. Button and list titles are
+/// ours, so they are not looked at.
+fn shares_personal_data(content: &MessageContent) -> bool {
+    match content {
+        MessageContent::Text { body } => crate::privacy::contains_personal_data(body),
+        MessageContent::Media {
+            caption: Some(caption),
+            ..
+        } => crate::privacy::contains_personal_data(caption),
+        _ => false,
+    }
+}
+
 /// Where a text goes before the knowledge base is asked: a person, small
 /// talk, or (`None`) the knowledge base. `loket eval` uses the same rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -592,6 +614,26 @@ pub fn decide(
         _ => b.hand_over(HandoverReason::Media, false),
     }
 
+    if !b.memory.privacy_warned && shares_personal_data(content) {
+        // First, so it is read next to the message that prompted it; only
+        // the emergency referral goes before it. The answer and its "did
+        // this help?" buttons stay last.
+        let body = b.text(ReplyKey::PrivacyWarning, &[]);
+        let at = usize::from(
+            b.replies
+                .first()
+                .is_some_and(|r| r.kind == ReplyKind::Emergency),
+        );
+        b.replies.insert(
+            at,
+            PlannedReply {
+                kind: ReplyKind::PrivacyWarning,
+                content: OutgoingContent::Text { body },
+            },
+        );
+        b.memory.privacy_warned = true;
+    }
+
     let urgent = b.memory.urgent;
     let mut memory = b.memory;
     memory.language = Some(b.language);
@@ -612,3 +654,6 @@ pub fn decide(
         memory,
     }
 }
+
+#[cfg(test)]
+mod tests;

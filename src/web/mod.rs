@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod health;
+pub mod limits;
 pub mod staff_page; // the staff page (src/web/staff/)
 pub mod webhook;
 

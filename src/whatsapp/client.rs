@@ -350,6 +350,12 @@ impl GraphClient {
                     title = title.replace(text, "[message text]");
                 }
             }
+            // The recipient's number (Meta writes it without `+`, which the
+            // personal-data rules would not see) and any other personal data.
+            if let Some(wa_id) = &message.to.wa_id {
+                title = title.replace(wa_id.as_str(), &wa_id.masked());
+            }
+            let title = crate::privacy::mask(&title);
             truncate_chars(&title, MAX_TITLE_CHARS)
         };
         match error {
@@ -725,7 +731,9 @@ impl LogTransport {
     /// level and returns a synthetic `log.<random>` wamid. Read receipts get
     /// no wamid, as from the Graph API.
     pub async fn send(&self, message: &OutgoingMessage) -> Result<SendOutcome, SendError> {
-        let text = preview(&message.content);
+        // Our own texts, but staff replies and echoed input (a postcode)
+        // may quote the citizen: personal data is masked.
+        let text = crate::privacy::mask(&preview(&message.content));
         tracing::info!(
             kind = content_kind(&message.content),
             to = %message.to.log_label(),
@@ -1263,6 +1271,30 @@ mod tests {
                 assert!(!shown.contains(body), "message text leaked: {shown}");
             }
         }
+    }
+
+    #[tokio::test]
+    async fn an_error_title_never_shows_the_recipients_number_or_other_personal_data() {
+        let fake = fake().await;
+        fake.fail_next(
+            1,
+            Fault::Permanent(
+                131026,
+                format!("{PHONE} cannot be reached; bsn 111222333, call +31 6 12345678"),
+            ),
+        );
+        let error = client_for(&fake)
+            .send(&text("Hallo"))
+            .await
+            .expect_err("fails");
+        let shown = error.to_string();
+        assert!(!shown.contains(PHONE), "{shown}");
+        assert!(shown.contains("********001"), "{shown}");
+        assert!(!shown.contains("111222333"), "{shown}");
+        assert!(
+            shown.contains("[BSN]") && shown.contains("[telefoon]"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -261,6 +261,10 @@ struct Parser {
 
 impl Parser {
     fn skip(&mut self, at: &str, reason: impl std::fmt::Display) {
+        // Reasons quote short strings from the payload and Meta's error
+        // titles; should one hold personal data, it is masked before it
+        // can reach a log.
+        let reason = crate::privacy::mask(&reason.to_string());
         self.batch.skipped.push(format!("{at}: {reason}"));
     }
 
@@ -1274,6 +1278,28 @@ mod tests {
     }
 
     // ---- senders -------------------------------------------------------
+
+    #[test]
+    fn personal_data_quoted_in_a_skipped_line_is_masked() {
+        let body = json!({
+            "object": "whatsapp_business_account",
+            "entry": [{ "changes": [{
+                "field": "messages",
+                "value": { "messages": "bsn 111222333 of 06-12345678" }
+            }] }]
+        });
+        let batch = parse_webhook(body.to_string().as_bytes(), received()).expect("envelope");
+        assert_eq!(batch.skipped.len(), 1, "{:?}", batch.skipped);
+        let line = &batch.skipped[0];
+        assert!(
+            !line.contains("111222333") && !line.contains("12345678"),
+            "{line}"
+        );
+        assert!(
+            line.contains("[BSN]") && line.contains("[telefoon]"),
+            "{line}"
+        );
+    }
 
     #[test]
     fn a_message_without_any_sender_is_skipped_without_quoting_its_text() {

@@ -43,6 +43,8 @@ pub struct TestApp {
     pub graph: FakeGraphApi,
     pub settings: Settings,
     pub clock: Arc<dyn Clock>,
+    /// The same clock, to move it ahead.
+    pub shifted: ShiftedClock,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
 }
@@ -77,13 +79,15 @@ pub async fn spawn_app_with(start: DateTime<Utc>, adjust: impl FnOnce(&mut Setti
         .expect("fake Graph API starts");
     let mut settings = test_settings(dir.path(), &graph);
     adjust(&mut settings);
-    let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(start));
+    let shifted = ShiftedClock::starting_at(start);
+    let clock: Arc<dyn Clock> = Arc::new(shifted.clone());
     let app = boot(&settings, clock.clone()).await;
     TestApp {
         app: Some(app),
         graph,
         settings,
         clock,
+        shifted,
         http: reqwest::Client::new(),
         _dir: dir,
     }
@@ -103,6 +107,16 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.app().base_url(), path)
+    }
+
+    /// The SQLite database file (its `-wal` file sits beside it).
+    pub fn db_path(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(
+            self.settings
+                .database_url
+                .trim_start_matches("sqlite://")
+                .to_owned(),
+        )
     }
 
     pub fn store(&self) -> &Store {

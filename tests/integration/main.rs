@@ -1,10 +1,15 @@
 //! Integration tests: the real service over HTTP with a fresh SQLite file
 //! and a loopback fake of Meta's Graph API.
 
+mod abuse;
 mod acknowledgements;
 mod browser;
 mod delivery;
 mod faq;
 mod helpers;
 mod knowledge_quality;
+mod privacy;
+mod queue;
+mod retention;
 mod webhook;
+mod webhook_properties;

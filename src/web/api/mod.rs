@@ -2,6 +2,7 @@
 //! listed once, here; `openapi.json` documents the same list and a test
 //! checks the two agree.
 
+pub mod audit;
 pub mod error;
 pub mod events;
 pub mod knowledge;
@@ -24,6 +25,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/session"),
     ("get", "/api/queue"),
     ("get", "/api/conversations/{id}"),
+    ("post", "/api/conversations/{id}/reveal"),
     ("post", "/api/conversations/{id}/claim"),
     ("post", "/api/conversations/{id}/release"),
     ("post", "/api/conversations/{id}/reply"),
@@ -34,6 +36,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/events"),
     ("get", "/api/availability"),
     ("get", "/api/openapi.json"),
+    ("get", "/api/audit"),
 ];
 
 /// Registers the API routes.
@@ -53,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/queue", web::get().to(queue::list))
             .route("/conversations/{id}", web::get().to(queue::show))
+            .route("/conversations/{id}/reveal", web::post().to(queue::reveal))
             .route("/conversations/{id}/claim", web::post().to(queue::claim))
             .route(
                 "/conversations/{id}/release",
@@ -68,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/knowledge/search", web::get().to(knowledge::search))
             .route("/events", web::get().to(events::stream))
             .route("/availability", web::get().to(public::availability))
-            .route("/openapi.json", web::get().to(public::openapi)),
+            .route("/openapi.json", web::get().to(public::openapi))
+            .route("/audit", web::get().to(audit::list)),
     );
 }

@@ -41,24 +41,41 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> Result<HttpRespon
         .json(json!({"now": state.clock.now(), "conversations": conversations})))
 }
 
-/// `GET /api/conversations/{id}`
+/// `GET /api/conversations/{id}`: personal data masked.
 pub async fn show(
     staff: Staff,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    thread_response(&staff, &state, *id, false).await
+}
+
+/// `POST /api/conversations/{id}/reveal`: the same, unmasked, audited.
+pub async fn reveal(
+    staff: Staff,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let response = thread_response(&staff, &state, *id, true).await?;
+    super::audit::record(&state, &staff, "reveal", Some(*id), None).await;
+    Ok(response)
+}
+
+async fn thread_response(
+    staff: &Staff,
+    state: &AppState,
+    id: i64,
+    reveal: bool,
+) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
     let thread = state
         .store
-        .thread(*id, state.clock.now())
+        .thread(id, state.clock.now(), reveal)
         .await?
         .ok_or(QueueError::NotFound)?;
     let mut body = serde_json::to_value(&thread).map_err(|_| ApiError::internal())?;
     if let Some(object) = body.as_object_mut() {
-        object.insert(
-            "template".to_owned(),
-            template_json(&state, &thread.summary),
-        );
+        object.insert("template".to_owned(), template_json(state, &thread.summary));
     }
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -82,6 +99,7 @@ pub async fn claim(
         )
         .await?;
     publish(&state, &summary, Change::Claimed, None);
+    super::audit::record(&state, &staff, "claim", Some(summary.id), None).await;
     Ok(HttpResponse::Ok().json(summary))
 }
 
@@ -97,11 +115,11 @@ pub async fn release(
         .release(*id, &staff.account, state.clock.now())
         .await?;
     publish(&state, &summary, Change::Released, None);
+    super::audit::record(&state, &staff, "release", Some(summary.id), None).await;
     Ok(HttpResponse::Ok().json(summary))
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Reply {
     pub text: Option<String>,
     /// `true`: send the configured template instead of text.
@@ -139,6 +157,17 @@ pub async fn reply(
                     "Het bericht is te lang: WhatsApp staat hooguit {MAX_TEXT} tekens toe."
                 )));
             }
+            let bad = crate::privacy::links::disallowed_domains(
+                &text,
+                &state.settings.knowledge.link_allowlist,
+            );
+            if let Some(domain) = bad.first() {
+                return Err(ApiError::invalid(format!(
+                    "Links mogen alleen naar vertrouwde sites ({}); {domain} staat daar niet bij.",
+                    state.settings.knowledge.link_allowlist.join(", ")
+                ))
+                .with("domain", domain.clone()));
+            }
             StaffMessage::Text(text.trim().to_owned())
         }
         _ => {
@@ -160,11 +189,11 @@ pub async fn reply(
     };
     state.wake_outbox.notify_one();
     publish(&state, &summary, Change::Replied, None);
+    super::audit::record(&state, &staff, "reply", Some(summary.id), None).await;
     Ok(HttpResponse::Accepted().json(json!({"outbox_id": outbox_id})))
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Transfer {
     pub to: String,
 }
@@ -193,12 +222,19 @@ pub async fn transfer(
             state.clock.now(),
         )
         .await?;
+    super::audit::record(
+        &state,
+        &staff,
+        "transfer",
+        Some(summary.id),
+        Some(&to.username),
+    )
+    .await;
     publish(&state, &summary, Change::Transferred, Some(to.username));
     Ok(HttpResponse::Ok().json(summary))
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Close {
     pub topic: String,
 }
@@ -222,6 +258,7 @@ pub async fn close(
         .close_conversation(*id, &staff.account, topic, state.clock.now())
         .await?;
     publish(&state, &summary, Change::Closed, None);
+    super::audit::record(&state, &staff, "close", Some(summary.id), Some(topic)).await;
     Ok(HttpResponse::Ok().json(summary))
 }
 

@@ -93,6 +93,14 @@ pub async fn login(
             .unwrap_or(now);
         let wait = (oldest + window - now).num_seconds().max(1);
         tracing::warn!(username = %username, "login refused: too many failed attempts");
+        super::audit::record_as(
+            &state,
+            &format!("login:{username}"),
+            "login_throttled",
+            None,
+            None,
+        )
+        .await;
         let mut error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
@@ -122,6 +130,14 @@ pub async fn login(
                 .record_login_failure(&username, &client, now, now - window)
                 .await?;
             tracing::warn!(username = %username, "failed staff login");
+            super::audit::record_as(
+                &state,
+                &format!("login:{username}"),
+                "login_failed",
+                None,
+                None,
+            )
+            .await;
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
@@ -147,6 +163,14 @@ pub async fn login(
         )
         .await?;
     tracing::info!(username = %account.username, role = account.role.as_str(), "staff login");
+    super::audit::record_as(
+        &state,
+        &crate::db::staff_actor(&account),
+        "login",
+        None,
+        None,
+    )
+    .await;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(
             session_token,
@@ -172,6 +196,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, ApiError> {
     state.store.delete_session(&staff.token_hash).await?;
     tracing::info!(username = %staff.account.username, "staff logout");
+    super::audit::record(&state, &staff, "logout", None, None).await;
     let mut gone = session_cookie(
         String::new(),
         secure(&req, state.settings.staff.secure_cookie),

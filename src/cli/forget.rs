@@ -1,0 +1,139 @@
+//! `loket purge` and `loket forget`: the retention purge by hand, and
+//! erasing one citizen at their request.
+
+use crate::clock::Clock;
+use crate::config::{HumanDuration, Settings, redact_url};
+use crate::db::{Removed, Store};
+use crate::domain::{UserId, WaId};
+use clap::Args;
+
+/// `loket purge`
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// Only count what would be deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete conversations closed or idle longer ago than this ("7d",
+    /// "12h"; "0s" = everything closed or idle now). Default: [privacy] retention.
+    #[arg(long, value_parser = parse_duration)]
+    pub older_than: Option<HumanDuration>,
+}
+
+/// `loket forget`
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// The citizen's WhatsApp number (31600000001, +31 6 00000001) or user id.
+    pub citizen: String,
+    /// Only count what would be deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn parse_duration(text: &str) -> Result<HumanDuration, String> {
+    humantime::parse_duration(text)
+        .map(HumanDuration)
+        .map_err(|e| {
+            format!("{text:?} is not a duration ({e}); write e.g. \"7d\", \"12h\" or \"0s\"")
+        })
+}
+
+/// The stored form of a number as people write it: digits only.
+pub fn normalise_citizen(text: &str) -> Result<String, String> {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let looks_like_number = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
+    if looks_like_number {
+        let digits = digits
+            .strip_prefix("00")
+            .map_or(digits.clone(), str::to_owned);
+        return WaId::parse(&digits)
+            .map(|w| w.as_str().to_owned())
+            .map_err(|e| format!("{text:?} is not a WhatsApp number ({e}); write it with the country code, e.g. 31600000001"));
+    }
+    UserId::parse(text.trim())
+        .map(|u| u.as_str().to_owned())
+        .map_err(|e| format!("{text:?} is neither a number nor a user id ({e})"))
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Store> {
+    Store::connect(&settings.database_url).await.map_err(|e| {
+        anyhow::anyhow!(
+            "opening the database {}: {e}",
+            redact_url(&settings.database_url)
+        )
+    })
+}
+
+fn print(removed: &Removed, dry_run: bool) {
+    let verb = if dry_run { "would remove" } else { "removed" };
+    println!(
+        "{verb}: {} conversation(s), {} message(s), {} reply(ies), {} delivery status(es), {} history event(s)",
+        removed.conversations, removed.messages, removed.replies, removed.statuses, removed.events
+    );
+}
+
+/// `loket purge`
+pub async fn purge(args: &PurgeArgs, settings: &Settings, clock: &dyn Clock) -> anyhow::Result<()> {
+    let store = open(settings).await?;
+    let older_than = args.older_than.unwrap_or(settings.privacy.retention).0;
+    let removed = crate::retention::purge(&store, clock, older_than, args.dry_run).await?;
+    if !args.dry_run {
+        store
+            .audit(
+                "cli",
+                "purge",
+                None,
+                Some(&crate::retention::summary(&removed)),
+                clock.now(),
+            )
+            .await?;
+    }
+    store.close().await;
+    print(&removed, args.dry_run);
+    Ok(())
+}
+
+/// `loket forget`
+pub async fn forget(
+    args: &ForgetArgs,
+    settings: &Settings,
+    clock: &dyn Clock,
+) -> anyhow::Result<()> {
+    let citizen = normalise_citizen(&args.citizen).map_err(anyhow::Error::msg)?;
+    let store = open(settings).await?;
+    let removed = store.forget(&citizen, args.dry_run).await?;
+    if !args.dry_run {
+        // The number itself is not written down: that would undo the forgetting.
+        store
+            .audit(
+                "cli",
+                "forget",
+                None,
+                Some(&crate::retention::summary(&removed)),
+                clock.now(),
+            )
+            .await?;
+    }
+    store.close().await;
+    print(&removed, args.dry_run);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_normalised_as_people_write_them() {
+        assert_eq!(
+            normalise_citizen("+31 6 00000001"),
+            Ok("31600000001".to_owned())
+        );
+        assert_eq!(
+            normalise_citizen("0031600000001"),
+            Ok("31600000001".to_owned())
+        );
+        assert!(normalise_citizen("06-").is_err());
+    }
+}

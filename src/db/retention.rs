@@ -1,0 +1,166 @@
+//! Forgetting: the retention purge and `forget` for one citizen. Deleted
+//! rows are overwritten on disk (`secure_delete`) and the write-ahead log
+//! is checkpointed and truncated afterwards, so the text and numbers of a
+//! purged conversation cannot be read back from the database files.
+
+use super::{Doing, Store, StoreError, Tx, millis};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// What a purge or forget removed (or would remove, in a dry run).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Removed {
+    pub conversations: i64,
+    pub messages: i64,
+    pub replies: i64,
+    pub statuses: i64,
+    pub events: i64,
+}
+
+impl Removed {
+    pub fn total(&self) -> i64 {
+        self.conversations + self.messages + self.replies + self.statuses + self.events
+    }
+}
+
+/// Which conversations go. `?1` is the cutoff (purge) or the number (forget).
+const EXPIRED: &str = "SELECT id FROM conversations
+    WHERE (state = 'closed' AND closed_at < ?1)
+       OR (state <> 'closed' AND updated_at < ?1 AND last_inbound_at < ?1)";
+const OF_CITIZEN: &str = "SELECT id FROM conversations WHERE wa_id = ?1 OR user_id = ?1";
+
+/// The one value the statements of a purge or forget refer to as `?1`.
+#[derive(Debug, Clone)]
+enum Key {
+    Cutoff(i64),
+    Citizen(String),
+}
+
+fn bind<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    key: &Key,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    match key {
+        Key::Cutoff(at) => query.bind(*at),
+        Key::Citizen(id) => query.bind(id.clone()),
+    }
+}
+
+/// Deletes (or, `dry_run`, counts) the conversations selected by `set`
+/// and everything hanging off them, plus messages that never got a
+/// conversation and match `loose`.
+async fn remove(
+    tx: &mut Tx<'_>,
+    set: &str,
+    loose: &str,
+    key: &Key,
+    dry_run: bool,
+) -> Result<Removed, StoreError> {
+    let statuses = format!(
+        "delivery_statuses WHERE wamid IN (SELECT wamid FROM outbox WHERE wamid IS NOT NULL AND conversation_id IN ({set}))"
+    );
+    let outbox = format!("outbox WHERE conversation_id IN ({set})");
+    let events = format!("conversation_events WHERE conversation_id IN ({set})");
+    let inbound = format!("inbound_messages WHERE conversation_id IN ({set}) OR ({loose})");
+    let conversations = format!("conversations WHERE id IN ({set})");
+    let mut removed = Removed::default();
+    // Children first: foreign keys point from replies to messages to
+    // conversations.
+    let parts: [(&str, &mut i64); 5] = [
+        (&statuses, &mut removed.statuses),
+        (&outbox, &mut removed.replies),
+        (&events, &mut removed.events),
+        (&inbound, &mut removed.messages),
+        (&conversations, &mut removed.conversations),
+    ];
+    for (table, slot) in parts {
+        *slot = if dry_run {
+            let sql = format!("SELECT COUNT(*) FROM {table}");
+            let row = bind(sqlx::query(&sql), key)
+                .fetch_one(&mut **tx)
+                .await
+                .doing("counting what to forget")?;
+            sqlx::Row::try_get(&row, 0).doing("counting what to forget")?
+        } else {
+            let sql = format!("DELETE FROM {table}");
+            let done = bind(sqlx::query(&sql), key)
+                .execute(&mut **tx)
+                .await
+                .doing("forgetting conversations")?;
+            i64::try_from(done.rows_affected()).unwrap_or(i64::MAX)
+        };
+    }
+    Ok(removed)
+}
+
+impl Store {
+    /// Deletes conversations closed before `cutoff` or without activity
+    /// since, with their messages, replies, statuses and history.
+    pub async fn purge(&self, cutoff: DateTime<Utc>, dry_run: bool) -> Result<Removed, StoreError> {
+        let cutoff = millis(cutoff);
+        let key = Key::Cutoff(cutoff);
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .doing("starting a purge")?;
+        let removed = remove(
+            &mut tx,
+            EXPIRED,
+            "conversation_id IS NULL AND processed_at IS NOT NULL AND received_at < ?1",
+            &key,
+            dry_run,
+        )
+        .await?;
+        if !dry_run {
+            // Statuses of messages that were never ours to keep.
+            sqlx::query(
+                "DELETE FROM delivery_statuses WHERE updated_at < ?1
+                 AND wamid NOT IN (SELECT wamid FROM outbox WHERE wamid IS NOT NULL)",
+            )
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await
+            .doing("forgetting old delivery statuses")?;
+        }
+        tx.commit().await.doing("committing a purge")?;
+        if !dry_run && removed.total() > 0 {
+            self.scrub_log().await?;
+        }
+        Ok(removed)
+    }
+
+    /// Erases everything about one citizen now (their request): every
+    /// conversation of the number or user id, also unprocessed messages.
+    pub async fn forget(&self, citizen: &str, dry_run: bool) -> Result<Removed, StoreError> {
+        let key = Key::Citizen(citizen.to_owned());
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .doing("starting to forget a citizen")?;
+        let removed = remove(
+            &mut tx,
+            OF_CITIZEN,
+            "wa_id = ?1 OR user_id = ?1",
+            &key,
+            dry_run,
+        )
+        .await?;
+        tx.commit().await.doing("committing a forget")?;
+        if !dry_run {
+            self.scrub_log().await?;
+        }
+        Ok(removed)
+    }
+
+    /// Moves everything from the write-ahead log into the database file and
+    /// empties the log, so deleted text does not linger in it.
+    async fn scrub_log(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+            .doing("checkpointing the write-ahead log")?;
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! Retention: the purge and `forget` leave nothing of a conversation in
+//! the database files (checked on the raw bytes, write-ahead log included).
+
+use crate::helpers::*;
+use loket::whatsapp::payload::{media_message, text_message};
+use std::time::Duration;
+
+const SECRET_TEXT: &str = "ZEBRAPAD7741 mijn buurman Jansen";
+const GONE: &str = "31600000077";
+const STAYS: &str = "31600000088";
+
+/// Every byte of the database and its write-ahead log.
+fn raw_bytes(app: &TestApp) -> Vec<u8> {
+    let db = app.db_path();
+    let mut bytes = std::fs::read(&db).expect("database file");
+    for suffix in ["-wal", "-journal"] {
+        let mut path = db.clone().into_os_string();
+        path.push(suffix);
+        if let Ok(more) = std::fs::read(&path) {
+            bytes.extend(more);
+        }
+    }
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+async fn processed(app: &TestApp) {
+    app.eventually("messages processed and sent", || {
+        let store = app.store().clone();
+        async move {
+            store
+                .count(loket::db::CountedTable::UnprocessedInbound)
+                .await
+                .is_ok_and(|n| n == 0)
+                && store
+                    .count(loket::db::CountedTable::PendingOutbox)
+                    .await
+                    .is_ok_and(|n| n == 0)
+        }
+    })
+    .await;
+}
+
+async fn citizen_writes(app: &TestApp, wa_id: &str, n: u32) {
+    let at = app.clock.now().timestamp();
+    app.post_webhook(&text_message(
+        wa_id,
+        &format!("wamid.RET{wa_id}{n}a"),
+        SECRET_TEXT,
+        at,
+    ))
+    .await;
+    app.post_webhook(&media_message(
+        wa_id,
+        &format!("wamid.RET{wa_id}{n}b"),
+        "image",
+        at + 1,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn a_purge_leaves_no_trace_of_old_conversations_in_the_files() {
+    let mut app = spawn_app_at(tuesday_morning()).await;
+    citizen_writes(&app, GONE, 1).await;
+    processed(&app).await;
+    assert!(
+        contains(&raw_bytes(&app), GONE),
+        "the test must see the number before the purge"
+    );
+
+    app.shifted.advance(chrono::Duration::days(8));
+    citizen_writes(&app, STAYS, 1).await;
+    processed(&app).await;
+
+    let week = Duration::from_secs(7 * 24 * 3600);
+    let counted = loket::retention::purge(app.store(), app.clock.as_ref(), week, true)
+        .await
+        .expect("dry run");
+    assert_eq!(counted.conversations, 1);
+    assert_eq!(counted.messages, 2);
+    assert!(counted.replies >= 1);
+    let removed = loket::retention::purge(app.store(), app.clock.as_ref(), week, false)
+        .await
+        .expect("purge");
+    assert_eq!(removed, counted, "the dry run predicted the purge");
+
+    let bytes = raw_bytes(&app);
+    assert!(
+        !contains(&bytes, GONE),
+        "the purged number is still in the files"
+    );
+    assert!(contains(&bytes, STAYS), "the recent conversation survives");
+    app.stop().await;
+    let bytes = raw_bytes(&app);
+    assert!(!contains(&bytes, GONE));
+    assert_eq!(
+        bytes
+            .windows(SECRET_TEXT.len())
+            .filter(|w| *w == SECRET_TEXT.as_bytes())
+            .count(),
+        1,
+        "only the recent citizen's copy of the text remains"
+    );
+}
+
+#[tokio::test]
+async fn forget_erases_one_citizen_now_and_no_one_else() {
+    let app = spawn_app_at(tuesday_morning()).await;
+    citizen_writes(&app, GONE, 1).await;
+    citizen_writes(&app, STAYS, 1).await;
+    processed(&app).await;
+
+    let removed = app.store().forget(GONE, false).await.expect("forget");
+    assert_eq!(removed.conversations, 1);
+    assert_eq!(removed.messages, 2);
+    assert!(removed.replies >= 1);
+    let again = app.store().forget(GONE, false).await.expect("forget");
+    assert_eq!(again.total(), 0, "nothing is left to forget");
+
+    let bytes = raw_bytes(&app);
+    assert!(!contains(&bytes, GONE));
+    assert!(contains(&bytes, STAYS));
+    assert_eq!(
+        app.store()
+            .count(loket::db::CountedTable::Conversations)
+            .await
+            .expect("count"),
+        1
+    );
+}
+
+#[test]
+fn purge_and_forget_refuse_bad_input_with_advice() {
+    let bad = loket::cli::forget::normalise_citizen("bel me");
+    assert!(bad.is_err());
+}
