@@ -13,6 +13,8 @@
 //   APP_SECRET           the app secret the webhook body is signed with
 //   LOKET_WEBHOOK_BODY   the webhook body to post (JSON, sent as is)
 //   LOKET_CITIZEN_TEXT   the citizen's text in that body
+//   LOKET_CITIZEN_MASKED the same as staff first see it (personal data masked)
+//   LOKET_CITIZEN_LINK   the domain of the link in it
 //   LOKET_REPLY_TEXT     what staff types as the reply
 //   LOKET_TOPIC          the topic to close with
 //   LOKET_SCREENSHOT     where to save a screenshot of the queue page (optional)
@@ -44,6 +46,8 @@ const password = env('LOKET_PASSWORD');
 const appSecret = env('APP_SECRET');
 const webhookBody = env('LOKET_WEBHOOK_BODY');
 const citizenText = env('LOKET_CITIZEN_TEXT');
+const citizenMasked = env('LOKET_CITIZEN_MASKED');
+const citizenLink = env('LOKET_CITIZEN_LINK');
 const replyText = env('LOKET_REPLY_TEXT');
 const topic = env('LOKET_TOPIC');
 const screenshotPath = process.env.LOKET_SCREENSHOT || '';
@@ -157,7 +161,8 @@ async function run() {
 }
 
 async function scenario(page) {
-  const row = page.locator('#queue-list > li', { hasText: citizenText });
+  // The queue preview is masked and cut at 80 characters.
+  const row = page.locator('#queue-list > li', { hasText: citizenMasked.slice(0, 40) });
 
   await step('open the page', async () => {
     const response = await page.goto(`${baseUrl}/staff`);
@@ -213,10 +218,12 @@ async function scenario(page) {
     await expectText(page.locator('#conv-reason'), 'Vroeg om een medewerker', 'the reason');
     await expectText(page.locator('#conv-language'), 'Nederlands', 'the language');
     await expectText(page.locator('#conv-state'), 'In de wachtrij', 'the state');
-    const citizenMessage = page.locator('#thread .msg.from-citizen', { hasText: citizenText });
-    await expectVisible(citizenMessage, 'the citizen message in the thread');
+    const citizenMessage = page.locator('#thread .msg.from-citizen', { hasText: citizenMasked });
+    await expectVisible(citizenMessage, 'the masked citizen message in the thread');
     // Citizen text is text: markup in it must not become elements or links.
     check((await page.locator('#thread a, #thread b, #thread img').count()) === 0, 'citizen markup was rendered');
+    await expectText(citizenMessage.locator('.msg-links'), citizenLink, 'the link domain beside the message');
+    await expectVisible(page.getByRole('button', { name: 'Persoonsgegevens tonen', exact: true }), 'the reveal button');
     await expectVisible(page.getByRole('button', { name: 'Oppakken', exact: true }), 'the claim button');
     check(await page.locator('#reply-area').isHidden(), 'the reply box shows before claiming');
   });
@@ -236,6 +243,21 @@ async function scenario(page) {
     await expectVisible(page.locator('#reply-text'), 'the reply box');
     await expectVisible(page.getByRole('button', { name: 'Teruggeven', exact: true }), 'the release button');
     check(await page.getByRole('button', { name: 'Oppakken', exact: true }).isHidden(), 'the claim button still shows');
+  });
+
+  await step('reveal the personal data', async () => {
+    await page.getByRole('button', { name: 'Persoonsgegevens tonen', exact: true }).click();
+    await expectVisible(page.locator('#thread .msg.from-citizen', { hasText: citizenText }), 'the unmasked message');
+    await expectText(page.locator('#privacy-text'), 'vastgelegd', 'the privacy bar');
+  });
+
+  await step('a reply with a link to an unknown site is refused visibly', async () => {
+    const draft = `Kijk op http://${citizenLink}/iets`;
+    await page.locator('#reply-text').fill(draft);
+    await page.getByRole('button', { name: 'Versturen', exact: true }).click();
+    await expectText(page.locator('#notice[data-kind="error"]'), citizenLink, 'the error message');
+    check((await page.locator('#reply-text').inputValue()) === draft, 'the refused draft was lost');
+    await page.locator('#reply-text').fill('');
   });
 
   await step('search the knowledge base and insert an answer', async () => {

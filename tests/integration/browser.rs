@@ -22,9 +22,11 @@ use std::time::{Duration, Instant};
 
 const STAFF_USER: &str = "ilse";
 const STAFF_PASSWORD: &str = "browser-test-wachtwoord-7";
-/// Asks for a person, with markup and a link the page must show as text.
-const CITIZEN_TEXT: &str =
-    "Ik wil graag een medewerker spreken <b>nu</b> http://voorbeeld.invalid/formulier";
+/// Asks for a person, with markup and a link the page must show as text and
+/// a phone number it must mask until revealed.
+const CITIZEN_TEXT: &str = "Ik wil graag een medewerker spreken <b>nu</b>, bel 06-12345678 of zie http://voorbeeld.invalid/formulier";
+const CITIZEN_MASKED: &str = "Ik wil graag een medewerker spreken <b>nu</b>, bel [telefoon] of zie http://voorbeeld.invalid/formulier";
+const CITIZEN_LINK: &str = "voorbeeld.invalid";
 const REPLY_TEXT: &str =
     "Goedemorgen, u spreekt met Ilse van de gemeente. Waarmee kan ik u helpen?";
 const TOPIC: &str = "Paspoort en ID-kaart";
@@ -172,6 +174,8 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         .env("APP_SECRET", APP_SECRET)
         .env("LOKET_WEBHOOK_BODY", &webhook_body)
         .env("LOKET_CITIZEN_TEXT", CITIZEN_TEXT)
+        .env("LOKET_CITIZEN_MASKED", CITIZEN_MASKED)
+        .env("LOKET_CITIZEN_LINK", CITIZEN_LINK)
         .env("LOKET_REPLY_TEXT", REPLY_TEXT)
         .env("LOKET_TOPIC", TOPIC)
         .env("LOKET_SCREENSHOT", &screenshot)
@@ -222,7 +226,7 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
     assert_eq!(others, ["queued", "queued"], "the others still wait");
     let thread = app
         .store()
-        .thread(conversation.id, app.clock.now())
+        .thread(conversation.id, app.clock.now(), true)
         .await
         .expect("thread")
         .expect("the conversation exists");

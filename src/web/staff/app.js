@@ -57,6 +57,7 @@ const state = {
   skewMs: 0, // the server's clock minus the browser's
   currentId: null,
   current: null, // the open conversation's detail
+  revealed: false, // personal data of the open conversation shown (audited)
   drafts: new Map(), // conversation id -> unsent reply text
   staff: [],
   events: null, // the EventSource
@@ -399,6 +400,7 @@ function tickClocks() {
 
 async function openConversation(id) {
   if (state.currentId !== null && state.currentId !== id) saveDraft();
+  if (state.currentId !== id) state.revealed = false;
   state.currentId = id;
   history.replaceState(null, '', `#gesprek-${id}`);
   for (const row of document.querySelectorAll('#queue-list .q-item')) row.removeAttribute('aria-current');
@@ -408,7 +410,7 @@ async function openConversation(id) {
   $('knowledge-query').value = '';
   $('reply-text').value = state.drafts.get(id) || '';
   try {
-    state.current = await api('GET', `/api/conversations/${id}`);
+    state.current = await fetchConversation(id);
     renderConversation({ scroll: true });
     $('conv-title').focus();
   } catch (error) {
@@ -417,11 +419,30 @@ async function openConversation(id) {
   }
 }
 
+// Personal data stays masked unless this user revealed it for this
+// conversation; then every reload reveals again (and is audited again).
+function fetchConversation(id) {
+  return state.revealed
+    ? api('POST', `/api/conversations/${id}/reveal`)
+    : api('GET', `/api/conversations/${id}`);
+}
+
+function reveal() {
+  const id = state.currentId;
+  return act($('reveal-button'), async () => {
+    const detail = await api('POST', `/api/conversations/${id}/reveal`);
+    if (state.currentId !== id) return;
+    state.revealed = true;
+    state.current = detail;
+    renderConversation({ scroll: false });
+  });
+}
+
 async function refreshCurrent() {
   const id = state.currentId;
   if (id === null || !state.session) return;
   try {
-    const detail = await api('GET', `/api/conversations/${id}`);
+    const detail = await fetchConversation(id);
     if (state.currentId !== id) return;
     const before = state.current?.messages?.length ?? 0;
     state.current = detail;
@@ -490,7 +511,14 @@ function renderConversation({ scroll }) {
     : `gesloten${expires ? ` sinds ${when(expires)}` : ''}`;
   windowNode.className = windowOpen ? '' : 'window-shut';
 
-  renderThread(detail.messages || [], scroll);
+  const messages = detail.messages || [];
+  renderThread(messages, scroll);
+  const masked = messages.some((m) => m.masked);
+  $('privacy-bar').hidden = !masked && !state.revealed;
+  $('reveal-button').hidden = !masked;
+  $('privacy-text').textContent = masked
+    ? 'Persoonsgegevens zijn verborgen; tonen wordt vastgelegd.'
+    : 'Persoonsgegevens worden getoond; dat is vastgelegd.';
   renderHistory(detail.events || []);
 
   // What this user may do now.
@@ -548,6 +576,11 @@ function renderThread(messages, scroll) {
         ? el('span', { className: 'media-label', text: `Bijlage: ${MEDIA_KINDS[kind]} (niet getoond)` })
         : null,
       el('p', { className: 'msg-text', text: message.text ?? '' }),
+      message.masked ? el('span', { className: 'msg-note', text: 'persoonsgegevens verborgen' }) : null,
+      // Links are never clickable: name the sites they really lead to.
+      Array.isArray(message.link_domains) && message.link_domains.length
+        ? el('span', { className: 'msg-note msg-links', text: `Link naar: ${message.link_domains.join(', ')} (niet aanklikbaar)` })
+        : null,
     );
   });
   thread.replaceChildren(...items);
@@ -958,6 +991,7 @@ async function boot() {
   $('notice-close').addEventListener('click', hideNotice);
   $('queue-refresh').addEventListener('click', () => scheduleQueueRefresh(0));
   $('claim-button').addEventListener('click', claim);
+  $('reveal-button').addEventListener('click', reveal);
   $('release-button').addEventListener('click', release);
   $('template-button').addEventListener('click', sendTemplate);
   $('reply-form').addEventListener('submit', sendReply);
