@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod health;
 pub mod limits;
+pub mod staff_page; // the staff page (src/web/staff/)
 pub mod webhook;
 
 use crate::clock::Clock;
@@ -38,6 +39,7 @@ pub struct AppState {
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    staff_page::configure(cfg); // the staff page: /, /staff and its assets
     cfg.service(
         web::resource("/webhooks/whatsapp")
             .app_data(web::PayloadConfig::new(max_body_bytes))

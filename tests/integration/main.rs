@@ -3,6 +3,7 @@
 
 mod abuse;
 mod acknowledgements;
+mod browser;
 mod delivery;
 mod faq;
 mod helpers;
