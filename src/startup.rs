@@ -165,6 +165,7 @@ pub async fn start_on(
         events,
         knowledge: knowledge.clone(),
         streams: streams.clone(),
+        revealed: Arc::default(),
     };
     let max_body = settings.webhook.max_body_bytes;
     let server = HttpServer::new(move || {

@@ -35,6 +35,10 @@ pub struct AppState {
     /// Cancelled first at shutdown, so open event streams end and the
     /// server does not wait for them.
     pub streams: tokio_util::sync::CancellationToken,
+    /// (session token hash, conversation) pairs whose personal data the
+    /// staff member revealed: shown unmasked for the rest of that login
+    /// without a new audit entry per reload.
+    pub revealed: Arc<std::sync::Mutex<std::collections::HashSet<(String, i64)>>>,
 }
 
 /// Registers every route.

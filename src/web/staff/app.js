@@ -420,11 +420,10 @@ async function openConversation(id) {
 }
 
 // Personal data stays masked unless this user revealed it for this
-// conversation; then every reload reveals again (and is audited again).
+// conversation; the server remembers a reveal for the rest of the login
+// (audited once), so a reload keeps showing it.
 function fetchConversation(id) {
-  return state.revealed
-    ? api('POST', `/api/conversations/${id}/reveal`)
-    : api('GET', `/api/conversations/${id}`);
+  return api('GET', `/api/conversations/${id}`);
 }
 
 function reveal() {
