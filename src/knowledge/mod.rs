@@ -14,6 +14,7 @@ pub mod data;
 pub mod decision;
 pub mod entry;
 pub mod eval;
+pub mod gaps;
 pub mod lint;
 pub mod loader;
 pub mod not_ours;

@@ -252,6 +252,16 @@ impl SearchIndex {
     }
 
     /// Every entry, in index order.
+    /// The terms a question is searched with (stemmed, synonyms and typo
+    /// corrections applied): what "the same wording" means for grouping
+    /// unanswered questions.
+    pub fn query_terms(&self, question: &str, lang: Language) -> Vec<String> {
+        self.models
+            .get(&lang)
+            .map(|model| model.vocabulary.analyze_query(question))
+            .unwrap_or_default()
+    }
+
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }

@@ -6,6 +6,7 @@ mod acknowledgements;
 mod browser;
 mod delivery;
 mod faq;
+mod gaps;
 mod helpers;
 mod knowledge_quality;
 mod privacy;
