@@ -61,7 +61,11 @@ pub fn outbound_for(
 
 /// The unanswered question in a decision, if any: the bot abstained, or
 /// the citizen said its answer did not help.
-pub fn knowledge_gap(decision: &Decision, at: chrono::DateTime<chrono::Utc>) -> Option<Gap> {
+pub fn knowledge_gap(
+    conversation_id: i64,
+    decision: &Decision,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Option<Gap> {
     let memory = &decision.memory;
     let (reason, nearest, score) = match (decision.handover, &decision.faq) {
         (Some(HandoverReason::NoAnswer), Some(faq)) if faq.decision == "abstain" => {
@@ -73,6 +77,7 @@ pub fn knowledge_gap(decision: &Decision, at: chrono::DateTime<chrono::Utc>) -> 
     };
     let question = memory.last_question.clone()?;
     Some(Gap {
+        conversation_id: Some(conversation_id),
         at,
         reason: reason.to_owned(),
         language: decision.language,
@@ -139,7 +144,11 @@ pub async fn try_process_once(
             .await?;
         if let Some(processed) = result {
             done += 1;
-            if let Some(gap) = knowledge_gap(&processed.decision, inbound.received_at) {
+            if let Some(gap) = knowledge_gap(
+                processed.conversation_id,
+                &processed.decision,
+                inbound.received_at,
+            ) {
                 // Best effort: a lost gap entry costs an editor a hint, not a citizen an answer.
                 if let Err(error) = store.record_gap(&gap).await {
                     tracing::warn!(error = %error, "could not record an unanswered question");

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 /// One unanswered question.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gap {
+    /// The conversation it came from; the gap goes when the conversation does.
+    pub conversation_id: Option<i64>,
     pub at: DateTime<Utc>,
     /// `abstained` or `feedback_no`.
     pub reason: String,
@@ -22,9 +24,10 @@ impl Store {
     /// Records an unanswered question (the caller masks it).
     pub async fn record_gap(&self, gap: &Gap) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO knowledge_gaps (at, reason, language, question, nearest_faq, nearest_score)
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO knowledge_gaps (conversation_id, at, reason, language, question, nearest_faq, nearest_score)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
+        .bind(gap.conversation_id)
         .bind(millis(gap.at))
         .bind(&gap.reason)
         .bind(gap.language.code())
@@ -40,7 +43,7 @@ impl Store {
     /// Unanswered questions since `since`, oldest first.
     pub async fn gaps(&self, since: DateTime<Utc>) -> Result<Vec<Gap>, StoreError> {
         let rows = sqlx::query(
-            "SELECT at, reason, language, question, nearest_faq, nearest_score FROM knowledge_gaps
+            "SELECT conversation_id, at, reason, language, question, nearest_faq, nearest_score FROM knowledge_gaps
              WHERE at >= ? ORDER BY id",
         )
         .bind(millis(since))
@@ -51,6 +54,7 @@ impl Store {
             .map(|row| {
                 let language: String = get(row, "language")?;
                 Ok(Gap {
+                    conversation_id: get(row, "conversation_id")?,
                     at: from_millis(get(row, "at")?),
                     reason: get(row, "reason")?,
                     language: Language::parse(&language).unwrap_or_default(),

@@ -15,11 +15,13 @@ pub struct Removed {
     pub replies: i64,
     pub statuses: i64,
     pub events: i64,
+    /// Unanswered questions kept for editors.
+    pub gaps: i64,
 }
 
 impl Removed {
     pub fn total(&self) -> i64 {
-        self.conversations + self.messages + self.replies + self.statuses + self.events
+        self.conversations + self.messages + self.replies + self.statuses + self.events + self.gaps
     }
 }
 
@@ -61,15 +63,17 @@ async fn remove(
     );
     let outbox = format!("outbox WHERE conversation_id IN ({set})");
     let events = format!("conversation_events WHERE conversation_id IN ({set})");
+    let gaps = format!("knowledge_gaps WHERE conversation_id IN ({set})");
     let inbound = format!("inbound_messages WHERE conversation_id IN ({set}) OR ({loose})");
     let conversations = format!("conversations WHERE id IN ({set})");
     let mut removed = Removed::default();
     // Children first: foreign keys point from replies to messages to
     // conversations.
-    let parts: [(&str, &mut i64); 5] = [
+    let parts: [(&str, &mut i64); 6] = [
         (&statuses, &mut removed.statuses),
         (&outbox, &mut removed.replies),
         (&events, &mut removed.events),
+        (&gaps, &mut removed.gaps),
         (&inbound, &mut removed.messages),
         (&conversations, &mut removed.conversations),
     ];

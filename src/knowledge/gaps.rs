@@ -130,6 +130,7 @@ mod tests {
 
     fn gap(question: &str) -> Gap {
         Gap {
+            conversation_id: None,
             at: DateTime::<Utc>::default(),
             reason: "abstained".to_owned(),
             language: Language::Nl,

@@ -3,6 +3,8 @@
 -- rows are purged with the conversations ([privacy] retention).
 CREATE TABLE knowledge_gaps (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- Deleted with its conversation (purge and forget).
+    conversation_id  INTEGER REFERENCES conversations (id),
     at               INTEGER NOT NULL,
     -- 'abstained' or 'feedback_no'.
     reason           TEXT    NOT NULL,
