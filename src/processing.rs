@@ -9,6 +9,7 @@ use crate::db::{NewOutbound, Store, StoreError};
 use crate::domain::{OutgoingContent, OutgoingMessage, Wamid};
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::watch::SharedKnowledge;
+use crate::metrics::Metrics;
 use crate::queue::events::{EventHub, QueueEvent};
 use crate::reply::{self, Decision, ReplyKind, ReplyRules};
 use std::sync::Arc;
@@ -66,6 +67,7 @@ pub async fn try_process_once(
     knowledge: &SharedKnowledge,
     clock: &dyn Clock,
     events: &EventHub,
+    metrics: &Metrics,
 ) -> Result<usize, StoreError> {
     let pending = store.unprocessed_inbound(BATCH).await?;
     // One snapshot per batch: a reload in between never mixes two versions.
@@ -117,6 +119,10 @@ pub async fn try_process_once(
         if let Some(processed) = result {
             done += 1;
             let (conversation_id, decision) = (processed.conversation_id, &processed.decision);
+            metrics.inbound(inbound.content.kind_name());
+            if let Some(faq) = &decision.faq {
+                metrics.faq_decision(faq.decision);
+            }
             if let Some(change) = processed.change {
                 events.publish(QueueEvent {
                     id: conversation_id,
@@ -154,6 +160,7 @@ pub struct Processor {
     pub wake: Arc<Notify>,
     /// Notified after new outbox rows.
     pub outbox: Arc<Notify>,
+    pub metrics: Metrics,
 }
 
 impl Processor {
@@ -167,6 +174,7 @@ impl Processor {
                 &self.knowledge,
                 self.clock.as_ref(),
                 &self.events,
+                &self.metrics,
             )
             .await;
             match round {

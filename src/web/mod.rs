@@ -6,6 +6,8 @@ pub mod api;
 pub mod auth;
 pub mod health;
 pub mod limits;
+pub mod metrics;
+pub mod request_id;
 pub mod webhook;
 
 use crate::clock::Clock;
@@ -34,6 +36,8 @@ pub struct AppState {
     /// Cancelled first at shutdown, so open event streams end and the
     /// server does not wait for them.
     pub streams: tokio_util::sync::CancellationToken,
+    /// Counters the handlers bump; served on `/metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Registers every route.
@@ -41,10 +45,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     cfg.service(
         web::resource("/webhooks/whatsapp")
             .app_data(web::PayloadConfig::new(max_body_bytes))
+            .wrap(actix_web::middleware::from_fn(request_id::webhook))
             .route(web::get().to(webhook::verify))
             .route(web::post().to(webhook::receive)),
     )
     .configure(api::configure)
     .route("/healthz", web::get().to(health::alive))
-    .route("/readyz", web::get().to(health::ready));
+    .route("/readyz", web::get().to(health::ready))
+    .route("/metrics", web::get().to(metrics::scrape));
 }
