@@ -7,6 +7,7 @@ mod delivery;
 mod faq;
 mod helpers;
 mod knowledge_quality;
+mod metrics;
 mod privacy;
 mod queue;
 mod retention;
