@@ -184,7 +184,9 @@ impl Metrics {
         if status == OutboundStatus::Sent
             && let Some(kind) = acknowledgement(kind)
         {
-            self.acknowledgements.get_or_create(&KindLabel { kind }).inc();
+            self.acknowledgements
+                .get_or_create(&KindLabel { kind })
+                .inc();
         }
     }
 
@@ -260,7 +262,10 @@ mod tests {
         metrics.outbound("faq_answer", OutboundStatus::Retried);
         metrics.set_queue(2, 1, 90.0);
         let text = metrics.encode().expect("encodes");
-        assert!(text.contains("loket_inbound_messages_total{kind=\"text\"} 1"), "{text}");
+        assert!(
+            text.contains("loket_inbound_messages_total{kind=\"text\"} 1"),
+            "{text}"
+        );
         assert!(
             text.contains(
                 "loket_outbound_messages_total{kind=\"faq_answer\",status=\"retried\"} 1"
@@ -271,8 +276,14 @@ mod tests {
             text.contains("loket_acknowledgements_sent_total{kind=\"closed_ack\"} 1"),
             "{text}"
         );
-        assert!(text.contains("loket_queue_threads{state=\"queued\"} 2"), "{text}");
-        assert!(text.contains("loket_queue_oldest_waiting_seconds 90.0"), "{text}");
+        assert!(
+            text.contains("loket_queue_threads{state=\"queued\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("loket_queue_oldest_waiting_seconds 90.0"),
+            "{text}"
+        );
         assert!(text.ends_with("# EOF\n"), "{text}");
     }
 
@@ -281,6 +292,9 @@ mod tests {
         let metrics = Metrics::new();
         metrics.clone().faq_decision("abstain");
         let text = metrics.encode().expect("encodes");
-        assert!(text.contains("loket_faq_decisions_total{decision=\"abstain\"} 1"), "{text}");
+        assert!(
+            text.contains("loket_faq_decisions_total{decision=\"abstain\"} 1"),
+            "{text}"
+        );
     }
 }

@@ -17,12 +17,9 @@ pub async fn scrape(state: web::Data<AppState>, request: HttpRequest) -> HttpRes
     if let Err(refusal) = allowed(&state, &request) {
         return refusal;
     }
-    match refresh_queue_gauges(&state).await {
-        Ok(()) => {}
-        Err(error) => {
-            // Serve the counters anyway; the gauges keep their last value.
-            tracing::error!(error = %error, "metrics: reading the queue failed");
-        }
+    if let Err(error) = refresh_queue_gauges(&state).await {
+        // Serve the counters anyway; the gauges keep their last value.
+        tracing::error!(error = %error, "metrics: reading the queue failed");
     }
     match state.metrics.encode() {
         Ok(body) => HttpResponse::Ok().content_type(CONTENT_TYPE).body(body),
@@ -49,9 +46,7 @@ fn allowed(state: &AppState, request: &HttpRequest) -> Result<(), HttpResponse> 
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim);
     match given {
-        Some(given)
-            if constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes()) =>
-        {
+        Some(given) if constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes()) => {
             Ok(())
         }
         _ => Err(HttpResponse::Unauthorized()

@@ -45,9 +45,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     cfg.service(
         web::resource("/webhooks/whatsapp")
             .app_data(web::PayloadConfig::new(max_body_bytes))
-            .wrap(actix_web::middleware::from_fn(request_id::webhook))
             .route(web::get().to(webhook::verify))
-            .route(web::post().to(webhook::receive)),
+            .route(web::post().to(webhook::receive))
+            .wrap(actix_web::middleware::from_fn(request_id::webhook)),
     )
     .configure(api::configure)
     .route("/healthz", web::get().to(health::alive))

@@ -14,7 +14,7 @@ use actix_web::{Error, web};
 use rand::Rng;
 use tracing::Instrument;
 
-pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
+pub const HEADER: &str = "x-request-id";
 
 /// Longest caller-supplied id kept.
 const MAX_LEN: usize = 64;
@@ -27,7 +27,7 @@ pub async fn webhook(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let id = req
         .headers()
-        .get(&HEADER)
+        .get(HEADER)
         .and_then(|value| value.to_str().ok())
         .and_then(sanitise)
         .unwrap_or_else(new_id);
@@ -42,7 +42,9 @@ pub async fn webhook(
     }
     let mut response = result?.map_into_boxed_body();
     if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(HEADER, value);
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(HEADER), value);
     }
     Ok(response)
 }

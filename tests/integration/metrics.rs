@@ -114,7 +114,10 @@ async fn counters_move_when_a_message_flows_through() {
         value(&before, "loket_inbound_messages_total", &[("kind", "text")]),
         0.0
     );
-    assert_eq!(value(&before, "loket_queue_threads", &[("state", "queued")]), 0.0);
+    assert_eq!(
+        value(&before, "loket_queue_threads", &[("state", "queued")]),
+        0.0
+    );
 
     let body = payload::text_message(
         CITIZEN,
@@ -125,16 +128,16 @@ async fn counters_move_when_a_message_flows_through() {
     assert_eq!(app.post_webhook(&body).await.status(), 200);
     assert_eq!(app.wait_for_sent(1).await.len(), 1);
 
-    let mut after = scrape(&app).await;
+    // The counter moves just after the fake Graph API accepted the message.
     app.eventually("the acknowledgement is counted", || async {
-        after = scrape(&app).await;
         value(
-            &after,
+            &scrape(&app).await,
             "loket_acknowledgements_sent_total",
             &[("kind", "closed_ack")],
         ) == 1.0
     })
     .await;
+    let after = scrape(&app).await;
     assert_eq!(
         value(&after, "loket_inbound_messages_total", &[("kind", "text")]),
         1.0
@@ -149,7 +152,10 @@ async fn counters_move_when_a_message_flows_through() {
     );
     assert!(value(&after, "loket_webhook_request_duration_seconds_count", &[]) >= 1.0);
     // A question about one's own case waits for a person.
-    assert_eq!(value(&after, "loket_queue_threads", &[("state", "queued")]), 1.0);
+    assert_eq!(
+        value(&after, "loket_queue_threads", &[("state", "queued")]),
+        1.0
+    );
     assert!(value(&after, "loket_queue_oldest_waiting_seconds", &[]) >= 0.0);
     assert_eq!(
         value(&after, "loket_graph_api_errors_total", &[("code", "none")]),
@@ -186,7 +192,11 @@ async fn without_a_token_loopback_may_scrape() {
         .send()
         .await
         .expect("request");
-    assert_eq!(response.status(), 200, "the test client connects over loopback");
+    assert_eq!(
+        response.status(),
+        200,
+        "the test client connects over loopback"
+    );
     let samples = parse(&response.text().await.expect("body"));
     assert!(samples.contains_key(&(
         "loket_queue_oldest_waiting_seconds".to_owned(),
