@@ -72,6 +72,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = Settings::load_from_env()?;
             return Ok(ExitCode::from(loket::cli::lint::run(&args, &settings)?));
         }
+        Command::Gaps(args) => {
+            let settings = Settings::load_from_env()?;
+            let knowledge = load_knowledge(&settings)?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(loket::cli::gaps::run(
+                &args,
+                &settings,
+                &knowledge,
+                clock.now(),
+            ))?;
+        }
         Command::Purge(args) => {
             let settings = Settings::load_from_env()?;
             let runtime = tokio::runtime::Runtime::new()?;

@@ -5,13 +5,13 @@
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::{NewOutbound, Store, StoreError};
+use crate::db::{Gap, NewOutbound, Store, StoreError};
 use crate::domain::{OutgoingContent, OutgoingMessage, Wamid};
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::watch::SharedKnowledge;
 use crate::metrics::Metrics;
 use crate::queue::events::{EventHub, QueueEvent};
-use crate::reply::{self, Decision, ReplyKind, ReplyRules};
+use crate::reply::{self, Decision, HandoverReason, ReplyKind, ReplyRules};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -58,6 +58,29 @@ pub fn outbound_for(
         },
     }));
     out
+}
+
+/// The unanswered question in a decision, if any: the bot abstained, or
+/// the citizen said its answer did not help.
+pub fn knowledge_gap(decision: &Decision, at: chrono::DateTime<chrono::Utc>) -> Option<Gap> {
+    let memory = &decision.memory;
+    let (reason, nearest, score) = match (decision.handover, &decision.faq) {
+        (Some(HandoverReason::NoAnswer), Some(faq)) if faq.decision == "abstain" => {
+            let best = faq.hits.first();
+            ("abstained", best.map(|h| h.0.clone()), best.map(|h| h.1))
+        }
+        (Some(HandoverReason::FeedbackNo), _) => ("feedback_no", memory.last_answer.clone(), None),
+        _ => return None,
+    };
+    let question = memory.last_question.clone()?;
+    Some(Gap {
+        at,
+        reason: reason.to_owned(),
+        language: decision.language,
+        question,
+        nearest_faq: nearest,
+        nearest_score: score,
+    })
 }
 
 /// Processes up to one batch of stored messages; returns how many.
@@ -118,6 +141,12 @@ pub async fn try_process_once(
             .await?;
         if let Some(processed) = result {
             done += 1;
+            if let Some(gap) = knowledge_gap(&processed.decision, inbound.received_at) {
+                // Best effort: a lost gap entry costs an editor a hint, not a citizen an answer.
+                if let Err(error) = store.record_gap(&gap).await {
+                    tracing::warn!(error = %error, "could not record an unanswered question");
+                }
+            }
             let (conversation_id, decision) = (processed.conversation_id, &processed.decision);
             metrics.inbound(inbound.content.kind_name());
             if let Some(faq) = &decision.faq {

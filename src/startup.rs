@@ -170,6 +170,7 @@ pub async fn start_on(
         knowledge: knowledge.clone(),
         streams: streams.clone(),
         metrics,
+        revealed: Arc::default(),
     };
     let max_body = settings.webhook.max_body_bytes;
     let server = HttpServer::new(move || {

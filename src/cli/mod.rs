@@ -4,6 +4,7 @@
 pub mod ask;
 pub mod eval;
 pub mod forget;
+pub mod gaps;
 pub mod hours;
 pub mod lint;
 pub mod simulate;
@@ -37,6 +38,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Check the knowledge base (answers, synonyms, data); exit 1 on any error.
     Lint(lint::LintArgs),
+    /// Questions the bot could not answer (or got "Nee" on), grouped by wording.
+    Gaps(gaps::GapsArgs),
     /// Delete conversations past the retention period (or older than --older-than).
     Purge(forget::PurgeArgs),
     /// Erase everything about one citizen now, at their request.

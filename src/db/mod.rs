@@ -7,12 +7,14 @@
 
 mod accounts;
 mod audit;
+mod gaps;
 mod queue;
 mod retention;
 mod rows;
 
 pub use accounts::SessionRow;
 pub use audit::AuditEntry;
+pub use gaps::Gap;
 pub use queue::{StaffMessage, staff_actor};
 pub use retention::Removed;
 

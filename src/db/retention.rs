@@ -113,6 +113,11 @@ impl Store {
         )
         .await?;
         if !dry_run {
+            sqlx::query("DELETE FROM knowledge_gaps WHERE at < ?1")
+                .bind(cutoff)
+                .execute(&mut *tx)
+                .await
+                .doing("forgetting old unanswered questions")?;
             // Statuses of messages that were never ours to keep.
             sqlx::query(
                 "DELETE FROM delivery_statuses WHERE updated_at < ?1

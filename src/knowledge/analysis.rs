@@ -190,6 +190,9 @@ fn stop_words(lang: Language) -> &'static [&'static str] {
             "nog",
             "al",
             "wel",
+            // "weer" is nearly always "again" in a question ("wanneer is het
+            // stadhuis weer open"), seldom the weather.
+            "weer",
             "niet",
             "geen",
             "zo",
@@ -381,7 +384,8 @@ fn stop_words(lang: Language) -> &'static [&'static str] {
     }
 }
 
-fn stemmer(lang: Language) -> Stemmer {
+/// The Snowball stemmer of a language.
+pub(crate) fn stemmer(lang: Language) -> Stemmer {
     Stemmer::create(match lang {
         Language::Nl => Algorithm::Dutch,
         Language::En => Algorithm::English,
@@ -400,6 +404,62 @@ const MAX_WORDS: usize = 200;
 const LINKS: [&str; 3] = ["s", "en", "e"];
 /// Parts shorter than this are not split off (avoids "aan" + "vraag" noise).
 const MIN_PART: usize = 3;
+/// Particles of Dutch separable verbs (aan-vragen, op-halen, af-zeggen).
+const PARTICLES: [&str; 12] = [
+    "aan", "af", "op", "in", "uit", "door", "mee", "terug", "om", "over", "weg", "bij",
+];
+/// Derivational endings that look like words but make a new word of the
+/// stem: "waardeloos" is not about "waard" and "loos", "zondag" not about
+/// "zon" (and "dag" is a stop word anyway).
+const SUFFIXES: [&str; 9] = [
+    "loos", "baar", "heid", "lijk", "lijke", "schap", "achtig", "zaam", "isch",
+];
+
+/// Real words of each language (folded, 4 to 12 letters, sorted by byte):
+/// a real word is never "corrected" into a knowledge-base word ("graf" is
+/// not a typo of "eraf"). Sources and licences: `words/README.md`.
+const DUTCH_WORDS: &str = include_str!("words/nl.txt");
+const ENGLISH_WORDS: &str = include_str!("words/en.txt");
+
+/// Whether `word` (folded) is in the language's real-word list.
+pub fn is_real_word(lang: Language, word: &str) -> bool {
+    let list = match lang {
+        Language::Nl => DUTCH_WORDS,
+        Language::En => ENGLISH_WORDS,
+    };
+    sorted_lines_contain(list, word)
+}
+
+/// Binary search over a text of byte-sorted lines, without building an
+/// index: `lo` and `hi` are always line starts.
+fn sorted_lines_contain(list: &str, word: &str) -> bool {
+    let bytes = list.as_bytes();
+    let (mut lo, mut hi) = (0, bytes.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = bytes[lo..mid]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(lo, |p| lo + p + 1);
+        let end = bytes[start..hi]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(hi, |p| start + p);
+        match list[start..end].cmp(word) {
+            std::cmp::Ordering::Equal => return true,
+            std::cmp::Ordering::Less => lo = end + 1,
+            std::cmp::Ordering::Greater => hi = start,
+        }
+    }
+    false
+}
+
+/// One synonym variant and the preferred form it stands for.
+#[derive(Debug, Clone)]
+struct Synonym {
+    variant: Vec<String>,
+    preferred: Vec<String>,
+}
 
 /// What analysis knows of the knowledge base: its words (folded, before
 /// stemming) with how often they occur, for compounds and typos, and the
@@ -414,8 +474,11 @@ pub struct Vocabulary {
     /// Deletion neighbourhood (SymSpell): a word with one letter removed →
     /// the words it came from. Finds typo candidates without scanning.
     deletes: HashMap<String, Vec<String>>,
-    /// Synonym variants as folded token sequences → the preferred form.
-    synonyms: Vec<(Vec<String>, Vec<String>)>,
+    /// Synonym variants by their first token: (variant as folded tokens,
+    /// preferred form), longest variant first so "groene container" wins
+    /// over "container". Looked up per token instead of scanning every
+    /// variant, which made analysis a third of the query time.
+    synonyms: HashMap<String, Vec<Synonym>>,
     stop: HashSet<&'static str>,
     abbreviations: HashMap<&'static str, &'static str>,
 }
@@ -431,7 +494,7 @@ impl Vocabulary {
         let stop: HashSet<&'static str> = stop_words(lang).iter().copied().collect();
         let abbreviations: HashMap<&'static str, &'static str> =
             abbreviations(lang).iter().copied().collect();
-        let mut synonyms = Vec::new();
+        let mut synonyms: HashMap<String, Vec<Synonym>> = HashMap::new();
         for group in synonym_groups {
             let Some(preferred) = group.first() else {
                 continue;
@@ -442,13 +505,20 @@ impl Vocabulary {
             }
             for variant in group.iter().skip(1) {
                 let variant_tokens = tokens(&fold(variant));
-                if !variant_tokens.is_empty() && variant_tokens != preferred_tokens {
-                    synonyms.push((variant_tokens, preferred_tokens.clone()));
+                if let Some(first) = variant_tokens.first()
+                    && variant_tokens != preferred_tokens
+                {
+                    synonyms.entry(first.clone()).or_default().push(Synonym {
+                        variant: variant_tokens.clone(),
+                        preferred: preferred_tokens.clone(),
+                    });
                 }
             }
         }
-        // Longest variants first, so "groene container" wins over "container".
-        synonyms.sort_by_key(|(variant, _)| std::cmp::Reverse(variant.len()));
+        for variants in synonyms.values_mut() {
+            // Longest first; a stable sort keeps the file's order on a tie.
+            variants.sort_by_key(|s| std::cmp::Reverse(s.variant.len()));
+        }
         let mut vocabulary = Self {
             lang,
             words: HashMap::new(),
@@ -508,6 +578,12 @@ impl Vocabulary {
         self.contains(part) || self.stems.contains(stemmer.stem(part).as_ref())
     }
 
+    /// Whether `part` can be a part of a compound: known, and neither a
+    /// stop word nor a derivational ending.
+    fn compound_part(&self, part: &str, stemmer: &Stemmer) -> bool {
+        !self.stop.contains(part) && !SUFFIXES.contains(&part) && self.known_part(part, stemmer)
+    }
+
     /// Abbreviations and synonyms applied to a token sequence.
     fn expand(&self, raw: Vec<String>) -> Vec<String> {
         let mut expanded = Vec::with_capacity(raw.len());
@@ -519,16 +595,22 @@ impl Vocabulary {
         }
         let mut out = Vec::with_capacity(expanded.len());
         let mut i = 0;
-        'outer: while i < expanded.len() {
-            for (variant, preferred) in &self.synonyms {
-                if expanded[i..].starts_with(variant) {
-                    out.extend(preferred.iter().cloned());
-                    i += variant.len();
-                    continue 'outer;
+        while i < expanded.len() {
+            let found = self.synonyms.get(&expanded[i]).and_then(|variants| {
+                variants
+                    .iter()
+                    .find(|s| expanded[i..].starts_with(&s.variant))
+            });
+            match found {
+                Some(synonym) => {
+                    out.extend(synonym.preferred.iter().cloned());
+                    i += synonym.variant.len();
+                }
+                None => {
+                    out.push(expanded[i].clone());
+                    i += 1;
                 }
             }
-            out.push(expanded[i].clone());
-            i += 1;
         }
         out
     }
@@ -543,17 +625,17 @@ impl Vocabulary {
         }
         for cut in (MIN_PART..=chars.len() - MIN_PART).rev() {
             let head: String = chars[..cut].iter().collect();
-            if !self.known_part(&head, &stemmer) {
+            if !self.compound_part(&head, &stemmer) {
                 continue;
             }
             let tail: String = chars[cut..].iter().collect();
-            if self.known_part(&tail, &stemmer) {
+            if self.compound_part(&tail, &stemmer) {
                 return Some(vec![head, tail]);
             }
             for link in LINKS {
                 if let Some(rest) = tail.strip_prefix(link)
                     && rest.chars().count() >= MIN_PART
-                    && self.known_part(rest, &stemmer)
+                    && self.compound_part(rest, &stemmer)
                 {
                     return Some(vec![head, rest.to_owned()]);
                 }
@@ -575,7 +657,8 @@ impl Vocabulary {
         (MIN_PART..=chars.len() - MIN_PART).rev().find_map(|cut| {
             let head: String = chars[..cut].iter().collect();
             let tail: String = chars[cut..].iter().collect();
-            (self.contains(&head) && self.contains(&tail)).then(|| vec![head, tail])
+            let whole_words = self.contains(&head) && self.contains(&tail);
+            (whole_words && !SUFFIXES.contains(&tail.as_str())).then(|| vec![head, tail])
         })
     }
 
@@ -583,7 +666,9 @@ impl Vocabulary {
     /// up to 2 for words of 8 letters or more; the most frequent wins a tie.
     fn correct(&self, word: &str) -> Option<String> {
         let length = word.chars().count();
-        if length < 4 {
+        // A number is not a typo ("2025" is not "2026"), nor is a real word
+        // the knowledge base happens not to use.
+        if length < 4 || word.chars().any(|c| c.is_ascii_digit()) || is_real_word(self.lang, word) {
             return None;
         }
         let max_distance = if length >= 8 { 2 } else { 1 };
@@ -649,9 +734,6 @@ impl Vocabulary {
         if self.lang != Language::Nl {
             return Vec::new();
         }
-        const PARTICLES: [&str; 12] = [
-            "aan", "af", "op", "in", "uit", "door", "mee", "terug", "om", "over", "weg", "bij",
-        ];
         let stemmer = stemmer(self.lang);
         let mut joined = Vec::new();
         for (i, particle) in words.iter().enumerate() {
@@ -661,7 +743,9 @@ impl Vocabulary {
             let found = words[..i]
                 .iter()
                 .rev()
-                .filter(|verb| verb.chars().count() >= 2 && !PARTICLES.contains(&verb.as_str()))
+                // Three letters at least: "bij ons in de straat" must not
+                // join "in" + "de" into "inde".
+                .filter(|verb| verb.chars().count() >= 3 && !PARTICLES.contains(&verb.as_str()))
                 .map(|verb| format!("{particle}{verb}"))
                 .find(|candidate| self.known_part(candidate, &stemmer));
             joined.extend(found);
@@ -669,15 +753,56 @@ impl Vocabulary {
         joined
     }
 
-    fn content_words(&self, text: &str, correct: bool) -> Vec<(String, bool)> {
-        let mut out = Vec::new();
+    /// The folded words of a text with abbreviations and synonyms applied,
+    /// stop words still in: what phrase matching (`not-ours.toml`) sees.
+    pub fn words(&self, text: &str) -> Vec<String> {
         let mut raw = tokens(&fold(text));
         raw.retain(|w| w.chars().count() <= MAX_WORD);
         raw.truncate(MAX_WORDS);
-        let words = self.expand(raw);
+        self.expand(raw)
+    }
+
+    /// A Dutch past participle as the verb form the knowledge base uses
+    /// ("opgehaald" → "ophaal", which stems like "ophalen"; "aangevraagd" →
+    /// "aanvraag"; "doorgegeven" → "doorgeven"), so "wanneer wordt het
+    /// papier opgehaald" meets "papier ophalen". Only when the result is
+    /// known: "getuigen" is not a participle of "tuigen".
+    fn participle_base(&self, word: &str, stemmer: &Stemmer) -> Option<String> {
+        if self.lang != Language::Nl {
+            return None;
+        }
+        let (particle, rest) = PARTICLES
+            .iter()
+            .find_map(|p| {
+                word.strip_prefix(p)
+                    .and_then(|r| r.strip_prefix("ge"))
+                    .map(|r| (*p, r))
+            })
+            .or_else(|| word.strip_prefix("ge").map(|r| ("", r)))?;
+        if rest.chars().count() < 3 {
+            return None;
+        }
+        // Weak verbs end in -d or -t (ge-haal-d, ge-stort), strong ones in -en.
+        let cores = [rest.strip_suffix(['d', 't']), Some(rest)];
+        cores
+            .into_iter()
+            .flatten()
+            .filter(|core| core.chars().count() >= 3)
+            .map(|core| format!("{particle}{core}"))
+            .find(|base| self.stems.contains(stemmer.stem(base).as_ref()))
+    }
+
+    fn content_words(&self, text: &str, correct: bool) -> Vec<(String, bool)> {
+        let mut out = Vec::new();
+        let stemmer = stemmer(self.lang);
+        let words = self.words(text);
         let separable = self.separable_verbs(&words);
         for token in words.into_iter().chain(separable) {
             if self.stop.contains(token.as_str()) || token.chars().count() < 2 {
+                continue;
+            }
+            if let Some(base) = self.participle_base(&token, &stemmer) {
+                out.push((base, true));
                 continue;
             }
             if self.contains(&token) {
@@ -834,11 +959,87 @@ mod tests {
     }
 
     #[test]
+    fn real_words_and_numbers_are_not_corrected_into_knowledge_base_words() {
+        let v = Vocabulary::build(
+            Language::Nl,
+            ["De kaart van 2026", "Grofvuil laten ophalen"],
+            &[],
+        );
+        // "kaars" (candle) is one letter from "kaart" but a word of its own.
+        assert_ne!(v.analyze_query("kaars"), v.analyze_query("kaart"));
+        assert_eq!(v.unknown_words("kaars 2025"), vec!["kaars"]);
+        // A typo that is no word is still corrected.
+        assert_eq!(v.analyze_query("grofvuill"), v.analyze_query("grofvuil"));
+    }
+
+    #[test]
+    fn the_real_word_lists_are_sorted_folded_and_searchable() {
+        for (lang, list) in [(Language::Nl, DUTCH_WORDS), (Language::En, ENGLISH_WORDS)] {
+            let lines: Vec<&str> = list.lines().collect();
+            assert!(lines.len() > 10_000, "{} words", lines.len());
+            assert!(lines.windows(2).all(|w| w[0] < w[1]), "not sorted");
+            assert!(lines.iter().all(|w| fold(w) == *w && w.len() >= 4));
+            for word in [lines[0], lines[lines.len() / 2], lines[lines.len() - 1]] {
+                assert!(is_real_word(lang, word), "{word}");
+            }
+        }
+        assert!(is_real_word(Language::Nl, "paspoort"));
+        assert!(is_real_word(Language::En, "passport"));
+        assert!(!is_real_word(Language::Nl, "paspport"));
+        assert!(!is_real_word(Language::Nl, ""));
+        assert!(!is_real_word(Language::Nl, "zzzzzzzz"));
+    }
+
+    #[test]
+    fn suffixes_and_stop_words_are_no_compound_parts() {
+        let v = Vocabulary::build(
+            Language::Nl,
+            ["de waarde van de zon", "het huis is waard", "los papier"],
+            &[],
+        );
+        // Not "zon" + "dag", not "waard" + "loos".
+        assert_eq!(v.unknown_words("zondag"), vec!["zondag"]);
+        assert_eq!(v.unknown_words("waardeloos"), vec!["waardeloos"]);
+        // A real compound still splits.
+        assert_eq!(
+            v.analyze_query("zonhuis"),
+            vec!["zon".to_owned(), "huis".to_owned()]
+        );
+    }
+
+    #[test]
+    fn a_participle_meets_its_verb() {
+        let v = vocabulary();
+        assert_eq!(
+            v.analyze_query("wanneer wordt het grofvuil opgehaald"),
+            v.analyze_query("grofvuil ophalen")
+        );
+        assert_eq!(
+            v.analyze_query("paspoort aangevraagd"),
+            v.analyze_query("paspoort aanvragen")
+        );
+        // Not every "ge-" word is a participle.
+        assert_eq!(v.unknown_words("getuigen"), vec!["getuigen"]);
+    }
+
+    #[test]
+    fn the_longest_synonym_variant_wins() {
+        let synonyms = vec![
+            vec!["gft".to_owned(), "groene container".to_owned()],
+            vec!["container".to_owned(), "kliko".to_owned()],
+        ];
+        let v = Vocabulary::build(Language::Nl, ["gft container"], &synonyms);
+        assert_eq!(v.words("de groene container"), vec!["de", "gft"]);
+        assert_eq!(v.words("mijn kliko"), vec!["mijn", "container"]);
+    }
+
+    #[test]
     fn unknown_words_are_reported_but_numbers_are_not() {
         let v = vocabulary();
         assert_eq!(
             v.unknown_words("wanneer worden de kerstbomen opgehaald in 2026"),
-            vec!["kerstbomen", "opgehaald"]
+            // "opgehaald" is known as the participle of "ophalen".
+            vec!["kerstbomen"]
         );
         assert!(v.unknown_words("paspport aanvragen").is_empty());
     }

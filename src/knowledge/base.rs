@@ -33,7 +33,7 @@ pub struct Asked {
 impl KnowledgeBase {
     /// Builds the served form of loaded files.
     pub fn from_loaded(loaded: LoadedKnowledge) -> tantivy::Result<Self> {
-        let index = SearchIndex::build(loaded.entries, &loaded.synonyms)?;
+        let index = SearchIndex::build(loaded.entries, &loaded.synonyms, loaded.not_ours)?;
         Ok(Self {
             index,
             benefit: loaded.benefit,

@@ -205,12 +205,12 @@ pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
         (0..=count).map(move |i| from + step * i as f64)
     };
     let mut best: Option<(f64, f64, EvalReport)> = None;
-    for answer in steps(0.30, 0.90, 0.02) {
+    for answer in steps(0.14, 0.90, 0.02) {
         // A margin of at least 0.04 keeps the "Bedoel je ...?" choice for near ties.
         for margin in steps(0.04, 0.30, 0.02) {
             // A choice list is for near misses, not for weak guesses: keep
             // its threshold close under the answer threshold.
-            for choose in steps((answer - 0.08).max(0.2), answer, 0.02) {
+            for choose in steps((answer - 0.08).max(0.1), answer, 0.02) {
                 let thresholds = Thresholds {
                     answer,
                     margin,

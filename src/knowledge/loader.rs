@@ -11,11 +11,14 @@ use std::path::{Path, PathBuf};
 
 use super::data::{BenefitCalendar, WasteCalendar};
 use super::entry::{Computed, Entry, EntryLines, Problem, parse_entry_with_lines};
+use super::not_ours::NotOurs;
 use super::synonyms::Synonyms;
 use crate::domain::Language;
 
 /// Where the synonyms are, relative to the knowledge folder.
 pub const SYNONYMS_FILE: &str = "synonyms.toml";
+/// Where the other organisations' topics are, relative to the knowledge folder.
+pub const NOT_OURS_FILE: &str = "not-ours.toml";
 /// Where the benefit payment dates are.
 pub const BENEFIT_FILE: &str = "data/uitkering-betaaldata.toml";
 /// Where the waste collection calendar is.
@@ -27,6 +30,7 @@ pub struct LoadedKnowledge {
     /// The usable answers, sorted by path.
     pub entries: Vec<Entry>,
     pub synonyms: Synonyms,
+    pub not_ours: NotOurs,
     pub benefit: BenefitCalendar,
     pub waste: WasteCalendar,
     /// Errors and warnings, sorted by path then line.
@@ -118,6 +122,7 @@ pub(crate) fn load_detailed(dir: &Path) -> Detailed {
     let (entries, lines) = check_across(dir, entries, lines, &mut problems);
 
     let synonyms = load_synonyms(dir, &mut problems);
+    let not_ours = load_not_ours(dir, &mut problems);
     let benefit = load_data(
         dir,
         BENEFIT_FILE,
@@ -140,6 +145,7 @@ pub(crate) fn load_detailed(dir: &Path) -> Detailed {
         knowledge: LoadedKnowledge {
             entries,
             synonyms,
+            not_ours,
             benefit,
             waste,
             problems,
@@ -313,6 +319,33 @@ fn load_synonyms(dir: &Path, problems: &mut Vec<Problem>) -> Synonyms {
             };
             problems.push(Problem::warning(&path, 0, message));
             Synonyms::default()
+        }
+    }
+}
+
+/// Loads `not-ours.toml`. The file is optional: without it every question
+/// is searched, as before it existed.
+fn load_not_ours(dir: &Path, problems: &mut Vec<Problem>) -> NotOurs {
+    let path = dir.join(NOT_OURS_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => match NotOurs::parse(&path, &text) {
+            Ok((not_ours, warnings)) => {
+                problems.extend(warnings);
+                not_ours
+            }
+            Err(errors) => {
+                problems.extend(errors);
+                NotOurs::default()
+            }
+        },
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => NotOurs::default(),
+        Err(error) => {
+            problems.push(Problem::error(
+                &path,
+                0,
+                format!("cannot read the file: {error}"),
+            ));
+            NotOurs::default()
         }
     }
 }

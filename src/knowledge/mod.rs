@@ -14,8 +14,10 @@ pub mod data;
 pub mod decision;
 pub mod entry;
 pub mod eval;
+pub mod gaps;
 pub mod lint;
 pub mod loader;
+pub mod not_ours;
 pub mod search;
 pub mod synonyms;
 pub mod watch;
@@ -27,4 +29,5 @@ pub use data::{
 pub use entry::{Computed, Entry, FaqId, Link, Problem, Severity, parse_entry};
 pub use lint::{LintReport, check, host_allowed, lint};
 pub use loader::{LoadedKnowledge, load_dir};
+pub use not_ours::NotOurs;
 pub use synonyms::Synonyms;

@@ -52,6 +52,11 @@ pub struct ConversationMemory {
     pub feedback_for: Option<String>,
     /// Why the conversation was handed to a person (first reason).
     pub handover_reason: Option<HandoverReason>,
+    /// The last question put to the knowledge base (personal data masked)
+    /// and the entry that answered it: a "Nee" to that answer is a
+    /// knowledge gap for editors.
+    pub last_question: Option<String>,
+    pub last_answer: Option<String>,
     /// The citizen was asked not to share personal data (once per
     /// conversation; memories stored before this field read as `false`).
     pub privacy_warned: bool,
@@ -276,6 +281,7 @@ impl Builder<'_> {
             }
             Composed::Answer(body) => {
                 self.memory.awaiting_postcode = None;
+                self.memory.last_answer = Some(entry.id.as_str().to_owned());
                 self.send(ReplyKind::FaqAnswer, OutgoingContent::Text { body });
                 let id = entry.id.as_str();
                 let buttons = vec![
@@ -326,6 +332,8 @@ impl Builder<'_> {
 
     /// Asks the knowledge base and acts on its decision.
     fn ask_knowledge(&mut self, question: &str, detected: Option<Language>) {
+        self.memory.last_question = Some(crate::privacy::pii::mask(question));
+        self.memory.last_answer = None;
         let Some(knowledge) = self.rules.knowledge else {
             self.hand_over(HandoverReason::NoAnswer, false);
             return;

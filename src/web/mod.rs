@@ -8,6 +8,7 @@ pub mod health;
 pub mod limits;
 pub mod metrics;
 pub mod request_id;
+pub mod staff_page; // the staff page (src/web/staff/)
 pub mod webhook;
 
 use crate::clock::Clock;
@@ -38,10 +39,15 @@ pub struct AppState {
     pub streams: tokio_util::sync::CancellationToken,
     /// Counters the handlers bump; served on `/metrics`.
     pub metrics: crate::metrics::Metrics,
+    /// (session token hash, conversation) pairs whose personal data the
+    /// staff member revealed: shown unmasked for the rest of that login
+    /// without a new audit entry per reload.
+    pub revealed: Arc<std::sync::Mutex<std::collections::HashSet<(String, i64)>>>,
 }
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    staff_page::configure(cfg); // the staff page: /, /staff and its assets
     cfg.service(
         web::resource("/webhooks/whatsapp")
             .app_data(web::PayloadConfig::new(max_body_bytes))

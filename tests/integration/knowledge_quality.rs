@@ -89,7 +89,9 @@ fn the_eval_sets_stay_above_the_floor() {
             &prepare(cases, &settings, &knowledge, date),
             &settings.faq.thresholds(),
         );
-        let floor = 0.65;
+        // Figures in README.md are about 0.86 to 0.93; the floor leaves room
+        // for content edits without letting a real regression through.
+        let floor = 0.80;
         assert!(
             report.top1 >= floor
                 && report.abstain_precision >= floor
@@ -100,4 +102,47 @@ fn the_eval_sets_stay_above_the_floor() {
             report.abstain_recall
         );
     }
+}
+
+/// What the bot decides for `question` with the shipped files and config.
+fn decision(knowledge: &KnowledgeBase, settings: &Settings, question: &str) -> String {
+    let date = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
+    let asked = knowledge.ask(
+        question,
+        loket::reply::language::detect(question),
+        date,
+        &settings.faq.thresholds(),
+    );
+    match asked.decision {
+        loket::knowledge::decision::FaqDecision::Answer(hit) => {
+            format!("answer {}", hit.id.as_str())
+        }
+        other => other.name().to_owned(),
+    }
+}
+
+#[test]
+fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them() {
+    let settings = Settings::load_dir(&root().join("config")).expect("config loads");
+    let knowledge = KnowledgeBase::load(&root().join("knowledge")).expect("loads");
+    // Near our topics (payment dates, opening hours, applying) but another
+    // organisation's work: none of these is in the eval sets.
+    for question in [
+        "wanneer wordt de kinderbijslag betaald",
+        "wanneer betaalt de svb de aow uit",
+        "tot hoe laat is de bieb open op zaterdag",
+        "when does the library open on saturday",
+        "hoe vraag ik zorgtoeslag aan",
+    ] {
+        assert_ne!(
+            decision(&knowledge, &settings, question).split(' ').next(),
+            Some("answer"),
+            "{question:?} must not be answered from the knowledge base"
+        );
+    }
+    // The bijstand answer names "ww" in its example questions.
+    assert_eq!(
+        decision(&knowledge, &settings, "mijn ww is bijna op, wat nu?"),
+        "answer bijstand-aanvragen"
+    );
 }

@@ -3,8 +3,10 @@
 
 mod abuse;
 mod acknowledgements;
+mod browser;
 mod delivery;
 mod faq;
+mod gaps;
 mod helpers;
 mod knowledge_quality;
 mod metrics;

@@ -1000,6 +1000,14 @@ async fn personal_data_is_masked_until_revealed_and_the_reveal_is_audited() {
             .as_str()
             .is_some_and(|t| t.contains("111222333"))
     );
+    // The reveal lasts for this login: a reload shows it, without a new audit entry.
+    let (_, again) = get(&app, &base, &anna).await;
+    assert!(
+        again["messages"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("111222333"))
+    );
+    post(&app, &format!("{base}/reveal"), &anna, json!({})).await;
 
     let lead = login(&app, "lead").await;
     let (_, audit) = get(&app, "/api/audit", &lead).await;

@@ -47,17 +47,30 @@ pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    thread_response(&staff, &state, *id, false).await
+    let revealed = state
+        .revealed
+        .lock()
+        .map(|set| set.contains(&(staff.token_hash.clone(), *id)))
+        .unwrap_or(false);
+    thread_response(&staff, &state, *id, revealed).await
 }
 
-/// `POST /api/conversations/{id}/reveal`: the same, unmasked, audited.
+/// `POST /api/conversations/{id}/reveal`: the same, unmasked; audited the
+/// first time per login, after which `GET` shows it unmasked too.
 pub async fn reveal(
     staff: Staff,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let response = thread_response(&staff, &state, *id, true).await?;
-    super::audit::record(&state, &staff, "reveal", Some(*id), None).await;
+    let first = state
+        .revealed
+        .lock()
+        .map(|mut set| set.insert((staff.token_hash.clone(), *id)))
+        .unwrap_or(true);
+    if first {
+        super::audit::record(&state, &staff, "reveal", Some(*id), None).await;
+    }
     Ok(response)
 }
 

@@ -195,6 +195,9 @@ pub async fn logout(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.store.delete_session(&staff.token_hash).await?;
+    if let Ok(mut revealed) = state.revealed.lock() {
+        revealed.retain(|(session, _)| session != &staff.token_hash);
+    }
     tracing::info!(username = %staff.account.username, "staff logout");
     super::audit::record(&state, &staff, "logout", None, None).await;
     let mut gone = session_cookie(

@@ -1,0 +1,64 @@
+//! Questions the bot could not answer, kept (masked) for editors.
+
+use super::rows::get;
+use super::{Doing, Store, StoreError, from_millis, millis};
+use crate::domain::Language;
+use chrono::{DateTime, Utc};
+
+/// One unanswered question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap {
+    pub at: DateTime<Utc>,
+    /// `abstained` or `feedback_no`.
+    pub reason: String,
+    pub language: Language,
+    /// The question with personal data masked.
+    pub question: String,
+    pub nearest_faq: Option<String>,
+    pub nearest_score: Option<f64>,
+}
+
+impl Store {
+    /// Records an unanswered question (the caller masks it).
+    pub async fn record_gap(&self, gap: &Gap) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO knowledge_gaps (at, reason, language, question, nearest_faq, nearest_score)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(millis(gap.at))
+        .bind(&gap.reason)
+        .bind(gap.language.code())
+        .bind(&gap.question)
+        .bind(&gap.nearest_faq)
+        .bind(gap.nearest_score)
+        .execute(&self.pool)
+        .await
+        .doing("recording an unanswered question")?;
+        Ok(())
+    }
+
+    /// Unanswered questions since `since`, oldest first.
+    pub async fn gaps(&self, since: DateTime<Utc>) -> Result<Vec<Gap>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, reason, language, question, nearest_faq, nearest_score FROM knowledge_gaps
+             WHERE at >= ? ORDER BY id",
+        )
+        .bind(millis(since))
+        .fetch_all(&self.pool)
+        .await
+        .doing("reading unanswered questions")?;
+        rows.iter()
+            .map(|row| {
+                let language: String = get(row, "language")?;
+                Ok(Gap {
+                    at: from_millis(get(row, "at")?),
+                    reason: get(row, "reason")?,
+                    language: Language::parse(&language).unwrap_or_default(),
+                    question: get(row, "question")?,
+                    nearest_faq: get(row, "nearest_faq")?,
+                    nearest_score: get(row, "nearest_score")?,
+                })
+            })
+            .collect()
+    }
+}

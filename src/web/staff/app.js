@@ -1,0 +1,1013 @@
+// Loket staff page: the queue, one conversation, and the actions on it.
+//
+// Plain JavaScript, no build step; served by src/web/staff_page.rs under a
+// strict Content-Security-Policy (no inline script or style).
+//
+// Invariant: citizen text is hostile input. Everything from the API reaches
+// the page through textContent or form values, never parsed as HTML, so
+// markup in a message stays text and links in it are not clickable.
+
+const REASONS = {
+  no_answer: 'Bot wist geen antwoord',
+  asked_for_person: 'Vroeg om een medewerker',
+  feedback_no: 'Antwoord hielp niet',
+  media: 'Foto/bestand/locatie',
+  emergency: 'SPOED',
+  entry_handover: 'Doorverwezen na antwoord',
+  personal_case: 'Eigen situatie',
+  reopened: 'Heropend',
+};
+const LANGUAGES = { nl: 'Nederlands', en: 'Engels' };
+const MESSAGE_STATUS = {
+  pending: 'wordt verstuurd',
+  sent: 'verstuurd',
+  delivered: 'afgeleverd',
+  read: 'gelezen',
+  failed: 'niet afgeleverd',
+};
+const EVENT_KINDS = {
+  queued: 'in de wachtrij gezet',
+  claimed: 'opgepakt',
+  released: 'teruggegeven',
+  transferred: 'doorgezet',
+  replied: 'beantwoord',
+  closed: 'afgesloten',
+  reopened: 'heropend',
+};
+const MEDIA_KINDS = {
+  image: 'foto',
+  video: 'video',
+  audio: 'geluid',
+  voice: 'spraakbericht',
+  document: 'document',
+  location: 'locatie',
+  sticker: 'sticker',
+  contacts: 'contactkaart',
+};
+const TIME_ZONE = 'Europe/Amsterdam';
+const QUEUE_POLL_MS = 60_000; // safety net next to the live events
+const CLOCK_TICK_MS = 30_000; // how often "nog 12 min" is recomputed
+const MAX_RECONNECT_MS = 30_000;
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  session: null, // {username, role, csrf_token, topics}
+  queue: [],
+  skewMs: 0, // the server's clock minus the browser's
+  currentId: null,
+  current: null, // the open conversation's detail
+  revealed: false, // personal data of the open conversation shown (audited)
+  drafts: new Map(), // conversation id -> unsent reply text
+  staff: [],
+  events: null, // the EventSource
+  reconnectDelay: 1000,
+  reconnectTimer: null,
+  timers: [],
+  queueRefresh: { timer: null, running: false, again: false },
+  currentRefresh: null,
+  lastKnowledgeQuery: '',
+};
+
+// ---------------------------------------------------------------- the API
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || body?.error || `HTTP ${status}`);
+    this.status = status;
+    this.body = body || {};
+    this.code = this.body.error || null;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && state.session) headers['X-CSRF-Token'] = state.session.csrf_token;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, { error: 'network' });
+  }
+  let data = null;
+  if ((response.headers.get('content-type') || '').includes('json')) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+function describeError(error) {
+  if (!(error instanceof ApiError)) return `Er ging iets mis in de pagina: ${error}`;
+  const body = error.body;
+  switch (error.code) {
+    case 'network':
+      return 'Geen verbinding met de server. Probeer het zo opnieuw.';
+    case 'already_claimed':
+      return `Al opgepakt door ${body.claimed_by || 'een collega'}.`;
+    case 'claim_limit':
+      return `U hebt al ${body.limit ?? 'het maximumaantal'} gesprekken opgepakt. Rond er eerst een af of geef er een terug.`;
+    case 'not_queued':
+      return 'Dit gesprek staat niet (meer) in de wachtrij.';
+    case 'not_yours':
+      return body.claimed_by
+        ? `Dit gesprek is opgepakt door ${body.claimed_by}, niet door u.`
+        : 'Dit gesprek is niet door u opgepakt.';
+    case 'window_closed':
+      return 'Het 24-uursvenster van WhatsApp is gesloten: vrije tekst kan niet meer. Stuur het sjabloon.';
+    case 'unknown_user':
+      return 'Die collega is onbekend of heeft geen toegang meer.';
+    case 'invalid':
+      return body.message || 'Dat is niet geldig; controleer de invoer.';
+    case 'csrf':
+      return 'De beveiligingscode van uw sessie klopte niet. Probeer het nog eens.';
+    case 'forbidden':
+      return 'Daar hebt u met uw rol geen toegang toe.';
+    case 'not_found':
+      return 'Dat gesprek bestaat niet (meer).';
+    case 'invalid_credentials':
+      return 'Gebruikersnaam of wachtwoord klopt niet.';
+    case 'too_many_attempts':
+      return `Te veel pogingen. Probeer het over ${body.retry_after_seconds ?? 'enkele'} seconden opnieuw.`;
+    case 'unauthenticated':
+      return 'U bent niet (meer) ingelogd.';
+    default:
+      return body.message || `Er ging iets mis (HTTP ${error.status}).`;
+  }
+}
+
+// Runs a user action: disables its button meanwhile, shows errors, and
+// sends the user back to the login form when the session is gone.
+async function act(button, action) {
+  if (button) button.disabled = true;
+  try {
+    await action();
+  } catch (error) {
+    await handleError(error);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+async function handleError(error) {
+  if (error instanceof ApiError && error.status === 401 && state.session) {
+    loggedOut('Uw sessie is verlopen. Log opnieuw in.');
+    return;
+  }
+  showNotice(describeError(error), 'error');
+  if (error instanceof ApiError && error.code === 'csrf') {
+    // Fetch the session's token again so the next try works.
+    try {
+      state.session = await api('GET', '/api/session');
+    } catch {
+      /* the next action reports it */
+    }
+  }
+  // A conflict means the conversation changed under us: show how it is now.
+  if (error instanceof ApiError && [403, 404, 409].includes(error.status) && state.currentId) {
+    refreshCurrent();
+    scheduleQueueRefresh(0);
+  }
+}
+
+// ------------------------------------------------------------- the notice
+
+let noticeTimer = null;
+
+function showNotice(text, kind = 'info') {
+  const notice = $('notice');
+  clearTimeout(noticeTimer);
+  notice.dataset.kind = kind;
+  $('notice-text').textContent = text;
+  notice.hidden = false;
+  // Successes fade after a while; errors stay until closed or replaced.
+  if (kind === 'ok') noticeTimer = setTimeout(hideNotice, 8000);
+}
+
+function hideNotice() {
+  clearTimeout(noticeTimer);
+  $('notice').hidden = true;
+  $('notice-text').textContent = '';
+}
+
+// ------------------------------------------------------------ formatting
+
+function nowMs() {
+  return Date.now() + state.skewMs;
+}
+
+function duration(minutes) {
+  if (minutes < 1) return 'minder dan 1 min';
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  const parts = [];
+  if (days) parts.push(`${days} d`);
+  if (hours) parts.push(`${hours} u`);
+  if (mins && !days) parts.push(`${mins} min`);
+  return parts.join(' ');
+}
+
+// "nog 1 u 20 min" or "te laat: 15 min", and how urgent that is.
+function timeLeft(deadline) {
+  if (!deadline) return { text: 'geen termijn', level: 'none' };
+  const ms = Date.parse(deadline) - nowMs();
+  const minutes = Math.floor(Math.abs(ms) / 60_000);
+  if (ms < 0) return { text: `te laat: ${duration(Math.max(minutes, 1))}`, level: 'late' };
+  return { text: `nog ${duration(minutes)}`, level: ms < 15 * 60_000 ? 'soon' : 'ok' };
+}
+
+const clockFormat = new Intl.DateTimeFormat('nl-NL', {
+  timeZone: TIME_ZONE,
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const dateFormat = new Intl.DateTimeFormat('nl-NL', {
+  timeZone: TIME_ZONE,
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+});
+
+function when(iso) {
+  if (!iso) return '';
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return '';
+  const sameDay = dateFormat.format(at) === dateFormat.format(new Date(nowMs()));
+  return sameDay ? clockFormat.format(at) : `${dateFormat.format(at)} ${clockFormat.format(at)}`;
+}
+
+function reasonText(reason) {
+  if (!reason) return 'Onbekend';
+  return REASONS[reason] || reason;
+}
+
+function stateText(summary) {
+  switch (summary.state) {
+    case 'queued':
+      return 'In de wachtrij';
+    case 'claimed':
+      return summary.claimed_by === state.session?.username
+        ? 'Opgepakt door u'
+        : `Opgepakt door ${summary.claimed_by || 'een collega'}`;
+    case 'closed':
+      return 'Afgesloten';
+    case 'bot':
+      return 'Bij de bot';
+    default:
+      return summary.state || '';
+  }
+}
+
+function authorText(author) {
+  if (author === 'citizen') return 'Inwoner';
+  if (author === 'bot') return 'Bot';
+  if (typeof author === 'string' && author.startsWith('staff:')) {
+    const name = author.slice('staff:'.length);
+    return name === state.session?.username ? 'U' : `Medewerker ${name}`;
+  }
+  return author || '';
+}
+
+function authorClass(author) {
+  if (author === 'citizen') return 'from-citizen';
+  if (author === 'bot') return 'from-bot';
+  return 'from-staff';
+}
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'className') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key === 'dataset') Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
+  }
+  return node;
+}
+
+// ---------------------------------------------------------------- queue
+
+async function loadQueue() {
+  const sentAt = Date.now();
+  const data = await api('GET', '/api/queue');
+  const serverNow = Date.parse(data.now);
+  if (!Number.isNaN(serverNow)) state.skewMs = serverNow - (sentAt + Date.now()) / 2;
+  state.queue = Array.isArray(data.conversations) ? data.conversations : [];
+  renderQueue();
+}
+
+// Coalesces bursts of events into one fetch; never two fetches at once.
+function scheduleQueueRefresh(delay = 150) {
+  const refresh = state.queueRefresh;
+  clearTimeout(refresh.timer);
+  refresh.timer = setTimeout(async () => {
+    if (!state.session) return;
+    if (refresh.running) {
+      refresh.again = true;
+      return;
+    }
+    refresh.running = true;
+    try {
+      await loadQueue();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) loggedOut('Uw sessie is verlopen. Log opnieuw in.');
+      else showNotice(`De wachtrij kon niet worden bijgewerkt: ${describeError(error)}`, 'error');
+    } finally {
+      refresh.running = false;
+      if (refresh.again) {
+        refresh.again = false;
+        scheduleQueueRefresh(0);
+      }
+    }
+  }, delay);
+}
+
+function renderQueue() {
+  const list = $('queue-list');
+  // Live updates must not take the keyboard focus away from the list.
+  const focused = list.contains(document.activeElement)
+    ? document.activeElement.closest('li')?.dataset.id
+    : null;
+  const rows = state.queue.map((item) => queueRow(item));
+  list.replaceChildren(...rows);
+  if (focused) list.querySelector(`li[data-id="${focused}"] .q-item`)?.focus();
+  $('queue-empty').hidden = state.queue.length > 0;
+  const waiting = state.queue.filter((c) => c.state === 'queued').length;
+  $('queue-count').textContent = `(${state.queue.length})`;
+  document.title = waiting > 0 ? `(${waiting}) Loket – werkplek KCC` : 'Loket – werkplek KCC';
+}
+
+function queueRow(item) {
+  const left = timeLeft(item.deadline);
+  const mine = item.state === 'claimed' && item.claimed_by === state.session?.username;
+  const classes = ['q-row', `q-${item.state}`];
+  if (item.urgent) classes.push('urgent');
+  if (mine) classes.push('mine');
+  const button = el(
+    'button',
+    {
+      type: 'button',
+      className: 'q-item',
+      'aria-current': item.id === state.currentId ? 'true' : null,
+    },
+    el(
+      'span',
+      { className: 'q-line q-top' },
+      item.urgent ? el('span', { className: 'badge badge-urgent', text: 'SPOED' }) : null,
+      item.urgent && item.reason === 'emergency'
+        ? null
+        : el('span', { className: 'q-reason', text: reasonText(item.reason) }),
+      el('span', { className: `q-left left-${left.level}`, text: left.text, dataset: { deadline: item.deadline || '' } }),
+    ),
+    el(
+      'span',
+      { className: 'q-line q-sub' },
+      el('span', { className: 'q-citizen', text: item.citizen || `#${item.id}` }),
+      el('span', { className: 'q-lang', text: (item.language || '').toUpperCase(), title: LANGUAGES[item.language] || null }),
+      el('span', { className: 'q-state', text: stateText(item) }),
+    ),
+    el('span', { className: 'q-preview', text: item.preview || '' }),
+  );
+  button.addEventListener('click', () => openConversation(item.id));
+  return el('li', { className: classes.join(' '), dataset: { id: String(item.id), state: item.state } }, button);
+}
+
+function tickClocks() {
+  for (const span of document.querySelectorAll('[data-deadline]')) {
+    const left = timeLeft(span.dataset.deadline || null);
+    span.textContent = left.text;
+    span.className = span.className.replace(/left-\w+/g, '').trim() + ` left-${left.level}`;
+  }
+}
+
+// ---------------------------------------------------------- conversation
+
+async function openConversation(id) {
+  if (state.currentId !== null && state.currentId !== id) saveDraft();
+  if (state.currentId !== id) state.revealed = false;
+  state.currentId = id;
+  history.replaceState(null, '', `#gesprek-${id}`);
+  for (const row of document.querySelectorAll('#queue-list .q-item')) row.removeAttribute('aria-current');
+  const row = document.querySelector(`#queue-list li[data-id="${id}"] .q-item`);
+  if (row) row.setAttribute('aria-current', 'true');
+  $('knowledge-hits').replaceChildren();
+  $('knowledge-query').value = '';
+  $('reply-text').value = state.drafts.get(id) || '';
+  try {
+    state.current = await fetchConversation(id);
+    renderConversation({ scroll: true });
+    $('conv-title').focus();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) closeConversationView();
+    await handleError(error);
+  }
+}
+
+// Personal data stays masked unless this user revealed it for this
+// conversation; the server remembers a reveal for the rest of the login
+// (audited once), so a reload keeps showing it.
+function fetchConversation(id) {
+  return api('GET', `/api/conversations/${id}`);
+}
+
+function reveal() {
+  const id = state.currentId;
+  return act($('reveal-button'), async () => {
+    const detail = await api('POST', `/api/conversations/${id}/reveal`);
+    if (state.currentId !== id) return;
+    state.revealed = true;
+    state.current = detail;
+    renderConversation({ scroll: false });
+  });
+}
+
+async function refreshCurrent() {
+  const id = state.currentId;
+  if (id === null || !state.session) return;
+  try {
+    const detail = await fetchConversation(id);
+    if (state.currentId !== id) return;
+    const before = state.current?.messages?.length ?? 0;
+    state.current = detail;
+    renderConversation({ scroll: (detail.messages?.length ?? 0) !== before });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      closeConversationView();
+      showNotice(describeError(error), 'error');
+    } else if (error instanceof ApiError && error.status === 401) {
+      loggedOut('Uw sessie is verlopen. Log opnieuw in.');
+    }
+  }
+}
+
+function scheduleCurrentRefresh() {
+  clearTimeout(state.currentRefresh);
+  state.currentRefresh = setTimeout(refreshCurrent, 150);
+}
+
+function closeConversationView() {
+  state.currentId = null;
+  state.current = null;
+  history.replaceState(null, '', location.pathname);
+  $('conv-body').hidden = true;
+  $('conv-placeholder').hidden = false;
+}
+
+function saveDraft() {
+  const text = $('reply-text').value;
+  if (text.trim()) state.drafts.set(state.currentId, text);
+  else state.drafts.delete(state.currentId);
+}
+
+function mayAct(detail) {
+  if (detail.state !== 'claimed') return false;
+  return detail.claimed_by === state.session?.username || state.session?.role === 'admin';
+}
+
+function renderConversation({ scroll }) {
+  const detail = state.current;
+  if (!detail) return;
+  $('conv-placeholder').hidden = true;
+  $('conv-body').hidden = false;
+
+  $('conv-title').textContent = `Gesprek met ${detail.citizen || `#${detail.id}`}`;
+  const reason = $('conv-reason');
+  reason.replaceChildren();
+  if (detail.urgent) reason.append(el('span', { className: 'badge badge-urgent', text: 'SPOED' }));
+  if (!(detail.urgent && detail.reason === 'emergency')) reason.append(reasonText(detail.reason));
+  $('conv-language').textContent = LANGUAGES[detail.language] || detail.language || 'onbekend';
+  const stateNode = $('conv-state');
+  stateNode.textContent = stateText(detail);
+  stateNode.dataset.state = detail.state;
+  const left = detail.state === 'closed' ? { text: '–', level: 'none' } : timeLeft(detail.deadline);
+  const deadline = $('conv-deadline');
+  deadline.textContent = left.text;
+  deadline.className = `left-${left.level}`;
+  if (detail.state === 'closed') delete deadline.dataset.deadline;
+  else deadline.dataset.deadline = detail.deadline || '';
+
+  const windowOpen = detail.window?.open !== false;
+  const expires = detail.window?.expires_at;
+  const windowNode = $('conv-window');
+  windowNode.textContent = windowOpen
+    ? `open tot ${when(expires)}`
+    : `gesloten${expires ? ` sinds ${when(expires)}` : ''}`;
+  windowNode.className = windowOpen ? '' : 'window-shut';
+
+  const messages = detail.messages || [];
+  renderThread(messages, scroll);
+  const masked = messages.some((m) => m.masked);
+  $('privacy-bar').hidden = !masked && !state.revealed;
+  $('reveal-button').hidden = !masked;
+  $('privacy-text').textContent = masked
+    ? 'Persoonsgegevens zijn verborgen; tonen wordt vastgelegd.'
+    : 'Persoonsgegevens worden getoond; dat is vastgelegd.';
+  renderHistory(detail.events || []);
+
+  // What this user may do now.
+  const canAct = mayAct(detail);
+  $('claim-button').hidden = detail.state !== 'queued';
+  $('release-button').hidden = !canAct;
+  $('conv-actions').hidden = detail.state !== 'queued' && !canAct;
+  $('reply-area').hidden = !canAct;
+  $('closing').hidden = !canAct;
+  const hint = $('reply-hint');
+  hint.hidden = canAct;
+  if (detail.state === 'queued') hint.textContent = 'Pak het gesprek op om te kunnen antwoorden.';
+  else if (detail.state === 'claimed') hint.textContent = `${stateText(detail)}; alleen die medewerker kan antwoorden of afsluiten.`;
+  else if (detail.state === 'closed') hint.textContent = 'Dit gesprek is afgesloten.';
+  else hint.textContent = 'Dit gesprek ligt bij de bot.';
+
+  // WhatsApp's 24-hour rule: outside the window only the template may go.
+  $('window-closed').hidden = windowOpen;
+  $('reply-form').hidden = !windowOpen;
+  $('knowledge-form').hidden = !windowOpen;
+  if (!windowOpen) {
+    // null: no template configured; absent: the server did not say which.
+    const template = detail.template;
+    const closed = 'Het 24-uursvenster van WhatsApp is gesloten: de inwoner schreef meer dan 24 uur geleden. Vrije tekst kan niet meer.';
+    const name = template ? ` "${template.name}" (${LANGUAGES[template.language] || template.language})` : '';
+    $('window-closed-text').textContent =
+      template === null
+        ? `${closed} Er is geen goedgekeurd sjabloon ingesteld, dus u kunt de inwoner nu niet via WhatsApp bereiken.`
+        : `${closed} Stuur het goedgekeurde sjabloon${name}; als de inwoner daarop reageert, kunt u weer gewoon antwoorden.`;
+    $('template-button').hidden = template === null;
+  }
+  renderTransferOptions();
+}
+
+function renderThread(messages, scroll) {
+  const thread = $('thread');
+  const items = messages.map((message) => {
+    const kind = message.kind || 'text';
+    // Media are never fetched: the API gives a placeholder like "[foto]".
+    const media = Object.hasOwn(MEDIA_KINDS, kind);
+    const classes = ['msg', authorClass(message.author)];
+    if (media) classes.push('msg-media');
+    const status = message.status ? MESSAGE_STATUS[message.status] || message.status : null;
+    return el(
+      'li',
+      { className: classes.join(' ') },
+      el(
+        'div',
+        { className: 'msg-meta' },
+        el('span', { className: 'msg-author', text: authorText(message.author) }),
+        el('time', { datetime: message.at, text: when(message.at) }),
+        status ? el('span', { className: `msg-status status-${message.status}`, text: status }) : null,
+      ),
+      media
+        ? el('span', { className: 'media-label', text: `Bijlage: ${MEDIA_KINDS[kind]} (niet getoond)` })
+        : null,
+      el('p', { className: 'msg-text', text: message.text ?? '' }),
+      message.masked ? el('span', { className: 'msg-note', text: 'persoonsgegevens verborgen' }) : null,
+      // Links are never clickable: name the sites they really lead to.
+      Array.isArray(message.link_domains) && message.link_domains.length
+        ? el('span', { className: 'msg-note msg-links', text: `Link naar: ${message.link_domains.join(', ')} (niet aanklikbaar)` })
+        : null,
+    );
+  });
+  thread.replaceChildren(...items);
+  if (items.length === 0) thread.append(el('li', { className: 'muted', text: 'Nog geen berichten.' }));
+  if (scroll) thread.scrollTop = thread.scrollHeight;
+}
+
+function renderHistory(events) {
+  $('history-list').replaceChildren(
+    ...events.map((event) =>
+      el(
+        'li',
+        {},
+        el('time', { datetime: event.at, text: when(event.at) }),
+        ` ${event.actor || ''} – ${EVENT_KINDS[event.kind] || event.kind}`,
+        event.detail ? ` (${event.detail})` : '',
+      ),
+    ),
+  );
+}
+
+function renderTransferOptions() {
+  const select = $('transfer-to');
+  const previous = select.value;
+  const colleagues = state.staff.filter((s) => s.username !== state.session?.username);
+  const options = [el('option', { value: '', text: colleagues.length ? 'Kies een collega' : 'Geen collega’s beschikbaar' })];
+  for (const colleague of colleagues) {
+    options.push(
+      el('option', { value: colleague.username, text: `${colleague.username}${colleague.online ? ' (online)' : ''}` }),
+    );
+  }
+  select.replaceChildren(...options);
+  if (colleagues.some((c) => c.username === previous)) select.value = previous;
+  $('transfer-button').disabled = colleagues.length === 0;
+}
+
+async function loadStaff() {
+  try {
+    const data = await api('GET', '/api/staff');
+    state.staff = Array.isArray(data.staff) ? data.staff : [];
+  } catch {
+    state.staff = [];
+  }
+  renderTransferOptions();
+}
+
+// --------------------------------------------------------------- actions
+
+function conversationPath(action) {
+  return `/api/conversations/${state.currentId}/${action}`;
+}
+
+function afterChange(detail) {
+  // Claim, release, transfer and close answer with the new summary.
+  if (detail && state.current && detail.id === state.current.id) {
+    state.current = { ...state.current, ...detail };
+    renderConversation({ scroll: false });
+  }
+  scheduleQueueRefresh(0);
+  scheduleCurrentRefresh();
+}
+
+function claim() {
+  return act($('claim-button'), async () => {
+    const detail = await api('POST', conversationPath('claim'));
+    afterChange(detail);
+    showNotice('U hebt dit gesprek opgepakt.', 'ok');
+    $('reply-text').focus();
+  });
+}
+
+function release() {
+  return act($('release-button'), async () => {
+    const detail = await api('POST', conversationPath('release'));
+    afterChange(detail);
+    showNotice('Gesprek teruggegeven aan de wachtrij.', 'ok');
+  });
+}
+
+function sendReply(event) {
+  event?.preventDefault();
+  const textarea = $('reply-text');
+  const text = textarea.value.trim();
+  if (!text) {
+    showNotice('Typ eerst een antwoord.', 'error');
+    textarea.focus();
+    return Promise.resolve();
+  }
+  const id = state.currentId;
+  return act($('reply-send'), async () => {
+    await api('POST', conversationPath('reply'), { text });
+    if (state.currentId === id) textarea.value = '';
+    state.drafts.delete(id);
+    showNotice('Antwoord verstuurd.', 'ok');
+    scheduleCurrentRefresh();
+  });
+}
+
+function sendTemplate() {
+  return act($('template-button'), async () => {
+    await api('POST', conversationPath('reply'), { template: true });
+    showNotice('Sjabloon verstuurd. Reageert de inwoner, dan kunt u weer vrij antwoorden.', 'ok');
+    scheduleCurrentRefresh();
+  });
+}
+
+function transfer(event) {
+  event.preventDefault();
+  const to = $('transfer-to').value;
+  if (!to) {
+    showNotice('Kies eerst een collega.', 'error');
+    $('transfer-to').focus();
+    return Promise.resolve();
+  }
+  return act($('transfer-button'), async () => {
+    const detail = await api('POST', conversationPath('transfer'), { to });
+    afterChange(detail);
+    showNotice(`Gesprek doorgezet naar ${to}.`, 'ok');
+  });
+}
+
+function closeConversation(event) {
+  event.preventDefault();
+  const input = $('close-topic');
+  const topic = input.value.trim();
+  if (!topic) {
+    showNotice('Kies of typ een onderwerp om af te sluiten.', 'error');
+    input.focus();
+    return Promise.resolve();
+  }
+  return act($('close-button'), async () => {
+    const detail = await api('POST', conversationPath('close'), { topic });
+    input.value = '';
+    state.drafts.delete(state.currentId);
+    afterChange(detail);
+    showNotice(`Gesprek afgesloten met onderwerp “${topic}”.`, 'ok');
+  });
+}
+
+function searchKnowledge(event) {
+  event.preventDefault();
+  const query = $('knowledge-query').value.trim();
+  const hits = $('knowledge-hits');
+  if (!query) {
+    hits.replaceChildren();
+    return Promise.resolve();
+  }
+  const lang = state.current?.language === 'en' ? 'en' : 'nl';
+  return act(null, async () => {
+    const data = await api('GET', `/api/knowledge/search?${new URLSearchParams({ q: query, lang })}`);
+    const found = Array.isArray(data.hits) ? data.hits : [];
+    if (found.length === 0) {
+      hits.replaceChildren(el('li', { className: 'muted', text: 'Niets gevonden.' }));
+      return;
+    }
+    hits.replaceChildren(
+      ...found.map((hit) => {
+        const button = el(
+          'button',
+          { type: 'button', className: 'hit' },
+          el('span', { className: 'hit-title', text: hit.title || hit.id }),
+          el('span', { className: 'hit-body', text: summarise(hit.body || '') }),
+          el('span', { className: 'hit-action', 'aria-hidden': 'true', text: 'Invoegen in antwoord' }),
+        );
+        button.addEventListener('click', () => insertAnswer(hit));
+        return el('li', {}, button);
+      }),
+    );
+  });
+}
+
+function summarise(text) {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 140 ? `${flat.slice(0, 139)}…` : flat;
+}
+
+function insertAnswer(hit) {
+  const textarea = $('reply-text');
+  const body = (hit.body || '').trim();
+  textarea.value = textarea.value.trim() ? `${textarea.value.trimEnd()}\n\n${body}` : body;
+  textarea.focus();
+  textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+  showNotice(`“${hit.title || hit.id}” ingevoegd; pas het aan waar nodig.`, 'ok');
+}
+
+// ------------------------------------------------------------ live events
+
+function connectEvents() {
+  disconnectEvents();
+  const source = new EventSource('/api/events');
+  state.events = source;
+  setLive('connecting');
+  source.addEventListener('open', () => {
+    if (state.events !== source) return;
+    state.reconnectDelay = 1000;
+    setLive('live');
+    // Whatever happened while we were away: fetch it now.
+    scheduleQueueRefresh(0);
+    if (state.currentId !== null) scheduleCurrentRefresh();
+  });
+  source.addEventListener('conversation', (event) => {
+    if (state.events !== source) return;
+    onConversationEvent(event);
+  });
+  source.addEventListener('resync', () => {
+    // The server dropped events for us (we fell behind): reload everything.
+    if (state.events !== source) return;
+    scheduleQueueRefresh(0);
+    if (state.currentId !== null) scheduleCurrentRefresh();
+  });
+  source.addEventListener('error', () => {
+    if (state.events !== source) return;
+    setLive('down');
+    if (source.readyState === EventSource.CLOSED) {
+      // The browser gave up (the session may be gone): retry ourselves.
+      source.close();
+      state.events = null;
+      scheduleReconnect();
+    }
+    // Otherwise the browser reconnects by itself.
+  });
+}
+
+function scheduleReconnect() {
+  clearTimeout(state.reconnectTimer);
+  const delay = state.reconnectDelay;
+  state.reconnectDelay = Math.min(delay * 2, MAX_RECONNECT_MS);
+  state.reconnectTimer = setTimeout(async () => {
+    try {
+      state.session = await api('GET', '/api/session');
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        loggedOut('Uw sessie is verlopen. Log opnieuw in.');
+        return;
+      }
+    }
+    if (state.session) connectEvents();
+  }, delay);
+}
+
+function disconnectEvents() {
+  clearTimeout(state.reconnectTimer);
+  if (state.events) {
+    const source = state.events;
+    state.events = null;
+    source.close();
+  }
+}
+
+function setLive(mode) {
+  const node = $('live-status');
+  node.dataset.state = mode;
+  node.textContent = { live: 'Live', connecting: 'Verbinden…', down: 'Verbinding verbroken' }[mode];
+}
+
+function onConversationEvent(event) {
+  let data;
+  try {
+    data = JSON.parse(event.data);
+  } catch {
+    return;
+  }
+  scheduleQueueRefresh();
+  if (data.id === state.currentId) scheduleCurrentRefresh();
+  const me = state.session?.username;
+  if (data.change === 'queued' || data.change === 'reopened') {
+    notify(
+      data.urgent ? 'SPOED: nieuw gesprek in de wachtrij' : 'Nieuw gesprek in de wachtrij',
+      'Open Loket om het op te pakken.',
+      data.id,
+    );
+  } else if (data.change === 'transferred' && data.to && data.to === me) {
+    notify('Gesprek aan u doorgezet', 'Een collega heeft een gesprek aan u doorgezet.', data.id);
+  }
+}
+
+// ---------------------------------------------------------- notifications
+
+// Notifications carry no citizen text: they may show on a locked screen.
+function notify(title, body, id) {
+  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  try {
+    const notification = new Notification(title, { body, tag: `loket-${id}`, lang: 'nl' });
+    notification.addEventListener('click', () => {
+      window.focus();
+      openConversation(id);
+      notification.close();
+    });
+  } catch {
+    /* some browsers only allow notifications from a service worker */
+  }
+}
+
+function renderNotifyControls() {
+  const button = $('notify-button');
+  const status = $('notify-status');
+  if (!('Notification' in window)) {
+    button.hidden = true;
+    status.hidden = true;
+    return;
+  }
+  const permission = Notification.permission;
+  button.hidden = permission !== 'default';
+  status.hidden = permission === 'default';
+  status.textContent = permission === 'granted' ? 'Meldingen aan' : 'Meldingen geblokkeerd in de browser';
+}
+
+async function askNotifications() {
+  try {
+    await Notification.requestPermission();
+  } catch {
+    /* older browsers: callback form, ignored */
+  }
+  renderNotifyControls();
+}
+
+// --------------------------------------------------------- login, logout
+
+function showOnly(view) {
+  $('loading').hidden = true;
+  $('login-view').hidden = view !== 'login';
+  $('workspace').hidden = view !== 'workspace';
+  $('session-tools').hidden = view !== 'workspace';
+}
+
+function showLogin(message) {
+  showOnly('login');
+  if (message) showNotice(message, 'info');
+  $('login-username').focus();
+}
+
+async function login(event) {
+  event.preventDefault();
+  const username = $('login-username').value.trim();
+  const password = $('login-password').value;
+  if (!username || !password) {
+    showNotice('Vul uw gebruikersnaam en wachtwoord in.', 'error');
+    return;
+  }
+  await act($('login-submit'), async () => {
+    state.session = await api('POST', '/api/session', { username, password });
+    $('login-password').value = '';
+    hideNotice();
+    startWorkspace();
+  });
+}
+
+async function logout() {
+  await act($('logout-button'), async () => {
+    try {
+      await api('DELETE', '/api/session');
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    }
+    loggedOut('U bent uitgelogd.');
+  });
+}
+
+function loggedOut(message) {
+  disconnectEvents();
+  clearTimeout(state.queueRefresh.timer);
+  clearTimeout(state.currentRefresh);
+  for (const timer of state.timers) clearInterval(timer);
+  state.timers = [];
+  state.session = null;
+  state.queue = [];
+  state.drafts.clear();
+  state.staff = [];
+  closeConversationView();
+  $('queue-list').replaceChildren();
+  $('reply-text').value = '';
+  document.title = 'Loket – werkplek KCC';
+  showLogin(message);
+}
+
+function startWorkspace() {
+  const session = state.session;
+  $('whoami-name').textContent = `${session.username} (${session.role})`;
+  $('topic-list').replaceChildren(
+    ...(session.topics || []).map((topic) => el('option', { value: topic })),
+  );
+  showOnly('workspace');
+  if (session.role !== 'staff' && session.role !== 'admin') {
+    // Editors may search the knowledge base but not read citizens' threads.
+    $('queue-list').replaceChildren();
+    $('queue-empty').textContent = `Met de rol ${session.role} hebt u geen toegang tot gesprekken met inwoners.`;
+    $('queue-empty').hidden = false;
+    $('live-status').hidden = true;
+    return;
+  }
+  $('queue-empty').textContent = 'Geen gesprekken in de wachtrij.';
+  $('live-status').hidden = false;
+  renderNotifyControls();
+  connectEvents();
+  scheduleQueueRefresh(0);
+  loadStaff();
+  state.timers.push(setInterval(tickClocks, CLOCK_TICK_MS));
+  state.timers.push(setInterval(() => scheduleQueueRefresh(0), QUEUE_POLL_MS));
+  const match = /^#gesprek-(\d+)$/.exec(location.hash);
+  if (match) openConversation(Number(match[1]));
+  else $('main').focus();
+}
+
+async function boot() {
+  $('login-form').addEventListener('submit', login);
+  $('logout-button').addEventListener('click', logout);
+  $('notify-button').addEventListener('click', askNotifications);
+  $('notice-close').addEventListener('click', hideNotice);
+  $('queue-refresh').addEventListener('click', () => scheduleQueueRefresh(0));
+  $('claim-button').addEventListener('click', claim);
+  $('reveal-button').addEventListener('click', reveal);
+  $('release-button').addEventListener('click', release);
+  $('template-button').addEventListener('click', sendTemplate);
+  $('reply-form').addEventListener('submit', sendReply);
+  $('reply-text').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendReply(event);
+  });
+  $('knowledge-form').addEventListener('submit', searchKnowledge);
+  $('transfer-form').addEventListener('submit', transfer);
+  $('close-form').addEventListener('submit', closeConversation);
+
+  try {
+    state.session = await api('GET', '/api/session');
+    startWorkspace();
+  } catch (error) {
+    state.session = null;
+    showLogin(error instanceof ApiError && error.status === 401 ? null : describeError(error));
+  }
+}
+
+boot();

@@ -1,0 +1,149 @@
+//! The staff page: three static files compiled into the binary and served
+//! under `/staff`, and `/` redirecting there. The page talks to the JSON API
+//! only; it holds no citizen data itself, so it needs no session to load.
+//!
+//! Invariant: every response carries a strict Content-Security-Policy (no
+//! inline script or style, same-origin connections only, no framing), so
+//! even if hostile citizen text ever reached the DOM as markup, it could not
+//! run script. `Cache-Control: no-cache` makes a new binary's page show up
+//! on the next load.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+const INDEX_HTML: &str = include_str!("staff/index.html");
+const APP_JS: &str = include_str!("staff/app.js");
+const APP_CSS: &str = include_str!("staff/app.css");
+
+/// The Content-Security-Policy of the staff page and its assets.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Registers `/`, `/staff`, `/staff/app.js` and `/staff/app.css`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(root))
+        .route("/staff", web::get().to(index))
+        .route("/staff/", web::get().to(root))
+        .route("/staff/app.js", web::get().to(script))
+        .route("/staff/app.css", web::get().to(stylesheet));
+}
+
+/// `/` (and `/staff/`): to the page.
+async fn root() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/staff"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .finish()
+}
+
+async fn index() -> HttpResponse {
+    asset("text/html; charset=utf-8", INDEX_HTML)
+}
+
+async fn script() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", APP_JS)
+}
+
+async fn stylesheet() -> HttpResponse {
+    asset("text/css; charset=utf-8", APP_CSS)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::{TestRequest, call_service, init_service};
+    use actix_web::{App, body::to_bytes};
+
+    #[actix_web::test]
+    async fn assets_are_served_with_their_type_and_a_strict_policy() {
+        let app = init_service(App::new().configure(configure)).await;
+        for (path, content_type, needle) in [
+            ("/staff", "text/html; charset=utf-8", "<title>"),
+            (
+                "/staff/app.js",
+                "text/javascript; charset=utf-8",
+                "EventSource",
+            ),
+            ("/staff/app.css", "text/css; charset=utf-8", ".queue-list"),
+        ] {
+            let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
+            assert_eq!(response.status(), 200, "{path}");
+            let get = |name| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            assert_eq!(get(header::CONTENT_TYPE), content_type, "{path}");
+            assert_eq!(get(header::CACHE_CONTROL), "no-cache", "{path}");
+            let policy = get(header::CONTENT_SECURITY_POLICY);
+            for directive in [
+                "default-src 'self'",
+                "connect-src 'self'",
+                "frame-ancestors 'none'",
+            ] {
+                assert!(policy.contains(directive), "{path}: {policy}");
+            }
+            assert!(!policy.contains("unsafe"), "{path}: {policy}");
+            let body = to_bytes(response.into_body()).await.expect("body");
+            let body = std::str::from_utf8(&body).expect("utf-8");
+            assert!(body.contains(needle), "{path}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn the_root_redirects_to_the_page() {
+        let app = init_service(App::new().configure(configure)).await;
+        for path in ["/", "/staff/"] {
+            let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
+            assert_eq!(response.status(), 302, "{path}");
+            let location = response.headers().get(header::LOCATION);
+            assert_eq!(
+                location.and_then(|v| v.to_str().ok()),
+                Some("/staff"),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_page_has_no_inline_script_or_style() {
+        // The policy would block them; catching it here is friendlier.
+        for tag in INDEX_HTML.split("<script").skip(1) {
+            let open = &tag[..tag.find('>').expect("closed tag")];
+            assert!(open.contains("src="), "inline script: <script{open}>");
+        }
+        assert!(!INDEX_HTML.contains("<style"), "inline style");
+        assert!(!INDEX_HTML.contains("style="), "style attribute");
+        let handler = regex::Regex::new(r"\son[a-z]+\s*=").expect("regex");
+        assert!(!handler.is_match(INDEX_HTML), "inline event handler");
+    }
+
+    #[test]
+    fn the_script_never_parses_text_as_markup() {
+        // Citizen text is hostile: it may only reach the DOM as text.
+        for sink in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+        ] {
+            assert!(!APP_JS.contains(sink), "app.js uses {sink}");
+        }
+    }
+}

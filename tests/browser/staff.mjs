@@ -1,0 +1,312 @@
+// Browser test of the staff page: Debian's Chromium, headless, driven by
+// playwright-core. Started by tests/integration/browser.rs, which runs the
+// real app (temp SQLite, fake Graph API) and checks afterwards that the
+// reply reached the fake Graph API and the conversation is closed.
+//
+// Scenario: log in; a citizen's message is posted to the webhook (signed
+// like Meta does) and appears in the queue without a reload; open it,
+// claim it, reply, close it with a topic; log out.
+//
+// Environment:
+//   BASE_URL             the running app, e.g. http://127.0.0.1:43210
+//   LOKET_USER, LOKET_PASSWORD   a staff account
+//   APP_SECRET           the app secret the webhook body is signed with
+//   LOKET_WEBHOOK_BODY   the webhook body to post (JSON, sent as is)
+//   LOKET_CITIZEN_TEXT   the citizen's text in that body
+//   LOKET_CITIZEN_MASKED the same as staff first see it (personal data masked)
+//   LOKET_CITIZEN_LINK   the domain of the link in it
+//   LOKET_REPLY_TEXT     what staff types as the reply
+//   LOKET_TOPIC          the topic to close with
+//   LOKET_SCREENSHOT     where to save a screenshot of the queue page (optional)
+//   LOKET_CHROMIUM       the browser (default /usr/bin/chromium)
+//
+// Exits 0 when every step passed, 1 with the failed step's name otherwise.
+
+import { createHmac } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const STEP_TIMEOUT_MS = 20_000;
+const TOTAL_TIMEOUT_MS = 180_000;
+
+function env(name, fallback) {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined || value === '') {
+    console.error(`staff.mjs: environment variable ${name} is not set`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const baseUrl = env('BASE_URL').replace(/\/$/, '');
+const user = env('LOKET_USER');
+const password = env('LOKET_PASSWORD');
+const appSecret = env('APP_SECRET');
+const webhookBody = env('LOKET_WEBHOOK_BODY');
+const citizenText = env('LOKET_CITIZEN_TEXT');
+const citizenMasked = env('LOKET_CITIZEN_MASKED');
+const citizenLink = env('LOKET_CITIZEN_LINK');
+const replyText = env('LOKET_REPLY_TEXT');
+const topic = env('LOKET_TOPIC');
+const screenshotPath = process.env.LOKET_SCREENSHOT || '';
+const executablePath = env('LOKET_CHROMIUM', '/usr/bin/chromium');
+
+// Without the background-networking flags Chromium stalls on a closed network.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+class StepFailure extends Error {}
+
+function check(condition, message) {
+  if (!condition) throw new StepFailure(message);
+}
+
+let currentStep = '(starting)';
+async function step(name, action) {
+  currentStep = name;
+  const started = Date.now();
+  await action();
+  console.log(`ok   ${name} (${Date.now() - started} ms)`);
+}
+
+// Waits until the element's text contains `expected`; fails with what it had.
+async function expectText(locator, expected, what) {
+  try {
+    await locator.filter({ hasText: expected }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  } catch {
+    const actual = (await locator.allTextContents().catch(() => [])).join(' | ');
+    throw new StepFailure(`${what}: expected text "${expected}", found "${actual}"`);
+  }
+}
+
+async function expectVisible(locator, what) {
+  try {
+    await locator.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  } catch {
+    throw new StepFailure(`${what} did not become visible`);
+  }
+}
+
+async function expectHidden(locator, what) {
+  try {
+    await locator.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  } catch {
+    throw new StepFailure(`${what} did not go away`);
+  }
+}
+
+async function postWebhook() {
+  const signature = createHmac('sha256', appSecret).update(webhookBody, 'utf8').digest('hex');
+  const response = await fetch(`${baseUrl}/webhooks/whatsapp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${signature}` },
+    body: webhookBody,
+  });
+  check(response.status === 200, `the webhook answered ${response.status}, not 200`);
+}
+
+async function run() {
+  const profile = await mkdtemp(path.join(tmpdir(), 'loket-chromium-'));
+  let context;
+  const problems = [];
+  try {
+    await step('launch chromium', async () => {
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath,
+        headless: true,
+        args: CHROMIUM_ARGS,
+        viewport: { width: 1280, height: 860 },
+        locale: 'nl-NL',
+        timezoneId: 'Europe/Amsterdam',
+      });
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
+    page.on('console', (message) => {
+      const text = message.text();
+      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(text)) {
+        problems.push(`policy violation: ${text}`);
+      }
+    });
+
+    try {
+      await scenario(page);
+      check(problems.length === 0, `the page reported problems:\n  ${problems.join('\n  ')}`);
+    } catch (error) {
+      const failure = screenshotPath ? screenshotPath.replace(/(\.png)?$/, '-failure.png') : '';
+      if (failure) {
+        await page.screenshot({ path: failure, fullPage: true }).catch(() => {});
+        console.error(`screenshot of the failure: ${failure}`);
+      }
+      const notice = await page.locator('#notice-text').textContent({ timeout: 1000 }).catch(() => null);
+      if (notice) console.error(`the page's message area said: ${notice}`);
+      if (problems.length) console.error(`the page reported:\n  ${problems.join('\n  ')}`);
+      throw error;
+    }
+  } finally {
+    await context?.close().catch(() => {});
+    await rm(profile, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+async function scenario(page) {
+  // The queue preview is masked and cut at 80 characters.
+  const row = page.locator('#queue-list > li', { hasText: citizenMasked.slice(0, 40) });
+
+  await step('open the page', async () => {
+    const response = await page.goto(`${baseUrl}/staff`);
+    check(response && response.status() === 200, `GET /staff answered ${response?.status()}`);
+    const policy = response.headers()['content-security-policy'] || '';
+    check(policy.includes("default-src 'self'"), `no strict Content-Security-Policy: "${policy}"`);
+    await expectVisible(page.locator('#login-form'), 'the login form');
+  });
+
+  await step('a wrong password is refused visibly', async () => {
+    await page.getByLabel('Gebruikersnaam').fill(user);
+    await page.getByLabel('Wachtwoord').fill(`${password}-wrong`);
+    await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+    await expectText(page.locator('#notice'), 'klopt niet', 'the message area');
+    check(await page.locator('#workspace').isHidden(), 'the workspace showed after a wrong password');
+  });
+
+  await step('log in', async () => {
+    await page.getByLabel('Wachtwoord').fill(password);
+    await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+    await expectVisible(page.locator('#workspace'), 'the workspace');
+    await expectText(page.locator('#whoami-name'), user, 'the logged-in name');
+    await expectText(page.locator('#live-status'), 'Live', 'the live indicator');
+    check((await row.count()) === 0, 'the citizen is already in the queue before writing');
+    // Set a marker: a reload would wipe it.
+    await page.evaluate(() => {
+      window.loketNoReload = true;
+    });
+  });
+
+  await step('a citizen writes; the thread appears without reload', async () => {
+    await postWebhook();
+    await expectVisible(row, `a queue row with "${citizenText}"`);
+    check(await page.evaluate(() => window.loketNoReload === true), 'the page was reloaded');
+    await expectText(row, 'Vroeg om een medewerker', 'the queue row reason');
+    await expectText(row.locator('.q-left'), 'nog ', 'the time left');
+    await expectText(row, 'In de wachtrij', 'the queue row state');
+    // Urgent threads first, each marked.
+    const urgent = await page.locator('#queue-list > li').evaluateAll((rows) =>
+      rows.map((r) => r.classList.contains('urgent') && r.querySelector('.badge-urgent') !== null),
+    );
+    const firstCalm = urgent.indexOf(false);
+    check(
+      firstCalm === -1 || !urgent.slice(firstCalm).includes(true),
+      `an urgent thread is listed after a non-urgent one: ${JSON.stringify(urgent)}`,
+    );
+    check(!(await row.evaluate((r) => r.classList.contains('urgent'))), 'the new thread is marked urgent');
+  });
+
+  await step('open the conversation', async () => {
+    await row.locator('button').click();
+    await expectVisible(page.locator('#conv-body'), 'the conversation');
+    await expectText(page.locator('#conv-reason'), 'Vroeg om een medewerker', 'the reason');
+    await expectText(page.locator('#conv-language'), 'Nederlands', 'the language');
+    await expectText(page.locator('#conv-state'), 'In de wachtrij', 'the state');
+    const citizenMessage = page.locator('#thread .msg.from-citizen', { hasText: citizenMasked });
+    await expectVisible(citizenMessage, 'the masked citizen message in the thread');
+    // Citizen text is text: markup in it must not become elements or links.
+    check((await page.locator('#thread a, #thread b, #thread img').count()) === 0, 'citizen markup was rendered');
+    await expectText(citizenMessage.locator('.msg-links'), citizenLink, 'the link domain beside the message');
+    await expectVisible(page.getByRole('button', { name: 'Persoonsgegevens tonen', exact: true }), 'the reveal button');
+    await expectVisible(page.getByRole('button', { name: 'Oppakken', exact: true }), 'the claim button');
+    check(await page.locator('#reply-area').isHidden(), 'the reply box shows before claiming');
+  });
+
+  if (screenshotPath) {
+    await step('screenshot of the queue page', async () => {
+      await page.screenshot({ path: screenshotPath, fullPage: true });
+      console.log(`     saved ${screenshotPath}`);
+    });
+  }
+
+  await step('claim it', async () => {
+    await page.getByRole('button', { name: 'Oppakken', exact: true }).click();
+    await expectText(page.locator('#conv-state'), 'Opgepakt door u', 'the state after claiming');
+    await expectText(page.locator('#notice'), 'opgepakt', 'the message area');
+    await expectText(row, 'Opgepakt door u', 'the queue row after claiming');
+    await expectVisible(page.locator('#reply-text'), 'the reply box');
+    await expectVisible(page.getByRole('button', { name: 'Teruggeven', exact: true }), 'the release button');
+    check(await page.getByRole('button', { name: 'Oppakken', exact: true }).isHidden(), 'the claim button still shows');
+  });
+
+  await step('reveal the personal data', async () => {
+    await page.getByRole('button', { name: 'Persoonsgegevens tonen', exact: true }).click();
+    await expectVisible(page.locator('#thread .msg.from-citizen', { hasText: citizenText }), 'the unmasked message');
+    await expectText(page.locator('#privacy-text'), 'vastgelegd', 'the privacy bar');
+  });
+
+  await step('a reply with a link to an unknown site is refused visibly', async () => {
+    const draft = `Kijk op http://${citizenLink}/iets`;
+    await page.locator('#reply-text').fill(draft);
+    await page.getByRole('button', { name: 'Versturen', exact: true }).click();
+    await expectText(page.locator('#notice[data-kind="error"]'), citizenLink, 'the error message');
+    check((await page.locator('#reply-text').inputValue()) === draft, 'the refused draft was lost');
+    await page.locator('#reply-text').fill('');
+  });
+
+  await step('search the knowledge base and insert an answer', async () => {
+    await page.getByLabel('Zoek in de kennisbank').fill('paspoort aanvragen');
+    await page.getByRole('button', { name: 'Zoeken', exact: true }).click();
+    const hit = page.locator('#knowledge-hits button.hit').first();
+    await expectVisible(hit, 'a knowledge hit');
+    await hit.click();
+    const inserted = await page.locator('#reply-text').inputValue();
+    check(inserted.trim().length > 20, `the answer was not inserted (reply box: "${inserted}")`);
+  });
+
+  await step('reply', async () => {
+    await page.locator('#reply-text').fill(replyText);
+    await page.locator('#reply-text').press('Control+Enter');
+    await expectText(page.locator('#notice'), 'Antwoord verstuurd', 'the message area');
+    await expectVisible(page.locator('#thread .msg.from-staff', { hasText: replyText }), 'the reply in the thread');
+    check((await page.locator('#reply-text').inputValue()) === '', 'the reply box was not emptied');
+  });
+
+  await step('close it with a topic', async () => {
+    await page.getByLabel('Onderwerp bij afsluiten').fill(topic);
+    await page.getByRole('button', { name: 'Afsluiten', exact: true }).click();
+    await expectText(page.locator('#conv-state'), 'Afgesloten', 'the state after closing');
+    await expectText(page.locator('#notice'), 'afgesloten', 'the message area');
+    await expectHidden(row, 'the closed conversation in the queue');
+    check(await page.locator('#reply-area').isHidden(), 'the reply box still shows after closing');
+    check(await page.evaluate(() => window.loketNoReload === true), 'the page was reloaded');
+  });
+
+  await step('log out', async () => {
+    await page.getByRole('button', { name: 'Uitloggen', exact: true }).click();
+    await expectVisible(page.locator('#login-form'), 'the login form after logging out');
+    const queue = await page.evaluate(async () => (await fetch('/api/queue')).status);
+    check(queue === 401, `the queue answered ${queue} after logging out`);
+  });
+}
+
+const timer = setTimeout(() => {
+  console.error(`FAIL ${currentStep}: the browser test took longer than ${TOTAL_TIMEOUT_MS / 1000} s`);
+  process.exit(1);
+}, TOTAL_TIMEOUT_MS);
+
+try {
+  await run();
+  clearTimeout(timer);
+  console.log('browser test passed');
+} catch (error) {
+  clearTimeout(timer);
+  console.error(`FAIL ${currentStep}: ${error instanceof StepFailure ? error.message : error.stack || error}`);
+  process.exit(1);
+}
