@@ -19,6 +19,7 @@ pub mod db;
 pub mod domain;
 pub mod hours;
 pub mod knowledge;
+pub mod metrics;
 pub mod outbox;
 pub mod privacy;
 pub mod processing;

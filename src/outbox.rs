@@ -10,6 +10,7 @@
 use crate::clock::Clock;
 use crate::config::OutboxSettings;
 use crate::db::{OutboxRow, Store, StoreError};
+use crate::metrics::{Metrics, OutboundStatus};
 use crate::whatsapp::client::{SendError, Transport};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -60,6 +61,7 @@ pub async fn try_deliver_once(
     settings: &OutboxSettings,
     link_allowlist: &[String],
     clock: &dyn Clock,
+    metrics: &Metrics,
 ) -> Result<DeliveryRound, StoreError> {
     let limit = i64::try_from(settings.concurrency).unwrap_or(16);
     let due = store.due_outbox(clock.now(), limit).await?;
@@ -77,7 +79,11 @@ pub async fn try_deliver_once(
                 }),
             );
         }
-        (row, transport.send(&row.message).await)
+        let result = transport.send(&row.message).await;
+        if let Err(error) = &result {
+            metrics.graph_error(error);
+        }
+        (row, result)
     });
     let results = futures_util::future::join_all(sends).await;
     let mut round = DeliveryRound::default();
@@ -90,13 +96,16 @@ pub async fn try_deliver_once(
                     .await?;
                 tracing::info!(conversation.id = row.conversation_id, outbox.id = row.id, kind = %row.kind, "reply sent");
                 round.sent += 1;
+                metrics.outbound(&row.kind, OutboundStatus::Sent);
             }
             Err(error) => {
                 record_failure(store, settings, row, &error, now).await?;
                 if matches!(error, SendError::Retryable { .. }) && !gave_up(settings, row, now) {
                     round.retried += 1;
+                    metrics.outbound(&row.kind, OutboundStatus::Retried);
                 } else {
                     round.failed += 1;
+                    metrics.outbound(&row.kind, OutboundStatus::Failed);
                 }
             }
         }
@@ -181,6 +190,7 @@ async fn record_failure(
 
 /// Delivers until `cancel` fires: after every wake-up and whenever a
 /// retry becomes due (checked at least every second).
+#[allow(clippy::too_many_arguments)] // each is a separate piece of the worker's wiring
 pub async fn run_until_stopped(
     store: Store,
     transport: Arc<Transport>,
@@ -188,6 +198,7 @@ pub async fn run_until_stopped(
     link_allowlist: Vec<String>,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
+    metrics: Metrics,
     cancel: CancellationToken,
 ) {
     loop {
@@ -197,6 +208,7 @@ pub async fn run_until_stopped(
             &settings,
             &link_allowlist,
             clock.as_ref(),
+            &metrics,
         )
         .await;
         match round {

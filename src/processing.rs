@@ -9,6 +9,7 @@ use crate::db::{Gap, NewOutbound, Store, StoreError};
 use crate::domain::{OutgoingContent, OutgoingMessage, Wamid};
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::watch::SharedKnowledge;
+use crate::metrics::Metrics;
 use crate::queue::events::{EventHub, QueueEvent};
 use crate::reply::{self, Decision, HandoverReason, ReplyKind, ReplyRules};
 use std::sync::Arc;
@@ -94,6 +95,7 @@ pub async fn try_process_once(
     knowledge: &SharedKnowledge,
     clock: &dyn Clock,
     events: &EventHub,
+    metrics: &Metrics,
 ) -> Result<usize, StoreError> {
     let pending = store.unprocessed_inbound(BATCH).await?;
     // One snapshot per batch: a reload in between never mixes two versions.
@@ -155,6 +157,10 @@ pub async fn try_process_once(
                 }
             }
             let (conversation_id, decision) = (processed.conversation_id, &processed.decision);
+            metrics.inbound(inbound.content.kind_name());
+            if let Some(faq) = &decision.faq {
+                metrics.faq_decision(faq.decision);
+            }
             if let Some(change) = processed.change {
                 events.publish(QueueEvent {
                     id: conversation_id,
@@ -192,6 +198,7 @@ pub struct Processor {
     pub wake: Arc<Notify>,
     /// Notified after new outbox rows.
     pub outbox: Arc<Notify>,
+    pub metrics: Metrics,
 }
 
 impl Processor {
@@ -205,6 +212,7 @@ impl Processor {
                 &self.knowledge,
                 self.clock.as_ref(),
                 &self.events,
+                &self.metrics,
             )
             .await;
             match round {

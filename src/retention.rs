@@ -5,6 +5,7 @@
 use crate::clock::Clock;
 use crate::config::PrivacySettings;
 use crate::db::{Removed, Store, StoreError};
+use crate::metrics::Metrics;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -38,11 +39,13 @@ pub async fn run_until_stopped(
     store: Store,
     clock: Arc<dyn Clock>,
     privacy: PrivacySettings,
+    metrics: Metrics,
     cancel: CancellationToken,
 ) {
     loop {
         match purge(&store, clock.as_ref(), privacy.retention.0, false).await {
             Ok(removed) if removed.total() > 0 => {
+                metrics.purged(&removed);
                 tracing::info!(
                     conversations = removed.conversations,
                     messages = removed.messages,

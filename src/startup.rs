@@ -97,6 +97,7 @@ pub async fn start_on(
     let wake_outbox = Arc::new(Notify::new());
     let events = EventHub::new();
     let streams = CancellationToken::new();
+    let metrics = crate::metrics::Metrics::new();
 
     let workers = vec![
         (
@@ -110,6 +111,7 @@ pub async fn start_on(
                     events: events.clone(),
                     wake: wake_processor.clone(),
                     outbox: wake_outbox.clone(),
+                    metrics: metrics.clone(),
                 }
                 .run_until_stopped(cancel.clone()),
             ),
@@ -120,6 +122,7 @@ pub async fn start_on(
                 store.clone(),
                 clock.clone(),
                 settings.privacy.clone(),
+                metrics.clone(),
                 cancel.clone(),
             )),
         ),
@@ -142,6 +145,7 @@ pub async fn start_on(
                 settings.knowledge.link_allowlist.clone(),
                 clock.clone(),
                 wake_outbox.clone(),
+                metrics.clone(),
                 cancel.clone(),
             )),
         ),
@@ -165,6 +169,7 @@ pub async fn start_on(
         events,
         knowledge: knowledge.clone(),
         streams: streams.clone(),
+        metrics,
         revealed: Arc::default(),
     };
     let max_body = settings.webhook.max_body_bytes;

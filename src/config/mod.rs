@@ -25,7 +25,7 @@ pub use service::{
 };
 
 use crate::hours::OpeningHours;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -72,6 +72,9 @@ pub struct Settings {
     pub hours: OpeningHours,
     pub replies: ReplyTexts,
     pub secrets: WhatsAppSecrets,
+    /// Bearer token for `/metrics` (`LOKET_METRICS_TOKEN`). Without one,
+    /// `/metrics` answers only on loopback.
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Settings {
@@ -113,6 +116,7 @@ impl Settings {
             hours,
             replies,
             secrets: WhatsAppSecrets::default(),
+            metrics_token: None,
         })
     }
 
@@ -161,6 +165,9 @@ impl Settings {
             access_token: secret("LOKET_WHATSAPP_ACCESS_TOKEN"),
             phone_number_id: env("LOKET_WHATSAPP_PHONE_NUMBER_ID").map(|v| v.trim().to_owned()),
         };
+        // A blank value means "not set", never "the empty token".
+        self.metrics_token =
+            secret("LOKET_METRICS_TOKEN").filter(|token| !token.expose_secret().is_empty());
         if let Some(id) = &self.secrets.phone_number_id
             && !id.chars().all(|c| c.is_ascii_digit())
         {
@@ -262,9 +269,12 @@ mod tests {
                 "LOKET_LISTEN" => Some("0.0.0.0:9000".into()),
                 "LOKET_WHATSAPP_APP_SECRET" => Some("s3cret".into()),
                 "LOKET_WHATSAPP_API_BASE" => Some("http://127.0.0.1:1234/".into()),
+                "LOKET_METRICS_TOKEN" => Some("scrape-me".into()),
                 _ => None,
             })
             .expect("valid overrides");
+        assert!(settings.metrics_token.is_some());
+        assert!(!format!("{settings:?}").contains("scrape-me"));
         assert_eq!(settings.listen, "0.0.0.0:9000");
         assert_eq!(settings.whatsapp.api_base, "http://127.0.0.1:1234");
         assert!(settings.secrets.app_secret.is_some());

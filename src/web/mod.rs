@@ -6,6 +6,8 @@ pub mod api;
 pub mod auth;
 pub mod health;
 pub mod limits;
+pub mod metrics;
+pub mod request_id;
 pub mod staff_page; // the staff page (src/web/staff/)
 pub mod webhook;
 
@@ -35,6 +37,8 @@ pub struct AppState {
     /// Cancelled first at shutdown, so open event streams end and the
     /// server does not wait for them.
     pub streams: tokio_util::sync::CancellationToken,
+    /// Counters the handlers bump; served on `/metrics`.
+    pub metrics: crate::metrics::Metrics,
     /// (session token hash, conversation) pairs whose personal data the
     /// staff member revealed: shown unmasked for the rest of that login
     /// without a new audit entry per reload.
@@ -48,9 +52,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         web::resource("/webhooks/whatsapp")
             .app_data(web::PayloadConfig::new(max_body_bytes))
             .route(web::get().to(webhook::verify))
-            .route(web::post().to(webhook::receive)),
+            .route(web::post().to(webhook::receive))
+            .wrap(actix_web::middleware::from_fn(request_id::webhook)),
     )
     .configure(api::configure)
     .route("/healthz", web::get().to(health::alive))
-    .route("/readyz", web::get().to(health::ready));
+    .route("/readyz", web::get().to(health::ready))
+    .route("/metrics", web::get().to(metrics::scrape));
 }

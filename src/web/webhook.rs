@@ -60,7 +60,8 @@ pub async fn verify(state: web::Data<AppState>, query: web::Query<VerifyQuery>) 
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares secrets without leaking them through timing.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use sha2::{Digest, Sha256};
     use subtle::ConstantTimeEq;
     // Compare fixed-size digests so neither content nor length leaks through timing.
