@@ -123,7 +123,10 @@ async fn forget_erases_one_citizen_now_and_no_one_else() {
 
     let removed = app.store().forget(GONE, false).await.expect("forget");
     assert_eq!(removed.conversations, 1);
-    assert_eq!(removed.gaps, 1, "the refused question was on the editors' list");
+    assert_eq!(
+        removed.gaps, 1,
+        "the refused question was on the editors' list"
+    );
     assert_eq!(removed.messages, 2);
     assert!(removed.replies >= 1);
     let again = app.store().forget(GONE, false).await.expect("forget");
