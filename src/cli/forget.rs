@@ -2,8 +2,8 @@
 //! erasing one citizen at their request.
 
 use crate::clock::Clock;
-use crate::config::{HumanDuration, Settings, redact_url};
-use crate::db::{Removed, Store};
+use crate::config::{HumanDuration, Settings};
+use crate::db::Removed;
 use crate::domain::{UserId, WaId};
 use clap::Args;
 
@@ -56,15 +56,6 @@ pub fn normalise_citizen(text: &str) -> Result<String, String> {
         .map_err(|e| format!("{text:?} is neither a number nor a user id ({e})"))
 }
 
-async fn open(settings: &Settings) -> anyhow::Result<Store> {
-    Store::connect(&settings.database_url).await.map_err(|e| {
-        anyhow::anyhow!(
-            "opening the database {}: {e}",
-            redact_url(&settings.database_url)
-        )
-    })
-}
-
 fn print(removed: &Removed, dry_run: bool) {
     let verb = if dry_run { "would remove" } else { "removed" };
     println!(
@@ -75,7 +66,7 @@ fn print(removed: &Removed, dry_run: bool) {
 
 /// `loket purge`
 pub async fn purge(args: &PurgeArgs, settings: &Settings, clock: &dyn Clock) -> anyhow::Result<()> {
-    let store = open(settings).await?;
+    let store = crate::cli::open_store(settings).await?;
     let older_than = args.older_than.unwrap_or(settings.privacy.retention).0;
     let removed = crate::retention::purge(&store, clock, older_than, args.dry_run).await?;
     if !args.dry_run {
@@ -101,7 +92,7 @@ pub async fn forget(
     clock: &dyn Clock,
 ) -> anyhow::Result<()> {
     let citizen = normalise_citizen(&args.citizen).map_err(anyhow::Error::msg)?;
-    let store = open(settings).await?;
+    let store = crate::cli::open_store(settings).await?;
     let removed = store.forget(&citizen, args.dry_run).await?;
     if !args.dry_run {
         // The number itself is not written down: that would undo the forgetting.

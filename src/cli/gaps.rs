@@ -1,8 +1,7 @@
 //! `loket gaps`: what the bot could not answer, grouped, for editors.
 
 use crate::cli::parse_moment;
-use crate::config::{Settings, redact_url};
-use crate::db::Store;
+use crate::config::Settings;
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::gaps::{GapGroup, group};
 use chrono::{DateTime, Utc};
@@ -31,12 +30,7 @@ pub async fn run(
         Some(text) => parse_moment(text, tz).map_err(anyhow::Error::msg)?,
         None => now - chrono::Duration::days(7),
     };
-    let store = Store::connect(&settings.database_url).await.map_err(|e| {
-        anyhow::anyhow!(
-            "opening the database {}: {e}",
-            redact_url(&settings.database_url)
-        )
-    })?;
+    let store = crate::cli::open_store(settings).await?;
     let gaps = store.gaps(since).await;
     store.close().await;
     let groups = group(&gaps?, &knowledge.index);

@@ -80,6 +80,19 @@ pub fn parse_moment(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
         .ok_or_else(|| format!("{text:?} does not exist in {tz} (daylight saving time gap)"))
 }
 
+/// Opens the configured database for a command, naming it (without
+/// password) when that fails.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<crate::db::Store> {
+    crate::db::Store::connect(&settings.database_url)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "opening the database {}: {e}",
+                crate::config::redact_url(&settings.database_url)
+            )
+        })
+}
+
 /// `loket config check`.
 pub fn config_check() -> anyhow::Result<()> {
     let settings = Settings::load_from_env()?;

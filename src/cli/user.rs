@@ -1,7 +1,7 @@
 //! `loket user add|list|disable`: staff accounts, from the operator's shell.
 
 use crate::accounts::{self, Role, password};
-use crate::config::{Settings, redact_url};
+use crate::config::Settings;
 use crate::db::Store;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
@@ -37,12 +37,7 @@ pub async fn run(
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let store = Store::connect(&settings.database_url).await.map_err(|e| {
-        anyhow::anyhow!(
-            "opening the database {}: {e}",
-            redact_url(&settings.database_url)
-        )
-    })?;
+    let store = crate::cli::open_store(settings).await?;
     let result = match command {
         UserCommand::Add { name, role } => add(&store, name, *role, now).await,
         UserCommand::List => list(&store).await,
