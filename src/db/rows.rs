@@ -39,6 +39,15 @@ pub(super) fn citizen(row: &SqliteRow) -> Result<CitizenRef, StoreError> {
     })
 }
 
+/// The `payload` column of an outbox row: the message as it will be sent.
+fn outgoing_message(row: &SqliteRow) -> Result<OutgoingMessage, StoreError> {
+    let payload: String = get(row, "payload")?;
+    serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
+        what: "outbox payload",
+        detail: e.to_string(),
+    })
+}
+
 /// An inbound message as stored, waiting to be processed.
 #[derive(Debug, Clone)]
 pub struct StoredInbound {
@@ -80,11 +89,7 @@ pub struct OutboxRow {
 
 impl OutboxRow {
     pub(super) fn from_row(row: &SqliteRow) -> Result<Self, StoreError> {
-        let payload: String = get(row, "payload")?;
-        let message = serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
-            what: "outbox payload",
-            detail: e.to_string(),
-        })?;
+        let message = outgoing_message(row)?;
         Ok(Self {
             id: get(row, "id")?,
             conversation_id: get(row, "conversation_id")?,
@@ -149,11 +154,7 @@ pub struct DeliveryRow {
 
 impl DeliveryRow {
     pub(super) fn from_row(row: &SqliteRow) -> Result<Self, StoreError> {
-        let payload: String = get(row, "payload")?;
-        let message = serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
-            what: "outbox payload",
-            detail: e.to_string(),
-        })?;
+        let message = outgoing_message(row)?;
         Ok(Self {
             id: get(row, "id")?,
             kind: get(row, "kind")?,
