@@ -262,11 +262,7 @@ impl Store {
     }
 
     /// Marks a session seen now (the live page does so while connected).
-    pub async fn touch_session(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query("UPDATE staff_sessions SET last_seen_at = ? WHERE token_hash = ?")
             .bind(millis(now))
             .bind(token_hash)

@@ -8,6 +8,7 @@
 use super::AppState;
 use super::api::error::ApiError;
 use crate::accounts::{Account, token};
+use crate::db::{SessionRow, StoreError};
 use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -47,18 +48,25 @@ pub fn session_hash(req: &HttpRequest) -> Option<String> {
         .map(|v| token::digest(&v))
 }
 
+/// The session of a token hash if it is still live (not expired, not idle
+/// longer than `[staff] session_idle`); reading it marks it seen.
+pub async fn live_session(
+    state: &AppState,
+    token_hash: &str,
+) -> Result<Option<SessionRow>, StoreError> {
+    let now = state.clock.now();
+    let idle = chrono::Duration::from_std(state.settings.staff.session_idle.0)
+        .unwrap_or(chrono::Duration::hours(2));
+    state.store.session(token_hash, now, now - idle).await
+}
+
 async fn authenticate(req: HttpRequest) -> Result<Staff, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(ApiError::internal)?
         .clone();
     let token_hash = session_hash(&req).ok_or_else(ApiError::unauthenticated)?;
-    let now = state.clock.now();
-    let idle = chrono::Duration::from_std(state.settings.staff.session_idle.0)
-        .unwrap_or(chrono::Duration::hours(2));
-    let session = state
-        .store
-        .session(&token_hash, now, now - idle)
+    let session = live_session(&state, &token_hash)
         .await?
         .ok_or_else(ApiError::unauthenticated)?;
     if !matches!(*req.method(), Method::GET | Method::HEAD) {

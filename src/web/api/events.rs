@@ -47,17 +47,10 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
             Err(RecvError::Closed) => None,
         },
         _ = s.keep_alive.tick() => {
-            let now = s.state.clock.now();
-            let idle = chrono::Duration::from_std(s.state.settings.staff.session_idle.0)
-                .unwrap_or(chrono::Duration::hours(2));
-            // The open page counts as activity: staff watching the queue stay logged in.
-            match s.state.store.session(&s.token_hash, now, now - idle).await {
-                Ok(Some(_)) => {
-                    if let Err(error) = s.state.store.touch_session(&s.token_hash, now).await {
-                        tracing::warn!(error = %error, "could not mark a staff session seen");
-                    }
-                    Some((Ok(Bytes::from_static(b": keep-alive\n\n")), s))
-                }
+            // The open page counts as activity: staff watching the queue
+            // stay logged in (reading the session marks it seen).
+            match crate::web::auth::live_session(&s.state, &s.token_hash).await {
+                Ok(Some(_)) => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), s)),
                 _ => None,
             }
         }
