@@ -12,16 +12,7 @@ async fn a_flooding_number_is_stored_but_answered_at_most_n_times_a_minute() {
         let body = text_message(CITIZEN, &format!("wamid.FLOOD{n:03}"), "hallo", at);
         app.post_webhook(&body).await;
     }
-    app.eventually("every message processed", || {
-        let store = app.store().clone();
-        async move {
-            store
-                .count(loket::db::CountedTable::UnprocessedInbound)
-                .await
-                .is_ok_and(|n| n == 0)
-        }
-    })
-    .await;
+    app.wait_until_processed().await;
     assert_eq!(
         app.store()
             .count(loket::db::CountedTable::Inbound)

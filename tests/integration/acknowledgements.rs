@@ -148,13 +148,7 @@ async fn a_reaction_is_stored_but_not_acknowledged() {
         app.post_webhook(&fixture("reaction.json")).await.status(),
         200
     );
-    app.eventually("the reaction is processed", || async {
-        app.store()
-            .count(loket::db::CountedTable::UnprocessedInbound)
-            .await
-            .is_ok_and(|n| n == 0)
-    })
-    .await;
+    app.wait_until_processed().await;
     let sent = app.wait_for_sent(0).await;
     assert!(
         sent.is_empty(),

@@ -65,13 +65,7 @@ async fn tap(app: &TestApp, kind: &str, wamid: &str, id: &str, title: &str) {
 
 /// The citizen's one conversation, once every inbound message is processed.
 async fn conversation(app: &TestApp) -> ConversationRow {
-    app.eventually("every message is processed", || async {
-        app.store()
-            .count(loket::db::CountedTable::UnprocessedInbound)
-            .await
-            .is_ok_and(|n| n == 0)
-    })
-    .await;
+    app.wait_until_processed().await;
     let conversations = app.store().conversations(10).await.expect("list");
     assert_eq!(conversations.len(), 1, "{conversations:?}");
     conversations.into_iter().next().expect("one conversation")

@@ -4,19 +4,6 @@
 use crate::helpers::*;
 use loket::whatsapp::payload::text_message;
 
-async fn settled(app: &TestApp) {
-    app.eventually("messages processed", || {
-        let store = app.store().clone();
-        async move {
-            store
-                .count(loket::db::CountedTable::UnprocessedInbound)
-                .await
-                .is_ok_and(|n| n == 0)
-        }
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn refused_questions_and_answers_that_did_not_help_become_masked_gaps() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -35,10 +22,10 @@ async fn refused_questions_and_answers_that_did_not_help_become_masked_gaps() {
         at,
     ))
     .await;
-    settled(&app).await;
+    app.wait_until_processed().await;
     app.post_webhook(&text_message("31600000002", "wamid.GAP3", "nee", at + 5))
         .await;
-    settled(&app).await;
+    app.wait_until_processed().await;
     // An answered question that helped is no gap.
     app.post_webhook(&text_message(
         "31600000003",
@@ -47,7 +34,7 @@ async fn refused_questions_and_answers_that_did_not_help_become_masked_gaps() {
         at,
     ))
     .await;
-    settled(&app).await;
+    app.wait_until_processed().await;
 
     let gaps = app
         .store()

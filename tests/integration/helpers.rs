@@ -192,6 +192,17 @@ impl TestApp {
         self.sent_texts()
     }
 
+    /// Waits until every stored inbound message has been processed.
+    pub async fn wait_until_processed(&self) {
+        self.eventually("every stored message is processed", || async {
+            self.store()
+                .count(loket::db::CountedTable::UnprocessedInbound)
+                .await
+                .is_ok_and(|n| n == 0)
+        })
+        .await;
+    }
+
     /// Polls `check` until it holds or 10 s pass.
     pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
     where

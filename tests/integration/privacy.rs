@@ -31,13 +31,7 @@ async fn a_bsn_in_a_message_gets_one_privacy_warning_per_conversation() {
         TS + 60,
     );
     assert_eq!(app.post_webhook(&body).await.status(), 200);
-    app.eventually("the second message is processed", || async {
-        app.store()
-            .count(loket::db::CountedTable::UnprocessedInbound)
-            .await
-            .is_ok_and(|n| n == 0)
-    })
-    .await;
+    app.wait_until_processed().await;
     let sent = app.wait_for_sent(2).await;
     assert_eq!(sent.len(), 2, "no second warning: {sent:?}");
 }
@@ -105,13 +99,7 @@ async fn logs_hold_neither_message_text_nor_full_phone_numbers() {
         assert_eq!(app.post_webhook(&broken).await.status(), 200);
         let status = payload::status_update("wamid.unknown", "failed", NUMBER, TS);
         assert_eq!(app.post_webhook(&status).await.status(), 200);
-        app.eventually("the message is processed", || async {
-            app.store()
-                .count(loket::db::CountedTable::UnprocessedInbound)
-                .await
-                .is_ok_and(|n| n == 0)
-        })
-        .await;
+        app.wait_until_processed().await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
     let logs = String::from_utf8_lossy(&captured_logs().lock().expect("logs").clone()).into_owned();

@@ -736,17 +736,7 @@ async fn urgent_threads_come_first_and_the_bot_stays_quiet_once_a_person_has_it(
         at + 5,
     ))
     .await;
-    app.eventually("the message is processed", || {
-        let store = app.store().clone();
-        async move {
-            store
-                .count(loket::db::CountedTable::UnprocessedInbound)
-                .await
-                .map(|n| n == 0)
-                .unwrap_or(false)
-        }
-    })
-    .await;
+    app.wait_until_processed().await;
     let texts = app.wait_for_sent(before).await;
     let new: Vec<&String> = texts.iter().skip(before).collect();
     assert!(

@@ -32,17 +32,14 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 async fn processed(app: &TestApp) {
-    app.eventually("messages processed and sent", || {
+    app.wait_until_processed().await;
+    app.eventually("every reply sent", || {
         let store = app.store().clone();
         async move {
             store
-                .count(loket::db::CountedTable::UnprocessedInbound)
+                .count(loket::db::CountedTable::PendingOutbox)
                 .await
                 .is_ok_and(|n| n == 0)
-                && store
-                    .count(loket::db::CountedTable::PendingOutbox)
-                    .await
-                    .is_ok_and(|n| n == 0)
         }
     })
     .await;
