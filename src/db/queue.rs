@@ -75,12 +75,16 @@ pub(super) async fn insert_event(
     Ok(())
 }
 
-async fn summary_in(tx: &mut Tx<'_>, id: i64) -> Result<Option<Summary>, StoreError> {
+/// One thread's summary, inside a transaction or straight from the pool.
+async fn summary_in<'e, E>(executor: E, id: i64) -> Result<Option<Summary>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
     let row = sqlx::query(&format!(
         "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id = ?"
     ))
     .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(executor)
     .await
     .doing("reading a conversation")?;
     row.as_ref().map(summary).transpose()
@@ -115,14 +119,7 @@ impl Store {
 
     /// One thread's summary.
     pub async fn summary(&self, id: i64) -> Result<Option<Summary>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .doing("reading a conversation")?;
-        row.as_ref().map(summary).transpose()
+        summary_in(&self.pool, id).await
     }
 
     /// A whole thread: citizen, bot and staff messages in order, with the
@@ -248,7 +245,9 @@ impl Store {
         .execute(&mut *tx)
         .await
         .doing("claiming a conversation")?;
-        let current = summary_in(&mut tx, id).await?.ok_or(QueueError::NotFound)?;
+        let current = summary_in(&mut *tx, id)
+            .await?
+            .ok_or(QueueError::NotFound)?;
         if claimed.rows_affected() == 1 {
             insert_event(&mut tx, id, &staff_actor(who), "claimed", None, now).await?;
             tx.commit().await.doing("committing a claim")?;
@@ -302,7 +301,9 @@ impl Store {
             now,
         )
         .await?;
-        let after = summary_in(&mut tx, id).await?.ok_or(QueueError::NotFound)?;
+        let after = summary_in(&mut *tx, id)
+            .await?
+            .ok_or(QueueError::NotFound)?;
         tx.commit().await.doing("committing a release")?;
         Ok(after)
     }
@@ -420,7 +421,9 @@ impl Store {
             now,
         )
         .await?;
-        let after = summary_in(&mut tx, id).await?.ok_or(QueueError::NotFound)?;
+        let after = summary_in(&mut *tx, id)
+            .await?
+            .ok_or(QueueError::NotFound)?;
         tx.commit().await.doing("committing a transfer")?;
         Ok(after)
     }
@@ -438,7 +441,9 @@ impl Store {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .doing("starting a close")?;
-        let current = summary_in(&mut tx, id).await?.ok_or(QueueError::NotFound)?;
+        let current = summary_in(&mut *tx, id)
+            .await?
+            .ok_or(QueueError::NotFound)?;
         // An admin may close a thread nobody holds (a duplicate, spam).
         let allowed = match current.state {
             State::Claimed => holds(actor, &current),
@@ -467,7 +472,9 @@ impl Store {
         .await
         .doing("closing a conversation")?;
         insert_event(&mut tx, id, &staff_actor(actor), "closed", Some(topic), now).await?;
-        let after = summary_in(&mut tx, id).await?.ok_or(QueueError::NotFound)?;
+        let after = summary_in(&mut *tx, id)
+            .await?
+            .ok_or(QueueError::NotFound)?;
         tx.commit().await.doing("committing a close")?;
         Ok(after)
     }
@@ -512,7 +519,7 @@ impl Store {
         if marked.rows_affected() != 1 {
             return Ok(false);
         }
-        let Some(current) = summary_in(&mut tx, id).await? else {
+        let Some(current) = summary_in(&mut *tx, id).await? else {
             return Ok(false);
         };
         let new = NewOutbound {
@@ -535,7 +542,9 @@ impl Store {
 
 /// The thread, when `actor` holds it (or is an admin and someone does).
 async fn held_by(tx: &mut Tx<'_>, id: i64, actor: &Account) -> Result<Summary, QueueError> {
-    let current = summary_in(tx, id).await?.ok_or(QueueError::NotFound)?;
+    let current = summary_in(&mut **tx, id)
+        .await?
+        .ok_or(QueueError::NotFound)?;
     if current.state != State::Claimed {
         return Err(QueueError::NotYours {
             claimed_by: current.claimed_by,
