@@ -64,7 +64,9 @@ pub async fn try_deliver_once(
     metrics: &Metrics,
 ) -> Result<DeliveryRound, StoreError> {
     let limit = i64::try_from(settings.concurrency).unwrap_or(16);
-    let due = store.due_outbox(clock.now(), limit).await?;
+    let due = store
+        .due_outbox(clock.now(), limit, settings.lease.0)
+        .await?;
     let sends = due.iter().map(|row| async move {
         // The last line of defence: whatever wrote this text (an editor,
         // a colleague), citizens only get links to allowed domains.
@@ -245,6 +247,7 @@ mod tests {
             max_backoff: HumanDuration(Duration::from_secs(60)),
             give_up_after: HumanDuration(Duration::from_secs(3600)),
             concurrency: 4,
+            lease: HumanDuration(Duration::from_secs(60)),
         }
     }
 

@@ -44,6 +44,8 @@ pub struct RunningApp {
     /// The address the HTTP server listens on (port 0 resolved).
     pub address: std::net::SocketAddr,
     pub store: Store,
+    /// Queue events for this instance's staff pages.
+    pub events: EventHub,
     /// The served knowledge base; the watcher swaps in new versions.
     pub knowledge: SharedKnowledge,
     server: ServerHandle,
@@ -95,11 +97,19 @@ pub async fn start_on(
     let cancel = CancellationToken::new();
     let wake_processor = Arc::new(Notify::new());
     let wake_outbox = Arc::new(Notify::new());
-    let events = EventHub::new();
+    // Several instances on PostgreSQL: the hub's events also go to the
+    // others (LISTEN/NOTIFY); on SQLite there is only this one.
+    let (events, relay) = match store.dialect() {
+        crate::db::Dialect::Postgres => {
+            let (hub, outgoing) = EventHub::relayed();
+            (hub, Some(outgoing))
+        }
+        crate::db::Dialect::Sqlite => (EventHub::new(), None),
+    };
     let streams = CancellationToken::new();
     let metrics = crate::metrics::Metrics::new();
 
-    let workers = vec![
+    let mut workers = vec![
         (
             "message processor",
             tokio::spawn(
@@ -159,6 +169,18 @@ pub async fn start_on(
             )),
         ),
     ];
+    if let Some(outgoing) = relay {
+        workers.push((
+            "queue event relay",
+            tokio::spawn(crate::queue::relay::run_until_stopped(
+                store.clone(),
+                events.clone(),
+                outgoing,
+                rand::random(),
+                cancel.clone(),
+            )),
+        ));
+    }
 
     let state = AppState {
         store: store.clone(),
@@ -166,7 +188,7 @@ pub async fn start_on(
         clock,
         wake_processor,
         wake_outbox,
-        events,
+        events: events.clone(),
         knowledge: knowledge.clone(),
         streams: streams.clone(),
         metrics,
@@ -190,6 +212,7 @@ pub async fn start_on(
     Ok(RunningApp {
         address,
         store,
+        events,
         knowledge,
         server: handle,
         server_task,

@@ -112,6 +112,12 @@ pub struct OutboxSettings {
     pub give_up_after: HumanDuration,
     /// Replies sent at the same time (to different citizens).
     pub concurrency: usize,
+    /// How long a sender holds the replies it took. Several instances on
+    /// one PostgreSQL database share the outbox: a reply taken by an
+    /// instance that dies is sent by another after this long. Longer than
+    /// a send can take ([whatsapp] request_timeout), or a slow send could
+    /// be sent twice.
+    pub lease: HumanDuration,
 }
 
 impl Default for OutboxSettings {
@@ -121,6 +127,7 @@ impl Default for OutboxSettings {
             max_backoff: HumanDuration(Duration::from_secs(300)),
             give_up_after: HumanDuration(Duration::from_secs(23 * 3600)),
             concurrency: 16,
+            lease: HumanDuration(Duration::from_secs(60)),
         }
     }
 }

@@ -1,10 +1,10 @@
 //! Staff accounts, sessions and failed logins.
 
-use super::rows::get;
+use super::rows::{flag, get};
 use super::{Doing, Store, StoreError, millis};
 use crate::accounts::{Account, Role};
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// A live login.
 #[derive(Debug, Clone)]
@@ -14,7 +14,7 @@ pub struct SessionRow {
     pub last_seen_at: DateTime<Utc>,
 }
 
-fn account(row: &SqliteRow) -> Result<Account, StoreError> {
+fn account(row: &AnyRow) -> Result<Account, StoreError> {
     let role: String = get(row, "role")?;
     Ok(Account {
         id: get(row, "id")?,
@@ -23,7 +23,7 @@ fn account(row: &SqliteRow) -> Result<Account, StoreError> {
             what: "role",
             detail: role,
         })?,
-        disabled: get(row, "disabled")?,
+        disabled: flag(row, "disabled")?,
     })
 }
 
@@ -37,7 +37,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<Account>, StoreError> {
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO staff_users (username, role, password_hash, created_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO staff_users (username, role, password_hash, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (username) DO NOTHING RETURNING id",
         )
         .bind(username)
@@ -68,7 +68,7 @@ impl Store {
     /// One account by name.
     pub async fn user(&self, username: &str) -> Result<Option<Account>, StoreError> {
         let row =
-            sqlx::query("SELECT id, username, role, disabled FROM staff_users WHERE username = ?")
+            sqlx::query("SELECT id, username, role, disabled FROM staff_users WHERE username = $1")
                 .bind(username)
                 .fetch_optional(&self.pool)
                 .await
@@ -82,7 +82,7 @@ impl Store {
         username: &str,
     ) -> Result<Option<(Account, String)>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, username, role, disabled, password_hash FROM staff_users WHERE username = ?",
+            "SELECT id, username, role, disabled, password_hash FROM staff_users WHERE username = $1",
         )
         .bind(username)
         .fetch_optional(&self.pool)
@@ -102,14 +102,14 @@ impl Store {
             .await
             .doing("starting to disable an account")?;
         let id: Option<i64> = sqlx::query_scalar(
-            "UPDATE staff_users SET disabled = 1 WHERE username = ? RETURNING id",
+            "UPDATE staff_users SET disabled = 1 WHERE username = $1 RETURNING id",
         )
         .bind(username)
         .fetch_optional(&mut *tx)
         .await
         .doing("disabling an account")?;
         if let Some(id) = id {
-            sqlx::query("DELETE FROM staff_sessions WHERE user_id = ?")
+            sqlx::query("DELETE FROM staff_sessions WHERE user_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -127,20 +127,21 @@ impl Store {
         since: DateTime<Utc>,
     ) -> Result<(i64, i64), StoreError> {
         let by_name: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_failures WHERE username = ? AND at >= ?",
+            "SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at >= $2",
         )
         .bind(username)
         .bind(millis(since))
         .fetch_one(&self.pool)
         .await
         .doing("counting failed logins")?;
-        let by_client: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE client = ? AND at >= ?")
-                .bind(client)
-                .bind(millis(since))
-                .fetch_one(&self.pool)
-                .await
-                .doing("counting failed logins")?;
+        let by_client: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failures WHERE client = $1 AND at >= $2",
+        )
+        .bind(client)
+        .bind(millis(since))
+        .fetch_one(&self.pool)
+        .await
+        .doing("counting failed logins")?;
         Ok((by_name, by_client))
     }
 
@@ -152,7 +153,7 @@ impl Store {
         since: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let at: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(at) FROM login_failures WHERE (username = ? OR client = ?) AND at >= ?",
+            "SELECT MIN(at) FROM login_failures WHERE (username = $1 OR client = $2) AND at >= $3",
         )
         .bind(username)
         .bind(client)
@@ -176,12 +177,12 @@ impl Store {
             .begin()
             .await
             .doing("starting to record a failed login")?;
-        sqlx::query("DELETE FROM login_failures WHERE at < ?")
+        sqlx::query("DELETE FROM login_failures WHERE at < $1")
             .bind(millis(forget_before))
             .execute(&mut *tx)
             .await
             .doing("forgetting old failed logins")?;
-        sqlx::query("INSERT INTO login_failures (username, client, at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO login_failures (username, client, at) VALUES ($1, $2, $3)")
             .bind(username)
             .bind(client)
             .bind(millis(now))
@@ -201,14 +202,14 @@ impl Store {
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.doing("starting a login")?;
-        sqlx::query("DELETE FROM staff_sessions WHERE expires_at < ?")
+        sqlx::query("DELETE FROM staff_sessions WHERE expires_at < $1")
             .bind(millis(now))
             .execute(&mut *tx)
             .await
             .doing("removing expired sessions")?;
         sqlx::query(
             "INSERT INTO staff_sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash)
         .bind(account.id)
@@ -219,7 +220,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .doing("storing a login")?;
-        sqlx::query("DELETE FROM login_failures WHERE username = ?")
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
             .bind(&account.username)
             .execute(&mut *tx)
             .await
@@ -239,7 +240,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.role, u.disabled, s.csrf_token, s.last_seen_at
              FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
-             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at >= ? AND u.disabled = 0",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at >= $3 AND u.disabled = 0",
         )
         .bind(token_hash)
         .bind(millis(now))
@@ -263,7 +264,7 @@ impl Store {
 
     /// Marks a session seen now (the live page does so while connected).
     async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE staff_sessions SET last_seen_at = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE staff_sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(millis(now))
             .bind(token_hash)
             .execute(&self.pool)
@@ -274,7 +275,7 @@ impl Store {
 
     /// Ends a session.
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
             .await
@@ -286,7 +287,7 @@ impl Store {
     pub async fn staff_online(&self, since: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
         sqlx::query_scalar(
             "SELECT DISTINCT u.username FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
-             WHERE s.last_seen_at >= ? AND u.disabled = 0 AND u.role IN ('staff', 'admin')
+             WHERE s.last_seen_at >= $1 AND u.disabled = 0 AND u.role IN ('staff', 'admin')
              ORDER BY u.username",
         )
         .bind(millis(since))

@@ -26,7 +26,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, conversation_id, detail) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log (at, actor, action, conversation_id, detail) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(millis(at))
         .bind(actor)
@@ -47,7 +47,7 @@ impl Store {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT at, actor, action, conversation_id, detail FROM audit_log
-             WHERE at >= ? ORDER BY id DESC LIMIT ?",
+             WHERE at >= $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(since.map_or(i64::MIN, millis))
         .bind(limit)
@@ -69,7 +69,7 @@ impl Store {
 
     /// Forgets audit entries older than `before`.
     pub async fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM audit_log WHERE at < ?")
+        let done = sqlx::query("DELETE FROM audit_log WHERE at < $1")
             .bind(millis(before))
             .execute(&self.pool)
             .await

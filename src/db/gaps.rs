@@ -25,7 +25,7 @@ impl Store {
     pub async fn record_gap(&self, gap: &Gap) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO knowledge_gaps (conversation_id, at, reason, language, question, nearest_faq, nearest_score)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(gap.conversation_id)
         .bind(millis(gap.at))
@@ -44,7 +44,7 @@ impl Store {
     pub async fn gaps(&self, since: DateTime<Utc>) -> Result<Vec<Gap>, StoreError> {
         let rows = sqlx::query(
             "SELECT conversation_id, at, reason, language, question, nearest_faq, nearest_score FROM knowledge_gaps
-             WHERE at >= ? ORDER BY id",
+             WHERE at >= $1 ORDER BY id",
         )
         .bind(millis(since))
         .fetch_all(&self.pool)

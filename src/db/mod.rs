@@ -4,16 +4,26 @@
 //! mark in one transaction), and the outbox's state changes.
 //!
 //! Times are stored as milliseconds since the epoch (UTC).
+//!
+//! One `Store` serves SQLite and PostgreSQL through sqlx's `Any` driver:
+//! the SQL is written once (`$N` placeholders, integers for times and
+//! flags) and [`Dialect`] holds the few statements that differ. On
+//! PostgreSQL several instances share one database: work is taken with row
+//! locks (`FOR UPDATE SKIP LOCKED`), leases and advisory locks, so every
+//! message is processed and every reply sent by exactly one of them.
 
 mod accounts;
 mod audit;
+mod dialect;
 mod gaps;
+mod notify;
 mod queue;
 mod retention;
 mod rows;
 
 pub use accounts::SessionRow;
 pub use audit::AuditEntry;
+pub use dialect::Dialect;
 pub use gaps::Gap;
 pub use queue::{StaffMessage, staff_actor};
 pub use retention::Removed;
@@ -23,8 +33,11 @@ pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};
 use crate::domain::{CitizenRef, InboundMessage, OutgoingMessage, StatusUpdate, WebhookBatch};
 use crate::reply::{ConversationMemory, Decision, ReplyKind};
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use dialect::LockClass;
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Executor, Row};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -54,7 +67,9 @@ pub enum StoreError {
     },
     #[error("stored data is not readable ({what}): {detail}")]
     Corrupt { what: &'static str, detail: String },
-    #[error("PostgreSQL is not supported yet; use a sqlite:// database URL")]
+    #[error(
+        "the database URL must start with sqlite:// or postgres:// (set LOKET_DATABASE_URL or [service] database_url)"
+    )]
     Unsupported,
 }
 
@@ -106,50 +121,89 @@ pub struct NewOutbound {
 /// The database.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    dialect: Dialect,
+    /// Kept for PostgreSQL's LISTEN connection (see [`notify`]).
+    url: std::sync::Arc<str>,
 }
+
+/// Set on every SQLite connection. WAL lets the staff page read while the
+/// webhook writes; synchronous=FULL makes a commit durable before we answer
+/// 200; secure_delete overwrites deleted rows with zeros, so a purged
+/// conversation cannot be read back from free pages.
+const SQLITE_PRAGMAS: [&str; 5] = [
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA secure_delete = ON",
+    "PRAGMA busy_timeout = 10000",
+];
 
 impl Store {
     /// Opens (creating when missing) the database and runs migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        if !url.starts_with("sqlite:") {
-            return Err(StoreError::Unsupported);
+        let dialect = Dialect::of_url(url).ok_or(StoreError::Unsupported)?;
+        sqlx::any::install_default_drivers();
+        let open = |source| StoreError::Open {
+            url: crate::config::redact_url(url),
+            source,
+        };
+        let pool = match dialect {
+            Dialect::Sqlite => {
+                create_sqlite_file(url)?;
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            for pragma in SQLITE_PRAGMAS {
+                                conn.execute(pragma).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await
+                    .map_err(open)?
+            }
+            Dialect::Postgres => AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(open)?,
+        };
+        // The migrator takes a database-wide lock, so instances starting
+        // together migrate once.
+        match dialect {
+            Dialect::Sqlite => {
+                sqlx::migrate!("src/db/migrations/sqlite")
+                    .run(&pool)
+                    .await?
+            }
+            Dialect::Postgres => {
+                sqlx::migrate!("src/db/migrations/postgres")
+                    .run(&pool)
+                    .await?
+            }
         }
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|source| StoreError::Open {
-                url: url.to_owned(),
-                source,
-            })?
-            .create_if_missing(true)
-            // WAL lets the staff page read while the webhook writes;
-            // synchronous=FULL makes a commit durable before we answer 200.
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            // Deleted rows are overwritten with zeros, so a purged
-            // conversation cannot be read back from free pages.
-            .pragma("secure_delete", "ON")
-            .busy_timeout(Duration::from_secs(10));
-        if let Some(parent) = Path::new(options.get_filename()).parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
-                path: parent.display().to_string(),
-                source,
-            })?;
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+        Ok(Self {
+            pool,
+            dialect,
+            url: url.into(),
+        })
+    }
+
+    /// Which database this is.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Starts a transaction that writes (see [`Dialect::begin_write`]).
+    async fn begin_write(&self, doing: &'static str) -> Result<Tx<'static>, StoreError> {
+        self.pool
+            .begin_with(self.dialect.begin_write())
             .await
-            .map_err(|source| StoreError::Open {
-                url: url.to_owned(),
-                source,
-            })?;
-        sqlx::migrate!("src/db/migrations/sqlite")
-            .run(&pool)
-            .await?;
-        Ok(Self { pool })
+            .doing(doing)
     }
 
     /// Whether the database answers (for `/readyz`).
@@ -193,7 +247,7 @@ impl Store {
     pub async fn unprocessed_inbound(&self, limit: i64) -> Result<Vec<StoredInbound>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, wamid, wa_id, user_id, content, received_at FROM inbound_messages
-             WHERE processed_at IS NULL ORDER BY id LIMIT ?",
+             WHERE processed_at IS NULL ORDER BY id LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -217,14 +271,21 @@ impl Store {
     where
         F: FnOnce(&ConversationMemory) -> (Decision, Vec<NewOutbound>),
     {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .doing("starting to process a message")?;
+        let mut tx = self.begin_write("starting to process a message").await?;
+        // One citizen's messages are processed one at a time and in order,
+        // also across instances: whoever holds the citizen's lock goes on,
+        // the others leave the message to it (and to the next round).
+        if !self
+            .dialect
+            .try_lock(&mut tx, LockClass::Citizen, &citizen_key(&inbound.from))
+            .await?
+            || earlier_unprocessed(&mut tx, inbound).await?
+        {
+            return Ok(None);
+        }
         // Claims the message: a concurrent worker's update would see processed_at set.
         let claimed = sqlx::query(
-            "UPDATE inbound_messages SET processed_at = ? WHERE id = ? AND processed_at IS NULL",
+            "UPDATE inbound_messages SET processed_at = $1 WHERE id = $2 AND processed_at IS NULL",
         )
         .bind(millis(now))
         .bind(inbound.id)
@@ -253,7 +314,7 @@ impl Store {
             None => {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO conversations (wa_id, user_id, last_inbound_at, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?) RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
                 .bind(inbound.from.wa_id.as_ref().map(|w| w.as_str()))
                 .bind(inbound.from.user_id.as_ref().map(|u| u.as_str()))
@@ -274,19 +335,19 @@ impl Store {
             })?;
         sqlx::query(
             "UPDATE conversations SET
-                wa_id = COALESCE(wa_id, ?), user_id = COALESCE(user_id, ?),
-                language = ?, urgent = ?, memory = ?, reply_deadline = ?,
-                last_inbound_at = CASE WHEN last_inbound_at > ? THEN last_inbound_at ELSE ? END,
-                updated_at = ?,
-                state = CASE WHEN ? IS NOT NULL AND state = 'bot' THEN 'queued' ELSE state END,
-                queued_at = CASE WHEN ? IS NOT NULL AND state = 'bot' THEN ? ELSE queued_at END,
-                queue_reason = COALESCE(queue_reason, ?)
-             WHERE id = ?",
+                wa_id = COALESCE(wa_id, $1), user_id = COALESCE(user_id, $2),
+                language = $3, urgent = $4, memory = $5, reply_deadline = $6,
+                last_inbound_at = CASE WHEN last_inbound_at > $7 THEN last_inbound_at ELSE $8 END,
+                updated_at = $9,
+                state = CASE WHEN $10 IS NOT NULL AND state = 'bot' THEN 'queued' ELSE state END,
+                queued_at = CASE WHEN $11 IS NOT NULL AND state = 'bot' THEN $12 ELSE queued_at END,
+                queue_reason = COALESCE(queue_reason, $13)
+             WHERE id = $14",
         )
         .bind(inbound.from.wa_id.as_ref().map(|w| w.as_str()))
         .bind(inbound.from.user_id.as_ref().map(|u| u.as_str()))
         .bind(decision.language.code())
-        .bind(decision.urgent)
+        .bind(i64::from(decision.urgent))
         .bind(memory_json)
         .bind(decision.reply_deadline.map(millis))
         .bind(millis(at))
@@ -300,7 +361,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .doing("updating a conversation")?;
-        sqlx::query("UPDATE inbound_messages SET conversation_id = ? WHERE id = ?")
+        sqlx::query("UPDATE inbound_messages SET conversation_id = $1 WHERE id = $2")
             .bind(conversation_id)
             .bind(inbound.id)
             .execute(&mut *tx)
@@ -337,37 +398,57 @@ impl Store {
         }))
     }
 
-    /// Pending outbox rows that are due, at most one per conversation (the
-    /// oldest), so a conversation's replies go out in order.
+    /// Takes pending outbox rows that are due for this sender, at most one
+    /// per conversation (the oldest), so a conversation's replies go out in
+    /// order. The rows are leased until `now + lease`: no other sender (in
+    /// this or another instance) takes them before then, and if this one
+    /// dies they are taken again when the lease runs out.
     pub async fn due_outbox(
         &self,
         now: DateTime<Utc>,
         limit: i64,
+        lease: Duration,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT o.id, o.conversation_id, o.kind, o.payload, o.attempts, o.created_at
-             FROM outbox o
-             WHERE o.state = 'pending' AND o.next_attempt_at <= ?
-               AND NOT EXISTS (SELECT 1 FROM outbox p
-                               WHERE p.conversation_id = o.conversation_id
-                                 AND p.state = 'pending' AND p.id < o.id)
-             ORDER BY o.next_attempt_at, o.id LIMIT ?",
-        )
-        .bind(millis(now))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .doing("reading due replies")?;
-        rows.iter().map(OutboxRow::from_row).collect()
+        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+        let sql = format!(
+            "UPDATE outbox SET leased_until = $1
+             WHERE id IN (
+                SELECT o.id FROM outbox o
+                WHERE o.state = 'pending' AND o.next_attempt_at <= $2
+                  AND (o.leased_until IS NULL OR o.leased_until <= $2)
+                  AND NOT EXISTS (SELECT 1 FROM outbox p
+                                  WHERE p.conversation_id = o.conversation_id
+                                    AND p.state = 'pending' AND p.id < o.id)
+                ORDER BY o.next_attempt_at, o.id LIMIT $3{})
+             RETURNING id, conversation_id, kind, payload, attempts, created_at",
+            self.dialect.skip_locked()
+        );
+        let mut tx = self.begin_write("starting to take due replies").await?;
+        let rows = sqlx::query(&sql)
+            .bind(millis(now + lease))
+            .bind(millis(now))
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await
+            .doing("taking due replies")?;
+        tx.commit().await.doing("committing taken replies")?;
+        let mut due = rows
+            .iter()
+            .map(OutboxRow::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        due.sort_by_key(|row| row.id);
+        Ok(due)
     }
 
-    /// When the next pending outbox row becomes due.
+    /// When the next pending outbox row becomes due (or its lease runs out).
     pub async fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let next: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
-                .fetch_one(&self.pool)
-                .await
-                .doing("reading the next due reply")?;
+        let next: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(CASE WHEN leased_until > next_attempt_at THEN leased_until ELSE next_attempt_at END)
+             FROM outbox WHERE state = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .doing("reading the next due reply")?;
         Ok(next.map(from_millis))
     }
 
@@ -379,8 +460,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, wamid = ?, last_error = NULL
-             WHERE id = ? AND state = 'pending'",
+            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1, wamid = $2, last_error = NULL, leased_until = NULL
+             WHERE id = $3 AND state = 'pending'",
         )
         .bind(millis(now))
         .bind(wamid)
@@ -400,8 +481,8 @@ impl Store {
         code: Option<i64>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, error_code = ?
-             WHERE id = ? AND state = 'pending'",
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, error_code = $3, leased_until = NULL
+             WHERE id = $4 AND state = 'pending'",
         )
         .bind(millis(next_attempt_at))
         .bind(error)
@@ -421,8 +502,8 @@ impl Store {
         title: &str,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error_code = ?, error_title = ?, last_error = ?
-             WHERE id = ? AND state = 'pending'",
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error_code = $1, error_title = $2, last_error = $3, leased_until = NULL
+             WHERE id = $4 AND state = 'pending'",
         )
         .bind(code)
         .bind(title)
@@ -438,7 +519,7 @@ impl Store {
     pub async fn conversation(&self, id: i64) -> Result<Option<ConversationRow>, StoreError> {
         let row = sqlx::query(
             "SELECT id, wa_id, user_id, state, queue_reason, language, urgent, reply_deadline, last_inbound_at, created_at
-             FROM conversations WHERE id = ?",
+             FROM conversations WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -451,7 +532,7 @@ impl Store {
     pub async fn conversations(&self, limit: i64) -> Result<Vec<ConversationRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, wa_id, user_id, state, queue_reason, language, urgent, reply_deadline, last_inbound_at, created_at
-             FROM conversations ORDER BY id DESC LIMIT ?",
+             FROM conversations ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -466,7 +547,7 @@ impl Store {
             "SELECT o.id, o.kind, o.state, o.attempts, o.wamid, o.error_code, o.error_title, o.payload,
                     d.status AS delivery_status, d.error_code AS delivery_error_code, d.error_title AS delivery_error_title
              FROM outbox o LEFT JOIN delivery_statuses d ON d.wamid = o.wamid
-             WHERE o.conversation_id = ? ORDER BY o.id",
+             WHERE o.conversation_id = $1 ORDER BY o.id",
         )
         .bind(conversation_id)
         .fetch_all(&self.pool)
@@ -501,12 +582,10 @@ impl Store {
     ) -> Result<i64, StoreError> {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM inbound_messages
-             WHERE ((? IS NOT NULL AND wa_id = ?) OR (? IS NOT NULL AND user_id = ?))
-               AND received_at >= ? AND received_at <= ?",
+             WHERE ((wa_id IS NOT NULL AND wa_id = $1) OR (user_id IS NOT NULL AND user_id = $2))
+               AND received_at >= $3 AND received_at <= $4",
         )
         .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
-        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
-        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
         .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
         .bind(millis(since))
         .bind(millis(until))
@@ -531,7 +610,64 @@ pub enum CountedTable {
     Statuses,
 }
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// Creates the SQLite file (and its folder) when missing: the `Any` driver
+/// opens SQLite URLs without `create_if_missing`.
+fn create_sqlite_file(url: &str) -> Result<(), StoreError> {
+    let options = SqliteConnectOptions::from_str(url).map_err(|source| StoreError::Open {
+        url: url.to_owned(),
+        source,
+    })?;
+    let file = Path::new(options.get_filename());
+    if file.as_os_str().is_empty() || file.as_os_str() == ":memory:" || file.exists() {
+        return Ok(());
+    }
+    let folder_error = |source| StoreError::Folder {
+        path: file.display().to_string(),
+        source,
+    };
+    if let Some(parent) = file.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(folder_error)?;
+    }
+    // An empty file is an empty SQLite database.
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .map_err(folder_error)?;
+    Ok(())
+}
+
+/// The key a citizen's messages are serialised on: the phone number when
+/// known, else the business-scoped user id.
+fn citizen_key(citizen: &CitizenRef) -> String {
+    match (&citizen.wa_id, &citizen.user_id) {
+        (Some(wa_id), _) => format!("wa:{}", wa_id.as_str()),
+        (None, Some(user_id)) => format!("user:{}", user_id.as_str()),
+        (None, None) => String::new(),
+    }
+}
+
+/// Whether an older message of the same citizen still waits: it goes
+/// first, so a conversation's messages are handled in the order they came.
+async fn earlier_unprocessed(tx: &mut Tx<'_>, inbound: &StoredInbound) -> Result<bool, StoreError> {
+    let earlier: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM inbound_messages
+         WHERE processed_at IS NULL AND id < $1
+           AND ((wa_id IS NOT NULL AND wa_id = $2) OR (user_id IS NOT NULL AND user_id = $3))
+         LIMIT 1",
+    )
+    .bind(inbound.id)
+    .bind(inbound.from.wa_id.as_ref().map(|w| w.as_str()))
+    .bind(inbound.from.user_id.as_ref().map(|u| u.as_str()))
+    .fetch_optional(&mut **tx)
+    .await
+    .doing("looking for an earlier message")?;
+    Ok(earlier.is_some())
+}
 
 async fn insert_inbound(
     tx: &mut Tx<'_>,
@@ -545,7 +681,7 @@ async fn insert_inbound(
     let result = sqlx::query(
         "INSERT INTO inbound_messages
             (wamid, wa_id, user_id, business_phone_number_id, kind, content, reply_to, sent_at, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (wamid) DO NOTHING",
     )
     .bind(message.wamid.as_str())
@@ -568,7 +704,7 @@ async fn upsert_status(tx: &mut Tx<'_>, status: &StatusUpdate) -> Result<(), Sto
     // `delivered` that arrives after `read` changes nothing.
     sqlx::query(
         "INSERT INTO delivery_statuses (wamid, status, status_rank, error_code, error_title, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (wamid) DO UPDATE SET
             status = excluded.status, status_rank = excluded.status_rank,
             error_code = excluded.error_code, error_title = excluded.error_title,
@@ -603,7 +739,7 @@ async fn find_recently_closed(
     find_conversation(
         tx,
         citizen,
-        "state = 'closed' AND closed_at >= ?",
+        "state = 'closed' AND closed_at >= $3",
         Some(millis(closed_since)),
     )
     .await
@@ -617,18 +753,16 @@ async fn find_conversation(
 ) -> Result<Option<(i64, ConversationMemory, crate::queue::State)>, StoreError> {
     let sql = format!(
         "SELECT id, memory, state FROM conversations
-         WHERE {condition} AND ((? IS NOT NULL AND wa_id = ?) OR (? IS NOT NULL AND user_id = ?))
+         WHERE {condition} AND ((wa_id IS NOT NULL AND wa_id = $1) OR (user_id IS NOT NULL AND user_id = $2))
          ORDER BY id DESC LIMIT 1"
     );
-    let mut query = sqlx::query(&sql);
+    let mut query = sqlx::query(&sql)
+        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
+        .bind(citizen.user_id.as_ref().map(|u| u.as_str()));
     if let Some(bound) = bound {
         query = query.bind(bound);
     }
     let row = query
-        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
-        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
-        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
-        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
         .fetch_optional(&mut **tx)
         .await
         .doing("finding a conversation")?;
@@ -651,10 +785,10 @@ async fn find_conversation(
 /// wrote again about what staff just handled.
 async fn reopen(tx: &mut Tx<'_>, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
     let previous: Option<String> = sqlx::query_scalar(
-        "UPDATE conversations SET state = 'queued', queue_reason = 'reopened', queued_at = ?,
+        "UPDATE conversations SET state = 'queued', queue_reason = 'reopened', queued_at = $1,
             claimed_by = NULL, claimed_at = NULL, closed_at = NULL, closed_by = NULL,
-            followup_sent_at = NULL, updated_at = ?
-         WHERE id = ? RETURNING close_topic",
+            followup_sent_at = NULL, updated_at = $2
+         WHERE id = $3 RETURNING close_topic",
     )
     .bind(millis(at))
     .bind(millis(at))
@@ -680,7 +814,7 @@ pub(crate) async fn insert_outbox(
     })?;
     sqlx::query_scalar(
         "INSERT INTO outbox (conversation_id, inbound_id, kind, author, payload, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(conversation_id)
     .bind(inbound_id)

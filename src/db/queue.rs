@@ -1,10 +1,14 @@
 //! The human queue's storage: listing, claiming, answering, passing on and
 //! closing threads. Every change writes a `conversation_events` row (who
 //! and when) in the same transaction. Changes start with `BEGIN IMMEDIATE`
-//! so SQLite takes the write lock up front: two claims of one thread then
-//! queue up behind each other instead of failing on a stale snapshot.
+//! on SQLite, which takes the write lock up front: two claims of one thread
+//! then queue up behind each other instead of failing on a stale snapshot.
+//! On PostgreSQL (several instances) each change locks the conversation
+//! row first, and a claim also the staff member (advisory lock), so the
+//! same holds across instances.
 
-use super::rows::{citizen, get};
+use super::dialect::LockClass;
+use super::rows::{citizen, flag, get};
 use super::{Doing, NewOutbound, Store, StoreError, Tx, from_millis, insert_outbox, millis};
 use crate::accounts::{Account, Role};
 use crate::domain::{Language, MessageContent, OutgoingContent, OutgoingMessage};
@@ -14,13 +18,13 @@ use crate::queue::{
 };
 use crate::reply::ReplyKind;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 const SUMMARY_COLUMNS: &str = "c.id, c.wa_id, c.user_id, c.state, c.queue_reason, c.language, c.urgent,
     c.reply_deadline, c.claimed_by, c.queued_at, c.last_inbound_at,
     (SELECT i.content FROM inbound_messages i WHERE i.conversation_id = c.id ORDER BY i.id DESC LIMIT 1) AS last_content";
 
-fn summary(row: &SqliteRow) -> Result<Summary, StoreError> {
+fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
     let state: String = get(row, "state")?;
     let language: String = get(row, "language")?;
     let last_content: Option<String> = get(row, "last_content")?;
@@ -36,7 +40,7 @@ fn summary(row: &SqliteRow) -> Result<Summary, StoreError> {
             detail: state.clone(),
         })?,
         reason: get(row, "queue_reason")?,
-        urgent: get(row, "urgent")?,
+        urgent: flag(row, "urgent")?,
         deadline: get::<Option<i64>>(row, "reply_deadline")?.map(from_millis),
         claimed_by: get(row, "claimed_by")?,
         language: Language::parse(&language).unwrap_or_default(),
@@ -62,7 +66,7 @@ pub(super) async fn insert_event(
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(conversation_id)
     .bind(millis(at))
@@ -78,10 +82,10 @@ pub(super) async fn insert_event(
 /// One thread's summary, inside a transaction or straight from the pool.
 async fn summary_in<'e, E>(executor: E, id: i64) -> Result<Option<Summary>, StoreError>
 where
-    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let row = sqlx::query(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id = ?"
+        "SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id = $1"
     ))
     .bind(id)
     .fetch_optional(executor)
@@ -134,7 +138,7 @@ impl Store {
             return Ok(None);
         };
         let inbound = sqlx::query(
-            "SELECT content, received_at FROM inbound_messages WHERE conversation_id = ? ORDER BY id",
+            "SELECT content, received_at FROM inbound_messages WHERE conversation_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -161,7 +165,7 @@ impl Store {
         let outbound = sqlx::query(
             "SELECT o.author, o.kind, o.payload, o.state, o.created_at, d.status AS delivery_status
              FROM outbox o LEFT JOIN delivery_statuses d ON d.wamid = o.wamid
-             WHERE o.conversation_id = ? AND o.kind <> 'mark_read' ORDER BY o.id",
+             WHERE o.conversation_id = $1 AND o.kind <> 'mark_read' ORDER BY o.id",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -193,7 +197,7 @@ impl Store {
         // millisecond now and then; the question stays first.
         messages.sort_by_key(|m| m.at);
         let events = sqlx::query(
-            "SELECT at, actor, kind, detail FROM conversation_events WHERE conversation_id = ? ORDER BY id",
+            "SELECT at, actor, kind, detail FROM conversation_events WHERE conversation_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -226,15 +230,17 @@ impl Store {
         limit: u32,
         now: DateTime<Utc>,
     ) -> Result<Summary, QueueError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .doing("starting a claim")?;
+        let mut tx = self.begin_write("starting a claim").await?;
+        // The claim limit counts this person's threads: two claims by the
+        // same person on two instances must not both count below it.
+        self.dialect
+            .lock(&mut tx, LockClass::Staff, &who.username)
+            .await?;
+        self.dialect.lock_conversation(&mut tx, id).await?;
         let claimed = sqlx::query(
-            "UPDATE conversations SET state = 'claimed', claimed_by = ?, claimed_at = ?, updated_at = ?
-             WHERE id = ? AND state = 'queued'
-               AND (SELECT COUNT(*) FROM conversations WHERE state = 'claimed' AND claimed_by = ?) < ?",
+            "UPDATE conversations SET state = 'claimed', claimed_by = $1, claimed_at = $2, updated_at = $3
+             WHERE id = $4 AND state = 'queued'
+               AND (SELECT COUNT(*) FROM conversations WHERE state = 'claimed' AND claimed_by = $5) < $6",
         )
         .bind(&who.username)
         .bind(millis(now))
@@ -278,14 +284,11 @@ impl Store {
         actor: &Account,
         now: DateTime<Utc>,
     ) -> Result<Summary, QueueError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .doing("starting a release")?;
+        let mut tx = self.begin_write("starting a release").await?;
+        self.dialect.lock_conversation(&mut tx, id).await?;
         let current = held_by(&mut tx, id, actor).await?;
         sqlx::query(
-            "UPDATE conversations SET state = 'queued', claimed_by = NULL, claimed_at = NULL, updated_at = ? WHERE id = ?",
+            "UPDATE conversations SET state = 'queued', claimed_by = NULL, claimed_at = NULL, updated_at = $1 WHERE id = $2",
         )
         .bind(millis(now))
         .bind(id)
@@ -317,11 +320,8 @@ impl Store {
         message: StaffMessage,
         now: DateTime<Utc>,
     ) -> Result<i64, QueueError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .doing("starting a reply")?;
+        let mut tx = self.begin_write("starting a reply").await?;
+        self.dialect.lock_conversation(&mut tx, id).await?;
         let current = held_by(&mut tx, id, actor).await?;
         let (kind, content, detail) = match message {
             StaffMessage::Text(body) => {
@@ -356,7 +356,7 @@ impl Store {
         let actor_name = staff_actor(actor);
         let outbox_id = insert_outbox(&mut tx, id, None, &actor_name, &new, now).await?;
         sqlx::query(
-            "UPDATE conversations SET first_staff_reply_at = COALESCE(first_staff_reply_at, ?), updated_at = ? WHERE id = ?",
+            "UPDATE conversations SET first_staff_reply_at = COALESCE(first_staff_reply_at, $1), updated_at = $2 WHERE id = $3",
         )
         .bind(millis(now))
         .bind(millis(now))
@@ -381,15 +381,16 @@ impl Store {
         if to.disabled || !to.role.works_the_queue() {
             return Err(QueueError::UnknownUser(to.username.clone()));
         }
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .doing("starting a transfer")?;
+        let mut tx = self.begin_write("starting a transfer").await?;
+        // Staff before conversation, as in `claim`, so the two never deadlock.
+        self.dialect
+            .lock(&mut tx, LockClass::Staff, &to.username)
+            .await?;
+        self.dialect.lock_conversation(&mut tx, id).await?;
         let current = held_by(&mut tx, id, actor).await?;
         if current.claimed_by.as_deref() != Some(to.username.as_str()) {
             let held: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM conversations WHERE state = 'claimed' AND claimed_by = ?",
+                "SELECT COUNT(*) FROM conversations WHERE state = 'claimed' AND claimed_by = $1",
             )
             .bind(&to.username)
             .fetch_one(&mut *tx)
@@ -403,7 +404,7 @@ impl Store {
             }
         }
         sqlx::query(
-            "UPDATE conversations SET claimed_by = ?, claimed_at = ?, updated_at = ? WHERE id = ?",
+            "UPDATE conversations SET claimed_by = $1, claimed_at = $2, updated_at = $3 WHERE id = $4",
         )
         .bind(&to.username)
         .bind(millis(now))
@@ -436,11 +437,8 @@ impl Store {
         topic: &str,
         now: DateTime<Utc>,
     ) -> Result<Summary, QueueError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .doing("starting a close")?;
+        let mut tx = self.begin_write("starting a close").await?;
+        self.dialect.lock_conversation(&mut tx, id).await?;
         let current = summary_in(&mut *tx, id)
             .await?
             .ok_or(QueueError::NotFound)?;
@@ -460,8 +458,8 @@ impl Store {
             });
         }
         sqlx::query(
-            "UPDATE conversations SET state = 'closed', closed_at = ?, closed_by = ?, close_topic = ?, updated_at = ?
-             WHERE id = ?",
+            "UPDATE conversations SET state = 'closed', closed_at = $1, closed_by = $2, close_topic = $3, updated_at = $4
+             WHERE id = $5",
         )
         .bind(millis(now))
         .bind(&actor.username)
@@ -485,7 +483,7 @@ impl Store {
         let expired_before = now - crate::queue::WINDOW;
         let rows = sqlx::query(&format!(
             "SELECT {SUMMARY_COLUMNS} FROM conversations c
-             WHERE c.state = 'queued' AND c.followup_sent_at IS NULL AND c.last_inbound_at <= ?
+             WHERE c.state = 'queued' AND c.followup_sent_at IS NULL AND c.last_inbound_at <= $1
              ORDER BY c.id LIMIT 500"
         ))
         .bind(millis(expired_before))
@@ -503,13 +501,9 @@ impl Store {
         language: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .doing("starting a follow-up")?;
+        let mut tx = self.begin_write("starting a follow-up").await?;
         let marked = sqlx::query(
-            "UPDATE conversations SET followup_sent_at = ? WHERE id = ? AND followup_sent_at IS NULL AND state = 'queued'",
+            "UPDATE conversations SET followup_sent_at = $1 WHERE id = $2 AND followup_sent_at IS NULL AND state = 'queued'",
         )
         .bind(millis(now))
         .bind(id)

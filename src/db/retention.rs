@@ -3,6 +3,7 @@
 //! is checkpointed and truncated afterwards, so the text and numbers of a
 //! purged conversation cannot be read back from the database files.
 
+use super::dialect::{Dialect, LockClass};
 use super::{Doing, Store, StoreError, Tx, millis};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -25,13 +26,13 @@ impl Removed {
     }
 }
 
-/// Which conversations go. `?1` is the cutoff (purge) or the number (forget).
+/// Which conversations go. `$1` is the cutoff (purge) or the number (forget).
 const EXPIRED: &str = "SELECT id FROM conversations
-    WHERE (state = 'closed' AND closed_at < ?1)
-       OR (state <> 'closed' AND updated_at < ?1 AND last_inbound_at < ?1)";
-const OF_CITIZEN: &str = "SELECT id FROM conversations WHERE wa_id = ?1 OR user_id = ?1";
+    WHERE (state = 'closed' AND closed_at < $1)
+       OR (state <> 'closed' AND updated_at < $1 AND last_inbound_at < $1)";
+const OF_CITIZEN: &str = "SELECT id FROM conversations WHERE wa_id = $1 OR user_id = $1";
 
-/// The one value the statements of a purge or forget refer to as `?1`.
+/// The one value the statements of a purge or forget refer to as `$1`.
 #[derive(Debug, Clone)]
 enum Key {
     Cutoff(i64),
@@ -39,9 +40,9 @@ enum Key {
 }
 
 fn bind<'q>(
-    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     key: &Key,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     match key {
         Key::Cutoff(at) => query.bind(*at),
         Key::Citizen(id) => query.bind(id.clone()),
@@ -103,11 +104,11 @@ impl Store {
     pub async fn purge(&self, cutoff: DateTime<Utc>, dry_run: bool) -> Result<Removed, StoreError> {
         let cutoff = millis(cutoff);
         let key = Key::Cutoff(cutoff);
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .doing("starting a purge")?;
+        let mut tx = self.begin_write("starting a purge").await?;
+        // Instances sharing a database purge one at a time.
+        self.dialect
+            .lock(&mut tx, LockClass::Purge, "retention")
+            .await?;
         let removed = remove(
             &mut tx,
             EXPIRED,
@@ -117,14 +118,14 @@ impl Store {
         )
         .await?;
         if !dry_run {
-            sqlx::query("DELETE FROM knowledge_gaps WHERE at < ?1")
+            sqlx::query("DELETE FROM knowledge_gaps WHERE at < $1")
                 .bind(cutoff)
                 .execute(&mut *tx)
                 .await
                 .doing("forgetting old unanswered questions")?;
             // Statuses of messages that were never ours to keep.
             sqlx::query(
-                "DELETE FROM delivery_statuses WHERE updated_at < ?1
+                "DELETE FROM delivery_statuses WHERE updated_at < $1
                  AND wamid NOT IN (SELECT wamid FROM outbox WHERE wamid IS NOT NULL)",
             )
             .bind(cutoff)
@@ -143,11 +144,10 @@ impl Store {
     /// conversation of the number or user id, also unprocessed messages.
     pub async fn forget(&self, citizen: &str, dry_run: bool) -> Result<Removed, StoreError> {
         let key = Key::Citizen(citizen.to_owned());
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .doing("starting to forget a citizen")?;
+        let mut tx = self.begin_write("starting to forget a citizen").await?;
+        self.dialect
+            .lock(&mut tx, LockClass::Purge, "retention")
+            .await?;
         let removed = remove(
             &mut tx,
             OF_CITIZEN,
@@ -164,8 +164,13 @@ impl Store {
     }
 
     /// Moves everything from the write-ahead log into the database file and
-    /// empties the log, so deleted text does not linger in it.
+    /// empties the log, so deleted text does not linger in it. (SQLite only:
+    /// PostgreSQL's VACUUM reclaims dead rows on its own schedule; see
+    /// README, privacy on PostgreSQL.)
     async fn scrub_log(&self) -> Result<(), StoreError> {
+        if self.dialect != Dialect::Sqlite {
+            return Ok(());
+        }
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&self.pool)
             .await

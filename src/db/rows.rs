@@ -4,11 +4,11 @@ use super::{StoreError, from_millis};
 use crate::domain::{CitizenRef, Language, MessageContent, OutgoingMessage, UserId, WaId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
-pub(super) fn get<'r, T>(row: &'r SqliteRow, column: &'static str) -> Result<T, StoreError>
+pub(super) fn get<'r, T>(row: &'r AnyRow, column: &'static str) -> Result<T, StoreError>
 where
-    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
     row.try_get(column).map_err(|e| StoreError::Corrupt {
         what: column,
@@ -16,7 +16,13 @@ where
     })
 }
 
-pub(super) fn citizen(row: &SqliteRow) -> Result<CitizenRef, StoreError> {
+/// A flag column: stored as 0/1 (INTEGER on SQLite, BIGINT on PostgreSQL),
+/// so the same statements work on both.
+pub(super) fn flag(row: &AnyRow, column: &'static str) -> Result<bool, StoreError> {
+    get::<i64>(row, column).map(|value| value != 0)
+}
+
+pub(super) fn citizen(row: &AnyRow) -> Result<CitizenRef, StoreError> {
     let wa_id: Option<String> = get(row, "wa_id")?;
     let user_id: Option<String> = get(row, "user_id")?;
     let wa_id = wa_id
@@ -40,7 +46,7 @@ pub(super) fn citizen(row: &SqliteRow) -> Result<CitizenRef, StoreError> {
 }
 
 /// The `payload` column of an outbox row: the message as it will be sent.
-fn outgoing_message(row: &SqliteRow) -> Result<OutgoingMessage, StoreError> {
+fn outgoing_message(row: &AnyRow) -> Result<OutgoingMessage, StoreError> {
     let payload: String = get(row, "payload")?;
     serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
         what: "outbox payload",
@@ -59,7 +65,7 @@ pub struct StoredInbound {
 }
 
 impl StoredInbound {
-    pub(super) fn from_row(row: &SqliteRow) -> Result<Self, StoreError> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
         let content: String = get(row, "content")?;
         // Content written by an older version that this one cannot read is
         // still answered, as an unsupported message, rather than stuck.
@@ -88,7 +94,7 @@ pub struct OutboxRow {
 }
 
 impl OutboxRow {
-    pub(super) fn from_row(row: &SqliteRow) -> Result<Self, StoreError> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
         let message = outgoing_message(row)?;
         Ok(Self {
             id: get(row, "id")?,
@@ -117,7 +123,7 @@ pub struct ConversationRow {
 }
 
 impl ConversationRow {
-    pub(super) fn from_row(row: &SqliteRow) -> Result<Self, StoreError> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
         let language: String = get(row, "language")?;
         let deadline: Option<i64> = get(row, "reply_deadline")?;
         Ok(Self {
@@ -126,7 +132,7 @@ impl ConversationRow {
             state: get(row, "state")?,
             queue_reason: get(row, "queue_reason")?,
             language: Language::parse(&language).unwrap_or_default(),
-            urgent: get(row, "urgent")?,
+            urgent: flag(row, "urgent")?,
             reply_deadline: deadline.map(from_millis),
             last_inbound_at: from_millis(get(row, "last_inbound_at")?),
             created_at: from_millis(get(row, "created_at")?),
@@ -153,7 +159,7 @@ pub struct DeliveryRow {
 }
 
 impl DeliveryRow {
-    pub(super) fn from_row(row: &SqliteRow) -> Result<Self, StoreError> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
         let message = outgoing_message(row)?;
         Ok(Self {
             id: get(row, "id")?,

@@ -1,13 +1,15 @@
 //! Live updates for the staff page: every change to a queued or claimed
 //! thread is published here and streamed to connected browsers as
-//! server-sent events. One hub per process; when several instances share a
-//! database, each publishes its own changes (see README, scale-out).
+//! server-sent events. One hub per instance; when several instances share
+//! a PostgreSQL database, the hub also hands what it publishes to
+//! `queue::relay`, which sends it to the other instances and delivers
+//! theirs here (see README, several instances).
 
-use serde::Serialize;
-use tokio::sync::broadcast;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
 
 /// What happened to a thread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
     /// Handed to a person (new in the queue).
@@ -39,7 +41,7 @@ impl Change {
 
 /// One event as the browser receives it. No message content: a page that
 /// wants the text fetches the thread, with its session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueEvent {
     pub id: i64,
     pub change: Change,
@@ -54,7 +56,13 @@ pub struct QueueEvent {
 #[derive(Debug, Clone)]
 pub struct EventHub {
     sender: broadcast::Sender<QueueEvent>,
+    /// This instance's own events, for the other instances (PostgreSQL).
+    relay: Option<mpsc::Sender<QueueEvent>>,
 }
+
+/// Events queued for other instances at most; beyond that (the database
+/// is far behind) an event is dropped and pages catch up on reload.
+const RELAY_BACKLOG: usize = 1024;
 
 impl Default for EventHub {
     fn default() -> Self {
@@ -67,11 +75,34 @@ impl EventHub {
         // A page that falls this far behind gets a "lagged" notice and
         // reloads the queue, so the bound only limits memory.
         let (sender, _) = broadcast::channel(1024);
-        Self { sender }
+        Self {
+            sender,
+            relay: None,
+        }
     }
 
-    /// Publishes an event; nobody listening is fine.
+    /// A hub whose own events also go to the returned receiver, for
+    /// `queue::relay` to pass on to other instances.
+    pub fn relayed() -> (Self, mpsc::Receiver<QueueEvent>) {
+        let (relay, outgoing) = mpsc::channel(RELAY_BACKLOG);
+        let mut hub = Self::new();
+        hub.relay = Some(relay);
+        (hub, outgoing)
+    }
+
+    /// Publishes an event of this instance; nobody listening is fine.
     pub fn publish(&self, event: QueueEvent) {
+        if let Some(relay) = &self.relay
+            && relay.try_send(event.clone()).is_err()
+        {
+            tracing::warn!("queue event not passed on to other instances: the database is behind");
+        }
+        let _ = self.sender.send(event);
+    }
+
+    /// Delivers an event another instance published, to this instance's
+    /// pages only (it is not passed on again).
+    pub fn deliver_remote(&self, event: QueueEvent) {
         let _ = self.sender.send(event);
     }
 

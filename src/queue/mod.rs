@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod followup;
+pub mod relay;
 
 use crate::domain::{CitizenRef, Language, MediaKind, MessageContent, OutgoingContent};
 use chrono::{DateTime, Duration, Utc};

@@ -4,6 +4,7 @@
 use crate::helpers::*;
 use loket::whatsapp::payload::text_message;
 
+on_both_databases! {
 #[tokio::test]
 async fn a_flooding_number_is_stored_but_answered_at_most_n_times_a_minute() {
     let app = spawn_app_with(tuesday_morning(), |s| s.privacy.auto_replies_per_minute = 4).await;
@@ -34,7 +35,9 @@ async fn a_flooding_number_is_stored_but_answered_at_most_n_times_a_minute() {
     let texts = app.wait_for_sent(5).await;
     assert_eq!(texts.len(), 5);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn deep_json_and_huge_headers_are_refused_without_harm() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -69,4 +72,5 @@ async fn deep_json_and_huge_headers_are_refused_without_harm() {
         .await
         .expect("alive");
     assert!(alive.status().is_success());
+}
 }

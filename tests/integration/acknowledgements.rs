@@ -8,6 +8,7 @@ use loket::whatsapp::payload;
 
 const TS: i64 = 1_763_759_700;
 
+on_both_databases! {
 #[tokio::test]
 async fn a_message_on_saturday_night_gets_the_closed_acknowledgement_with_mondays_deadline() {
     let app = spawn_app_at(saturday_night()).await;
@@ -31,7 +32,9 @@ async fn a_message_on_saturday_night_gets_the_closed_acknowledgement_with_monday
     assert_eq!(request.body["to"], CITIZEN);
     assert_eq!(request.body["type"], "text");
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn five_messages_in_a_row_get_one_acknowledgement() {
     let app = spawn_app_at(saturday_night()).await;
@@ -56,7 +59,9 @@ async fn five_messages_in_a_row_get_one_acknowledgement() {
         "every message is marked read"
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn during_office_hours_the_acknowledgement_gives_the_usual_answer_time() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -76,7 +81,9 @@ async fn during_office_hours_the_acknowledgement_gives_the_usual_answer_time() {
         sent[0]
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn an_english_message_gets_an_english_acknowledgement() {
     let app = spawn_app_at(saturday_night()).await;
@@ -96,7 +103,9 @@ async fn an_english_message_gets_an_english_acknowledgement() {
         sent[0]
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn an_emergency_gets_the_referral_first_and_is_marked_urgent() {
     let app = spawn_app_at(saturday_night()).await;
@@ -119,7 +128,9 @@ async fn an_emergency_gets_the_referral_first_and_is_marked_urgent() {
     assert_eq!(conversations.len(), 1);
     assert!(conversations[0].urgent);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn a_citizen_known_only_by_a_business_scoped_id_is_answered_through_it() {
     let app = spawn_app_at(saturday_night()).await;
@@ -140,7 +151,9 @@ async fn a_citizen_known_only_by_a_business_scoped_id_is_answered_through_it() {
         "no phone number to send to"
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn a_reaction_is_stored_but_not_acknowledged() {
     let app = spawn_app_at(saturday_night()).await;
@@ -154,4 +167,5 @@ async fn a_reaction_is_stored_but_not_acknowledged() {
         sent.is_empty(),
         "no acknowledgement for a reaction: {sent:?}"
     );
+}
 }

@@ -12,6 +12,7 @@ fn without_read_receipts(s: &mut loket::config::Settings) {
     s.whatsapp.mark_as_read = false;
 }
 
+on_both_databases! {
 #[tokio::test]
 async fn a_graph_api_failing_with_500_then_recovering_delivers_exactly_one_reply() {
     let app = spawn_app_with(saturday_night(), without_read_receipts).await;
@@ -41,7 +42,9 @@ async fn a_graph_api_failing_with_500_then_recovering_delivers_exactly_one_reply
             .is_some_and(|w| w.starts_with("wamid."))
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn rate_limits_are_retried_until_they_pass() {
     let app = spawn_app_with(saturday_night(), without_read_receipts).await;
@@ -52,7 +55,9 @@ async fn rate_limits_are_retried_until_they_pass() {
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(app.graph.failed_requests(), 2);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn a_permanent_error_is_recorded_with_metas_code_and_title() {
     let app = spawn_app_with(saturday_night(), without_read_receipts).await;
@@ -86,7 +91,9 @@ async fn a_permanent_error_is_recorded_with_metas_code_and_title() {
     assert_eq!(row.attempts, 1, "a permanent error is not retried");
     assert!(app.graph.sent_messages().is_empty());
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn pending_replies_are_delivered_after_a_restart() {
     let mut app = spawn_app_with(saturday_night(), without_read_receipts).await;
@@ -116,7 +123,9 @@ async fn pending_replies_are_delivered_after_a_restart() {
         0
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn stored_but_unprocessed_messages_are_answered_after_a_restart() {
     let mut app = spawn_app_with(saturday_night(), without_read_receipts).await;
@@ -151,7 +160,9 @@ async fn stored_but_unprocessed_messages_are_answered_after_a_restart() {
         0
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn status_callbacks_update_the_reply_they_refer_to() {
     let app = spawn_app_with(saturday_night(), without_read_receipts).await;
@@ -185,4 +196,5 @@ async fn status_callbacks_update_the_reply_they_refer_to() {
     let row = &app.store().deliveries(conversation.id).await.expect("rows")[0];
     assert_eq!(row.delivery_status.as_deref(), Some("failed"));
     assert_eq!(row.delivery_error_code, Some(131_047));
+}
 }

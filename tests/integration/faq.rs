@@ -127,6 +127,7 @@ async fn answered_paspoort_question(app: &TestApp) -> Vec<(String, String)> {
     buttons(&bodies[1])
 }
 
+on_both_databases! {
 #[tokio::test]
 async fn a_common_question_on_saturday_night_is_answered_with_feedback_buttons_and_no_closed_notice()
  {
@@ -178,7 +179,9 @@ async fn a_common_question_on_saturday_night_is_answered_with_feedback_buttons_a
         "nobody promised anything"
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn tapping_no_on_the_feedback_buttons_hands_over_with_mondays_deadline() {
     let app = spawn_app_at(saturday_night()).await;
@@ -204,7 +207,9 @@ async fn tapping_no_on_the_feedback_buttons_hands_over_with_mondays_deadline() {
         Some(amsterdam(2026, 11, 23, 12, 30))
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn tapping_yes_on_the_feedback_buttons_gets_thanks_and_stays_with_the_bot() {
     let app = spawn_app_at(saturday_night()).await;
@@ -223,6 +228,7 @@ async fn tapping_yes_on_the_feedback_buttons_gets_thanks_and_stays_with_the_bot(
     let conversation = conversation(&app).await;
     assert_eq!(conversation.state, "bot");
     assert_eq!(conversation.queue_reason, None);
+}
 }
 
 const DUTCH_WEEKDAYS: [&str; 7] = [
@@ -319,6 +325,7 @@ fn next_collection_by_hand(
     }
 }
 
+on_both_databases! {
 #[tokio::test]
 async fn a_waste_question_asks_for_the_postcode_and_then_lists_the_next_collection_days() {
     let app = spawn_app_at(saturday_night()).await;
@@ -371,7 +378,9 @@ async fn a_waste_question_asks_for_the_postcode_and_then_lists_the_next_collecti
     let conversation = conversation(&app).await;
     assert_eq!(conversation.state, "bot");
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn the_benefit_question_names_novembers_payment_date_from_the_data_file() {
     let app = spawn_app_at(saturday_night()).await;
@@ -410,7 +419,9 @@ async fn the_benefit_question_names_novembers_payment_date_from_the_data_file() 
         "feedback:yes:uitkering-betaaldatum"
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn an_english_question_gets_the_english_answer_and_english_buttons() {
     let app = spawn_app_at(saturday_night()).await;
@@ -445,6 +456,7 @@ async fn an_english_question_gets_the_english_answer_and_english_buttons() {
     assert_eq!(conversation.language.code(), "en");
     assert_eq!(conversation.state, "bot");
 }
+}
 
 /// Posts `message`, expects exactly one text back and returns it with the
 /// conversation.
@@ -455,6 +467,7 @@ async fn one_reply(app: &TestApp, body: &str) -> (String, ConversationRow) {
     (sent[0].clone(), conversation(app).await)
 }
 
+on_both_databases! {
 #[tokio::test]
 async fn a_question_the_knowledge_base_cannot_answer_gets_the_closed_notice_and_is_queued() {
     let app = spawn_app_at(saturday_night()).await;
@@ -481,7 +494,9 @@ async fn a_question_the_knowledge_base_cannot_answer_gets_the_closed_notice_and_
         Some(amsterdam(2026, 11, 23, 12, 30))
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn asking_for_a_person_gets_the_handover_text_and_is_queued() {
     let app = spawn_app_at(saturday_night()).await;
@@ -504,7 +519,9 @@ async fn asking_for_a_person_gets_the_handover_text_and_is_queued() {
         Some("asked_for_person")
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn a_photo_gets_the_closed_notice_and_is_queued_for_a_person_to_look_at() {
     let app = spawn_app_at(saturday_night()).await;
@@ -515,7 +532,9 @@ async fn a_photo_gets_the_closed_notice_and_is_queued_for_a_person_to_look_at() 
     assert_eq!(conversation.state, "queued");
     assert_eq!(conversation.queue_reason.as_deref(), Some("media"));
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn an_entry_marked_handover_is_answered_and_also_queued_for_a_person() {
     let app = spawn_app_at(saturday_night()).await;
@@ -548,6 +567,7 @@ async fn an_entry_marked_handover_is_answered_and_also_queued_for_a_person() {
     let conversation = conversation(&app).await;
     assert_eq!(conversation.state, "queued");
     assert_eq!(conversation.queue_reason.as_deref(), Some("entry_handover"));
+}
 }
 
 /// Copies a folder tree.
@@ -592,6 +612,7 @@ keywords: [kerstboom
 KAPOTTE VERSIE: deze tekst mag nooit verstuurd worden.
 ";
 
+on_both_databases! {
 #[tokio::test]
 async fn a_new_answer_is_served_without_a_restart_and_survives_a_broken_edit() {
     let knowledge = tempfile::tempdir().expect("temp dir");
@@ -663,7 +684,9 @@ async fn a_new_answer_is_served_without_a_restart_and_survives_a_broken_edit() {
     assert!(!answer.contains("KAPOTTE VERSIE"), "{answer}");
     assert_eq!(buttons(&replies[1])[0].0, "feedback:yes:kerstbomen");
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn an_ambiguous_question_offers_a_choice_and_tapping_a_row_gets_that_answer() {
     let app = spawn_app_at(saturday_night()).await;
@@ -732,6 +755,7 @@ async fn an_ambiguous_question_offers_a_choice_and_tapping_a_row_gets_that_answe
     let conversation = conversation(&app).await;
     assert_eq!(conversation.state, "bot");
     assert_eq!(conversation.queue_reason, None);
+}
 }
 
 /// Unit tests of the reply decision (`reply::decide`), no server.

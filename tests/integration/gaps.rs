@@ -4,6 +4,7 @@
 use crate::helpers::*;
 use loket::whatsapp::payload::text_message;
 
+on_both_databases! {
 #[tokio::test]
 async fn refused_questions_and_answers_that_did_not_help_become_masked_gaps() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -54,4 +55,5 @@ async fn refused_questions_and_answers_that_did_not_help_become_masked_gaps() {
         .expect("feedback no");
     assert_eq!(unhelpful.question, "hoeveel kost een paspoort");
     assert_eq!(unhelpful.nearest_faq.as_deref(), Some("paspoort-kosten"));
+}
 }

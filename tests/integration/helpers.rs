@@ -1,5 +1,10 @@
-//! Test harness: the real app over real HTTP on port 0, a fresh SQLite file
+//! Test harness: the real app over real HTTP on port 0, a fresh database
 //! per test, and the loopback fake Graph API that records what it received.
+//!
+//! Storage tests run twice (see [`on_both_databases!`]): on a fresh SQLite
+//! file, and on a fresh database on the PostgreSQL server named by
+//! `LOKET_TEST_POSTGRES_URL` (`.ci/run` starts one). Without that variable
+//! the PostgreSQL half passes without running and says so on stderr.
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
@@ -11,9 +16,126 @@ use loket::startup::{self, RunningApp};
 use loket::whatsapp::fake_graph::{FakeGraphApi, FakeGraphConfig};
 use loket::whatsapp::signature::sign_body;
 use secrecy::SecretString;
+use sqlx::Connection;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Runs each test body on SQLite and on PostgreSQL: `name::sqlite` and
+/// `name::postgres`. The body finds its database through
+/// [`spawn_app_with`], so a test reads the same on both.
+macro_rules! on_both_databases {
+    ($($(#[$attr:meta])* async fn $name:ident() $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn test() $body
+
+            $(#[$attr])*
+            async fn sqlite() {
+                crate::helpers::on_sqlite(test()).await
+            }
+
+            $(#[$attr])*
+            async fn postgres() {
+                crate::helpers::on_postgres(test).await
+            }
+        }
+    )*};
+}
+
+tokio::task_local! {
+    /// The PostgreSQL database of the running test; `None`: SQLite.
+    static POSTGRES: Option<String>;
+}
+
+/// The variable that names the PostgreSQL server for the tests.
+pub const POSTGRES_ENV: &str = "LOKET_TEST_POSTGRES_URL";
+
+/// Runs a test on SQLite (a fresh file per app).
+pub async fn on_sqlite<T>(test: impl std::future::Future<Output = T>) -> T {
+    POSTGRES.scope(None, test).await
+}
+
+/// Runs a test on a fresh PostgreSQL database, dropped afterwards; says
+/// so and returns when no server is configured.
+pub async fn on_postgres<F, Fut>(test: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    POSTGRES.scope(Some(database.url.clone()), test()).await;
+    database.drop_now().await;
+}
+
+/// A database of its own on the test PostgreSQL server.
+pub struct TestDatabase {
+    pub url: String,
+    server: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// `None` (after saying so, once per test binary) when
+    /// `LOKET_TEST_POSTGRES_URL` is not set.
+    pub async fn create() -> Option<Self> {
+        let Ok(server) = std::env::var(POSTGRES_ENV) else {
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                // Straight to stderr: the test harness captures eprintln!.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "PostgreSQL half not run: set {POSTGRES_ENV} (e.g. postgres://loket@127.0.0.1:5432/postgres; .ci/run does)"
+                );
+            });
+            return None;
+        };
+        let name = format!("loket_test_{:016x}", rand::random::<u64>());
+        let mut admin = sqlx::postgres::PgConnection::connect(&server)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {POSTGRES_ENV}: {e}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create a test database");
+        let _ = admin.close().await;
+        let mut url = url::Url::parse(&server).expect("LOKET_TEST_POSTGRES_URL is a URL");
+        url.set_path(&name);
+        Some(Self {
+            url: url.to_string(),
+            server,
+            name,
+        })
+    }
+
+    /// Drops the database (connections of apps still open are ended).
+    pub async fn drop_now(self) {
+        if let Ok(mut admin) = sqlx::postgres::PgConnection::connect(&self.server).await {
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin)
+            .await;
+            let _ = admin.close().await;
+        }
+    }
+}
+
+/// The database URL for an app in this test: the test's PostgreSQL
+/// database, else a SQLite file in `dir`.
+pub fn database_url(dir: &Path) -> String {
+    POSTGRES
+        .try_with(Clone::clone)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("loket.db").display()))
+}
 
 pub const APP_SECRET: &str = "test-app-secret";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
@@ -53,7 +175,7 @@ pub fn test_settings(dir: &Path, graph: &FakeGraphApi) -> Settings {
     let config_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
     let mut settings = Settings::load_dir(&config_dir).expect("shipped config loads");
     settings.listen = "127.0.0.1:0".to_owned();
-    settings.database_url = format!("sqlite://{}", dir.join("loket.db").display());
+    settings.database_url = database_url(dir);
     settings.whatsapp.api_base = graph.base_url().to_owned();
     settings.whatsapp.api_version = "v23.0".to_owned();
     settings.whatsapp.request_timeout = HumanDuration(Duration::from_secs(2));

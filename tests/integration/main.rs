@@ -1,13 +1,15 @@
 //! Integration tests: the real service over HTTP with a fresh SQLite file
 //! and a loopback fake of Meta's Graph API.
 
+#[macro_use]
+mod helpers;
+
 mod abuse;
 mod acknowledgements;
 mod browser;
 mod delivery;
 mod faq;
 mod gaps;
-mod helpers;
 mod knowledge_quality;
 mod metrics;
 mod privacy;

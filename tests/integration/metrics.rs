@@ -106,6 +106,7 @@ async fn scrape(app: &TestApp) -> BTreeMap<Key, f64> {
     parse(&response.text().await.expect("body"))
 }
 
+on_both_databases! {
 #[tokio::test]
 async fn counters_move_when_a_message_flows_through() {
     let app = with_token().await;
@@ -162,7 +163,9 @@ async fn counters_move_when_a_message_flows_through() {
         0.0
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn a_wrong_or_missing_token_gets_401() {
     let app = with_token().await;
@@ -182,7 +185,9 @@ async fn a_wrong_or_missing_token_gets_401() {
         .expect("request");
     assert_eq!(missing.status(), 401);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn without_a_token_loopback_may_scrape() {
     let app = spawn_app_at(saturday_night()).await;
@@ -203,7 +208,9 @@ async fn without_a_token_loopback_may_scrape() {
         BTreeMap::new()
     )));
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn webhook_responses_carry_a_request_id() {
     let app = spawn_app_at(saturday_night()).await;
@@ -242,4 +249,5 @@ async fn webhook_responses_carry_a_request_id() {
         .expect("ascii")
         .to_owned();
     assert_eq!(id.len(), 12, "an odd id is replaced: {id}");
+}
 }

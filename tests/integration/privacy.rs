@@ -6,6 +6,7 @@ use loket::whatsapp::payload;
 
 const TS: i64 = 1_763_759_700;
 
+on_both_databases! {
 #[tokio::test]
 async fn a_bsn_in_a_message_gets_one_privacy_warning_per_conversation() {
     let app = spawn_app_at(saturday_night()).await;
@@ -34,6 +35,7 @@ async fn a_bsn_in_a_message_gets_one_privacy_warning_per_conversation() {
     app.wait_until_processed().await;
     let sent = app.wait_for_sent(2).await;
     assert_eq!(sent.len(), 2, "no second warning: {sent:?}");
+}
 }
 
 /// Everything the service logs, for the test below.
@@ -68,6 +70,7 @@ impl std::io::Write for LogSink {
     }
 }
 
+on_both_databases! {
 #[tokio::test]
 async fn logs_hold_neither_message_text_nor_full_phone_numbers() {
     captured_logs();
@@ -117,4 +120,5 @@ async fn logs_hold_neither_message_text_nor_full_phone_numbers() {
     for secret in [NUMBER, WORDS, "111222333", "aanslag"] {
         assert!(!logs.contains(secret), "{secret} in the logs:\n{logs}");
     }
+}
 }

@@ -118,6 +118,7 @@ async fn queued_thread(app: &TestApp, citizen: &str) -> i64 {
     }
 }
 
+on_both_databases! {
 #[tokio::test]
 async fn staff_routes_refuse_without_a_session_and_leak_nothing() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -149,7 +150,9 @@ async fn staff_routes_refuse_without_a_session_and_leak_nothing() {
         StatusCode::UNAUTHORIZED
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn an_editor_may_search_the_knowledge_base_but_not_read_the_queue() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -185,7 +188,9 @@ async fn an_editor_may_search_the_knowledge_base_but_not_read_the_queue() {
             .is_some_and(|b| !b.is_empty())
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn state_changes_need_the_csrf_token() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -232,7 +237,9 @@ async fn state_changes_need_the_csrf_token() {
         .expect("request");
     assert_eq!(logout.status(), StatusCode::FORBIDDEN);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn login_sets_a_strict_cookie_throttles_guessing_and_resists_fixation() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -338,7 +345,9 @@ async fn login_sets_a_strict_cookie_throttles_guessing_and_resists_fixation() {
     app.shifted.advance(chrono::Duration::minutes(16));
     assert_eq!(attempt("anna", PASSWORD).await.0, StatusCode::OK);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn a_thread_goes_from_queue_to_claim_reply_transfer_and_close() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -470,7 +479,9 @@ async fn a_thread_goes_from_queue_to_claim_reply_transfer_and_close() {
     .collect();
     assert_eq!(history, expected);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn of_many_simultaneous_claims_exactly_one_wins() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -508,7 +519,9 @@ async fn of_many_simultaneous_claims_exactly_one_wins() {
         .expect("thread");
     assert_eq!(stored.claimed_by.as_deref(), Some(winner.as_str()));
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn a_staff_member_holds_at_most_the_configured_number_of_threads() {
     let app = spawn_app_with(tuesday_morning(), |s| s.queue.max_claims = 1).await;
@@ -561,7 +574,9 @@ async fn a_staff_member_holds_at_most_the_configured_number_of_threads() {
         StatusCode::OK
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn outside_the_24_hour_window_only_the_template_goes_out() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -612,7 +627,9 @@ async fn outside_the_24_hour_window_only_the_template_goes_out() {
     assert_eq!(template.body["template"]["name"], "vraag_nog_open");
     assert!(!app.sent_texts().iter().any(|t| t == "Bent u er nog?"));
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn threads_whose_window_expired_while_closed_get_the_template_at_opening() {
     let app = spawn_app_at(saturday_night()).await;
@@ -650,7 +667,9 @@ async fn threads_whose_window_expired_while_closed_get_the_template_at_opening()
         .expect("thread");
     assert_eq!(summary.state, loket::queue::State::Queued);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn writing_again_soon_after_a_close_reopens_later_starts_anew() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -703,7 +722,9 @@ async fn writing_again_soon_after_a_close_reopens_later_starts_anew() {
         .expect("thread");
     assert_eq!(old.state, loket::queue::State::Closed);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn urgent_threads_come_first_and_the_bot_stays_quiet_once_a_person_has_it() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -745,7 +766,9 @@ async fn urgent_threads_come_first_and_the_bot_stays_quiet_once_a_person_has_it(
         "the bot answered inside a handed-over thread: {new:?}"
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn new_threads_reach_the_page_as_server_sent_events() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -783,7 +806,9 @@ async fn new_threads_reach_the_page_as_server_sent_events() {
     );
     drop(stream);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn availability_is_public_and_counts_staff_online() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -814,7 +839,9 @@ async fn availability_is_public_and_counts_staff_online() {
     assert_eq!(body["staff_online"], 1, "editors do not answer chats");
     assert!(body["next_opening"].is_string() || body["next_opening"].is_null());
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn the_openapi_document_lists_exactly_the_routes() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -862,7 +889,9 @@ async fn the_openapi_document_lists_exactly_the_routes() {
         );
     }
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn the_audit_log_records_who_did_what_and_only_admins_read_it() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -932,7 +961,9 @@ async fn the_audit_log_records_who_did_what_and_only_admins_read_it() {
         "no content in the audit log"
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn personal_data_is_masked_until_revealed_and_the_reveal_is_audited() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -1011,7 +1042,9 @@ async fn personal_data_is_masked_until_revealed_and_the_reveal_is_audited() {
     assert_eq!(reveals[0]["actor"], "staff:anna");
     assert_eq!(reveals[0]["conversation_id"], id);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn replies_may_only_link_to_allowed_domains() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -1067,4 +1100,5 @@ async fn replies_may_only_link_to_allowed_domains() {
         !app.sent_texts().iter().any(|t| t.contains("evil.example")),
         "the Graph API never saw it"
     );
+}
 }

@@ -5,6 +5,7 @@ use crate::helpers::*;
 use loket::db::CountedTable;
 use loket::whatsapp::payload;
 
+on_both_databases! {
 #[tokio::test]
 async fn metas_verification_handshake_echoes_the_challenge() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -50,7 +51,9 @@ async fn metas_verification_handshake_echoes_the_challenge() {
         .expect("request");
     assert_eq!(bare.status(), 403);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn verification_is_refused_when_no_verify_token_is_configured() {
     let app = spawn_app_with(tuesday_morning(), |s| s.secrets.verify_token = None).await;
@@ -67,7 +70,9 @@ async fn verification_is_refused_when_no_verify_token_is_configured() {
         .expect("request");
     assert_eq!(refused.status(), 403);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn a_missing_or_wrong_signature_gives_401_and_stores_nothing() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -111,11 +116,13 @@ async fn a_missing_or_wrong_signature_gives_401_and_stores_nothing() {
         1
     );
 }
+}
 
 fn sign_with(secret: &str, body: &str) -> String {
     loket::whatsapp::signature::sign_body(secret.as_bytes(), body.as_bytes())
 }
 
+on_both_databases! {
 #[tokio::test]
 async fn the_signature_is_checked_over_the_raw_escaped_bytes() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -130,7 +137,9 @@ async fn the_signature_is_checked_over_the_raw_escaped_bytes() {
         1
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn an_oversized_body_gives_413_and_stores_nothing() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -169,7 +178,9 @@ async fn an_oversized_body_gives_413_and_stores_nothing() {
         0
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn the_default_limit_admits_metas_largest_batch() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -197,7 +208,9 @@ async fn the_default_limit_admits_metas_largest_batch() {
         1000
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn malformed_json_with_a_valid_signature_gives_400() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -228,7 +241,9 @@ async fn malformed_json_with_a_valid_signature_gives_400() {
         .await;
     assert_eq!(ok.status(), 200);
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn every_message_type_is_accepted_and_stored() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -268,7 +283,9 @@ async fn every_message_type_is_accepted_and_stored() {
         i64::try_from(fixtures.len()).expect("small")
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn a_batch_with_many_entries_stores_every_message_and_skips_the_broken_one() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -299,7 +316,9 @@ async fn a_batch_with_many_entries_stores_every_message_and_skips_the_broken_one
         i64::try_from(expected.statuses.len()).expect("small")
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn the_same_message_delivered_twice_is_stored_and_answered_once() {
     let app = spawn_app_at(saturday_night()).await;
@@ -322,7 +341,9 @@ async fn the_same_message_delivered_twice_is_stored_and_answered_once() {
         1
     );
 }
+}
 
+on_both_databases! {
 #[tokio::test]
 async fn health_and_readiness_answer() {
     let app = spawn_app_at(tuesday_morning()).await;
@@ -341,4 +362,5 @@ async fn health_and_readiness_answer() {
         .expect("request");
     assert_eq!(ready.status(), 200);
     assert_eq!(ready.text().await.expect("body"), "ready");
+}
 }
