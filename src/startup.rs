@@ -270,6 +270,19 @@ impl RunningApp {
         Ok(())
     }
 
+    /// Stops at once, as a crash would: connections are dropped, workers
+    /// are aborted mid-step (open transactions roll back, replies being
+    /// sent stay leased until their lease runs out) and nothing is
+    /// finished. For tests of several instances, where one must die.
+    pub async fn kill(self) {
+        self.streams.cancel();
+        for (_, worker) in &self.workers {
+            worker.abort();
+        }
+        self.server.stop(false).await;
+        self.server_task.abort();
+    }
+
     /// Stops the HTTP server (finishing requests in flight) and the workers
     /// (finishing their current step), and closes the database.
     pub async fn stop(self) {

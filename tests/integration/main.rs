@@ -15,5 +15,6 @@ mod metrics;
 mod privacy;
 mod queue;
 mod retention;
+mod scale_out;
 mod webhook;
 mod webhook_properties;

@@ -1,0 +1,242 @@
+//! Several instances on one PostgreSQL database (needs
+//! `LOKET_TEST_POSTGRES_URL`; without it these tests say so and pass):
+//! every message is answered exactly once while one instance dies
+//! half-way, and staff on one instance hear about changes made on another.
+
+use crate::helpers::*;
+use loket::clock::{Clock, ShiftedClock};
+use loket::config::{HumanDuration, Settings};
+use loket::db::CountedTable;
+use loket::queue::events::{Change, QueueEvent};
+use loket::startup::{self, RunningApp};
+use loket::whatsapp::fake_graph::{FakeGraphApi, FakeGraphConfig};
+use loket::whatsapp::payload::text_message;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+const CITIZENS: usize = 40;
+const MESSAGES_EACH: usize = 3;
+
+async fn instance(settings: &Settings, clock: Arc<dyn Clock>) -> RunningApp {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    startup::start_on(listener, settings.clone(), clock)
+        .await
+        .expect("instance starts")
+}
+
+async fn post(http: &reqwest::Client, app: &RunningApp, body: &str) -> u16 {
+    let signature = loket::whatsapp::signature::sign_body(APP_SECRET.as_bytes(), body.as_bytes());
+    http.post(format!("{}/webhooks/whatsapp", app.base_url()))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", signature)
+        .body(body.to_owned())
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
+fn citizen(n: usize) -> String {
+    format!("3160000{n:04}")
+}
+
+/// One round of traffic: every citizen writes once, alternately to each
+/// instance that is up. Returns the wamids that got a 200.
+async fn round(
+    http: &reqwest::Client,
+    instances: &[&RunningApp],
+    round: usize,
+    at: i64,
+) -> Vec<String> {
+    let mut accepted = Vec::new();
+    for n in 0..CITIZENS {
+        let wamid = format!("wamid.SCALE{n:04}r{round}");
+        let question = [
+            "Hoe vraag ik een paspoort aan?",
+            "Wanneer is het afval?",
+            "Ik wil een medewerker spreken",
+        ][round % 3];
+        let body = text_message(&citizen(n), &wamid, question, at + round as i64);
+        let app = instances[(n + round) % instances.len()];
+        if post(http, app, &body).await == 200 {
+            accepted.push(wamid);
+        }
+    }
+    accepted
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_answer_every_message_once_when_one_dies_half_way() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let graph = FakeGraphApi::start(FakeGraphConfig::default())
+        .await
+        .expect("fake Graph API starts");
+    let mut settings = test_settings(dir.path(), &graph);
+    settings.database_url = database.url.clone();
+    // A reply taken by the instance that dies is sent by the other one
+    // after this long.
+    settings.outbox.lease = HumanDuration(Duration::from_secs(1));
+    let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(saturday_night()));
+    let first = instance(&settings, clock.clone()).await;
+    let second = instance(&settings, clock.clone()).await;
+    let http = reqwest::Client::new();
+    let at = clock.now().timestamp();
+
+    let mut accepted = round(&http, &[&first, &second], 0, at).await;
+    accepted.extend(round(&http, &[&first, &second], 1, at).await);
+    // Die while replies are being processed and sent.
+    let store = second.store.clone();
+    first.kill().await;
+    accepted.extend(round(&http, &[&second], 2, at).await);
+    assert_eq!(
+        accepted.len(),
+        CITIZENS * MESSAGES_EACH,
+        "every webhook got a 200"
+    );
+
+    // Everything stored is processed and sent by the survivor.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let unprocessed = store
+            .count(CountedTable::UnprocessedInbound)
+            .await
+            .expect("count");
+        let pending = store
+            .count(CountedTable::PendingOutbox)
+            .await
+            .expect("count");
+        if unprocessed == 0 && pending == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{unprocessed} messages unprocessed and {pending} replies pending after 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // One conversation per citizen: no message was processed twice or
+    // out of its conversation.
+    let conversations = store.conversations(1000).await.expect("conversations");
+    assert_eq!(
+        conversations.len(),
+        CITIZENS,
+        "one conversation per citizen"
+    );
+
+    // Every accepted message got exactly one read receipt.
+    let mut receipts: BTreeMap<String, usize> = BTreeMap::new();
+    for receipt in graph.read_receipts() {
+        let wamid = receipt.body["message_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        *receipts.entry(wamid).or_default() += 1;
+    }
+    let expected: BTreeSet<String> = accepted.iter().cloned().collect();
+    let receipted: BTreeSet<String> = receipts.keys().cloned().collect();
+    assert_eq!(
+        receipted, expected,
+        "every accepted message, and only those, was marked read"
+    );
+
+    // Every reply stored was sent; what Meta received beyond that are
+    // sends that were in flight when the instance died (Meta has no
+    // idempotency key, so those can arrive twice).
+    let mut stored_replies = 0;
+    for conversation in &conversations {
+        let deliveries = store.deliveries(conversation.id).await.expect("deliveries");
+        assert!(
+            deliveries.iter().all(|d| d.state == "sent"),
+            "conversation {}: {:?}",
+            conversation.id,
+            deliveries.iter().map(|d| &d.state).collect::<Vec<_>>()
+        );
+        assert!(
+            deliveries.len() > MESSAGES_EACH,
+            "every message was answered"
+        );
+        stored_replies += deliveries.len();
+    }
+    let received = graph.received().len();
+    let duplicated = received.saturating_sub(stored_replies);
+    let twice_read: usize = receipts.values().map(|n| n - 1).sum();
+    eprintln!(
+        "two instances: {} messages, {stored_replies} replies stored, {received} received by the Graph API, {duplicated} duplicated (in flight at the kill)",
+        accepted.len()
+    );
+    assert!(received >= stored_replies, "no reply lost");
+    // At most one round of the dead sender: `[outbox] concurrency`.
+    assert!(
+        duplicated <= settings.outbox.concurrency,
+        "{duplicated} duplicated, more than could have been in flight"
+    );
+    assert!(twice_read <= duplicated);
+
+    second.stop().await;
+    database.drop_now().await;
+}
+
+#[tokio::test]
+async fn staff_on_one_instance_hear_of_changes_made_on_another() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let graph = FakeGraphApi::start(FakeGraphConfig::default())
+        .await
+        .expect("fake Graph API starts");
+    let mut settings = test_settings(dir.path(), &graph);
+    settings.database_url = database.url.clone();
+    let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(saturday_night()));
+    let first = instance(&settings, clock.clone()).await;
+    let second = instance(&settings, clock).await;
+    let mut on_first = first.events.subscribe();
+    let mut on_second = second.events.subscribe();
+    // LISTEN starts in the background: publish until the other side hears.
+    let event = |id| QueueEvent {
+        id,
+        change: Change::Claimed,
+        state: "claimed".to_owned(),
+        claimed_by: Some("anna".to_owned()),
+        urgent: false,
+        to: None,
+    };
+    let heard = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut id = 0;
+        loop {
+            id += 1;
+            first.events.publish(event(id));
+            if let Ok(Ok(heard)) =
+                tokio::time::timeout(Duration::from_millis(200), on_second.recv()).await
+            {
+                return heard;
+            }
+        }
+    })
+    .await
+    .expect("the other instance hears the event");
+    assert_eq!(heard.change, Change::Claimed);
+    assert_eq!(heard.claimed_by.as_deref(), Some("anna"));
+    // The publishing instance delivered each event once (locally), not
+    // again when its own NOTIFY came back.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut own = Vec::new();
+    while let Ok(event) = on_first.try_recv() {
+        own.push(event.id);
+    }
+    let distinct: BTreeSet<i64> = own.iter().copied().collect();
+    assert_eq!(
+        own.len(),
+        distinct.len(),
+        "own events delivered twice: {own:?}"
+    );
+    first.stop().await;
+    second.stop().await;
+    database.drop_now().await;
+}
