@@ -3,6 +3,7 @@
 //! the loopback fake Graph API. Prints percentiles.
 //!
 //! cargo run --release --example roundtrip -- 500
+//! LOKET_DATABASE_URL=postgres://... cargo run --release --example roundtrip -- 500
 
 use loket::clock::{Clock, SystemClock};
 use loket::config::Settings;
@@ -27,7 +28,10 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let graph = FakeGraphApi::start(FakeGraphConfig::default()).await?;
     let mut settings = Settings::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))?;
-    settings.database_url = format!("sqlite://{}", dir.path().join("loket.db").display());
+    // A temporary SQLite file, or LOKET_DATABASE_URL (an empty PostgreSQL
+    // database, to measure that).
+    settings.database_url = std::env::var("LOKET_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("loket.db").display()));
     settings.whatsapp.api_base = graph.base_url().to_owned();
     settings.whatsapp.mark_as_read = false;
     settings.secrets.app_secret = Some(SecretString::from("bench-secret"));

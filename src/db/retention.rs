@@ -112,7 +112,7 @@ impl Store {
         let removed = remove(
             &mut tx,
             EXPIRED,
-            "conversation_id IS NULL AND processed_at IS NOT NULL AND received_at < ?1",
+            "conversation_id IS NULL AND processed_at IS NOT NULL AND received_at < $1",
             &key,
             dry_run,
         )
@@ -151,7 +151,7 @@ impl Store {
         let removed = remove(
             &mut tx,
             OF_CITIZEN,
-            "wa_id = ?1 OR user_id = ?1",
+            "wa_id = $1 OR user_id = $1",
             &key,
             dry_run,
         )

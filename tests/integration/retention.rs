@@ -151,3 +151,49 @@ fn purge_and_forget_refuse_bad_input_with_advice() {
     let bad = loket::cli::forget::normalise_citizen("bel me");
     assert!(bad.is_err());
 }
+
+on_both_databases! {
+/// The same purge and forget on either database, checked on the rows
+/// (the raw-bytes checks above are about SQLite's files).
+#[tokio::test]
+async fn purge_and_forget_remove_exactly_the_expired_and_the_named_rows() {
+    let app = spawn_app_at(tuesday_morning()).await;
+    citizen_writes(&app, GONE, 1).await;
+    processed(&app).await;
+    app.shifted.advance(chrono::Duration::days(8));
+    citizen_writes(&app, STAYS, 1).await;
+    citizen_writes(&app, "31600000099", 1).await;
+    processed(&app).await;
+    let store = app.store().clone();
+    let count = |table| {
+        let store = store.clone();
+        async move { store.count(table).await.expect("count") }
+    };
+    assert_eq!(count(loket::db::CountedTable::Conversations).await, 3);
+
+    let week = Duration::from_secs(7 * 24 * 3600);
+    let counted = loket::retention::purge(app.store(), app.clock.as_ref(), week, true)
+        .await
+        .expect("dry run");
+    assert_eq!(count(loket::db::CountedTable::Conversations).await, 3, "a dry run removes nothing");
+    let removed = loket::retention::purge(app.store(), app.clock.as_ref(), week, false)
+        .await
+        .expect("purge");
+    assert_eq!(removed, counted, "the dry run predicted the purge");
+    assert_eq!((removed.conversations, removed.messages), (1, 2));
+    assert_eq!(count(loket::db::CountedTable::Conversations).await, 2);
+    assert_eq!(count(loket::db::CountedTable::Inbound).await, 4);
+
+    let forgotten = app.store().forget(STAYS, false).await.expect("forget");
+    assert_eq!((forgotten.conversations, forgotten.messages), (1, 2));
+    assert!(forgotten.replies >= 1);
+    assert_eq!(app.store().forget(STAYS, false).await.expect("forget").total(), 0);
+    let left = app.store().conversations(10).await.expect("conversations");
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        left[0].citizen.wa_id.as_ref().map(|w| w.as_str()),
+        Some("31600000099"),
+        "only the other citizen is left"
+    );
+}
+}
