@@ -260,6 +260,13 @@ impl ServiceFile {
                 "must be between 1 and 1000",
             ));
         }
+        if outbox.lease.0 <= timeout {
+            return Err(ConfigError::value(
+                path,
+                "outbox.lease",
+                "must be longer than whatsapp.request_timeout, or a reply still being sent could be taken and sent again by another instance",
+            ));
+        }
         let mut compiled = Vec::with_capacity(self.emergency.pattern_sources.len());
         for (index, source) in self.emergency.pattern_sources.iter().enumerate() {
             let regex = Regex::new(source).map_err(|e| {
@@ -373,6 +380,16 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("knowledge.link_allowlist[1]"), "{text}");
         assert!(text.contains("without https://"), "{text}");
+    }
+
+    #[test]
+    fn an_outbox_lease_shorter_than_a_send_is_refused() {
+        let err = parse("[whatsapp]\nrequest_timeout = \"10s\"\n[outbox]\nlease = \"5s\"\n")
+            .expect_err("lease too short");
+        let text = err.to_string();
+        assert!(text.contains("outbox.lease"), "{text}");
+        assert!(text.contains("request_timeout"), "{text}");
+        parse("[outbox]\nlease = \"11s\"\n").expect("longer than the default timeout");
     }
 
     #[test]
