@@ -342,3 +342,79 @@ async fn answers_not_given_for_90_days_are_listed_until_given_again() {
         2
     );
 }
+
+/// Where the refused question's personal data would show if unmasked.
+const GAP_SECRET: &str = "111222333";
+
+#[tokio::test]
+async fn an_editor_sees_the_gaps_and_the_usage_in_a_real_browser() {
+    let chromium = match crate::browser::prerequisites() {
+        Ok(chromium) => chromium,
+        Err(why) => {
+            if std::env::var("LOKET_BROWSER_TEST").as_deref() == Ok("required") {
+                panic!(
+                    "the browser test is required (LOKET_BROWSER_TEST=required) but cannot run: {why}.\n\
+                     Install what it needs with:\n  \
+                     apt-get install -y chromium nodejs npm\n  \
+                     npm ci --prefix tests/browser"
+                );
+            }
+            eprintln!("browser test skipped: {why}");
+            return;
+        }
+    };
+    let app = spawn_app_at(tuesday_morning()).await;
+    say(&app, "31600000031", "wamid.BR1", QUESTION).await;
+    say(
+        &app,
+        "31600000032",
+        "wamid.BR2",
+        &format!("Is het zwembad <b>morgen</b> open? bsn {GAP_SECRET}"),
+    )
+    .await;
+    loket::accounts::create(app.store(), "eva", Role::Editor, PASSWORD, app.clock.now())
+        .await
+        .expect("editor account");
+
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let mut child = std::process::Command::new("node")
+        .arg("editors.mjs")
+        .current_dir(crate::browser::browser_dir())
+        .env("BASE_URL", app.url(""))
+        .env("LOKET_USER", "eva")
+        .env("LOKET_PASSWORD", PASSWORD)
+        .env("LOKET_GAP_TEXT", "zwembad")
+        .env("LOKET_GAP_SECRET", GAP_SECRET)
+        .env("LOKET_ANSWERED_ID", PASPOORT)
+        .env("LOKET_CHROMIUM", &chromium)
+        .env(
+            "LOKET_SCREENSHOT",
+            std::env::var_os("LOKET_EDITORS_SCREENSHOT")
+                .unwrap_or_else(|| std::env::temp_dir().join("loket-editors.png").into()),
+        )
+        .stdin(std::process::Stdio::null())
+        .stdout(log.reopen().expect("log file"))
+        .stderr(log.reopen().expect("log file"))
+        .spawn()
+        .expect("node starts");
+    // Poll rather than block: the app's workers run on this runtime.
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for node") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(180) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let output = std::fs::read_to_string(log.path()).unwrap_or_default();
+            panic!("the editors' browser test took too long:\n{output}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let output = std::fs::read_to_string(log.path()).unwrap_or_default();
+    assert!(
+        status.success(),
+        "the editors' browser test failed ({status}):\n{output}"
+    );
+    println!("{output}");
+}
