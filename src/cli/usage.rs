@@ -100,3 +100,51 @@ pub fn render(report: &UsageReport, tz: Tz) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Language;
+    use chrono::TimeZone;
+
+    fn row(id: &str, answered: i64, last: Option<DateTime<Utc>>) -> EntryUsage {
+        EntryUsage {
+            faq_id: id.to_owned(),
+            lang: Language::Nl,
+            title: Some(format!("Titel {id}")),
+            answered,
+            helpful: 1,
+            not_helpful: 2,
+            last_used_at: last,
+        }
+    }
+
+    #[test]
+    fn the_text_shows_counts_office_times_and_the_unused_entries() {
+        let tz = chrono_tz::Europe::Amsterdam;
+        let last = Utc.with_ymd_and_hms(2026, 11, 24, 9, 5, 0).unwrap();
+        let day = last.date_naive();
+        let report = UsageReport {
+            since: day,
+            until: day,
+            entries: vec![row("paspoort-kosten", 3, Some(last)), row("afval", 0, None)],
+            unused: vec![row("afval", 0, None)],
+            unused_cutoff: last - chrono::Duration::days(UNUSED_AFTER_DAYS),
+        };
+        let text = render(&report, tz);
+        assert!(
+            text.contains(
+                "       3     1     2  2026-11-24 10:05  paspoort-kosten (nl) Titel paspoort-kosten"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("1 entry not given in the last 90 days (since 2026-08-26)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  never             afval (nl) Titel afval"),
+            "{text}"
+        );
+    }
+}
