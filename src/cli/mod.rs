@@ -8,6 +8,7 @@ pub mod gaps;
 pub mod hours;
 pub mod lint;
 pub mod simulate;
+pub mod usage;
 pub mod user;
 
 use crate::config::Settings;
@@ -40,6 +41,8 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// Questions the bot could not answer (or got "Nee" on), grouped by wording.
     Gaps(gaps::GapsArgs),
+    /// Per answer: how often given, "Ja"/"Nee" feedback, last given; answers unused for 90 days.
+    Usage(usage::UsageArgs),
     /// Delete conversations past the retention period (or older than --older-than).
     Purge(forget::PurgeArgs),
     /// Erase everything about one citizen now, at their request.

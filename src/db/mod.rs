@@ -20,6 +20,7 @@ mod notify;
 mod queue;
 mod retention;
 mod rows;
+mod usage;
 
 pub use accounts::SessionRow;
 pub use audit::AuditEntry;
@@ -370,6 +371,7 @@ impl Store {
         for new in &outbound {
             insert_outbox(&mut tx, conversation_id, Some(inbound.id), "bot", new, now).await?;
         }
+        usage::count(&mut tx, &decision.usage).await?;
         use crate::queue::State;
         use crate::queue::events::Change;
         let (state, change) = match (state_before, decision.handover) {

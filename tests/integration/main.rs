@@ -16,5 +16,6 @@ mod privacy;
 mod queue;
 mod retention;
 mod scale_out;
+mod usage;
 mod webhook;
 mod webhook_properties;
