@@ -75,7 +75,11 @@ async fn main() -> anyhow::Result<()> {
     }
     webhook.sort();
     end_to_end.sort();
-    println!("messages: {count} (sequential, SQLite synchronous=FULL)");
+    let database = match app.store.dialect() {
+        loket::db::Dialect::Sqlite => "SQLite synchronous=FULL",
+        loket::db::Dialect::Postgres => "PostgreSQL",
+    };
+    println!("messages: {count} (sequential, {database})");
     for (name, samples) in [
         ("webhook 200", &webhook),
         ("reply at Graph API", &end_to_end),

@@ -1102,3 +1102,39 @@ async fn replies_may_only_link_to_allowed_domains() {
     );
 }
 }
+
+on_both_databases! {
+/// The claim limit holds when one person claims many threads at once (on
+/// PostgreSQL each claim runs on its own connection, as it would from
+/// several instances; the staff member's lock keeps the count honest).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_claims_by_one_person_stop_at_the_limit() {
+    let app = spawn_app_with(tuesday_morning(), |s| s.queue.max_claims = 2).await;
+    add_user(&app, "anna", Role::Staff).await;
+    let anna = login(&app, "anna").await;
+    let mut threads = Vec::new();
+    for n in 0..6 {
+        threads.push(queued_thread(&app, &format!("3160000002{n}")).await);
+    }
+    let paths: Vec<String> = threads
+        .iter()
+        .map(|id| format!("/api/conversations/{id}/claim"))
+        .collect();
+    let claims = paths
+        .iter()
+        .map(|path| post(&app, path, &anna, json!({})));
+    let results = futures_util::future::join_all(claims).await;
+    let won = results.iter().filter(|(status, _)| *status == StatusCode::OK).count();
+    let refused = results
+        .iter()
+        .filter(|(status, body)| *status == StatusCode::CONFLICT && body["error"] == "claim_limit")
+        .count();
+    assert_eq!((won, refused), (2, 4), "{results:?}");
+    let held = app.store().queue().await.expect("queue");
+    let held_by_anna = held
+        .iter()
+        .filter(|t| t.claimed_by.as_deref() == Some("anna"))
+        .count();
+    assert_eq!(held_by_anna, 2);
+}
+}
