@@ -25,6 +25,7 @@ pub mod privacy;
 pub mod processing;
 pub mod queue;
 pub mod reply;
+pub mod report;
 pub mod retention;
 pub mod startup;
 pub mod telemetry;

@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod gaps;
 mod queue;
+mod reports;
 mod retention;
 mod rows;
 
@@ -16,6 +17,7 @@ pub use accounts::SessionRow;
 pub use audit::AuditEntry;
 pub use gaps::Gap;
 pub use queue::{StaffMessage, staff_actor};
+pub use reports::RolledUp;
 pub use retention::Removed;
 
 pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};

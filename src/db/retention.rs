@@ -4,6 +4,7 @@
 //! purged conversation cannot be read back from the database files.
 
 use super::{Doing, Store, StoreError, Tx, millis};
+use crate::report::rollup::Rollup;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -99,8 +100,16 @@ async fn remove(
 
 impl Store {
     /// Deletes conversations closed before `cutoff` or without activity
-    /// since, with their messages, replies, statuses and history.
-    pub async fn purge(&self, cutoff: DateTime<Utc>, dry_run: bool) -> Result<Removed, StoreError> {
+    /// since, with their messages, replies, statuses and history. The
+    /// report's rollup runs first in the same transaction, so the anonymous
+    /// figures hold every deleted conversation as it was at `now`.
+    pub async fn purge(
+        &self,
+        cutoff: DateTime<Utc>,
+        dry_run: bool,
+        rollup: &Rollup,
+        now: DateTime<Utc>,
+    ) -> Result<Removed, StoreError> {
         let cutoff = millis(cutoff);
         let key = Key::Cutoff(cutoff);
         let mut tx = self
@@ -108,6 +117,9 @@ impl Store {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .doing("starting a purge")?;
+        if !dry_run {
+            super::reports::roll_up_in(&mut tx, rollup, now).await?;
+        }
         let removed = remove(
             &mut tx,
             EXPIRED,
