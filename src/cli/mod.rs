@@ -7,6 +7,7 @@ pub mod forget;
 pub mod gaps;
 pub mod hours;
 pub mod lint;
+pub mod report;
 pub mod simulate;
 pub mod user;
 
@@ -40,6 +41,8 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// Questions the bot could not answer (or got "Nee" on), grouped by wording.
     Gaps(gaps::GapsArgs),
+    /// The team lead's figures per day and ISO week (contacts, bot, waiting times).
+    Report(report::ReportArgs),
     /// Delete conversations past the retention period (or older than --older-than).
     Purge(forget::PurgeArgs),
     /// Erase everything about one citizen now, at their request.

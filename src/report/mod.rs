@@ -228,6 +228,20 @@ pub fn build(from: NaiveDate, to: NaiveDate, stored: &Stored) -> Report {
     }
 }
 
+/// Brings the figures up to date and builds the report of `[from, to]`:
+/// what the CLI, the API and the page call.
+pub async fn load(
+    store: &crate::db::Store,
+    rollup: &rollup::Rollup,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Report, crate::db::StoreError> {
+    store.roll_up(rollup, now).await?;
+    let stored = store.report_figures(from, to).await?;
+    Ok(build(from, to, &stored))
+}
+
 fn dates(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
     (0..)
         .map_while(move |offset| from.checked_add_days(Days::new(offset)))

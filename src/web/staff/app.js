@@ -962,6 +962,7 @@ function startWorkspace() {
     ...(session.topics || []).map((topic) => el('option', { value: topic })),
   );
   showOnly('workspace');
+  $('report-link').hidden = session.role !== 'staff' && session.role !== 'admin';
   if (session.role !== 'staff' && session.role !== 'admin') {
     // Editors may search the knowledge base but not read citizens' threads.
     $('queue-list').replaceChildren();
