@@ -125,13 +125,15 @@ pub async fn try_process_once(
         }
         let result = store
             .process_inbound(inbound, now, reopen_within, |memory| {
-                let decision = reply::decide(
+                let mut decision = reply::decide(
                     &inbound.content,
                     memory,
                     rules(settings, Some(&knowledge)),
                     inbound.received_at,
                 );
                 let outbound = if flooding {
+                    // Nothing goes out, so no answer was given or rated.
+                    decision.usage.clear();
                     Vec::new()
                 } else {
                     outbound_for(

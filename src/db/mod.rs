@@ -12,6 +12,7 @@ mod queue;
 mod reports;
 mod retention;
 mod rows;
+mod usage;
 
 pub use accounts::SessionRow;
 pub use audit::AuditEntry;
@@ -311,6 +312,7 @@ impl Store {
         for new in &outbound {
             insert_outbox(&mut tx, conversation_id, Some(inbound.id), "bot", new, now).await?;
         }
+        usage::count(&mut tx, &decision.usage).await?;
         use crate::queue::State;
         use crate::queue::events::Change;
         let (state, change) = match (state_before, decision.handover) {

@@ -20,6 +20,7 @@ pub mod loader;
 pub mod not_ours;
 pub mod search;
 pub mod synonyms;
+pub mod usage;
 pub mod watch;
 
 pub use data::{

@@ -17,6 +17,7 @@ use crate::hours::{OpeningHours, wording::format_moment};
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::compose::{Composed, compose};
 use crate::knowledge::decision::FaqDecision;
+use crate::knowledge::usage::{FaqUse, UseEvent};
 use crate::knowledge::{Entry, FaqId, extract_postcode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -176,6 +177,8 @@ pub struct Decision {
     pub handover: Option<HandoverReason>,
     /// The knowledge base's verdict, when it was asked.
     pub faq: Option<FaqOutcome>,
+    /// Answers given and feedback received, for the anonymous usage counts.
+    pub usage: Vec<FaqUse>,
     /// The conversation as it is after this message.
     pub memory: ConversationMemory,
 }
@@ -196,6 +199,7 @@ struct Builder<'a> {
     replies: Vec<PlannedReply>,
     handover: Option<HandoverReason>,
     faq: Option<FaqOutcome>,
+    usage: Vec<FaqUse>,
 }
 
 impl Builder<'_> {
@@ -214,6 +218,41 @@ impl Builder<'_> {
         ];
         values.extend_from_slice(extra);
         self.rules.texts.render(key, self.language, &values)
+    }
+
+    /// Counts a use of entry `faq_id` in `lang` on today's date.
+    fn count(&mut self, faq_id: &str, lang: Language, event: UseEvent) {
+        let day = self
+            .at
+            .with_timezone(&self.rules.hours.timezone())
+            .date_naive();
+        self.usage.push(FaqUse {
+            day,
+            at: self.at,
+            faq_id: faq_id.to_owned(),
+            lang,
+            event,
+        });
+    }
+
+    /// Counts "Ja" or "Nee" to the answer of `faq_id`, but only when that
+    /// answer is the one that asked "did this help?" (`asked`): a button
+    /// pressed twice, or on an older answer, is not counted again.
+    fn count_feedback(&mut self, faq_id: &str, asked: Option<&str>, helpful: bool) {
+        if asked != Some(faq_id) {
+            return;
+        }
+        // The answer went out in this language (or the fallback `answer` used).
+        let lang = FaqId::parse(faq_id)
+            .ok()
+            .and_then(|id| self.rules.knowledge?.index.find(&id, self.language))
+            .map_or(self.language, |entry| entry.lang);
+        let event = if helpful {
+            UseEvent::Helpful
+        } else {
+            UseEvent::NotHelpful
+        };
+        self.count(faq_id, lang, event);
     }
 
     fn send(&mut self, kind: ReplyKind, content: OutgoingContent) {
@@ -283,6 +322,7 @@ impl Builder<'_> {
                 self.memory.awaiting_postcode = None;
                 self.memory.last_answer = Some(entry.id.as_str().to_owned());
                 self.send(ReplyKind::FaqAnswer, OutgoingContent::Text { body });
+                self.count(entry.id.as_str(), entry.lang, UseEvent::Answered);
                 let id = entry.id.as_str();
                 let buttons = vec![
                     ReplyButton {
@@ -534,6 +574,7 @@ pub fn decide(
         replies: Vec::new(),
         handover: None,
         faq: None,
+        usage: Vec::new(),
     };
     let feedback_for = b.memory.feedback_for.take();
 
@@ -551,9 +592,11 @@ pub fn decide(
             interactive, id, ..
         } => match (interactive, id.as_str()) {
             (InteractiveKind::ButtonReply, id) if id.starts_with(FEEDBACK_YES) => {
+                b.count_feedback(&id[FEEDBACK_YES.len()..], feedback_for.as_deref(), true);
                 b.send_text(ReplyKind::FeedbackThanks, ReplyKey::FeedbackThanks, &[]);
             }
             (InteractiveKind::ButtonReply, id) if id.starts_with(FEEDBACK_NO) => {
+                b.count_feedback(&id[FEEDBACK_NO.len()..], feedback_for.as_deref(), false);
                 b.hand_over(HandoverReason::FeedbackNo, true)
             }
             (InteractiveKind::ListReply, NONE_ROW) => {
@@ -589,9 +632,11 @@ pub fn decide(
                 });
             if let Some(entry) = postcode_answer {
                 b.answer(&entry, text);
-            } else if feedback_for.is_some() && is_no(text) {
+            } else if let Some(asked) = feedback_for.as_deref().filter(|_| is_no(text)) {
+                b.count_feedback(asked, Some(asked), false);
                 b.hand_over(HandoverReason::FeedbackNo, true);
-            } else if feedback_for.is_some() && is_yes(text) {
+            } else if let Some(asked) = feedback_for.as_deref().filter(|_| is_yes(text)) {
+                b.count_feedback(asked, Some(asked), true);
                 b.send_text(ReplyKind::FeedbackThanks, ReplyKey::FeedbackThanks, &[]);
             } else if let Some(reason) = b.memory.handover_reason {
                 // A person has this conversation now: the bot stops
@@ -659,6 +704,7 @@ pub fn decide(
         replies: b.replies,
         handover: b.handover,
         faq: b.faq,
+        usage: b.usage,
         memory,
     }
 }
