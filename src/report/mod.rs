@@ -238,7 +238,20 @@ pub async fn load(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Report, crate::db::StoreError> {
     store.roll_up(rollup, now).await?;
-    let stored = store.report_figures(from, to).await?;
+    let mut stored = store.report_figures(from, to).await?;
+    // The answers' use is kept per day by the FAQ usage table (the
+    // editors' figures); one small keyed read per day.
+    for day in dates(from, to) {
+        for usage in store.faq_usage(day, day).await? {
+            stored.faq.push(FaqCount {
+                day,
+                faq_id: usage.faq_id,
+                answered: usage.answered,
+                feedback_yes: usage.helpful,
+                feedback_no: usage.not_helpful,
+            });
+        }
+    }
     Ok(build(from, to, &stored))
 }
 

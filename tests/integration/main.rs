@@ -12,6 +12,7 @@ mod knowledge_quality;
 mod metrics;
 mod privacy;
 mod queue;
+mod report;
 mod retention;
 mod usage;
 mod webhook;
