@@ -108,10 +108,10 @@ const HEADERS: [&str; 11] = [
     "bot na gesprek",
     "naar medewerker",
     "loopt nog",
-    "wachttijd mediaan",
-    "wachttijd p90",
-    "behandeltijd mediaan",
-    "antwoord op tijd",
+    "wacht mediaan",
+    "wacht p90",
+    "behandeltijd",
+    "op tijd",
 ];
 
 fn cells(label: String, row: &Row) -> [String; 11] {
@@ -183,7 +183,7 @@ pub fn table(report: &Report) -> String {
     render(&mut out, &rows);
     let _ = writeln!(
         out,
-        "\nWachttijd: kantoortijd van overdracht tot het eerste antwoord van een medewerker."
+        "\nwacht: kantoortijd van overdracht tot het eerste antwoord van een medewerker (mediaan, en waarbinnen 90%)\nbehandeltijd: mediaan van oppakken tot afsluiten; op tijd: beantwoord voor de beloofde termijn"
     );
     let topics: Vec<String> = report
         .total

@@ -93,19 +93,17 @@ impl History<'_> {
         self.seen(at);
         self.next_wamid += 1;
         let wamid = format!("wamid.REPORT{:05}", self.next_wamid);
-        let mut value = payload::text_value(citizen, &wamid, text.unwrap_or("ja"), at.timestamp());
-        if text.is_none() {
+        let value = match text {
+            Some(text) => payload::text_value(citizen, &wamid, text, at.timestamp()),
             // A tap on the "did this help?" button: not a question.
-            let message = &mut value["messages"][0];
-            message["type"] = json!("interactive");
-            message["interactive"] = json!({
-                "type": "button_reply",
-                "button_reply": {"id": "feedback:yes:paspoort-kosten", "title": "Ja"}
-            });
-            if let Some(object) = message.as_object_mut() {
-                object.remove("text");
-            }
-        }
+            None => payload::button_reply_value(
+                citizen,
+                &wamid,
+                "feedback:yes:paspoort-kosten",
+                "Ja",
+                at.timestamp(),
+            ),
+        };
         if let Some(text) = text {
             self.texts.push(text.to_owned());
         }
