@@ -9,8 +9,9 @@
 //! in its own transaction just before deleting, so the figures of a purged
 //! conversation are final and nothing is lost.
 //!
-//! The SQL here is portable: `$n` placeholders and `ON CONFLICT` upserts
-//! that SQLite and PostgreSQL both understand.
+//! The SQL here is portable: `$n` placeholders, `ON CONFLICT` upserts
+//! that SQLite and PostgreSQL both understand, and sums cast to BIGINT
+//! (PostgreSQL sums BIGINT as NUMERIC).
 
 use super::rows::get;
 use super::{Doing, Store, StoreError, Tx, from_millis};
@@ -80,7 +81,7 @@ impl Store {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
         let durations = sqlx::query(
-            "SELECT day, metric, seconds, SUM(count) AS count FROM report_durations
+            "SELECT day, metric, seconds, CAST(SUM(count) AS BIGINT) AS count FROM report_durations
              WHERE day >= $1 AND day <= $2 GROUP BY day, metric, seconds ORDER BY day, metric, seconds",
         )
         .bind(&from)
@@ -103,7 +104,7 @@ impl Store {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
         let topics = sqlx::query(
-            "SELECT day, topic, SUM(count) AS count FROM report_topics
+            "SELECT day, topic, CAST(SUM(count) AS BIGINT) AS count FROM report_topics
              WHERE day >= $1 AND day <= $2 GROUP BY day, topic ORDER BY day, topic",
         )
         .bind(&from)

@@ -117,9 +117,10 @@ fn frame(out: &mut String, class: &str, title: &str, legend: &[Series], max: f64
         x += 22.0 + 6.5 * series.label.chars().count() as f64;
     }
     let plot = HEIGHT - TOP - BOTTOM;
-    for i in 0..=4 {
-        let value = max * f64::from(i) / 4.0;
-        let y = TOP + plot - plot * f64::from(i) / 4.0;
+    let ticks = ticks(max);
+    for i in 0..=ticks {
+        let value = max * f64::from(i) / f64::from(ticks);
+        let y = TOP + plot - plot * f64::from(i) / f64::from(ticks);
         let _ = write!(
             out,
             "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/><text class=\"axis\" x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}{unit}</text>",
@@ -129,6 +130,16 @@ fn frame(out: &mut String, class: &str, title: &str, legend: &[Series], max: f64
             trim(value)
         );
     }
+}
+
+/// How many grid steps divide `max` (from [`nice_max`]) into round
+/// numbers: 50 in steps of 10, 20 in steps of 5, 1 in one step.
+fn ticks(max: f64) -> u32 {
+    if max <= 1.0 {
+        return 1;
+    }
+    let leading = max / 10f64.powf(max.log10().floor());
+    if (leading - 2.0).abs() < 1e-9 { 4 } else { 5 }
 }
 
 fn trim(value: f64) -> String {
@@ -155,6 +166,15 @@ fn x_label(out: &mut String, row: &Row, x: f64, step: f64) {
         HEIGHT - 8.0,
         escape(&day_label(row.from))
     );
+}
+
+/// A wait as people say it: "45 s", "50 min", "2 u 05 min".
+fn spoken(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s => format!("{} u {:02} min", s / 3600, (s % 3600) / 60),
+    }
 }
 
 /// Contacts per day, stacked by outcome.
@@ -213,21 +233,28 @@ pub fn contacts(report: &Report) -> String {
 /// Waiting time for the first staff reply per day (office-hours minutes):
 /// the median and the time within which 90% got an answer.
 pub fn waiting(report: &Report) -> String {
-    let minutes = |secs: Option<i64>| secs.map(|s| s as f64 / 60.0);
-    let max = report
+    let longest = report
         .days
         .iter()
-        .filter_map(|d| minutes(d.first_reply_p90_secs))
-        .fold(0.0, f64::max);
-    let max = nice_max(max);
+        .filter_map(|d| d.first_reply_p90_secs)
+        .max()
+        .unwrap_or(0);
+    // Minutes for short waits, hours once they run past three hours.
+    let (unit_secs, unit, unit_name) = if longest > 3 * 3600 {
+        (3600.0, " u", "uren")
+    } else {
+        (60.0, "", "minuten")
+    };
+    let scaled = |secs: Option<i64>| secs.map(|s| s as f64 / unit_secs);
+    let max = nice_max(longest as f64 / unit_secs);
     let mut out = String::new();
     frame(
         &mut out,
         "waiting",
-        "Wachttijd tot eerste antwoord van een medewerker (minuten kantoortijd)",
+        &format!("Wachttijd tot eerste antwoord van een medewerker ({unit_name} kantoortijd)"),
         &WAITS,
         max,
-        "",
+        unit,
     );
     let plot = HEIGHT - TOP - BOTTOM;
     let n = report.days.len();
@@ -236,18 +263,20 @@ pub fn waiting(report: &Report) -> String {
         let width = (step * 0.35).max(1.0);
         let values = [row.first_reply_median_secs, row.first_reply_p90_secs];
         for (k, (series, secs)) in WAITS.iter().zip(values).enumerate() {
-            let Some(value) = minutes(secs) else { continue };
+            let (Some(value), Some(secs)) = (scaled(secs), secs) else {
+                continue;
+            };
             let height = plot * value / max;
             let _ = write!(
                 out,
-                "<rect class=\"bar {}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"{height:.1}\" fill=\"{}\"><title>{}: {} {} min</title></rect>",
+                "<rect class=\"bar {}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"{height:.1}\" fill=\"{}\"><title>{}: {} {}</title></rect>",
                 series.class,
                 x + step * 0.15 + width * k as f64,
                 TOP + plot - height,
                 series.colour,
                 escape(&day_label(row.from)),
                 escape(series.label),
-                trim((value * 10.0).round() / 10.0)
+                spoken(secs)
             );
         }
         if labelled {
@@ -349,9 +378,20 @@ mod tests {
         assert_eq!(heights(&svg, "median").len(), 2);
         assert_eq!(heights(&svg, "p90").len(), 2);
         assert!(svg.contains("di 24-11: mediaan 50 min"), "{svg}");
+        assert!(svg.contains("minuten kantoortijd"), "{svg}");
         // 50 minutes on an axis up to 50.
         let plot = HEIGHT - TOP - BOTTOM;
         assert_eq!(heights(&svg, "median")[1], plot);
+    }
+
+    #[test]
+    fn long_waits_are_drawn_in_hours() {
+        let mut report = report();
+        report.days[0].first_reply_p90_secs = Some(7 * 3600);
+        let svg = waiting(&report);
+        assert!(svg.contains("uren kantoortijd"), "{svg}");
+        assert!(svg.contains(">10 u</text>"), "axis up to 10 hours: {svg}");
+        assert!(svg.contains("ma 23-11: 90% binnen 7 u 00 min"), "{svg}");
     }
 
     #[test]
@@ -361,6 +401,11 @@ mod tests {
         assert_eq!(nice_max(10.0), 10.0);
         assert_eq!(nice_max(11.0), 20.0);
         assert_eq!(nice_max(430.0), 500.0);
+        assert_eq!(
+            (ticks(50.0), ticks(20.0), ticks(10.0), ticks(1.0)),
+            (5, 4, 5, 1)
+        );
+        assert_eq!(spoken(3 * 3600 + 7 * 60), "3 u 07 min");
         assert_eq!(escape("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
     }
 }
