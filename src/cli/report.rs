@@ -25,34 +25,15 @@ pub struct ReportArgs {
     pub csv: bool,
 }
 
-fn parse_day(text: &str, flag: &str) -> anyhow::Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        anyhow::anyhow!("{flag} {text:?} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23")
-    })
-}
-
-/// The range asked for: both ends included, defaults as documented.
-pub fn range(
-    from: Option<&str>,
-    to: Option<&str>,
-    today: NaiveDate,
-) -> anyhow::Result<(NaiveDate, NaiveDate)> {
-    let to = to
-        .map(|t| parse_day(t, "--to"))
-        .transpose()?
-        .unwrap_or(today);
-    let from = match from {
-        Some(text) => parse_day(text, "--from")?,
-        None => to - chrono::Days::new(27),
-    };
-    crate::report::check_range(from, to)?;
-    Ok((from, to))
-}
-
 /// Prints the report.
 pub async fn run(args: &ReportArgs, settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<()> {
     let today = now.with_timezone(&settings.hours.timezone()).date_naive();
-    let (from, to) = range(args.from.as_deref(), args.to.as_deref(), today)?;
+    let (from, to) = crate::report::range(
+        args.from.as_deref(),
+        args.to.as_deref(),
+        today,
+        ("--from", "--to"),
+    )?;
     let store = crate::cli::open_store(settings).await?;
     let report = crate::report::load(&store, &Rollup::from_settings(settings), from, to, now).await;
     store.close().await;
@@ -306,13 +287,19 @@ mod tests {
     #[test]
     fn ranges_default_to_four_weeks_and_bad_dates_say_what_to_write() {
         let today = date(22);
+        let flags = ("--from", "--to");
         assert_eq!(
-            range(None, None, today).expect("range"),
+            crate::report::range(None, None, today, flags).expect("range"),
             (date(22) - chrono::Days::new(27), date(22))
         );
-        let error = range(Some("23-11-2026"), None, today).expect_err("bad date");
+        let error =
+            crate::report::range(Some("23-11-2026"), None, today, flags).expect_err("bad date");
+        assert!(error.to_string().contains("--from"), "{error}");
         assert!(error.to_string().contains("YYYY-MM-DD"), "{error}");
-        assert!(range(Some("2026-11-23"), Some("2026-11-20"), today).is_err());
+        assert!(error.dutch().contains("JJJJ-MM-DD"));
+        assert!(
+            crate::report::range(Some("2026-11-23"), Some("2026-11-20"), today, flags).is_err()
+        );
     }
 
     #[test]

@@ -160,10 +160,60 @@ pub struct Report {
 /// Why a range cannot be reported.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RangeError {
+    #[error("{which} {text:?} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23")]
+    BadDate { which: &'static str, text: String },
     #[error("the start date {from} is after the end date {to}; swap them")]
     Reversed { from: NaiveDate, to: NaiveDate },
     #[error("{days} days is too long for one report; ask for at most {MAX_DAYS} days")]
     TooLong { days: i64 },
+}
+
+impl RangeError {
+    /// The same in Dutch, for the reports page.
+    pub fn dutch(&self) -> String {
+        match self {
+            RangeError::BadDate { text, .. } => {
+                format!(
+                    "{text:?} is geen datum; schrijf die als JJJJ-MM-DD, bijvoorbeeld 2026-11-23."
+                )
+            }
+            RangeError::Reversed { .. } => {
+                "De begindatum ligt na de einddatum; draai ze om.".to_owned()
+            }
+            RangeError::TooLong { days } => {
+                format!(
+                    "{days} dagen is te lang voor één rapportage; kies hoogstens {MAX_DAYS} dagen."
+                )
+            }
+        }
+    }
+}
+
+/// The range asked for, both ends included: `to` defaults to `today`,
+/// `from` to four weeks (28 days) up to `to`. `which` names the two
+/// inputs in errors (`--from`/`--to` on the command line).
+pub fn range(
+    from: Option<&str>,
+    to: Option<&str>,
+    today: NaiveDate,
+    which: (&'static str, &'static str),
+) -> Result<(NaiveDate, NaiveDate), RangeError> {
+    let parse = |text: &str, which: &'static str| {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| RangeError::BadDate {
+            which,
+            text: text.to_owned(),
+        })
+    };
+    let to = match to {
+        Some(text) => parse(text, which.1)?,
+        None => today,
+    };
+    let from = match from {
+        Some(text) => parse(text, which.0)?,
+        None => to - Days::new(27),
+    };
+    check_range(from, to)?;
+    Ok((from, to))
 }
 
 /// Checks a requested range.

@@ -625,6 +625,12 @@ async fn report_figures_match_a_generated_history_and_survive_the_purge() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("begindatum")),
+        "{body}"
+    );
 
     // A month later the purge deletes every conversation; the figures stay.
     app.shifted.advance(Duration::days(30));

@@ -46,8 +46,13 @@ pub async fn show(
     let today = now
         .with_timezone(&state.settings.hours.timezone())
         .date_naive();
-    let (from, to) = crate::cli::report::range(query.from.as_deref(), query.to.as_deref(), today)
-        .map_err(|e| ApiError::invalid(format!("Ongeldige periode: {e}")))?;
+    let (from, to) = crate::report::range(
+        query.from.as_deref(),
+        query.to.as_deref(),
+        today,
+        ("from", "to"),
+    )
+    .map_err(|e| ApiError::invalid(e.dutch()))?;
     let rollup = Rollup::from_settings(&state.settings);
     let report = crate::report::load(&state.store, &rollup, from, to, now).await?;
     let charts = Charts {
