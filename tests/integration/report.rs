@@ -48,6 +48,7 @@ type FaqPlan = BTreeMap<(NaiveDate, String), (i64, i64, i64)>;
 struct History<'a> {
     store: &'a Store,
     hours: &'a OpeningHours,
+    rollup: &'a Rollup,
     rng: StdRng,
     next_wamid: u64,
     expected: Vec<Expected>,
@@ -123,7 +124,14 @@ impl History<'_> {
             .await
             .expect("processed")
             .expect("not processed before");
+        // Roll up as the service would at any moment: the figures must
+        // come out right however often entries were replaced on the way.
+        self.checkpoint(at).await;
         processed.conversation_id
+    }
+
+    async fn checkpoint(&self, at: DateTime<Utc>) {
+        self.store.roll_up(self.rollup, at).await.expect("roll up");
     }
 
     fn answered(&mut self, at: DateTime<Utc>, event: UseEvent, id: &str) -> FaqUse {
@@ -324,6 +332,7 @@ impl History<'_> {
                 expected.first_reply_secs = Some(self.office_seconds(start, reply));
             }
         }
+        self.checkpoint(self.latest).await;
         self.expected.push(expected);
     }
 }
@@ -487,9 +496,11 @@ async fn report_figures_match_a_generated_history_and_survive_the_purge() {
     // Thursday 19 to Tuesday 24 November 2026: a weekend in the middle.
     let first_day = NaiveDate::from_ymd_opt(2026, 11, 19).expect("date");
     let last_day = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
+    let rollup = Rollup::from_settings(&settings);
     let mut history = History {
         store: &store,
         hours: &hours,
+        rollup: &rollup,
         rng: StdRng::seed_from_u64(20261122),
         next_wamid: 0,
         expected: Vec::new(),
@@ -551,7 +562,10 @@ async fn report_figures_match_a_generated_history_and_survive_the_purge() {
 
     // A day after the last activity, every outcome has settled.
     let now = latest + Duration::hours(25);
-    let rollup = Rollup::from_settings(&settings);
+    // Entries made along the way (in progress, promises not yet due) are
+    // replaced now, not added to.
+    let settled = store.roll_up(&rollup, now).await.expect("roll up");
+    assert!(settled.changed > 0, "{settled:?}");
     let report = loket::report::load(&store, &rollup, first_day, last_day, now)
         .await
         .expect("report");
