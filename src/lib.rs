@@ -17,6 +17,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod editors;
 pub mod hours;
 pub mod knowledge;
 pub mod metrics;

@@ -88,6 +88,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(loket::cli::report::run(&args, &settings, clock.now()))?;
         }
+        Command::Usage(args) => {
+            let settings = Settings::load_from_env()?;
+            let knowledge = load_knowledge(&settings)?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(loket::cli::usage::run(
+                &args,
+                &settings,
+                &knowledge,
+                clock.now(),
+            ))?;
+        }
         Command::Purge(args) => {
             let settings = Settings::load_from_env()?;
             let runtime = tokio::runtime::Runtime::new()?;

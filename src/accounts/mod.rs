@@ -41,6 +41,11 @@ impl Role {
     pub fn works_the_queue(self) -> bool {
         matches!(self, Role::Staff | Role::Admin)
     }
+
+    /// May read the editors' views: unanswered questions and answer use.
+    pub fn edits_knowledge(self) -> bool {
+        matches!(self, Role::Editor | Role::Admin)
+    }
 }
 
 /// A staff account as the rest of the service sees it (no hash).
@@ -85,6 +90,9 @@ mod tests {
         assert!(Role::Staff.works_the_queue());
         assert!(Role::Admin.works_the_queue());
         assert!(!Role::Editor.works_the_queue());
+        assert!(Role::Editor.edits_knowledge());
+        assert!(Role::Admin.edits_knowledge());
+        assert!(!Role::Staff.edits_knowledge());
     }
 
     #[test]

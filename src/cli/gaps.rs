@@ -2,8 +2,9 @@
 
 use crate::cli::parse_moment;
 use crate::config::Settings;
+use crate::editors::{GAPS_DEFAULT_DAYS, gap_groups};
 use crate::knowledge::base::KnowledgeBase;
-use crate::knowledge::gaps::{GapGroup, group};
+use crate::knowledge::gaps::GapGroup;
 use chrono::{DateTime, Utc};
 use clap::Args;
 
@@ -28,12 +29,12 @@ pub async fn run(
     let tz = settings.hours.timezone();
     let since = match &args.since {
         Some(text) => parse_moment(text, tz).map_err(anyhow::Error::msg)?,
-        None => now - chrono::Duration::days(7),
+        None => now - chrono::Duration::days(GAPS_DEFAULT_DAYS),
     };
     let store = crate::cli::open_store(settings).await?;
-    let gaps = store.gaps(since).await;
+    let groups = gap_groups(&store, knowledge, since).await;
     store.close().await;
-    let groups = group(&gaps?, &knowledge.index);
+    let groups = groups?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&groups)?);
     } else {

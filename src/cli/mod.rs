@@ -9,6 +9,7 @@ pub mod hours;
 pub mod lint;
 pub mod report;
 pub mod simulate;
+pub mod usage;
 pub mod user;
 
 use crate::config::Settings;
@@ -43,6 +44,8 @@ pub enum Command {
     Gaps(gaps::GapsArgs),
     /// The team lead's figures per day and ISO week (contacts, bot, waiting times).
     Report(report::ReportArgs),
+    /// Per answer: how often given, "Ja"/"Nee" feedback, last given; answers unused for 90 days.
+    Usage(usage::UsageArgs),
     /// Delete conversations past the retention period (or older than --older-than).
     Purge(forget::PurgeArgs),
     /// Erase everything about one citizen now, at their request.

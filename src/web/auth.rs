@@ -38,6 +38,15 @@ impl Staff {
             Err(ApiError::forbidden())
         }
     }
+
+    /// Editors' views: editors and admins.
+    pub fn require_editor(&self) -> Result<(), ApiError> {
+        if self.account.role.edits_knowledge() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
 }
 
 /// The session token hash from the request's cookie, if any.

@@ -14,19 +14,36 @@ use actix_web::{HttpResponse, web};
 const INDEX_HTML: &str = include_str!("staff/index.html");
 const APP_JS: &str = include_str!("staff/app.js");
 const APP_CSS: &str = include_str!("staff/app.css");
+/// The editors' page: unanswered questions and the use of the answers.
+const KENNISBANK_HTML: &str = include_str!("staff/kennisbank.html");
+const KENNISBANK_JS: &str = include_str!("staff/kennisbank.js");
+const KENNISBANK_CSS: &str = include_str!("staff/kennisbank.css");
 
 /// The Content-Security-Policy of the staff page and its assets.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Registers `/`, `/staff`, `/staff/app.js` and `/staff/app.css`.
+/// Registers `/`, `/staff`, `/staff/app.js`, `/staff/app.css` and the
+/// editors' page `/staff/kennisbank` with its script and stylesheet.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(root))
         .route("/staff", web::get().to(index))
         .route("/staff/", web::get().to(root))
         .route("/staff/app.js", web::get().to(script))
-        .route("/staff/app.css", web::get().to(stylesheet));
+        .route("/staff/app.css", web::get().to(stylesheet))
+        .route(
+            "/staff/kennisbank",
+            web::get().to(|| async { asset("text/html; charset=utf-8", KENNISBANK_HTML) }),
+        )
+        .route(
+            "/staff/kennisbank.js",
+            web::get().to(|| async { asset("text/javascript; charset=utf-8", KENNISBANK_JS) }),
+        )
+        .route(
+            "/staff/kennisbank.css",
+            web::get().to(|| async { asset("text/css; charset=utf-8", KENNISBANK_CSS) }),
+        );
 }
 
 /// `/` (and `/staff/`): to the page.
@@ -131,6 +148,48 @@ mod tests {
         assert!(!INDEX_HTML.contains("style="), "style attribute");
         let handler = regex::Regex::new(r"\son[a-z]+\s*=").expect("regex");
         assert!(!handler.is_match(INDEX_HTML), "inline event handler");
+    }
+
+    #[actix_web::test]
+    async fn the_editors_page_is_served_with_the_same_policy() {
+        let app = init_service(App::new().configure(configure)).await;
+        for (path, needle) in [
+            ("/staff/kennisbank", "wat de bot niet kon beantwoorden"),
+            ("/staff/kennisbank.js", "/api/knowledge/gaps"),
+            ("/staff/kennisbank.css", ".gap-list"),
+        ] {
+            let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
+            assert_eq!(response.status(), 200, "{path}");
+            let policy = response
+                .headers()
+                .get(header::CONTENT_SECURITY_POLICY)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            assert_eq!(policy, CONTENT_SECURITY_POLICY, "{path}");
+            let body = to_bytes(response.into_body()).await.expect("body");
+            assert!(String::from_utf8_lossy(&body).contains(needle), "{path}");
+        }
+    }
+
+    #[test]
+    fn the_editors_page_has_no_inline_code_and_never_parses_text_as_markup() {
+        for tag in KENNISBANK_HTML.split("<script").skip(1) {
+            let open = &tag[..tag.find('>').expect("closed tag")];
+            assert!(open.contains("src="), "inline script: <script{open}>");
+        }
+        assert!(!KENNISBANK_HTML.contains("<style") && !KENNISBANK_HTML.contains("style="));
+        let handler = regex::Regex::new(r"\son[a-z]+\s*=").expect("regex");
+        assert!(!handler.is_match(KENNISBANK_HTML), "inline event handler");
+        // The questions are citizens' words: text only.
+        for sink in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+        ] {
+            assert!(!KENNISBANK_JS.contains(sink), "kennisbank.js uses {sink}");
+        }
     }
 
     #[test]

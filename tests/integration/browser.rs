@@ -33,12 +33,12 @@ const TOPIC: &str = "Paspoort en ID-kaart";
 /// How long the whole browser scenario may take on a busy CI machine.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(240);
 
-fn browser_dir() -> PathBuf {
+pub(crate) fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
 }
 
 /// The Chromium to use, or why the browser test cannot run here.
-fn prerequisites() -> Result<PathBuf, String> {
+pub(crate) fn prerequisites() -> Result<PathBuf, String> {
     let chromium = std::env::var_os("LOKET_CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));

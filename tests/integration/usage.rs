@@ -4,10 +4,12 @@
 
 use crate::helpers::*;
 use chrono::{DateTime, NaiveDate, Utc};
+use loket::accounts::Role;
 use loket::domain::Language;
 use loket::knowledge::usage::FaqUsage;
 use loket::whatsapp::payload;
-use serde_json::json;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 use std::time::Duration;
 
 const PASPOORT: &str = "paspoort-kosten";
@@ -163,4 +165,262 @@ async fn usage_counts_survive_the_retention_purge() {
         app.store().faq_usage_all_time().await.expect("usage"),
         counted
     );
+}
+
+const PASSWORD: &str = "een-lang-wachtwoord-42";
+
+/// Logs `name` in with a fresh account of `role`; returns the session cookie
+/// (GET requests need no CSRF token).
+async fn login_as(app: &TestApp, name: &str, role: Role) -> String {
+    loket::accounts::create(app.store(), name, role, PASSWORD, app.clock.now())
+        .await
+        .expect("account created");
+    let response = app
+        .http
+        .post(app.url("/api/session"))
+        .json(&json!({"username": name, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(response.status(), StatusCode::OK, "login of {name}");
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("loket_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .expect("session cookie")
+}
+
+async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, Value) {
+    let mut request = app.http.get(app.url(path));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.expect("api request");
+    let status = response.status();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// The usage row of `id` in Dutch in a list of the usage report.
+fn row<'a>(list: &'a Value, id: &str) -> Option<&'a Value> {
+    list.as_array()?
+        .iter()
+        .find(|r| r["faq_id"] == id && r["lang"] == "nl")
+}
+
+#[tokio::test]
+async fn editors_and_admins_read_gaps_and_usage_staff_do_not() {
+    let app = spawn_app_at(tuesday_morning()).await;
+    three_citizens_ask(&app).await;
+    say(
+        &app,
+        "31600000014",
+        "wamid.USE8",
+        "Is het zwembad morgen open? bsn 111222333",
+    )
+    .await;
+    say(
+        &app,
+        "31600000015",
+        "wamid.USE9",
+        "is het zwembad morgen open",
+    )
+    .await;
+
+    let editor = login_as(&app, "eva", Role::Editor).await;
+    let admin = login_as(&app, "lead", Role::Admin).await;
+    let staff = login_as(&app, "anna", Role::Staff).await;
+    for path in ["/api/knowledge/gaps", "/api/knowledge/usage"] {
+        let (status, body) = get(&app, path, Some(&staff)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        assert_eq!(body["error"], "forbidden");
+        assert_eq!(
+            get(&app, path, None).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+        assert_eq!(
+            get(&app, path, Some(&admin)).await.0,
+            StatusCode::OK,
+            "{path}"
+        );
+        let (status, body) = get(&app, &format!("{path}?since=gisteren"), Some(&editor)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("2026-11-01"))
+        );
+    }
+
+    let (status, usage) = get(&app, "/api/knowledge/usage", Some(&editor)).await;
+    assert_eq!(status, StatusCode::OK, "{usage}");
+    let paspoort = row(&usage["entries"], PASPOORT).expect("paspoort row");
+    assert_eq!(
+        (
+            &paspoort["answered"],
+            &paspoort["helpful"],
+            &paspoort["not_helpful"]
+        ),
+        (&json!(3), &json!(1), &json!(2)),
+        "{paspoort}"
+    );
+    assert!(paspoort["title"].is_string() && paspoort["last_used_at"].is_string());
+    assert_eq!(usage["entries"][0]["faq_id"], PASPOORT, "most given first");
+    // Every loaded entry has a line; the one answered is not unused.
+    let loaded = app.knowledge().load().index.entries().len();
+    assert_eq!(usage["entries"].as_array().map(Vec::len), Some(loaded));
+    assert!(row(&usage["unused"], PASPOORT).is_none());
+    assert!(
+        row(&usage["unused"], "hondenbelasting").is_some(),
+        "{}",
+        usage["unused"]
+    );
+
+    let (status, gaps) = get(&app, "/api/knowledge/gaps?since=2026-11-24", Some(&editor)).await;
+    assert_eq!(status, StatusCode::OK, "{gaps}");
+    let groups = gaps["groups"].as_array().expect("groups");
+    let zwembad = groups
+        .iter()
+        .find(|g| g["examples"].to_string().contains("zwembad"))
+        .expect("the zwembad group");
+    assert_eq!(zwembad["count"], 2, "paraphrases together: {gaps}");
+    assert_eq!(zwembad["abstained"], 2);
+    let text = gaps.to_string();
+    assert!(
+        !text.contains("111222333") && text.contains("[BSN]"),
+        "{text}"
+    );
+    let nee = groups
+        .iter()
+        .find(|g| g["feedback_no"] == 2)
+        .expect("the two Nee to the paspoort answer");
+    assert_eq!(nee["nearest_faq"], PASPOORT);
+    // A period after everything: nothing.
+    let (_, later) = get(&app, "/api/knowledge/gaps?since=2026-11-25", Some(&editor)).await;
+    assert_eq!(later["groups"], json!([]));
+}
+
+#[tokio::test]
+async fn answers_not_given_for_90_days_are_listed_until_given_again() {
+    let app = spawn_app_at(tuesday_morning()).await;
+    let first = app.clock.now();
+    say(&app, "31600000021", "wamid.OLD1", QUESTION).await;
+    let editor = login_as(&app, "eva", Role::Editor).await;
+    let (_, usage) = get(&app, "/api/knowledge/usage", Some(&editor)).await;
+    assert!(row(&usage["unused"], PASPOORT).is_none(), "just given");
+
+    app.shifted.advance(chrono::Duration::days(91));
+    // The session expired meanwhile.
+    let editor = login_as(&app, "eva2", Role::Editor).await;
+    let (status, usage) = get(&app, "/api/knowledge/usage", Some(&editor)).await;
+    assert_eq!(status, StatusCode::OK, "{usage}");
+    let unused = row(&usage["unused"], PASPOORT).expect("unused after 91 days");
+    let last: DateTime<Utc> =
+        serde_json::from_value(unused["last_used_at"].clone()).expect("last used");
+    assert!((last - first).num_seconds().abs() <= 5, "{last} vs {first}");
+    // Not given in the last 30 days, but the last use is still shown.
+    let line = row(&usage["entries"], PASPOORT).expect("paspoort line");
+    assert_eq!(line["answered"], 0);
+    assert_eq!(line["last_used_at"], unused["last_used_at"]);
+    // Never-used entries come first in the unused list.
+    assert!(
+        usage["unused"][0]["last_used_at"].is_null(),
+        "{}",
+        usage["unused"]
+    );
+
+    say(&app, "31600000022", "wamid.OLD2", QUESTION).await;
+    let (_, usage) = get(&app, "/api/knowledge/usage", Some(&editor)).await;
+    assert!(row(&usage["unused"], PASPOORT).is_none(), "given again");
+    assert_eq!(
+        row(&usage["entries"], PASPOORT).expect("line")["answered"],
+        1
+    );
+    // An explicit period that covers both uses.
+    let (_, both) = get(&app, "/api/knowledge/usage?since=2026-11-01", Some(&editor)).await;
+    assert_eq!(
+        row(&both["entries"], PASPOORT).expect("line")["answered"],
+        2
+    );
+}
+
+/// Where the refused question's personal data would show if unmasked.
+const GAP_SECRET: &str = "111222333";
+
+#[tokio::test]
+async fn an_editor_sees_the_gaps_and_the_usage_in_a_real_browser() {
+    let chromium = match crate::browser::prerequisites() {
+        Ok(chromium) => chromium,
+        Err(why) => {
+            if std::env::var("LOKET_BROWSER_TEST").as_deref() == Ok("required") {
+                panic!(
+                    "the browser test is required (LOKET_BROWSER_TEST=required) but cannot run: {why}.\n\
+                     Install what it needs with:\n  \
+                     apt-get install -y chromium nodejs npm\n  \
+                     npm ci --prefix tests/browser"
+                );
+            }
+            eprintln!("browser test skipped: {why}");
+            return;
+        }
+    };
+    let app = spawn_app_at(tuesday_morning()).await;
+    say(&app, "31600000031", "wamid.BR1", QUESTION).await;
+    say(
+        &app,
+        "31600000032",
+        "wamid.BR2",
+        &format!("Is het zwembad <b>morgen</b> open? bsn {GAP_SECRET}"),
+    )
+    .await;
+    loket::accounts::create(app.store(), "eva", Role::Editor, PASSWORD, app.clock.now())
+        .await
+        .expect("editor account");
+
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let mut child = std::process::Command::new("node")
+        .arg("editors.mjs")
+        .current_dir(crate::browser::browser_dir())
+        .env("BASE_URL", app.url(""))
+        .env("LOKET_USER", "eva")
+        .env("LOKET_PASSWORD", PASSWORD)
+        .env("LOKET_GAP_TEXT", "zwembad")
+        .env("LOKET_GAP_SECRET", GAP_SECRET)
+        .env("LOKET_ANSWERED_ID", PASPOORT)
+        .env("LOKET_CHROMIUM", &chromium)
+        .env(
+            "LOKET_SCREENSHOT",
+            std::env::var_os("LOKET_EDITORS_SCREENSHOT")
+                .unwrap_or_else(|| std::env::temp_dir().join("loket-editors.png").into()),
+        )
+        .stdin(std::process::Stdio::null())
+        .stdout(log.reopen().expect("log file"))
+        .stderr(log.reopen().expect("log file"))
+        .spawn()
+        .expect("node starts");
+    // Poll rather than block: the app's workers run on this runtime.
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for node") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(180) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let output = std::fs::read_to_string(log.path()).unwrap_or_default();
+            panic!("the editors' browser test took too long:\n{output}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let output = std::fs::read_to_string(log.path()).unwrap_or_default();
+    assert!(
+        status.success(),
+        "the editors' browser test failed ({status}):\n{output}"
+    );
+    println!("{output}");
 }

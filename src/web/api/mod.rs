@@ -3,6 +3,7 @@
 //! checks the two agree.
 
 pub mod audit;
+pub mod editors;
 pub mod error;
 pub mod events;
 pub mod knowledge;
@@ -34,6 +35,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/conversations/{id}/close"),
     ("get", "/api/staff"),
     ("get", "/api/knowledge/search"),
+    ("get", "/api/knowledge/gaps"),
+    ("get", "/api/knowledge/usage"),
     ("get", "/api/events"),
     ("get", "/api/availability"),
     ("get", "/api/openapi.json"),
@@ -72,6 +75,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/conversations/{id}/close", web::post().to(queue::close))
             .route("/staff", web::get().to(queue::colleagues))
             .route("/knowledge/search", web::get().to(knowledge::search))
+            .route("/knowledge/gaps", web::get().to(editors::gaps))
+            .route("/knowledge/usage", web::get().to(editors::usage))
             .route("/events", web::get().to(events::stream))
             .route("/availability", web::get().to(public::availability))
             .route("/openapi.json", web::get().to(public::openapi))

@@ -961,6 +961,12 @@ function startWorkspace() {
   $('topic-list').replaceChildren(
     ...(session.topics || []).map((topic) => el('option', { value: topic })),
   );
+  if (session.role === 'editor') {
+    // Editors work on the knowledge base, not on citizens' threads.
+    location.assign('/staff/kennisbank');
+    return;
+  }
+  $('kennisbank-link').hidden = session.role !== 'admin';
   showOnly('workspace');
   $('report-link').hidden = session.role !== 'staff' && session.role !== 'admin';
   if (session.role !== 'staff' && session.role !== 'admin') {

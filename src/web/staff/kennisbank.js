@@ -1,0 +1,263 @@
+// Loket editors' page: the questions the bot could not answer (grouped) and
+// how much each answer is used, from GET /api/knowledge/gaps and
+// GET /api/knowledge/usage. Plain JavaScript, no build step; served by
+// src/web/staff_page.rs under the same strict Content-Security-Policy as
+// the staff page.
+//
+// Invariant: the questions are citizens' words (masked, still hostile
+// input). Everything from the API reaches the page through textContent,
+// never parsed as HTML.
+
+const TIME_ZONE = 'Europe/Amsterdam';
+const LANGUAGES = { nl: 'Nederlands', en: 'Engels' };
+
+const $ = (id) => document.getElementById(id);
+
+const state = { session: null, titles: new Map() };
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || body?.error || `HTTP ${status}`);
+    this.status = status;
+    this.body = body || {};
+  }
+}
+
+async function api(method, path) {
+  const headers = { Accept: 'application/json' };
+  if (method !== 'GET' && state.session) headers['X-CSRF-Token'] = state.session.csrf_token;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, { message: 'Geen verbinding met de server. Probeer het zo opnieuw.' });
+  }
+  let data = null;
+  if ((response.headers.get('content-type') || '').includes('json')) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'className') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
+  }
+  return node;
+}
+
+function showNotice(text, kind = 'info') {
+  $('notice-text').textContent = text;
+  $('notice').dataset.kind = kind;
+  $('notice').hidden = false;
+}
+
+// A 401 means the session is gone: log in again on the staff page, which
+// sends editors back here.
+function handleError(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    location.assign('/staff');
+    return;
+  }
+  showNotice(error.message || 'Er ging iets mis.', 'error');
+}
+
+/** The day of `at` in the office's time zone, as YYYY-MM-DD. */
+function officeDay(at) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(at);
+}
+
+/** `path` with `?since=day`, or without it: the server's default period. */
+function withSince(path, day) {
+  return day ? `${path}?since=${encodeURIComponent(day)}` : path;
+}
+
+function when(iso) {
+  if (!iso) return 'nooit';
+  return new Intl.DateTimeFormat('nl-NL', {
+    timeZone: TIME_ZONE,
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(new Date(iso));
+}
+
+function times(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+// ------------------------------------------------------------------ gaps
+
+async function loadGaps(event) {
+  event?.preventDefault();
+  try {
+    const data = await api('GET', withSince('/api/knowledge/gaps', $('gaps-since').value));
+    // The server's clock decides the default period.
+    if (!$('gaps-since').value && data.since) $('gaps-since').value = officeDay(new Date(data.since));
+    renderGaps(data.groups || []);
+  } catch (error) {
+    handleError(error);
+  }
+}
+
+function renderGaps(groups) {
+  const total = groups.reduce((sum, g) => sum + g.count, 0);
+  $('gaps-summary').textContent = groups.length
+    ? `${times(total, 'onbeantwoorde vraag', 'onbeantwoorde vragen')} in ${times(groups.length, 'groep', 'groepen')}.`
+    : 'Geen onbeantwoorde vragen in deze periode.';
+  $('gap-list').replaceChildren(...groups.map(gapItem));
+}
+
+function gapItem(group) {
+  const [first, ...others] = group.examples || [];
+  const facts = [];
+  if (group.abstained) facts.push(`${group.abstained}× geen antwoord`);
+  if (group.feedback_no) facts.push(`${group.feedback_no}× “Nee” na een antwoord`);
+  facts.push(`laatst gevraagd ${when(group.last_asked)}`);
+  const nearest = group.nearest_faq
+    ? el(
+        'p',
+        { className: 'gap-facts' },
+        `Dichtstbijzijnde antwoord: ${state.titles.get(group.nearest_faq) || group.nearest_faq} (${group.nearest_faq})`,
+      )
+    : el('p', { className: 'gap-facts', text: 'Geen antwoord in de buurt: misschien een nieuw onderwerp.' });
+  return el(
+    'li',
+    { className: 'gap' },
+    el(
+      'p',
+      { className: 'gap-head' },
+      el('span', { className: 'gap-count', text: `${group.count} keer gevraagd:` }),
+      first || '',
+    ),
+    el('p', { className: 'gap-facts', text: facts.join(' · ') }),
+    nearest,
+    others.length
+      ? el(
+          'ul',
+          { className: 'gap-examples', 'aria-label': 'Andere formuleringen' },
+          ...others.map((text) => el('li', { text })),
+        )
+      : null,
+  );
+}
+
+// ----------------------------------------------------------------- usage
+
+async function loadUsage(event) {
+  event?.preventDefault();
+  try {
+    const report = await api('GET', withSince('/api/knowledge/usage', $('usage-since').value));
+    if (!$('usage-since').value && report.since) $('usage-since').value = report.since;
+    for (const row of report.entries || []) {
+      if (row.title && (!state.titles.has(row.faq_id) || row.lang === 'nl')) state.titles.set(row.faq_id, row.title);
+    }
+    renderUsage(report);
+  } catch (error) {
+    handleError(error);
+  }
+}
+
+function renderUsage(report) {
+  const entries = report.entries || [];
+  const given = entries.reduce((sum, r) => sum + r.answered, 0);
+  const yes = entries.reduce((sum, r) => sum + r.helpful, 0);
+  const no = entries.reduce((sum, r) => sum + r.not_helpful, 0);
+  $('usage-summary').textContent = `${times(given, 'antwoord', 'antwoorden')} gegeven van ${report.since} tot en met ${report.until}; ${yes}× “Ja, bedankt”, ${no}× “Nee”.`;
+  $('usage-caption').textContent = 'Meest gegeven eerst. “Laatst gegeven” kijkt verder terug dan de gekozen periode.';
+  $('usage-rows').replaceChildren(...entries.map(usageRow));
+  const unused = report.unused || [];
+  $('unused-hint').hidden = unused.length === 0;
+  $('unused-list').replaceChildren(
+    ...(unused.length
+      ? unused.map((row) =>
+          el(
+            'li',
+            {},
+            `${row.title || row.faq_id} `,
+            el('span', {
+              className: 'muted',
+              text: `(${row.faq_id}, ${LANGUAGES[row.lang] || row.lang}) – ${row.last_used_at ? `laatst gegeven ${when(row.last_used_at)}` : 'nooit gegeven'}`,
+            }),
+          ),
+        )
+      : [el('li', { text: 'Alle antwoorden zijn in de laatste 90 dagen gegeven.' })]),
+  );
+}
+
+function usageRow(row) {
+  return el(
+    'tr',
+    { className: row.last_used_at ? null : 'never' },
+    el(
+      'td',
+      {},
+      row.title || 'Niet meer in de kennisbank',
+      el('span', { className: 'faq-id', text: row.faq_id }),
+    ),
+    el('td', { text: LANGUAGES[row.lang] || row.lang }),
+    el('td', { className: 'num', text: String(row.answered) }),
+    el('td', { className: 'num', text: String(row.helpful) }),
+    el('td', { className: row.not_helpful ? 'num not-helpful' : 'num', text: String(row.not_helpful) }),
+    el('td', { text: when(row.last_used_at) }),
+  );
+}
+
+// ---------------------------------------------------------------- session
+
+async function logout() {
+  try {
+    await api('DELETE', '/api/session');
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) {
+      handleError(error);
+      return;
+    }
+  }
+  location.assign('/staff');
+}
+
+async function boot() {
+  $('notice-close').addEventListener('click', () => {
+    $('notice').hidden = true;
+  });
+  $('logout-button').addEventListener('click', logout);
+  $('gaps-form').addEventListener('submit', loadGaps);
+  $('usage-form').addEventListener('submit', loadUsage);
+  try {
+    state.session = await api('GET', '/api/session');
+  } catch (error) {
+    handleError(error);
+    return;
+  }
+  const { username, role } = state.session;
+  $('whoami-name').textContent = `${username} (${role})`;
+  $('session-tools').hidden = false;
+  $('loading').hidden = true;
+  $('workspace-link').hidden = role === 'editor';
+  if (role !== 'editor' && role !== 'admin') {
+    showNotice(`Met de rol ${role} hebt u geen toegang tot de kennisbank.`, 'error');
+    return;
+  }
+  $('editors').hidden = false;
+  // Usage first: it knows the titles the gap groups refer to.
+  await loadUsage();
+  await loadGaps();
+  $('main').focus();
+}
+
+boot();
