@@ -513,6 +513,41 @@ mod tests {
     }
 
     #[test]
+    fn top_answers_add_up_over_days_and_languages_most_given_first() {
+        let used = |day, id: &str, answered, yes, no| FaqCount {
+            day,
+            faq_id: id.to_owned(),
+            answered,
+            feedback_yes: yes,
+            feedback_no: no,
+        };
+        let stored = Stored {
+            faq: vec![
+                used(date(23), "afval", 2, 1, 0),
+                used(date(24), "afval", 3, 0, 1),
+                used(date(23), "paspoort", 4, 2, 2),
+                // Feedback only (the answer was given the day before): not listed.
+                used(date(24), "parkeren", 0, 1, 0),
+            ],
+            ..Stored::default()
+        };
+        let report = build(date(23), date(24), &stored);
+        let total: Vec<(&str, i64, i64, i64)> = report
+            .total
+            .top_faq
+            .iter()
+            .map(|f| (f.faq_id.as_str(), f.answered, f.feedback_yes, f.feedback_no))
+            .collect();
+        assert_eq!(total, [("afval", 5, 1, 1), ("paspoort", 4, 2, 2)]);
+        assert_eq!(
+            report.days[1].top_faq.len(),
+            1,
+            "{:?}",
+            report.days[1].top_faq
+        );
+    }
+
+    #[test]
     fn ranges_are_checked() {
         assert!(check_range(date(2), date(1)).is_err());
         assert!(check_range(date(1), date(1)).is_ok());
