@@ -19,10 +19,10 @@ use std::path::Path;
 
 const FAQ_IDS: [&str; 5] = [
     "paspoort-kosten",
-    "afval-kalender",
-    "parkeren-vergunning",
+    "afval-ophaaldagen",
+    "parkeervergunning",
     "verhuizing-doorgeven",
-    "grofvuil-ophalen",
+    "afval-grofvuil",
 ];
 const TOPICS: [&str; 5] = ["afval", "paspoort", "parkeren", "belastingen", "verhuizing"];
 
