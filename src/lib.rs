@@ -26,6 +26,7 @@ pub mod privacy;
 pub mod processing;
 pub mod queue;
 pub mod reply;
+pub mod report;
 pub mod retention;
 pub mod startup;
 pub mod telemetry;

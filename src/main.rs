@@ -83,6 +83,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 clock.now(),
             ))?;
         }
+        Command::Report(args) => {
+            let settings = Settings::load_from_env()?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(loket::cli::report::run(&args, &settings, clock.now()))?;
+        }
         Command::Usage(args) => {
             let settings = Settings::load_from_env()?;
             let knowledge = load_knowledge(&settings)?;

@@ -6,14 +6,17 @@ use crate::clock::Clock;
 use crate::config::PrivacySettings;
 use crate::db::{Removed, Store, StoreError};
 use crate::metrics::Metrics;
+use crate::report::rollup::Rollup;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// Purges what is older than `older_than` now.
+/// Purges what is older than `older_than` now, after rolling the
+/// conversations up into the report's anonymous figures.
 pub async fn purge(
     store: &Store,
     clock: &dyn Clock,
+    rollup: &Rollup,
     older_than: Duration,
     dry_run: bool,
 ) -> Result<Removed, StoreError> {
@@ -22,7 +25,7 @@ pub async fn purge(
         .now()
         .checked_sub_signed(age)
         .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
-    store.purge(cutoff, dry_run).await
+    store.purge(cutoff, dry_run, rollup, clock.now()).await
 }
 
 /// What a purge removed, for the audit log (counts only).
@@ -33,17 +36,18 @@ pub fn summary(removed: &Removed) -> String {
     )
 }
 
-/// Purges every `[privacy] purge_every` until `cancel` fires, and prunes
-/// the audit log.
+/// Purges every `[privacy] purge_every` until `cancel` fires (each purge
+/// first brings the report's figures up to date), and prunes the audit log.
 pub async fn run_until_stopped(
     store: Store,
     clock: Arc<dyn Clock>,
     privacy: PrivacySettings,
+    rollup: Rollup,
     metrics: Metrics,
     cancel: CancellationToken,
 ) {
     loop {
-        match purge(&store, clock.as_ref(), privacy.retention.0, false).await {
+        match purge(&store, clock.as_ref(), &rollup, privacy.retention.0, false).await {
             Ok(removed) if removed.total() > 0 => {
                 metrics.purged(&removed);
                 tracing::info!(

@@ -132,6 +132,7 @@ pub async fn start_on(
                 store.clone(),
                 clock.clone(),
                 settings.privacy.clone(),
+                crate::report::rollup::Rollup::from_settings(&settings),
                 metrics.clone(),
                 cancel.clone(),
             )),

@@ -68,7 +68,8 @@ fn print(removed: &Removed, dry_run: bool) {
 pub async fn purge(args: &PurgeArgs, settings: &Settings, clock: &dyn Clock) -> anyhow::Result<()> {
     let store = crate::cli::open_store(settings).await?;
     let older_than = args.older_than.unwrap_or(settings.privacy.retention).0;
-    let removed = crate::retention::purge(&store, clock, older_than, args.dry_run).await?;
+    let rollup = crate::report::rollup::Rollup::from_settings(settings);
+    let removed = crate::retention::purge(&store, clock, &rollup, older_than, args.dry_run).await?;
     if !args.dry_run {
         store
             .audit(

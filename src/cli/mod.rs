@@ -7,6 +7,7 @@ pub mod forget;
 pub mod gaps;
 pub mod hours;
 pub mod lint;
+pub mod report;
 pub mod simulate;
 pub mod usage;
 pub mod user;
@@ -41,6 +42,8 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// Questions the bot could not answer (or got "Nee" on), grouped by wording.
     Gaps(gaps::GapsArgs),
+    /// The team lead's figures per day and ISO week (contacts, bot, waiting times).
+    Report(report::ReportArgs),
     /// Per answer: how often given, "Ja"/"Nee" feedback, last given; answers unused for 90 days.
     Usage(usage::UsageArgs),
     /// Delete conversations past the retention period (or older than --older-than).

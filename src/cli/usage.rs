@@ -71,7 +71,7 @@ fn line(row: &EntryUsage, tz: Tz) -> String {
 /// The report as text, one entry per line.
 pub fn render(report: &UsageReport, tz: Tz) -> String {
     let mut out = format!(
-        "Answers given from {} to {} (office days), most given first:\n\n{:>8} {:>5} {:>5}  {:<16}  entry\n",
+        "Answers given from {} to {}, most given first:\n\n{:>8} {:>5} {:>5}  {:<16}  entry\n",
         report.since, report.until, "answered", "ja", "nee", "last given"
     );
     for row in &report.entries {

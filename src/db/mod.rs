@@ -18,6 +18,7 @@ mod dialect;
 mod gaps;
 mod notify;
 mod queue;
+mod reports;
 mod retention;
 mod rows;
 mod usage;
@@ -27,6 +28,7 @@ pub use audit::AuditEntry;
 pub use dialect::Dialect;
 pub use gaps::Gap;
 pub use queue::{StaffMessage, staff_actor};
+pub use reports::RolledUp;
 pub use retention::Removed;
 
 pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};

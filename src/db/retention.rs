@@ -5,6 +5,7 @@
 
 use super::dialect::{Dialect, LockClass};
 use super::{Doing, Store, StoreError, Tx, millis};
+use crate::report::rollup::Rollup;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -100,8 +101,16 @@ async fn remove(
 
 impl Store {
     /// Deletes conversations closed before `cutoff` or without activity
-    /// since, with their messages, replies, statuses and history.
-    pub async fn purge(&self, cutoff: DateTime<Utc>, dry_run: bool) -> Result<Removed, StoreError> {
+    /// since, with their messages, replies, statuses and history. The
+    /// report's rollup runs first in the same transaction, so the anonymous
+    /// figures hold every deleted conversation as it was at `now`.
+    pub async fn purge(
+        &self,
+        cutoff: DateTime<Utc>,
+        dry_run: bool,
+        rollup: &Rollup,
+        now: DateTime<Utc>,
+    ) -> Result<Removed, StoreError> {
         let cutoff = millis(cutoff);
         let key = Key::Cutoff(cutoff);
         let mut tx = self.begin_write("starting a purge").await?;
@@ -109,6 +118,9 @@ impl Store {
         self.dialect
             .lock(&mut tx, LockClass::Purge, "retention")
             .await?;
+        if !dry_run {
+            super::reports::roll_up_in(&mut tx, rollup, now).await?;
+        }
         let removed = remove(
             &mut tx,
             EXPIRED,

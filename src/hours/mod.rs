@@ -180,6 +180,24 @@ impl OpeningHours {
         None
     }
 
+    /// How much open time lies in `[from, to)`: a wait that starts on
+    /// Friday at 16:50 and ends on Monday at 09:10 is 20 minutes of office
+    /// time. Zero when `to` is not after `from`.
+    pub fn working_time_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> TimeDelta {
+        if to <= from {
+            return TimeDelta::zero();
+        }
+        let first = self.local_date(from);
+        let last = self.local_date(to);
+        // One day either side catches spans that cross midnight in UTC.
+        let days = u64::try_from((last - first).num_days()).unwrap_or(0) + 3;
+        self.spans_forward(first.pred_opt().unwrap_or(first), days)
+            .take_while(|span| span.start < to)
+            .map(|span| span.end.min(to) - span.start.max(from))
+            .filter(|part| *part > TimeDelta::zero())
+            .sum()
+    }
+
     /// The resolved hours of one local date.
     pub fn day_schedule(&self, date: NaiveDate) -> DaySchedule {
         if let Some(exception) = self.exception_on(date) {

@@ -681,3 +681,34 @@ fn loading_the_default_file_from_disk_works() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/hours.toml");
     assert!(OpeningHours::load(&path).is_ok());
 }
+
+#[test]
+fn working_time_between_counts_only_open_time() {
+    let hours = voorbeeldstad();
+    // Friday 16:50 to Monday 09:10: 10 minutes on Friday, 40 on Monday.
+    assert_eq!(
+        hours.working_time_between(local(2026, 6, 5, 16, 50, 0), local(2026, 6, 8, 9, 10, 0)),
+        TimeDelta::minutes(50)
+    );
+    // Across the lunch break: 12:00-12:30 and 13:00-13:15.
+    assert_eq!(
+        hours.working_time_between(local(2026, 6, 1, 12, 0, 0), local(2026, 6, 1, 13, 15, 0)),
+        TimeDelta::minutes(45)
+    );
+    // Entirely in the weekend, and backwards: nothing.
+    assert_eq!(
+        hours.working_time_between(local(2026, 6, 6, 10, 0, 0), local(2026, 6, 7, 10, 0, 0)),
+        TimeDelta::zero()
+    );
+    assert_eq!(
+        hours.working_time_between(local(2026, 6, 8, 10, 0, 0), local(2026, 6, 8, 9, 0, 0)),
+        TimeDelta::zero()
+    );
+    // It agrees with the deadline: four working hours from any moment.
+    let from = local(2026, 6, 5, 16, 30, 0);
+    let deadline = hours.deadline(from).expect("deadline");
+    assert_eq!(
+        hours.working_time_between(from, deadline),
+        TimeDelta::hours(4)
+    );
+}

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod health;
 pub mod limits;
 pub mod metrics;
+pub mod report_page; // the reports page (src/web/staff/rapport.*)
 pub mod request_id;
 pub mod staff_page; // the staff page (src/web/staff/)
 pub mod webhook;
@@ -48,6 +49,7 @@ pub struct AppState {
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     staff_page::configure(cfg); // the staff page: /, /staff and its assets
+    report_page::configure(cfg); // the reports page: /staff/rapport
     cfg.service(
         web::resource("/webhooks/whatsapp")
             .app_data(web::PayloadConfig::new(max_body_bytes))

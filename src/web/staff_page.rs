@@ -66,7 +66,7 @@ async fn stylesheet() -> HttpResponse {
     asset("text/css; charset=utf-8", APP_CSS)
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
+pub(crate) fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "no-cache"))

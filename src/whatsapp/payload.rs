@@ -82,6 +82,30 @@ pub fn text_value(wa_id: &str, wamid: &str, body: &str, timestamp: i64) -> Value
     )
 }
 
+/// The `value` of a change holding a tap on one of our reply buttons
+/// (`button_reply` with the button's `id` and `title`).
+pub fn button_reply_value(
+    wa_id: &str,
+    wamid: &str,
+    button_id: &str,
+    title: &str,
+    timestamp: i64,
+) -> Value {
+    message_value(
+        contact(wa_id),
+        json!({
+            "from": wa_id,
+            "id": wamid,
+            "timestamp": timestamp.to_string(),
+            "interactive": {
+                "type": "button_reply",
+                "button_reply": { "id": button_id, "title": title },
+            },
+            "type": "interactive",
+        }),
+    )
+}
+
 /// The `value` of a change holding one text message from a citizen known
 /// only by BSUID (`from_user_id`) and username.
 pub fn bsuid_text_value(

@@ -5,7 +5,8 @@
 //
 // Scenario: log in; a citizen's message is posted to the webhook (signed
 // like Meta does) and appears in the queue without a reload; open it,
-// claim it, reply, close it with a topic; log out.
+// claim it, reply, close it with a topic; open the reports page and see
+// its charts; log out.
 //
 // Environment:
 //   BASE_URL             the running app, e.g. http://127.0.0.1:43210
@@ -286,6 +287,28 @@ async function scenario(page) {
     await expectHidden(row, 'the closed conversation in the queue');
     check(await page.locator('#reply-area').isHidden(), 'the reply box still shows after closing');
     check(await page.evaluate(() => window.loketNoReload === true), 'the page was reloaded');
+  });
+
+  await step('the reports page shows its charts and figures', async () => {
+    const problems = [];
+    const listen = (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    };
+    page.on('console', listen);
+    await page.getByRole('link', { name: 'Rapportage', exact: true }).click();
+    await expectVisible(page.locator('#report-body'), 'the report');
+    for (const chart of ['#chart-contacts', '#chart-waiting']) {
+      await expectVisible(page.locator(`${chart} svg`), `the chart ${chart}`);
+    }
+    // The conversation closed above was handed over today: one bar at least.
+    const bars = await page.locator('#chart-contacts svg rect.bar.handed-over').count();
+    check(bars >= 1, `the contacts chart has ${bars} hand-over bars`);
+    const rows = await page.locator('#days-table tbody tr').count();
+    check(rows >= 1, 'the day table is empty');
+    page.off('console', listen);
+    check(problems.length === 0, `the reports page logged errors: ${problems.join('; ')}`);
+    await page.getByRole('link', { name: 'Naar de werkplek', exact: true }).click();
+    await expectVisible(page.getByRole('button', { name: 'Uitloggen', exact: true }), 'the staff page again');
   });
 
   await step('log out', async () => {

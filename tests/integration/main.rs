@@ -14,6 +14,7 @@ mod knowledge_quality;
 mod metrics;
 mod privacy;
 mod queue;
+mod report;
 mod retention;
 mod scale_out;
 mod usage;

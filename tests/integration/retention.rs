@@ -82,14 +82,15 @@ async fn a_purge_leaves_no_trace_of_old_conversations_in_the_files() {
     citizen_writes(&app, STAYS, 1).await;
     processed(&app).await;
 
+    let rollup = loket::report::rollup::Rollup::from_settings(&app.settings);
     let week = Duration::from_secs(7 * 24 * 3600);
-    let counted = loket::retention::purge(app.store(), app.clock.as_ref(), week, true)
+    let counted = loket::retention::purge(app.store(), app.clock.as_ref(), &rollup, week, true)
         .await
         .expect("dry run");
     assert_eq!(counted.conversations, 1);
     assert_eq!(counted.messages, 2);
     assert!(counted.replies >= 1);
-    let removed = loket::retention::purge(app.store(), app.clock.as_ref(), week, false)
+    let removed = loket::retention::purge(app.store(), app.clock.as_ref(), &rollup, week, false)
         .await
         .expect("purge");
     assert_eq!(removed, counted, "the dry run predicted the purge");
@@ -171,12 +172,13 @@ async fn purge_and_forget_remove_exactly_the_expired_and_the_named_rows() {
     };
     assert_eq!(count(loket::db::CountedTable::Conversations).await, 3);
 
+    let rollup = loket::report::rollup::Rollup::from_settings(&app.settings);
     let week = Duration::from_secs(7 * 24 * 3600);
-    let counted = loket::retention::purge(app.store(), app.clock.as_ref(), week, true)
+    let counted = loket::retention::purge(app.store(), app.clock.as_ref(), &rollup, week, true)
         .await
         .expect("dry run");
     assert_eq!(count(loket::db::CountedTable::Conversations).await, 3, "a dry run removes nothing");
-    let removed = loket::retention::purge(app.store(), app.clock.as_ref(), week, false)
+    let removed = loket::retention::purge(app.store(), app.clock.as_ref(), &rollup, week, false)
         .await
         .expect("purge");
     assert_eq!(removed, counted, "the dry run predicted the purge");

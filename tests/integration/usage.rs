@@ -140,9 +140,15 @@ async fn usage_counts_survive_the_retention_purge() {
 
     app.shifted.advance(chrono::Duration::days(40));
     let month = Duration::from_secs(30 * 24 * 3600);
-    let removed = loket::retention::purge(app.store(), app.clock.as_ref(), month, false)
-        .await
-        .expect("purge");
+    let removed = loket::retention::purge(
+        app.store(),
+        app.clock.as_ref(),
+        &loket::report::rollup::Rollup::from_settings(&app.settings),
+        month,
+        false,
+    )
+    .await
+    .expect("purge");
     assert_eq!(removed.conversations, 3, "{removed:?}");
     assert_eq!(
         app.store()

@@ -9,6 +9,7 @@ pub mod events;
 pub mod knowledge;
 pub mod public;
 pub mod queue;
+pub mod report;
 pub mod session;
 
 use super::AppState;
@@ -40,6 +41,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/availability"),
     ("get", "/api/openapi.json"),
     ("get", "/api/audit"),
+    ("get", "/api/report"),
 ];
 
 /// Registers the API routes.
@@ -78,6 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/events", web::get().to(events::stream))
             .route("/availability", web::get().to(public::availability))
             .route("/openapi.json", web::get().to(public::openapi))
-            .route("/audit", web::get().to(audit::list)),
+            .route("/audit", web::get().to(audit::list))
+            .route("/report", web::get().to(report::show)),
     );
 }

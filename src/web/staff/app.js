@@ -968,6 +968,7 @@ function startWorkspace() {
   }
   $('kennisbank-link').hidden = session.role !== 'admin';
   showOnly('workspace');
+  $('report-link').hidden = session.role !== 'staff' && session.role !== 'admin';
   if (session.role !== 'staff' && session.role !== 'admin') {
     // Editors may search the knowledge base but not read citizens' threads.
     $('queue-list').replaceChildren();

@@ -1,0 +1,346 @@
+//! `loket report`: the team lead's figures per day and per ISO week, as a
+//! table (default), JSON or CSV.
+
+use crate::config::Settings;
+use crate::report::rollup::Rollup;
+use crate::report::{Report, Row};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use clap::Args;
+use std::fmt::Write;
+
+/// `loket report`
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// First day, YYYY-MM-DD (default: four weeks before --to).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD, included (default: today).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// One JSON object instead of the table.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// CSV (one line per day and per week) instead of the table.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// Prints the report.
+pub async fn run(args: &ReportArgs, settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let today = now.with_timezone(&settings.hours.timezone()).date_naive();
+    let (from, to) = crate::report::range(
+        args.from.as_deref(),
+        args.to.as_deref(),
+        today,
+        ("--from", "--to"),
+    )?;
+    let store = crate::cli::open_store(settings).await?;
+    let report = crate::report::load(&store, &Rollup::from_settings(settings), from, to, now).await;
+    store.close().await;
+    let report = report?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if args.csv {
+        print!("{}", csv(&report));
+    } else {
+        print!("{}", table(&report));
+    }
+    Ok(())
+}
+
+/// A duration as people say it: "45 s", "12 min", "2 u 05 min".
+pub fn duration(secs: Option<i64>) -> String {
+    match secs {
+        None => "–".to_owned(),
+        Some(s) if s < 60 => format!("{s} s"),
+        Some(s) if s < 3600 => format!("{} min", s / 60),
+        Some(s) => format!("{} u {:02} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+fn percent(part: i64, share: Option<f64>) -> String {
+    match share {
+        Some(share) => format!("{part} ({:.0}%)", share * 100.0),
+        None => "–".to_owned(),
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["ma", "di", "wo", "do", "vr", "za", "zo"];
+
+fn dutch_date(day: NaiveDate) -> String {
+    day.format("%d-%m-%Y").to_string()
+}
+
+fn day_name(day: NaiveDate) -> String {
+    let weekday = WEEKDAYS[day.weekday().num_days_from_monday() as usize];
+    format!("{weekday} {}", day.format("%d-%m"))
+}
+
+fn week_name(row: &Row) -> String {
+    let week = row.from.iso_week();
+    format!("week {} ({})", week.week(), week.year())
+}
+
+const HEADERS: [&str; 11] = [
+    "",
+    "contacten",
+    "buiten kantoortijd",
+    "bot direct",
+    "bot na gesprek",
+    "naar medewerker",
+    "loopt nog",
+    "wacht mediaan",
+    "wacht p90",
+    "behandeltijd",
+    "op tijd",
+];
+
+fn cells(label: String, row: &Row) -> [String; 11] {
+    [
+        label,
+        row.contacts.to_string(),
+        percent(row.outside_hours, row.outside_hours_share),
+        row.bot_one_go.to_string(),
+        row.bot_exchange.to_string(),
+        row.handed_over.to_string(),
+        row.in_progress.to_string(),
+        duration(row.first_reply_median_secs),
+        duration(row.first_reply_p90_secs),
+        duration(row.handling_median_secs),
+        match row.deadline_met_share {
+            Some(share) => format!(
+                "{}/{} ({:.0}%)",
+                row.deadline_met,
+                row.deadline_due,
+                share * 100.0
+            ),
+            None => "–".to_owned(),
+        },
+    ]
+}
+
+fn render(out: &mut String, rows: &[[String; 11]]) {
+    let mut widths = [0usize; 11];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let mut line = String::new();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            let pad = w - cell.chars().count();
+            if i == 0 {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            } else {
+                line.push_str("  ");
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+/// The human table (Dutch): days, weeks, the total, topics and answers.
+pub fn table(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Rapportage WhatsApp {} t/m {}\n",
+        dutch_date(report.from),
+        dutch_date(report.to)
+    );
+    let header = HEADERS.map(str::to_owned);
+    let mut rows = vec![header.clone()];
+    rows.extend(report.days.iter().map(|r| cells(day_name(r.from), r)));
+    let _ = writeln!(out, "Per dag");
+    render(&mut out, &rows);
+    let mut rows = vec![header];
+    rows.extend(report.weeks.iter().map(|r| cells(week_name(r), r)));
+    rows.push(cells("totaal".to_owned(), &report.total));
+    let _ = writeln!(out, "\nPer week");
+    render(&mut out, &rows);
+    let _ = writeln!(
+        out,
+        "\nwacht: kantoortijd van overdracht tot het eerste antwoord van een medewerker (mediaan, en waarbinnen 90%)\nbehandeltijd: mediaan van oppakken tot afsluiten; op tijd: beantwoord voor de beloofde termijn"
+    );
+    let topics: Vec<String> = report
+        .total
+        .top_topics
+        .iter()
+        .map(|t| format!("{} ({})", t.topic, t.count))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Meest gekozen onderwerpen bij afsluiten: {}",
+        if topics.is_empty() {
+            "–".to_owned()
+        } else {
+            topics.join(", ")
+        }
+    );
+    if !report.total.top_faq.is_empty() {
+        let faq: Vec<String> = report
+            .total
+            .top_faq
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} ({}x, ja {}, nee {})",
+                    f.faq_id, f.answered, f.feedback_yes, f.feedback_no
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "Meest gegeven antwoorden: {}", faq.join(", "));
+    }
+    out
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn opt<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// CSV for spreadsheets: one line per day, per week and the total.
+pub fn csv(report: &Report) -> String {
+    let mut out = String::from(
+        "kind,period,from,to,contacts,whatsapp,outside_hours,bot_one_go,bot_exchange,handed_over,in_progress,replies,first_reply_median_secs,first_reply_p90_secs,closed,handling_median_secs,deadline_due,deadline_met,top_topics,top_faq\n",
+    );
+    let lines = report
+        .days
+        .iter()
+        .map(|r| ("day", r))
+        .chain(report.weeks.iter().map(|r| ("week", r)))
+        .chain([("total", &report.total)]);
+    for (kind, r) in lines {
+        let topics: Vec<String> = r
+            .top_topics
+            .iter()
+            .map(|t| format!("{}:{}", t.topic, t.count))
+            .collect();
+        let faq: Vec<String> = r
+            .top_faq
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{}:{}:{}",
+                    f.faq_id, f.answered, f.feedback_yes, f.feedback_no
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{kind},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            r.period,
+            r.from,
+            r.to,
+            r.contacts,
+            r.contacts_by_channel
+                .get(crate::report::rollup::WHATSAPP)
+                .copied()
+                .unwrap_or(0),
+            r.outside_hours,
+            r.bot_one_go,
+            r.bot_exchange,
+            r.handed_over,
+            r.in_progress,
+            r.replies,
+            opt(r.first_reply_median_secs),
+            opt(r.first_reply_p90_secs),
+            r.closed,
+            opt(r.handling_median_secs),
+            r.deadline_due,
+            r.deadline_met,
+            csv_field(&topics.join("; ")),
+            csv_field(&faq.join("; ")),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{DayCounts, Stored, TopicCount, build};
+
+    fn date(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(None), "–");
+        assert_eq!(duration(Some(45)), "45 s");
+        assert_eq!(duration(Some(12 * 60 + 59)), "12 min");
+        assert_eq!(duration(Some(2 * 3600 + 5 * 60)), "2 u 05 min");
+    }
+
+    #[test]
+    fn ranges_default_to_four_weeks_and_bad_dates_say_what_to_write() {
+        let today = date(22);
+        let flags = ("--from", "--to");
+        assert_eq!(
+            crate::report::range(None, None, today, flags).expect("range"),
+            (date(22) - chrono::Days::new(27), date(22))
+        );
+        let error =
+            crate::report::range(Some("23-11-2026"), None, today, flags).expect_err("bad date");
+        assert!(error.to_string().contains("--from"), "{error}");
+        assert!(error.to_string().contains("YYYY-MM-DD"), "{error}");
+        assert!(error.dutch().contains("JJJJ-MM-DD"));
+        assert!(
+            crate::report::range(Some("2026-11-23"), Some("2026-11-20"), today, flags).is_err()
+        );
+    }
+
+    #[test]
+    fn table_and_csv_carry_the_figures() {
+        let stored = Stored {
+            days: vec![DayCounts {
+                day: date(23),
+                channel: "whatsapp".to_owned(),
+                contacts: 8,
+                outside_hours: 2,
+                bot_one_go: 5,
+                handed_over: 3,
+                ..DayCounts::default()
+            }],
+            topics: vec![TopicCount {
+                day: date(23),
+                topic: "afval, grof".to_owned(),
+                count: 2,
+            }],
+            ..Stored::default()
+        };
+        let report = build(date(23), date(24), &stored);
+        let text = table(&report);
+        assert!(text.contains("ma 23-11"), "{text}");
+        assert!(text.contains("2 (25%)"), "{text}");
+        assert!(text.contains("week 48 (2026)"), "{text}");
+        assert!(text.contains("afval, grof (2)"), "{text}");
+        let csv = csv(&report);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1 + 2 + 1 + 1,
+            "header, two days, one week, total"
+        );
+        assert!(
+            lines[1].starts_with("day,2026-11-23,2026-11-23,2026-11-23,8,8,2,5,0,3,0,"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[1].ends_with(",\"afval, grof:2\","), "{}", lines[1]);
+        let columns = lines[0].split(',').count();
+        assert_eq!(lines[2].split(',').count(), columns);
+    }
+}

@@ -1,0 +1,45 @@
+-- Anonymous daily figures for the team lead's report. They outlive the
+-- conversations (the retention purge leaves them alone) and hold no
+-- personal data: a day, a channel and counts. No numbers, no text, no
+-- conversation ids.
+
+-- Counters per day the conversations started (Amsterdam date, 'YYYY-MM-DD')
+-- and channel.
+CREATE TABLE report_days (
+    day              TEXT    NOT NULL,
+    channel          TEXT    NOT NULL,
+    contacts         BIGINT  NOT NULL DEFAULT 0,
+    outside_hours    BIGINT  NOT NULL DEFAULT 0,
+    bot_one_go       BIGINT  NOT NULL DEFAULT 0,
+    bot_exchange     BIGINT  NOT NULL DEFAULT 0,
+    handed_over      BIGINT  NOT NULL DEFAULT 0,
+    in_progress      BIGINT  NOT NULL DEFAULT 0,
+    deadline_due     BIGINT  NOT NULL DEFAULT 0,
+    deadline_met     BIGINT  NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, channel)
+);
+
+-- Durations in whole seconds, counted: medians and p90s of a week come from
+-- the week's own durations, which daily medians could not give.
+CREATE TABLE report_durations (
+    day              TEXT    NOT NULL,
+    channel          TEXT    NOT NULL,
+    metric           TEXT    NOT NULL CHECK (metric IN ('first_reply', 'handling')),
+    seconds          BIGINT  NOT NULL,
+    count            BIGINT  NOT NULL,
+    PRIMARY KEY (day, channel, metric, seconds)
+);
+
+-- Topics given at close (masked, lower case), counted.
+CREATE TABLE report_topics (
+    day              TEXT    NOT NULL,
+    channel          TEXT    NOT NULL,
+    topic            TEXT    NOT NULL,
+    count            BIGINT  NOT NULL,
+    PRIMARY KEY (day, channel, topic)
+);
+
+-- What the conversation last added to the figures (JSON of
+-- report::rollup::Entry), so a later rollup replaces it instead of adding
+-- it again. Deleted with the conversation.
+ALTER TABLE conversations ADD COLUMN report_entry TEXT;
