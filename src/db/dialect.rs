@@ -46,15 +46,6 @@ impl Dialect {
         }
     }
 
-    /// Appended to a `SELECT` that picks rows for this instance to work
-    /// on: other instances skip them instead of waiting.
-    pub(super) fn skip_locked(self) -> &'static str {
-        match self {
-            Self::Sqlite => "",
-            Self::Postgres => " FOR UPDATE SKIP LOCKED",
-        }
-    }
-
     /// Locks one conversation row until the transaction ends (PostgreSQL;
     /// on SQLite the transaction already holds the database's write lock).
     pub(super) async fn lock_conversation(

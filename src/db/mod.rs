@@ -404,38 +404,53 @@ impl Store {
 
     /// Takes pending outbox rows that are due for this sender, at most one
     /// per conversation (the oldest), so a conversation's replies go out in
-    /// order. The rows are leased until `now + lease`: no other sender (in
-    /// this or another instance) takes them before then, and if this one
-    /// dies they are taken again when the lease runs out.
+    /// order. On PostgreSQL, where several instances send, the rows are
+    /// leased until `now + lease`: no other sender takes them before then,
+    /// and if this one dies they are taken again when the lease runs out.
+    /// On SQLite there is one instance with one sender, so the rows are
+    /// only read: a lease would cost a durable commit per round.
     pub async fn due_outbox(
         &self,
         now: DateTime<Utc>,
         limit: i64,
         lease: Duration,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-        let sql = format!(
-            "UPDATE outbox SET leased_until = $1
-             WHERE id IN (
-                SELECT o.id FROM outbox o
-                WHERE o.state = 'pending' AND o.next_attempt_at <= $2
-                  AND (o.leased_until IS NULL OR o.leased_until <= $2)
+        const DUE: &str = "SELECT o.id FROM outbox o
+                WHERE o.state = 'pending' AND o.next_attempt_at <= $1
+                  AND (o.leased_until IS NULL OR o.leased_until <= $1)
                   AND NOT EXISTS (SELECT 1 FROM outbox p
                                   WHERE p.conversation_id = o.conversation_id
                                     AND p.state = 'pending' AND p.id < o.id)
-                ORDER BY o.next_attempt_at, o.id LIMIT $3{})
-             RETURNING id, conversation_id, kind, payload, attempts, created_at",
-            self.dialect.skip_locked()
-        );
-        let mut tx = self.begin_write("starting to take due replies").await?;
-        let rows = sqlx::query(&sql)
-            .bind(millis(now + lease))
-            .bind(millis(now))
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await
-            .doing("taking due replies")?;
-        tx.commit().await.doing("committing taken replies")?;
+                ORDER BY o.next_attempt_at, o.id LIMIT $2";
+        const COLUMNS: &str = "id, conversation_id, kind, payload, attempts, created_at";
+        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+        let rows = match self.dialect {
+            Dialect::Sqlite => {
+                let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id IN ({DUE})");
+                sqlx::query(&sql)
+                    .bind(millis(now))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+                    .doing("reading due replies")?
+            }
+            Dialect::Postgres => {
+                let sql = format!(
+                    "UPDATE outbox SET leased_until = $3 WHERE id IN ({DUE} FOR UPDATE SKIP LOCKED)
+                     RETURNING {COLUMNS}"
+                );
+                let mut tx = self.begin_write("starting to take due replies").await?;
+                let rows = sqlx::query(&sql)
+                    .bind(millis(now))
+                    .bind(limit)
+                    .bind(millis(now + lease))
+                    .fetch_all(&mut *tx)
+                    .await
+                    .doing("taking due replies")?;
+                tx.commit().await.doing("committing taken replies")?;
+                rows
+            }
+        };
         let mut due = rows
             .iter()
             .map(OutboxRow::from_row)
