@@ -413,6 +413,18 @@ impl Store {
         Ok(())
     }
 
+    /// Moves a pending row's next attempt to `until` without counting an
+    /// attempt: it was held back (pair limit), not tried.
+    pub async fn defer_outbox(&self, id: i64, until: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending'")
+            .bind(millis(until))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .doing("deferring a reply")?;
+        Ok(())
+    }
+
     /// Records a permanent failure (Meta's code and title when known).
     pub async fn mark_failed(
         &self,

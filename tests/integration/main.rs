@@ -13,5 +13,6 @@ mod metrics;
 mod privacy;
 mod queue;
 mod retention;
+mod send_limits;
 mod webhook;
 mod webhook_properties;
