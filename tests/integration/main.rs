@@ -9,6 +9,7 @@ mod faq;
 mod gaps;
 mod helpers;
 mod knowledge_quality;
+mod loadgen;
 mod metrics;
 mod privacy;
 mod queue;
