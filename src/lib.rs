@@ -22,6 +22,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod hours;
+pub mod intake;
 pub mod knowledge;
 pub mod loadgen;
 pub mod metrics;

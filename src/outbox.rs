@@ -129,6 +129,8 @@ pub async fn try_deliver_once(
     });
     let results = futures_util::future::join_all(sends).await;
     let mut round = DeliveryRound::default();
+    // Successes are recorded together, in one transaction, after the loop.
+    let mut sent = Vec::new();
     for (row, attempt) in results {
         let now = clock.now();
         let result = match attempt {
@@ -144,9 +146,7 @@ pub async fn try_deliver_once(
         };
         match result {
             Ok(outcome) => {
-                store
-                    .mark_sent(row.id, outcome.wamid.as_ref().map(|w| w.as_str()), now)
-                    .await?;
+                sent.push((row.id, outcome.wamid.map(|w| w.as_str().to_owned())));
                 tracing::info!(conversation.id = row.conversation_id, outbox.id = row.id, kind = %row.kind, "reply sent");
                 round.sent += 1;
                 metrics.outbound(&row.kind, OutboundStatus::Sent);
@@ -163,6 +163,7 @@ pub async fn try_deliver_once(
             }
         }
     }
+    store.mark_sent_many(&sent, clock.now()).await?;
     Ok(round)
 }
 
@@ -257,6 +258,10 @@ pub async fn run_until_stopped(
     let limits = SendLimits::new(&settings);
     let mut last_forget = std::time::Instant::now();
     loop {
+        // Checked every round, so a long backlog does not hold up shutdown.
+        if cancel.is_cancelled() {
+            break;
+        }
         if last_forget.elapsed() > Duration::from_secs(60) {
             limits.forget_idle();
             last_forget = std::time::Instant::now();

@@ -98,8 +98,10 @@ pub async fn start_on(
     let events = EventHub::new();
     let streams = CancellationToken::new();
     let metrics = crate::metrics::Metrics::new();
+    let (intake, intake_task) = crate::intake::Intake::start(store.clone(), cancel.clone());
 
     let workers = vec![
+        ("webhook writer", intake_task),
         (
             "message processor",
             tokio::spawn(
@@ -171,6 +173,7 @@ pub async fn start_on(
         streams: streams.clone(),
         metrics,
         revealed: Arc::default(),
+        intake,
     };
     let max_body = settings.webhook.max_body_bytes;
     let server = HttpServer::new(move || {

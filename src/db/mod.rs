@@ -189,6 +189,69 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Stores the batches of several webhook POSTs in one transaction (the
+    /// group commit of [`crate::intake`]): one outcome per batch, in order.
+    /// All or nothing: on error none of them is stored.
+    pub async fn record_webhooks(
+        &self,
+        batches: &[(&WebhookBatch, DateTime<Utc>)],
+    ) -> Result<Vec<RecordOutcome>, StoreError> {
+        let mut outcomes = Vec::with_capacity(batches.len());
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .doing("starting the webhook transaction")?;
+        for (batch, received_at) in batches {
+            let mut outcome = RecordOutcome::default();
+            for message in &batch.messages {
+                if insert_inbound(&mut tx, message, *received_at).await? {
+                    outcome.stored += 1;
+                } else {
+                    outcome.duplicates += 1;
+                }
+            }
+            for status in &batch.statuses {
+                upsert_status(&mut tx, status).await?;
+                outcome.statuses += 1;
+            }
+            outcomes.push(outcome);
+        }
+        tx.commit().await.doing("committing the webhooks")?;
+        Ok(outcomes)
+    }
+
+    /// Records several successful sends in one transaction (one commit per
+    /// outbox round instead of one per reply).
+    pub async fn mark_sent_many(
+        &self,
+        sent: &[(i64, Option<String>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if sent.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .doing("starting to record sent replies")?;
+        for (id, wamid) in sent {
+            sqlx::query(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1, wamid = $2, last_error = NULL
+                 WHERE id = $3 AND state = 'pending'",
+            )
+            .bind(millis(now))
+            .bind(wamid.as_deref())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .doing("recording a sent reply")?;
+        }
+        tx.commit().await.doing("committing sent replies")?;
+        Ok(())
+    }
+
     /// Stored inbound messages not processed yet, oldest first.
     pub async fn unprocessed_inbound(&self, limit: i64) -> Result<Vec<StoredInbound>, StoreError> {
         let rows = sqlx::query(

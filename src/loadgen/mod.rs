@@ -422,7 +422,7 @@ async fn connection(
     sent
 }
 
-/// Waits until the fake Graph API has seen nothing new for 3 seconds, or
+/// Waits until the fake Graph API has seen nothing new for 5 seconds, or
 /// `limit` passed.
 async fn drain(graph: &FakeGraphApi, limit: Duration) {
     let deadline = Instant::now() + limit;
@@ -434,7 +434,7 @@ async fn drain(graph: &FakeGraphApi, limit: Duration) {
         if now != last {
             last = now;
             quiet_since = Instant::now();
-        } else if quiet_since.elapsed() >= Duration::from_secs(3) {
+        } else if quiet_since.elapsed() >= Duration::from_secs(5) {
             break;
         }
     }
