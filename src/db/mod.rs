@@ -690,27 +690,40 @@ async fn find_conversation(
     condition: &'static str,
     bound: Option<i64>,
 ) -> Result<Option<(i64, ConversationMemory, crate::queue::State)>, StoreError> {
-    let sql = format!(
-        "SELECT id, memory, state FROM conversations
-         WHERE {condition} AND ((? IS NOT NULL AND wa_id = ?) OR (? IS NOT NULL AND user_id = ?))
-         ORDER BY id DESC LIMIT 1"
-    );
-    let mut query = sqlx::query(&sql);
-    if let Some(bound) = bound {
-        query = query.bind(bound);
+    // One lookup per known id, each on its own index; with `wa_id = ? OR
+    // user_id = ?` in one query SQLite scanned the whole table for every
+    // processed message (quadratic under load).
+    let mut found: Option<(i64, sqlx::sqlite::SqliteRow)> = None;
+    let ids = [
+        ("wa_id", citizen.wa_id.as_ref().map(|w| w.as_str())),
+        ("user_id", citizen.user_id.as_ref().map(|u| u.as_str())),
+    ];
+    for (column, value) in ids {
+        let Some(value) = value else { continue };
+        let sql = format!(
+            "SELECT id, memory, state FROM conversations
+             WHERE {condition} AND {column} = ?
+             ORDER BY id DESC LIMIT 1"
+        );
+        let mut query = sqlx::query(&sql);
+        if let Some(bound) = bound {
+            query = query.bind(bound);
+        }
+        let row = query
+            .bind(value)
+            .fetch_optional(&mut **tx)
+            .await
+            .doing("finding a conversation")?;
+        if let Some(row) = row {
+            let id: i64 = row.try_get("id").doing("reading a conversation id")?;
+            if found.as_ref().is_none_or(|(best, _)| id > *best) {
+                found = Some((id, row));
+            }
+        }
     }
-    let row = query
-        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
-        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
-        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
-        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
-        .fetch_optional(&mut **tx)
-        .await
-        .doing("finding a conversation")?;
-    let Some(row) = row else {
+    let Some((id, row)) = found else {
         return Ok(None);
     };
-    let id: i64 = row.try_get("id").doing("reading a conversation id")?;
     let memory: String = row
         .try_get("memory")
         .doing("reading a conversation's memory")?;
