@@ -107,6 +107,11 @@ pub struct NewOutbound {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Taken by the hot write transactions (webhook intake, processing,
+    /// the outbox's sent marks) so they queue here, in order, instead of
+    /// in SQLite's busy handler, which sleeps up to 100 ms per retry and
+    /// made webhook latency spike to seconds under load.
+    write: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -149,7 +154,10 @@ impl Store {
         sqlx::migrate!("src/db/migrations/sqlite")
             .run(&pool)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            write: std::sync::Arc::default(),
+        })
     }
 
     /// Whether the database answers (for `/readyz`).
@@ -197,6 +205,7 @@ impl Store {
         batches: &[(&WebhookBatch, DateTime<Utc>)],
     ) -> Result<Vec<RecordOutcome>, StoreError> {
         let mut outcomes = Vec::with_capacity(batches.len());
+        let _write = self.write.lock().await;
         let mut tx = self
             .pool
             .begin()
@@ -231,6 +240,7 @@ impl Store {
         if sent.is_empty() {
             return Ok(());
         }
+        let _write = self.write.lock().await;
         let mut tx = self
             .pool
             .begin()
@@ -280,6 +290,7 @@ impl Store {
     where
         F: FnOnce(&ConversationMemory) -> (Decision, Vec<NewOutbound>),
     {
+        let _write = self.write.lock().await;
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
