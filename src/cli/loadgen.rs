@@ -48,6 +48,11 @@ pub struct LoadgenArgs {
     /// Longest wait for the last replies after sending stops.
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     pub drain: Duration,
+    /// Address of the load tool's fake Graph API, e.g. 127.0.0.1:9999, so a
+    /// `--target` service can be started with its URL beforehand (default:
+    /// a free loopback port, printed).
+    #[arg(long)]
+    pub graph_listen: Option<String>,
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
@@ -98,6 +103,7 @@ impl LoadgenArgs {
             send_rate: self.send_rate,
             knowledge_dir: self.knowledge_dir.clone(),
             drain: self.drain,
+            graph_listen: self.graph_listen.clone(),
         })
     }
 }

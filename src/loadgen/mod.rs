@@ -51,6 +51,8 @@ pub struct Options {
     pub knowledge_dir: Option<PathBuf>,
     /// Longest wait for the last replies after sending stopped.
     pub drain: Duration,
+    /// Where the fake Graph API listens (default: a free loopback port).
+    pub graph_listen: Option<String>,
 }
 
 /// The figures of a run.
@@ -170,7 +172,15 @@ struct Sent {
 /// Runs a load test against a service built from `base` (the loaded
 /// configuration: config folder and environment).
 pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
-    let graph = FakeGraphApi::start(FakeGraphConfig::default())
+    let listener =
+        std::net::TcpListener::bind(options.graph_listen.as_deref().unwrap_or("127.0.0.1:0"))
+            .with_context(|| {
+                format!(
+                    "binding the fake Graph API to {}",
+                    options.graph_listen.as_deref().unwrap_or("127.0.0.1:0")
+                )
+            })?;
+    let graph = FakeGraphApi::start_on(FakeGraphConfig::default(), listener)
         .await
         .context("starting the fake Graph API")?;
     let graph_config = FakeGraphConfig::default();
@@ -224,11 +234,14 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
         Mode::Target(url) => {
             report.mode = format!("service at {url}");
             eprintln!(
-                "loadgen: configure the service with LOKET_WHATSAPP_API_BASE={} LOKET_WHATSAPP_ACCESS_TOKEN={} LOKET_WHATSAPP_PHONE_NUMBER_ID={}",
+                "loadgen: sending in 3 s; configure the service with LOKET_WHATSAPP_API_BASE={} LOKET_WHATSAPP_ACCESS_TOKEN={} LOKET_WHATSAPP_PHONE_NUMBER_ID={}",
                 graph.base_url(),
                 graph_config.access_token,
                 graph_config.phone_number_id
             );
+            // Time to read the line (or to have started the service with
+            // `--graph-listen`'s address beforehand).
+            tokio::time::sleep(Duration::from_secs(3)).await;
             Service::External(url.clone())
         }
     };

@@ -215,12 +215,21 @@ impl FakeGraphApi {
     /// runtime (one worker thread: plenty for tests and a load run on two
     /// cores).
     pub async fn start(config: FakeGraphConfig) -> std::io::Result<Self> {
+        Self::start_on(config, std::net::TcpListener::bind("127.0.0.1:0")?).await
+    }
+
+    /// Like [`FakeGraphApi::start`], on a listener the caller bound (the
+    /// load tool's `--graph-listen`, so a running service can be
+    /// configured with a known URL beforehand).
+    pub async fn start_on(
+        config: FakeGraphConfig,
+        listener: std::net::TcpListener,
+    ) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             config,
             state: Mutex::new(State::default()),
             changed: Notify::new(),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         let base_url = format!("http://{}", listener.local_addr()?);
         let data = web::Data::from(Arc::clone(&shared));
         let server = HttpServer::new(move || {

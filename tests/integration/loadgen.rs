@@ -21,6 +21,7 @@ async fn a_short_load_run_answers_every_message_once() {
         send_rate: 1000,
         knowledge_dir: None,
         drain: Duration::from_secs(30),
+        graph_listen: None,
     };
     let report = loadgen::run(&options, &settings).await.expect("load run");
     assert!(report.webhook_ok > 0, "{report:?}");
