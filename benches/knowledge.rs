@@ -32,6 +32,10 @@
 //! LOKET_BENCH_SIZES=seed,50000 cargo bench --bench knowledge
 //! ```
 //!
+//! `LOKET_BENCH_WRITE=/tmp/kb10k:10000 cargo bench --bench knowledge`
+//! only writes such a generated knowledge base to a folder (to load the
+//! whole service with it, see README "Load").
+//!
 //! `LOKET_BENCH_QUERIES` sets the minimum number of timed queries per size
 //! (default 5000), `LOKET_BENCH_BUILDS` the number of timed builds per size
 //! (default 3). Each size runs in its own child process (the bench binary
@@ -502,17 +506,27 @@ fn copy_dir(from: &Path, to: &Path) {
 /// generator's text does not count in the memory figures.
 fn generate(seed_dir: &Path, files: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("create a temp dir");
-    copy_dir(seed_dir, dir.path());
+    write_generated(seed_dir, dir.path(), files);
+    dir
+}
+
+/// Writes the seed plus `files` generated answer files into `dir`.
+fn write_generated(seed_dir: &Path, dir: &Path, files: usize) {
+    copy_dir(seed_dir, dir);
     let mut rng = StdRng::seed_from_u64(SEED);
     for index in 0..files.div_ceil(2) {
         for lang in [Language::Nl, Language::En] {
             let (id, text) = entry_file(index, lang, &mut rng);
-            let path = dir.path().join(lang.code()).join(format!("{id}.md"));
+            let path = dir.join(lang.code()).join(format!("{id}.md"));
             std::fs::write(path, text).expect("write a generated answer");
         }
     }
-    dir
 }
+
+/// `LOKET_BENCH_WRITE=<dir>:<files>` writes a generated knowledge base to
+/// `dir` and exits, for measuring the whole service on it (`loket
+/// loadgen --child --knowledge-dir <dir>`).
+const WRITE_ENV: &str = "LOKET_BENCH_WRITE";
 
 // ---------------------------------------------------------------------------
 // Measuring
@@ -882,6 +896,17 @@ fn spawn(size: Size) -> Row {
 }
 
 fn main() {
+    if let Ok(spec) = std::env::var(WRITE_ENV) {
+        let (dir, files) = spec
+            .rsplit_once(':')
+            .expect("LOKET_BENCH_WRITE=<dir>:<number of files>");
+        let files: usize = files.parse().expect("a number of files");
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        std::fs::create_dir_all(dir).expect("create the target folder");
+        write_generated(&root.join("knowledge"), Path::new(dir), files);
+        println!("wrote the seed and {files} generated answer files to {dir}");
+        return;
+    }
     if let Ok(token) = std::env::var(CHILD_ENV) {
         let size = parse_sizes(&token)
             .first()

@@ -7,7 +7,11 @@
 //! 2. `processing` takes stored messages in order and runs the pure
 //!    `reply::decide` (opening hours from `hours`, texts from `config`),
 //!    writing the conversation and the outbox rows in one transaction.
-//! 3. `outbox` sends the rows through `whatsapp::client` with retries.
+//! 3. `outbox` sends the rows through `whatsapp::client` with retries,
+//!    within Meta's limits (`send_limits`).
+//!
+//! `loadgen` drives a whole service with signed webhook traffic and counts
+//! the replies at a fake Graph API.
 //!
 //! `startup` wires these together; `cli` exposes the same code as commands.
 
@@ -19,7 +23,9 @@ pub mod db;
 pub mod domain;
 pub mod editors;
 pub mod hours;
+pub mod intake;
 pub mod knowledge;
+pub mod loadgen;
 pub mod metrics;
 pub mod outbox;
 pub mod privacy;
@@ -28,6 +34,7 @@ pub mod queue;
 pub mod reply;
 pub mod report;
 pub mod retention;
+pub mod send_limits;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -10,7 +10,11 @@ use std::sync::Arc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    loket::telemetry::init();
+    if matches!(cli.command, Command::Loadgen(_)) {
+        loket::telemetry::init_with_default("warn");
+    } else {
+        loket::telemetry::init();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -61,6 +65,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = Settings::load_from_env()?;
             let knowledge = load_knowledge(&settings)?;
             if !loket::cli::eval::run(&args, &settings, &knowledge, today(&settings))? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Loadgen(args) => {
+            let settings = Settings::load_from_env()?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            if !runtime.block_on(loket::cli::loadgen::run(&args, &settings))? {
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -5,12 +5,17 @@
 //! marked failed with Meta's code and title, visibly.
 //!
 //! Invariant: at most one pending row per conversation is in flight, the
-//! oldest, so a conversation's replies arrive in order.
+//! oldest, so a conversation's replies arrive in order. A row held back by
+//! the pair limit or backing off after Meta's 130429/131056 stays pending,
+//! so the conversation's later rows wait behind it.
+//!
+//! Sends stay within Meta's throughput and pair limits ([`SendLimits`]).
 
 use crate::clock::Clock;
 use crate::config::OutboxSettings;
 use crate::db::{OutboxRow, Store, StoreError};
 use crate::metrics::{Metrics, OutboundStatus};
+use crate::send_limits::SendLimits;
 use crate::whatsapp::client::{SendError, Transport};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -25,6 +30,8 @@ pub struct DeliveryRound {
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
+    /// Held back by the pair limit (not attempted, not counted as handled).
+    pub deferred: usize,
 }
 
 impl DeliveryRound {
@@ -54,11 +61,40 @@ pub fn backoff(
     delay.max(retry_after.unwrap_or_default())
 }
 
-/// Sends every due row once (up to `settings.concurrency` at a time).
+/// What became of one due row in a round.
+enum Attempt {
+    Sent(Result<crate::whatsapp::client::SendOutcome, SendError>),
+    /// Not attempted: the citizen's pair budget is used up for this long.
+    Deferred(Duration),
+}
+
+/// The key of Meta's pair limit: the citizen's number (or BSUID). `None`
+/// for read receipts, which are not messages and are not limited.
+fn pair_key(message: &crate::domain::OutgoingMessage) -> Option<&str> {
+    if matches!(
+        message.content,
+        crate::domain::OutgoingContent::MarkRead { .. }
+    ) {
+        return None;
+    }
+    let to = &message.to;
+    Some(
+        to.wa_id
+            .as_ref()
+            .map(|w| w.as_str())
+            .or_else(|| to.user_id.as_ref().map(|u| u.as_str()))
+            .unwrap_or_default(),
+    )
+}
+
+/// Sends every due row once (up to `settings.concurrency` at a time),
+/// within the throughput and pair limits.
+#[allow(clippy::too_many_arguments)] // each is a separate piece of the worker's wiring
 pub async fn try_deliver_once(
     store: &Store,
     transport: &Transport,
     settings: &OutboxSettings,
+    limits: &SendLimits,
     link_allowlist: &[String],
     clock: &dyn Clock,
     metrics: &Metrics,
@@ -73,29 +109,46 @@ pub async fn try_deliver_once(
         if let Some(bad) = unsafe_link(&row.message, link_allowlist) {
             return (
                 row,
-                Err(SendError::Permanent {
+                Attempt::Sent(Err(SendError::Permanent {
                     code: 0,
                     title: format!(
                         "not sent: link to {bad}, which is not on [knowledge] link_allowlist"
                     ),
-                }),
+                })),
             );
+        }
+        if let Some(key) = pair_key(&row.message) {
+            if let Err(wait) = limits.take_pair(key) {
+                return (row, Attempt::Deferred(wait));
+            }
+            limits.until_throughput_allows().await;
         }
         let result = transport.send(&row.message).await;
         if let Err(error) = &result {
             metrics.graph_error(error);
         }
-        (row, result)
+        (row, Attempt::Sent(result))
     });
     let results = futures_util::future::join_all(sends).await;
     let mut round = DeliveryRound::default();
-    for (row, result) in results {
+    // Successes are recorded together, in one transaction, after the loop.
+    let mut sent = Vec::new();
+    for (row, attempt) in results {
         let now = clock.now();
+        let result = match attempt {
+            Attempt::Sent(result) => result,
+            Attempt::Deferred(wait) => {
+                let until = now
+                    + chrono::Duration::from_std(wait)
+                        .unwrap_or_else(|_| chrono::Duration::seconds(6));
+                store.defer_outbox(row.id, until).await?;
+                round.deferred += 1;
+                continue;
+            }
+        };
         match result {
             Ok(outcome) => {
-                store
-                    .mark_sent(row.id, outcome.wamid.as_ref().map(|w| w.as_str()), now)
-                    .await?;
+                sent.push((row.id, outcome.wamid.map(|w| w.as_str().to_owned())));
                 tracing::info!(conversation.id = row.conversation_id, outbox.id = row.id, kind = %row.kind, "reply sent");
                 round.sent += 1;
                 metrics.outbound(&row.kind, OutboundStatus::Sent);
@@ -112,6 +165,7 @@ pub async fn try_deliver_once(
             }
         }
     }
+    store.mark_sent_many(&sent, clock.now()).await?;
     Ok(round)
 }
 
@@ -203,11 +257,22 @@ pub async fn run_until_stopped(
     metrics: Metrics,
     cancel: CancellationToken,
 ) {
+    let limits = SendLimits::new(&settings);
+    let mut last_forget = std::time::Instant::now();
     loop {
+        // Checked every round, so a long backlog does not hold up shutdown.
+        if cancel.is_cancelled() {
+            break;
+        }
+        if last_forget.elapsed() > Duration::from_secs(60) {
+            limits.forget_idle();
+            last_forget = std::time::Instant::now();
+        }
         let round = try_deliver_once(
             &store,
             &transport,
             &settings,
+            &limits,
             &link_allowlist,
             clock.as_ref(),
             &metrics,
@@ -248,6 +313,7 @@ mod tests {
             give_up_after: HumanDuration(Duration::from_secs(3600)),
             concurrency: 4,
             lease: HumanDuration(Duration::from_secs(60)),
+            ..OutboxSettings::default()
         }
     }
 

@@ -108,8 +108,10 @@ pub async fn start_on(
     };
     let streams = CancellationToken::new();
     let metrics = crate::metrics::Metrics::new();
+    let (intake, intake_task) = crate::intake::Intake::start(store.clone(), cancel.clone());
 
     let mut workers = vec![
+        ("webhook writer", intake_task),
         (
             "message processor",
             tokio::spawn(
@@ -194,6 +196,7 @@ pub async fn start_on(
         streams: streams.clone(),
         metrics,
         revealed: Arc::default(),
+        intake,
     };
     let max_body = settings.webhook.max_body_bytes;
     let server = HttpServer::new(move || {

@@ -4,11 +4,20 @@
 
 use tracing_subscriber::{EnvFilter, fmt};
 
+/// The levels when `RUST_LOG` is not set.
+pub const DEFAULT_FILTER: &str = "info,sqlx=warn,actix_server=warn,actix_web=warn,tantivy=warn";
+
 /// Installs the global subscriber (once; later calls are ignored).
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new("info,sqlx=warn,actix_server=warn,actix_web=warn,tantivy=warn")
-    });
+    init_with_default(DEFAULT_FILTER);
+}
+
+/// Like [`init`], with other levels when `RUST_LOG` is not set (the load
+/// tool keeps its in-process service at `warn`: a log line per webhook
+/// would measure the terminal).
+pub fn init_with_default(default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let json = std::env::var("LOKET_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = if json {

@@ -118,6 +118,17 @@ pub struct OutboxSettings {
     /// a send can take ([whatsapp] request_timeout), or a slow send could
     /// be sent twice.
     pub lease: HumanDuration,
+    /// Messages per second sent from our business number. Meta allows 80
+    /// by default and up to 1,000 after an automatic upgrade; above the
+    /// level Meta answers 130429. Read receipts are not messages and do not
+    /// count.
+    pub send_rate: u32,
+    /// Meta's pair rate: about one message per this interval to one
+    /// citizen, sustained (Meta: 6 seconds); beyond it Meta answers 131056.
+    pub pair_interval: HumanDuration,
+    /// Messages one citizen may get in a burst before the pair interval
+    /// applies (Meta: up to 45 in 6 seconds, borrowed from later).
+    pub pair_burst: u32,
 }
 
 impl Default for OutboxSettings {
@@ -128,6 +139,9 @@ impl Default for OutboxSettings {
             give_up_after: HumanDuration(Duration::from_secs(23 * 3600)),
             concurrency: 16,
             lease: HumanDuration(Duration::from_secs(60)),
+            send_rate: 80,
+            pair_interval: HumanDuration(Duration::from_secs(6)),
+            pair_burst: 45,
         }
     }
 }
@@ -267,6 +281,30 @@ impl ServiceFile {
                 "must be longer than whatsapp.request_timeout, or a reply still being sent could be taken and sent again by another instance",
             ));
         }
+        if !(1..=1000).contains(&outbox.send_rate) {
+            return Err(ConfigError::value(
+                path,
+                "outbox.send_rate",
+                format!(
+                    "{} is out of range; allowed is 1 up to 1000 messages per second (Meta's default level is 80, its highest 1000)",
+                    outbox.send_rate
+                ),
+            ));
+        }
+        if outbox.pair_interval.0.is_zero() || outbox.pair_interval.0 > Duration::from_secs(3600) {
+            return Err(ConfigError::value(
+                path,
+                "outbox.pair_interval",
+                "must be more than 0 and at most 1h (Meta's pair rate is one message per 6s)",
+            ));
+        }
+        if !(1..=1000).contains(&outbox.pair_burst) {
+            return Err(ConfigError::value(
+                path,
+                "outbox.pair_burst",
+                "must be between 1 and 1000 (Meta allows bursts of up to 45)",
+            ));
+        }
         let mut compiled = Vec::with_capacity(self.emergency.pattern_sources.len());
         for (index, source) in self.emergency.pattern_sources.iter().enumerate() {
             let regex = Regex::new(source).map_err(|e| {
@@ -390,6 +428,22 @@ mod tests {
         assert!(text.contains("outbox.lease"), "{text}");
         assert!(text.contains("request_timeout"), "{text}");
         parse("[outbox]\nlease = \"11s\"\n").expect("longer than the default timeout");
+    }
+
+    #[test]
+    fn the_send_rate_defaults_to_metas_80_and_must_lie_between_1_and_1000() {
+        let file = parse("").expect("defaults");
+        assert_eq!(file.outbox.send_rate, 80);
+        assert_eq!(file.outbox.pair_burst, 45);
+        assert!(parse("[outbox]\nsend_rate = 1000\n").is_ok());
+        for bad in ["0", "1001"] {
+            let err = parse(&format!("[outbox]\nsend_rate = {bad}\n")).expect_err("out of range");
+            let text = err.to_string();
+            assert!(text.contains("outbox.send_rate"), "{text}");
+            assert!(text.contains("1 up to 1000"), "{text}");
+        }
+        let err = parse("[outbox]\npair_burst = 0\n").expect_err("zero burst");
+        assert!(err.to_string().contains("outbox.pair_burst"), "{err}");
     }
 
     #[test]

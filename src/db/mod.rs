@@ -128,6 +128,12 @@ pub struct Store {
     dialect: Dialect,
     /// Kept for PostgreSQL's LISTEN connection (see [`notify`]).
     url: std::sync::Arc<str>,
+    /// Taken by the hot write transactions on SQLite (webhook intake,
+    /// processing, the outbox's sent marks) so they queue here, in order,
+    /// instead of in SQLite's busy handler, which sleeps up to 100 ms per
+    /// retry and made webhook latency spike to seconds under load. Not used
+    /// on PostgreSQL, whose row locks let writers run side by side.
+    write: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Set on every SQLite connection. WAL lets the staff page read while the
@@ -193,7 +199,17 @@ impl Store {
             pool,
             dialect,
             url: url.into(),
+            write: std::sync::Arc::default(),
         })
+    }
+
+    /// On SQLite, waits for this process's turn to write (see
+    /// [`Store::write`]); on PostgreSQL there is nothing to wait for.
+    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.dialect {
+            Dialect::Sqlite => Some(self.write.lock().await),
+            Dialect::Postgres => None,
+        }
     }
 
     /// Which database this is.
@@ -226,11 +242,7 @@ impl Store {
         received_at: DateTime<Utc>,
     ) -> Result<RecordOutcome, StoreError> {
         let mut outcome = RecordOutcome::default();
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .doing("starting the webhook transaction")?;
+        let mut tx = self.begin_write("starting the webhook transaction").await?;
         for message in &batch.messages {
             if insert_inbound(&mut tx, message, received_at).await? {
                 outcome.stored += 1;
@@ -244,6 +256,63 @@ impl Store {
         }
         tx.commit().await.doing("committing the webhook")?;
         Ok(outcome)
+    }
+
+    /// Stores the batches of several webhook POSTs in one transaction (the
+    /// group commit of [`crate::intake`]): one outcome per batch, in order.
+    /// All or nothing: on error none of them is stored.
+    pub async fn record_webhooks(
+        &self,
+        batches: &[(&WebhookBatch, DateTime<Utc>)],
+    ) -> Result<Vec<RecordOutcome>, StoreError> {
+        let mut outcomes = Vec::with_capacity(batches.len());
+        let _write = self.write_turn().await;
+        let mut tx = self.begin_write("starting the webhook transaction").await?;
+        for (batch, received_at) in batches {
+            let mut outcome = RecordOutcome::default();
+            for message in &batch.messages {
+                if insert_inbound(&mut tx, message, *received_at).await? {
+                    outcome.stored += 1;
+                } else {
+                    outcome.duplicates += 1;
+                }
+            }
+            for status in &batch.statuses {
+                upsert_status(&mut tx, status).await?;
+                outcome.statuses += 1;
+            }
+            outcomes.push(outcome);
+        }
+        tx.commit().await.doing("committing the webhooks")?;
+        Ok(outcomes)
+    }
+
+    /// Records several successful sends in one transaction (one commit per
+    /// outbox round instead of one per reply).
+    pub async fn mark_sent_many(
+        &self,
+        sent: &[(i64, Option<String>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if sent.is_empty() {
+            return Ok(());
+        }
+        let _write = self.write_turn().await;
+        let mut tx = self.begin_write("starting to record sent replies").await?;
+        for (id, wamid) in sent {
+            sqlx::query(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1, wamid = $2, last_error = NULL, leased_until = NULL
+                 WHERE id = $3 AND state = 'pending'",
+            )
+            .bind(millis(now))
+            .bind(wamid.as_deref())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .doing("recording a sent reply")?;
+        }
+        tx.commit().await.doing("committing sent replies")?;
+        Ok(())
     }
 
     /// Stored inbound messages not processed yet, oldest first.
@@ -274,6 +343,7 @@ impl Store {
     where
         F: FnOnce(&ConversationMemory) -> (Decision, Vec<NewOutbound>),
     {
+        let _write = self.write_turn().await;
         let mut tx = self.begin_write("starting to process a message").await?;
         // One citizen's messages are processed one at a time and in order,
         // also across instances: whoever holds the citizen's lock goes on,
@@ -459,6 +529,24 @@ impl Store {
         Ok(due)
     }
 
+    /// The oldest pending reply of each conversation (the only one that can
+    /// be in flight), without taking it: for looking, not for sending.
+    pub async fn pending_heads(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, conversation_id, kind, payload, attempts, created_at FROM outbox o
+             WHERE o.state = 'pending'
+               AND NOT EXISTS (SELECT 1 FROM outbox p
+                               WHERE p.conversation_id = o.conversation_id
+                                 AND p.state = 'pending' AND p.id < o.id)
+             ORDER BY o.id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .doing("reading pending replies")?;
+        rows.iter().map(OutboxRow::from_row).collect()
+    }
+
     /// When the next pending outbox row becomes due (or its lease runs out).
     pub async fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let next: Option<i64> = sqlx::query_scalar(
@@ -510,6 +598,18 @@ impl Store {
         .execute(&self.pool)
         .await
         .doing("recording a retry")?;
+        Ok(())
+    }
+
+    /// Moves a pending row's next attempt to `until` without counting an
+    /// attempt: it was held back (pair limit), not tried.
+    pub async fn defer_outbox(&self, id: i64, until: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET next_attempt_at = $1, leased_until = NULL WHERE id = $2 AND state = 'pending'")
+            .bind(millis(until))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .doing("deferring a reply")?;
         Ok(())
     }
 
@@ -758,7 +858,7 @@ async fn find_recently_closed(
     find_conversation(
         tx,
         citizen,
-        "state = 'closed' AND closed_at >= $3",
+        "state = 'closed' AND closed_at >= $2",
         Some(millis(closed_since)),
     )
     .await
@@ -770,25 +870,39 @@ async fn find_conversation(
     condition: &'static str,
     bound: Option<i64>,
 ) -> Result<Option<(i64, ConversationMemory, crate::queue::State)>, StoreError> {
-    let sql = format!(
-        "SELECT id, memory, state FROM conversations
-         WHERE {condition} AND ((wa_id IS NOT NULL AND wa_id = $1) OR (user_id IS NOT NULL AND user_id = $2))
-         ORDER BY id DESC LIMIT 1"
-    );
-    let mut query = sqlx::query(&sql)
-        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
-        .bind(citizen.user_id.as_ref().map(|u| u.as_str()));
-    if let Some(bound) = bound {
-        query = query.bind(bound);
+    // One lookup per known id, each on its own index; with `wa_id = ? OR
+    // user_id = ?` in one query SQLite scanned the whole table for every
+    // processed message (quadratic under load).
+    let mut found: Option<(i64, sqlx::any::AnyRow)> = None;
+    let ids = [
+        ("wa_id", citizen.wa_id.as_ref().map(|w| w.as_str())),
+        ("user_id", citizen.user_id.as_ref().map(|u| u.as_str())),
+    ];
+    for (column, value) in ids {
+        let Some(value) = value else { continue };
+        let sql = format!(
+            "SELECT id, memory, state FROM conversations
+             WHERE {column} = $1 AND {condition}
+             ORDER BY id DESC LIMIT 1"
+        );
+        let mut query = sqlx::query(&sql).bind(value);
+        if let Some(bound) = bound {
+            query = query.bind(bound);
+        }
+        let row = query
+            .fetch_optional(&mut **tx)
+            .await
+            .doing("finding a conversation")?;
+        if let Some(row) = row {
+            let id: i64 = row.try_get("id").doing("reading a conversation id")?;
+            if found.as_ref().is_none_or(|(best, _)| id > *best) {
+                found = Some((id, row));
+            }
+        }
     }
-    let row = query
-        .fetch_optional(&mut **tx)
-        .await
-        .doing("finding a conversation")?;
-    let Some(row) = row else {
+    let Some((id, row)) = found else {
         return Ok(None);
     };
-    let id: i64 = row.try_get("id").doing("reading a conversation id")?;
     let memory: String = row
         .try_get("memory")
         .doing("reading a conversation's memory")?;

@@ -44,6 +44,8 @@ pub struct AppState {
     /// staff member revealed: shown unmasked for the rest of that login
     /// without a new audit entry per reload.
     pub revealed: Arc<std::sync::Mutex<std::collections::HashSet<(String, i64)>>>,
+    /// Stores webhook batches with group commit.
+    pub intake: crate::intake::Intake,
 }
 
 /// Registers every route.

@@ -101,7 +101,9 @@ pub async fn receive(
     for line in &batch.skipped {
         tracing::info!("webhook: skipped {line}");
     }
-    match state.store.record_webhook(&batch, received_at).await {
+    // Group commit: stored together with the POSTs that arrive meanwhile;
+    // answered only once the transaction holding these rows committed.
+    match state.intake.record(batch, received_at).await {
         Ok(outcome) => {
             tracing::info!(
                 stored = outcome.stored,

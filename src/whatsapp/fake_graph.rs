@@ -5,8 +5,9 @@
 //! It checks what Meta checks first (bearer token, phone number id, the
 //! JSON shape of text, interactive-button and template messages and read
 //! receipts) and answers with Meta's success or error JSON. Tests can
-//! script faults ([`FakeGraphApi::fail_next`]) and a throughput limit
-//! ([`FakeGraphApi::set_rate_limit`]).
+//! script faults ([`FakeGraphApi::fail_next`]), a throughput limit
+//! ([`FakeGraphApi::set_rate_limit`], error 130429) and a pair rate limit
+//! per recipient ([`FakeGraphApi::set_pair_limit`], error 131056).
 //!
 //! Invariant: every request ends up in exactly one of two records —
 //! [`FakeGraphApi::received`] (accepted, answered 2xx or about to be) or
@@ -27,7 +28,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use serde_json::{Map, Value, json};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
@@ -171,6 +172,10 @@ struct State {
     rate_limit: Option<u32>,
     /// Arrival times of accepted messages within the last second.
     window: VecDeque<Instant>,
+    /// At most this many messages per recipient within the duration.
+    pair_limit: Option<(u32, Duration)>,
+    /// Arrival times of accepted messages per recipient, within the pair window.
+    pair_windows: HashMap<String, VecDeque<Instant>>,
     next_id: u64,
 }
 
@@ -210,12 +215,21 @@ impl FakeGraphApi {
     /// runtime (one worker thread: plenty for tests and a load run on two
     /// cores).
     pub async fn start(config: FakeGraphConfig) -> std::io::Result<Self> {
+        Self::start_on(config, std::net::TcpListener::bind("127.0.0.1:0")?).await
+    }
+
+    /// Like [`FakeGraphApi::start`], on a listener the caller bound (the
+    /// load tool's `--graph-listen`, so a running service can be
+    /// configured with a known URL beforehand).
+    pub async fn start_on(
+        config: FakeGraphConfig,
+        listener: std::net::TcpListener,
+    ) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             config,
             state: Mutex::new(State::default()),
             changed: Notify::new(),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         let base_url = format!("http://{}", listener.local_addr()?);
         let data = web::Data::from(Arc::clone(&shared));
         let server = HttpServer::new(move || {
@@ -333,6 +347,21 @@ impl FakeGraphApi {
         state.window.clear();
     }
 
+    /// Limits accepted messages per recipient: at most `max` within `per`
+    /// (a sliding window); beyond it the fake answers Meta's pair rate
+    /// error 131056. `None` lifts the limit.
+    pub fn set_pair_limit(&self, limit: Option<(u32, Duration)>) {
+        let mut state = self.shared.state();
+        state.pair_limit = limit;
+        state.pair_windows.clear();
+    }
+
+    /// How many requests were accepted so far (messages and read
+    /// receipts), without copying the records.
+    pub fn accepted_count(&self) -> usize {
+        self.shared.state().received.len()
+    }
+
     /// Forgets all records and queued faults (the rate limit stays).
     pub fn clear(&self) {
         let mut state = self.shared.state();
@@ -340,6 +369,7 @@ impl FakeGraphApi {
         state.rejected.clear();
         state.faults.clear();
         state.window.clear();
+        state.pair_windows.clear();
     }
 
     /// Stops the server and waits for it to finish.
@@ -620,6 +650,25 @@ async fn messages(
                     return reject(throughput_error(), "over the configured rate limit");
                 }
                 state.window.push_back(arrived);
+            }
+            if let (Some((max, per)), Accepted::Message { recipient, .. }) =
+                (state.pair_limit, &accepted)
+            {
+                let window = state.pair_windows.entry(recipient.clone()).or_default();
+                while window
+                    .front()
+                    .is_some_and(|at| arrived.duration_since(*at) >= per)
+                {
+                    window.pop_front();
+                }
+                if window.len() >= usize::try_from(max).unwrap_or(usize::MAX) {
+                    drop(state);
+                    return reject(
+                        GraphFailure::from_fault(&Fault::PairRateLimited),
+                        "over the configured pair rate limit",
+                    );
+                }
+                window.push_back(arrived);
             }
         }
         let wamid = match accepted {
@@ -1156,6 +1205,23 @@ mod tests {
 
         fake.set_rate_limit(None);
         assert_eq!(post(&fake, text_message("later")).await.0, 200);
+    }
+
+    #[tokio::test]
+    async fn beyond_the_pair_limit_one_recipient_gets_131056_and_others_are_served() {
+        let fake = fake().await;
+        fake.set_pair_limit(Some((2, Duration::from_secs(60))));
+        let mut codes = Vec::new();
+        for i in 0..3 {
+            let (status, answer) = post(&fake, text_message(&i.to_string())).await;
+            codes.push((status, answer["error"]["code"].as_i64()));
+        }
+        assert_eq!(codes, [(200, None), (200, None), (400, Some(131056))]);
+        let mut other = text_message("someone else");
+        other["to"] = json!("31600000002");
+        assert_eq!(post(&fake, other).await.0, 200);
+        assert_eq!(fake.accepted_count(), 3);
+        assert_eq!(fake.rejected()[0].code, Some(131056));
     }
 
     #[tokio::test]

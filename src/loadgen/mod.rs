@@ -1,0 +1,494 @@
+//! The load tool behind `loket loadgen`: drives a service with signed
+//! webhook traffic ([`traffic`]) over N connections, at a target rate or
+//! flat out, runs the fake Graph API the service replies to, and counts
+//! the replies ([`tally`]): webhook throughput and latency, end-to-end
+//! latency, replies expected, lost and duplicated. In crash mode the
+//! service is a child process that is killed with SIGKILL mid-run and
+//! started again on the same database.
+
+pub mod service;
+pub mod tally;
+pub mod traffic;
+
+use crate::config::Settings;
+use crate::whatsapp::fake_graph::{FakeGraphApi, FakeGraphConfig, RecordedRequest};
+use anyhow::Context;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use service::{ChildService, Service, Wiring};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tally::Tracked;
+use traffic::Traffic;
+
+/// Where the service under load runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// In this process (default).
+    InProcess,
+    /// `loket serve` as a child process; killed after this long when set.
+    Child { kill_after: Option<Duration> },
+    /// A service someone else runs, at this base URL.
+    Target(String),
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub duration: Duration,
+    /// Webhook requests per second; 0 = as fast as the connections go.
+    pub rate: u32,
+    pub connections: usize,
+    pub mode: Mode,
+    /// The service's database; default a temporary SQLite file.
+    pub database_url: Option<String>,
+    /// `[outbox] send_rate` of a service of our own.
+    pub send_rate: u32,
+    /// Knowledge base of a service of our own (default: the configured one).
+    pub knowledge_dir: Option<PathBuf>,
+    /// Longest wait for the last replies after sending stopped.
+    pub drain: Duration,
+    /// Where the fake Graph API listens (default: a free loopback port).
+    pub graph_listen: Option<String>,
+}
+
+/// The figures of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub mode: String,
+    pub graph_api_url: String,
+    pub duration_s: f64,
+    pub connections: usize,
+    pub target_rate: u32,
+    pub webhook_requests: u64,
+    /// Requests answered 200.
+    pub webhook_ok: u64,
+    /// Requests not answered 200 (refused, errors, or the service down).
+    pub webhook_failed: u64,
+    /// Messages and status updates in requests answered 200.
+    pub webhook_messages: u64,
+    pub redeliveries: u64,
+    pub webhook_rps: f64,
+    pub messages_per_s: f64,
+    pub webhook_p50_ms: f64,
+    pub webhook_p99_ms: f64,
+    pub webhook_p999_ms: f64,
+    pub webhook_max_ms: f64,
+    pub e2e_p50_ms: f64,
+    pub e2e_p99_ms: f64,
+    pub e2e_p999_ms: f64,
+    pub e2e_max_ms: f64,
+    pub expected: u64,
+    pub answered: u64,
+    pub lost: u64,
+    pub duplicated: u64,
+    /// Reply messages the fake Graph API accepted (read receipts apart).
+    pub sent: u64,
+    pub read_receipts: u64,
+    pub unattributed: u64,
+    pub kills: u64,
+    /// Sends Meta (the fake) had accepted whose rows were still pending
+    /// at the kill: the honest upper bound for duplicates.
+    pub in_flight_at_kill: u64,
+    /// Seconds from the end of sending until the last reply.
+    pub drain_s: f64,
+    pub service_peak_rss_mb: Option<f64>,
+    pub lost_examples: Vec<String>,
+}
+
+impl Report {
+    /// The human-readable summary.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "loket loadgen: {} for {:.1}s, {} connections, rate {}\n",
+            self.mode,
+            self.duration_s,
+            self.connections,
+            if self.target_rate == 0 {
+                "flat out".to_owned()
+            } else {
+                format!("{}/s", self.target_rate)
+            }
+        );
+        out += &format!("fake Graph API:      {}\n", self.graph_api_url);
+        out += &format!(
+            "webhook:             {} requests ({} ok, {} failed, {} redeliveries), {:.0} requests/s, {:.0} messages/s\n",
+            self.webhook_requests,
+            self.webhook_ok,
+            self.webhook_failed,
+            self.redeliveries,
+            self.webhook_rps,
+            self.messages_per_s
+        );
+        out += &format!(
+            "webhook latency:     p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms\n",
+            self.webhook_p50_ms, self.webhook_p99_ms, self.webhook_p999_ms, self.webhook_max_ms
+        );
+        out += &format!(
+            "end-to-end latency:  p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms (200 -> first reply at the Graph API)\n",
+            self.e2e_p50_ms, self.e2e_p99_ms, self.e2e_p999_ms, self.e2e_max_ms
+        );
+        out += &format!(
+            "replies:             {} expected, {} answered, {} lost, {} duplicated; {} messages and {} read receipts sent ({} unattributed); drained in {:.1}s\n",
+            self.expected,
+            self.answered,
+            self.lost,
+            self.duplicated,
+            self.sent,
+            self.read_receipts,
+            self.unattributed,
+            self.drain_s
+        );
+        if self.kills > 0 {
+            out += &format!(
+                "crash:               {} kill -9, {} sends in flight at the kill (upper bound for duplicates)\n",
+                self.kills, self.in_flight_at_kill
+            );
+        }
+        if let Some(mb) = self.service_peak_rss_mb {
+            out += &format!("service peak RSS:    {mb:.1} MB (VmHWM)\n");
+        }
+        if !self.lost_examples.is_empty() {
+            out += &format!("lost, e.g.:          {}\n", self.lost_examples.join(", "));
+        }
+        out
+    }
+}
+
+/// What the sending connections found.
+#[derive(Debug)]
+struct Sent {
+    latency: Histogram<u64>,
+    requests: u64,
+    ok: u64,
+    failed: u64,
+    messages: u64,
+    redeliveries: u64,
+}
+
+/// Runs a load test against a service built from `base` (the loaded
+/// configuration: config folder and environment).
+pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
+    let listener =
+        std::net::TcpListener::bind(options.graph_listen.as_deref().unwrap_or("127.0.0.1:0"))
+            .with_context(|| {
+                format!(
+                    "binding the fake Graph API to {}",
+                    options.graph_listen.as_deref().unwrap_or("127.0.0.1:0")
+                )
+            })?;
+    let graph = FakeGraphApi::start_on(FakeGraphConfig::default(), listener)
+        .await
+        .context("starting the fake Graph API")?;
+    let graph_config = FakeGraphConfig::default();
+    let dir = tempfile::Builder::new()
+        .prefix("loket-loadgen-")
+        .tempdir()
+        .context("creating a temporary folder")?;
+    let database_url = options
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("loadgen.db").display()));
+    let app_secret = match &options.mode {
+        Mode::Target(_) => {
+            use secrecy::ExposeSecret;
+            base.secrets
+                .app_secret
+                .as_ref()
+                .map(|s| s.expose_secret().to_owned())
+                .context("--target needs LOKET_WHATSAPP_APP_SECRET, the app secret the service checks signatures with")?
+        }
+        _ => hex::encode(rand::random::<[u8; 16]>()),
+    };
+    let wiring = Wiring {
+        graph_base: graph.base_url().to_owned(),
+        access_token: graph_config.access_token.clone(),
+        phone_number_id: graph_config.phone_number_id.clone(),
+        app_secret: app_secret.clone(),
+        database_url: database_url.clone(),
+        send_rate: options.send_rate,
+        knowledge_dir: options
+            .knowledge_dir
+            .clone()
+            .unwrap_or_else(|| base.knowledge_dir.clone()),
+    };
+    let mut report = Report {
+        graph_api_url: graph.base_url().to_owned(),
+        duration_s: options.duration.as_secs_f64(),
+        connections: options.connections,
+        target_rate: options.rate,
+        ..Report::default()
+    };
+    let mut service = match &options.mode {
+        Mode::InProcess => {
+            report.mode = "service in this process".to_owned();
+            service::start_in_process(service::own_settings(base, &wiring)).await?
+        }
+        Mode::Child { .. } => {
+            report.mode = "`loket serve` as a child process".to_owned();
+            Service::Child(ChildService::start(base, &wiring, dir.path()).await?)
+        }
+        Mode::Target(url) => {
+            report.mode = format!("service at {url}");
+            eprintln!(
+                "loadgen: sending in 3 s; configure the service with LOKET_WHATSAPP_API_BASE={} LOKET_WHATSAPP_ACCESS_TOKEN={} LOKET_WHATSAPP_PHONE_NUMBER_ID={}",
+                graph.base_url(),
+                graph_config.access_token,
+                graph_config.phone_number_id
+            );
+            // Time to read the line (or to have started the service with
+            // `--graph-listen`'s address beforehand).
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            Service::External(url.clone())
+        }
+    };
+
+    // A burst stays within the flood limit, so every message in it is
+    // answered (see README: "expected reply").
+    let burst = usize::try_from(base.privacy.auto_replies_per_minute)
+        .unwrap_or(5)
+        .clamp(1, 5);
+    let run_id = u64::from(rand::random::<u16>());
+    let timestamp = {
+        use crate::clock::Clock;
+        crate::clock::SystemClock.now().timestamp()
+    };
+    let traffic = Arc::new(Mutex::new(Traffic::new(
+        app_secret.as_bytes(),
+        run_id,
+        burst,
+        timestamp,
+    )));
+    let tracked: Arc<Mutex<HashMap<String, Tracked>>> = Arc::default();
+    let url = service.webhook_url();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(options.connections)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .context("building the HTTP client")?;
+
+    let started = Instant::now();
+    let end = started + options.duration;
+    let counter = Arc::new(AtomicU64::new(0));
+    let mut workers = Vec::with_capacity(options.connections);
+    for _ in 0..options.connections.max(1) {
+        workers.push(tokio::spawn(connection(
+            http.clone(),
+            url.clone(),
+            traffic.clone(),
+            tracked.clone(),
+            counter.clone(),
+            started,
+            end,
+            options.rate,
+        )));
+    }
+
+    if let (
+        Mode::Child {
+            kill_after: Some(after),
+        },
+        Service::Child(child),
+    ) = (&options.mode, &mut service)
+    {
+        tokio::time::sleep(*after).await;
+        child.kill();
+        report.kills += 1;
+        report.in_flight_at_kill = in_flight(&database_url, &graph.received()).await?;
+        child.restart().await?;
+    }
+
+    let mut latency = tally::new_histogram();
+    for worker in workers {
+        let sent = worker.await.context("a sending connection failed")?;
+        latency.add(&sent.latency).ok();
+        report.webhook_requests += sent.requests;
+        report.webhook_ok += sent.ok;
+        report.webhook_failed += sent.failed;
+        report.webhook_messages += sent.messages;
+        report.redeliveries += sent.redeliveries;
+    }
+    let sending = started.elapsed().as_secs_f64().max(0.001);
+    report.webhook_rps = report.webhook_requests as f64 / sending;
+    report.messages_per_s = report.webhook_messages as f64 / sending;
+    report.webhook_p50_ms = tally::quantile_ms(&latency, 0.5);
+    report.webhook_p99_ms = tally::quantile_ms(&latency, 0.99);
+    report.webhook_p999_ms = tally::quantile_ms(&latency, 0.999);
+    report.webhook_max_ms = latency.max() as f64 / 1000.0;
+
+    let drain_started = Instant::now();
+    drain(&graph, options.drain).await;
+    report.drain_s = drain_started.elapsed().as_secs_f64();
+    if let Some(kb) = match &service {
+        Service::Child(child) => child.peak_rss_kb(),
+        _ => None,
+    } {
+        report.service_peak_rss_mb = Some(kb as f64 / 1024.0);
+    }
+    service.stop().await;
+
+    let tracked = std::mem::take(&mut *tracked.lock().unwrap_or_else(PoisonError::into_inner));
+    let (counts, e2e) = tally::count(&tracked, &graph.received());
+    report.expected = counts.expected;
+    report.answered = counts.answered;
+    report.lost = counts.lost;
+    report.duplicated = counts.duplicated;
+    report.sent = counts.sent;
+    report.read_receipts = counts.read_receipts;
+    report.unattributed = counts.unattributed;
+    report.lost_examples = counts.lost_examples;
+    report.e2e_p50_ms = tally::quantile_ms(&e2e, 0.5);
+    report.e2e_p99_ms = tally::quantile_ms(&e2e, 0.99);
+    report.e2e_p999_ms = tally::quantile_ms(&e2e, 0.999);
+    report.e2e_max_ms = e2e.max() as f64 / 1000.0;
+    graph.shutdown().await;
+    Ok(report)
+}
+
+/// One connection: takes the next request, waits for its slot (at a
+/// target rate), POSTs it and records the latency and the 200.
+#[allow(clippy::too_many_arguments)] // the shared state of one run
+async fn connection(
+    http: reqwest::Client,
+    url: String,
+    traffic: Arc<Mutex<Traffic>>,
+    tracked: Arc<Mutex<HashMap<String, Tracked>>>,
+    counter: Arc<AtomicU64>,
+    started: Instant,
+    end: Instant,
+    rate: u32,
+) -> Sent {
+    let mut sent = Sent {
+        latency: tally::new_histogram(),
+        requests: 0,
+        ok: 0,
+        failed: 0,
+        messages: 0,
+        redeliveries: 0,
+    };
+    loop {
+        let index = counter.fetch_add(1, Ordering::Relaxed);
+        if rate > 0 {
+            let due = started + Duration::from_secs_f64(index as f64 / f64::from(rate));
+            if due >= end {
+                break;
+            }
+            tokio::time::sleep_until(due.into()).await;
+        } else if Instant::now() >= end {
+            break;
+        }
+        let request = traffic
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .next_request();
+        {
+            let mut tracked = tracked.lock().unwrap_or_else(PoisonError::into_inner);
+            for message in &request.messages {
+                tracked
+                    .entry(message.wamid.clone())
+                    .or_insert_with(|| Tracked {
+                        expect: message.clone(),
+                        accepted_at: None,
+                    });
+            }
+        }
+        let begin = Instant::now();
+        let result = http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", &request.signature)
+            .body(request.body.to_vec())
+            .send()
+            .await;
+        let done = Instant::now();
+        sent.requests += 1;
+        sent.redeliveries += u64::from(request.redelivery);
+        let ok = match result {
+            Ok(response) => {
+                let ok = response.status().is_success();
+                // Read the body so the connection is reused.
+                let _ = response.bytes().await;
+                ok
+            }
+            Err(_) => false,
+        };
+        if !ok {
+            sent.failed += 1;
+            continue;
+        }
+        sent.ok += 1;
+        sent.messages += (request.messages.len() + request.statuses) as u64;
+        let micros = u64::try_from(done.duration_since(begin).as_micros()).unwrap_or(u64::MAX);
+        tally::record(&mut sent.latency, micros);
+        let mut tracked = tracked.lock().unwrap_or_else(PoisonError::into_inner);
+        for message in &request.messages {
+            if let Some(entry) = tracked.get_mut(&message.wamid)
+                && entry.accepted_at.is_none()
+            {
+                entry.accepted_at = Some(done);
+            }
+        }
+    }
+    sent
+}
+
+/// Waits until the fake Graph API has seen nothing new for 5 seconds, or
+/// `limit` passed.
+async fn drain(graph: &FakeGraphApi, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    let mut last = graph.accepted_count();
+    let mut quiet_since = Instant::now();
+    while Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = graph.accepted_count();
+        if now != last {
+            last = now;
+            quiet_since = Instant::now();
+        } else if quiet_since.elapsed() >= Duration::from_secs(5) {
+            break;
+        }
+    }
+}
+
+/// After a kill: outbox rows still pending whose request the fake had
+/// already accepted. Only the oldest pending row of a conversation can be
+/// in flight, and a send is in flight at the fake exactly when the last
+/// request it accepted for that citizen is this row's (for a read
+/// receipt: any accepted receipt for the same message).
+async fn in_flight(database_url: &str, received: &[RecordedRequest]) -> anyhow::Result<u64> {
+    let store = crate::db::Store::connect(database_url)
+        .await
+        .context("opening the database after the kill")?;
+    let pending = store.pending_heads(1_000_000).await?;
+    store.close().await;
+    let mut last: HashMap<&str, &serde_json::Value> = HashMap::new();
+    let mut receipts = std::collections::HashSet::new();
+    for request in received {
+        if request.is_read_receipt() {
+            if let Some(id) = request.body.get("message_id").and_then(|v| v.as_str()) {
+                receipts.insert(id);
+            }
+        } else if let Some(to) = request.recipient() {
+            last.insert(to, &request.body);
+        }
+    }
+    let mut count = 0;
+    for row in pending {
+        let Ok(body) = crate::whatsapp::client::request_body(&row.message) else {
+            continue;
+        };
+        let hit = match body.get("message_id").and_then(|v| v.as_str()) {
+            Some(id) if body.get("status").is_some() => receipts.contains(id),
+            _ => body
+                .get("to")
+                .and_then(|v| v.as_str())
+                .and_then(|to| last.get(to))
+                .is_some_and(|sent| **sent == body),
+        };
+        count += u64::from(hit);
+    }
+    Ok(count)
+}
