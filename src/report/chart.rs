@@ -151,10 +151,10 @@ fn trim(value: f64) -> String {
 }
 
 /// The x position and width of the bar of day `i` of `n`, and whether its
-/// label is shown (at most about 16 labels).
+/// label is shown (at most 10 labels, so "ma 26-10" never overlaps the next).
 fn slot(i: usize, n: usize) -> (f64, f64, bool) {
     let step = (WIDTH - LEFT - RIGHT) / n.max(1) as f64;
-    let every = n.div_ceil(16).max(1);
+    let every = n.div_ceil(10).max(1);
     (LEFT + step * i as f64, step, i % every == 0)
 }
 
