@@ -5,7 +5,7 @@
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::{Gap, NewOutbound, Store, StoreError};
+use crate::db::{Gap, NewOutbound, Processed, Store, StoreError, StoredInbound};
 use crate::domain::{OutgoingContent, OutgoingMessage, Wamid};
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::watch::SharedKnowledge;
@@ -19,6 +19,12 @@ use tokio_util::sync::CancellationToken;
 
 /// Messages read per round.
 const BATCH: i64 = 100;
+
+/// Messages processed per write transaction. One commit (one fsync on
+/// SQLite) is shared by this many messages; more would hold SQLite's one
+/// writer longer and make the webhook intake, which waits for its turn,
+/// slower to answer.
+const PER_TRANSACTION: usize = 32;
 
 /// The reply rules of the loaded configuration and knowledge base.
 pub fn rules<'a>(settings: &'a Settings, knowledge: Option<&'a KnowledgeBase>) -> ReplyRules<'a> {
@@ -88,7 +94,13 @@ pub fn knowledge_gap(
     })
 }
 
-/// Processes up to one batch of stored messages; returns how many.
+/// Processes up to one round of stored messages, [`PER_TRANSACTION`] per
+/// write transaction (see [`Store::process_batch`]); returns how many.
+/// `outbox` is woken right after each commit, before the best-effort
+/// bookkeeping that follows. A message that fails is logged and left
+/// unprocessed for the next round; the error is returned only when
+/// nothing at all got processed, so the worker then waits before trying
+/// again.
 pub async fn try_process_once(
     store: &Store,
     settings: &Settings,
@@ -96,16 +108,51 @@ pub async fn try_process_once(
     clock: &dyn Clock,
     events: &EventHub,
     metrics: &Metrics,
+    outbox: &Notify,
 ) -> Result<usize, StoreError> {
     let pending = store.unprocessed_inbound(BATCH).await?;
-    // One snapshot per batch: a reload in between never mixes two versions.
+    // One snapshot per round: a reload in between never mixes two versions.
     let knowledge = knowledge.load();
     let mut done = 0;
+    let mut first_error = None;
+    for chunk in pending.chunks(PER_TRANSACTION) {
+        match process_chunk(
+            store, settings, &knowledge, clock, events, metrics, outbox, chunk,
+        )
+        .await
+        {
+            Ok(n) => done += n,
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    match first_error {
+        Some(error) if done == 0 => Err(error),
+        _ => Ok(done),
+    }
+}
+
+/// One write transaction's worth of [`try_process_once`].
+#[allow(clippy::too_many_arguments)]
+async fn process_chunk(
+    store: &Store,
+    settings: &Settings,
+    knowledge: &KnowledgeBase,
+    clock: &dyn Clock,
+    events: &EventHub,
+    metrics: &Metrics,
+    outbox: &Notify,
+    pending: &[StoredInbound],
+) -> Result<usize, StoreError> {
     let reopen_within = chrono::Duration::from_std(settings.queue.reopen_within.0)
         .unwrap_or(chrono::Duration::zero());
-    for inbound in &pending {
-        let now = clock.now();
-        let limit = i64::from(settings.privacy.auto_replies_per_minute);
+    // The flood rule's counts are reads: taken before the write
+    // transaction, they do not make the webhook wait behind it. Processing
+    // never changes what they count (messages received per minute).
+    let limit = i64::from(settings.privacy.auto_replies_per_minute);
+    let mut flooding = std::collections::HashSet::new();
+    for inbound in pending {
         let recent = store
             .messages_from(
                 &inbound.from,
@@ -113,8 +160,7 @@ pub async fn try_process_once(
                 inbound.received_at,
             )
             .await?;
-        let flooding = recent > limit;
-        if flooding {
+        if recent > limit {
             // Stored, processed and visible to staff, just not answered again.
             tracing::warn!(
                 citizen = %inbound.from.log_label(),
@@ -122,70 +168,100 @@ pub async fn try_process_once(
                 limit,
                 "automatic replies suppressed: this number sends faster than the limit"
             );
-        }
-        let result = store
-            .process_inbound(inbound, now, reopen_within, |memory| {
-                let mut decision = reply::decide(
-                    &inbound.content,
-                    memory,
-                    rules(settings, Some(&knowledge)),
-                    inbound.received_at,
-                );
-                let outbound = if flooding {
-                    // Nothing goes out, so no answer was given or rated.
-                    decision.usage.clear();
-                    Vec::new()
-                } else {
-                    outbound_for(
-                        &decision,
-                        &inbound.from,
-                        &inbound.wamid,
-                        settings.whatsapp.mark_as_read,
-                    )
-                };
-                (decision, outbound)
-            })
-            .await?;
-        if let Some(processed) = result {
-            done += 1;
-            if let Some(gap) = knowledge_gap(
-                processed.conversation_id,
-                &processed.decision,
-                inbound.received_at,
-            ) {
-                // Best effort: a lost gap entry costs an editor a hint, not a citizen an answer.
-                if let Err(error) = store.record_gap(&gap).await {
-                    tracing::warn!(error = %error, "could not record an unanswered question");
-                }
-            }
-            let (conversation_id, decision) = (processed.conversation_id, &processed.decision);
-            metrics.inbound(inbound.content.kind_name());
-            if let Some(faq) = &decision.faq {
-                metrics.faq_decision(faq.decision);
-            }
-            if let Some(change) = processed.change {
-                events.publish(QueueEvent {
-                    id: conversation_id,
-                    change,
-                    state: processed.state.as_str().to_owned(),
-                    claimed_by: None,
-                    urgent: decision.urgent,
-                    to: None,
-                });
-            }
-            tracing::info!(
-                conversation.id = conversation_id,
-                message.kind = inbound.content.kind_name(),
-                open = decision.open,
-                urgent = decision.urgent,
-                replies = decision.replies.len(),
-                faq = decision.faq.as_ref().map_or("-", |f| f.decision),
-                handover = decision.handover.map_or("-", |r| r.as_str()),
-                "processed inbound message"
-            );
+            flooding.insert(inbound.id);
         }
     }
-    Ok(done)
+    let results = store
+        .process_batch(pending, clock.now(), reopen_within, |inbound, memory| {
+            let mut decision = reply::decide(
+                &inbound.content,
+                memory,
+                rules(settings, Some(knowledge)),
+                inbound.received_at,
+            );
+            let outbound = if flooding.contains(&inbound.id) {
+                // Nothing goes out, so no answer was given or rated.
+                decision.usage.clear();
+                Vec::new()
+            } else {
+                outbound_for(
+                    &decision,
+                    &inbound.from,
+                    &inbound.wamid,
+                    settings.whatsapp.mark_as_read,
+                )
+            };
+            (decision, outbound)
+        })
+        .await;
+    let mut done = Vec::with_capacity(pending.len());
+    let mut first_error = None;
+    for (inbound, result) in pending.iter().zip(results) {
+        match result {
+            Ok(Some(processed)) => done.push((inbound, processed)),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(error = %error, "processing an inbound message failed; it is tried again next round");
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    if !done.is_empty() {
+        outbox.notify_one();
+    }
+    for (inbound, processed) in &done {
+        announce(store, events, metrics, inbound, processed).await;
+    }
+    match first_error {
+        Some(error) if done.is_empty() => Err(error),
+        _ => Ok(done.len()),
+    }
+}
+
+/// What follows a processed message's commit: the knowledge gap, metrics,
+/// the staff page's event and the log line.
+async fn announce(
+    store: &Store,
+    events: &EventHub,
+    metrics: &Metrics,
+    inbound: &StoredInbound,
+    processed: &Processed,
+) {
+    if let Some(gap) = knowledge_gap(
+        processed.conversation_id,
+        &processed.decision,
+        inbound.received_at,
+    ) {
+        // Best effort: a lost gap entry costs an editor a hint, not a citizen an answer.
+        if let Err(error) = store.record_gap(&gap).await {
+            tracing::warn!(error = %error, "could not record an unanswered question");
+        }
+    }
+    let (conversation_id, decision) = (processed.conversation_id, &processed.decision);
+    metrics.inbound(inbound.content.kind_name());
+    if let Some(faq) = &decision.faq {
+        metrics.faq_decision(faq.decision);
+    }
+    if let Some(change) = processed.change {
+        events.publish(QueueEvent {
+            id: conversation_id,
+            change,
+            state: processed.state.as_str().to_owned(),
+            claimed_by: None,
+            urgent: decision.urgent,
+            to: None,
+        });
+    }
+    tracing::info!(
+        conversation.id = conversation_id,
+        message.kind = inbound.content.kind_name(),
+        open = decision.open,
+        urgent = decision.urgent,
+        replies = decision.replies.len(),
+        faq = decision.faq.as_ref().map_or("-", |f| f.decision),
+        handover = decision.handover.map_or("-", |r| r.as_str()),
+        "processed inbound message"
+    );
 }
 
 /// What the processing worker works with.
@@ -215,14 +291,13 @@ impl Processor {
                 self.clock.as_ref(),
                 &self.events,
                 &self.metrics,
+                &self.outbox,
             )
             .await;
             match round {
                 Ok(0) => {}
-                Ok(_) => {
-                    self.outbox.notify_one();
-                    continue;
-                }
+                // More may be waiting: the outbox was woken after the commit.
+                Ok(_) => continue,
                 Err(error) => {
                     tracing::error!(error = %error, "processing inbound messages failed; retrying in a second");
                 }

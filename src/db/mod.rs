@@ -345,14 +345,115 @@ impl Store {
     {
         let _write = self.write_turn().await;
         let mut tx = self.begin_write("starting to process a message").await?;
+        let processed = self
+            .process_in(&mut tx, inbound, now, reopen_within, decide)
+            .await?;
+        if let Some(done) = &processed {
+            count_usage(&mut tx, std::slice::from_ref(done)).await?;
+            tx.commit().await.doing("committing a processed message")?;
+        }
+        Ok(processed)
+    }
+
+    /// Processes stored inbound messages (oldest first) in one
+    /// transaction, so the batch costs one commit instead of one per
+    /// message. A citizen's later message sees the memory its earlier one
+    /// wrote, because both run in the same transaction in order. Returns
+    /// one result per message, in the same order (`Ok(None)`: left for
+    /// another worker or a later round, see [`Store::process_inbound`]).
+    ///
+    /// When any message fails, the whole transaction is rolled back and
+    /// the batch is processed again one message per transaction, so one
+    /// message that cannot be processed costs only its own result and the
+    /// others still go through (a later message of the same citizen waits
+    /// behind it, keeping the order).
+    pub async fn process_batch<F>(
+        &self,
+        batch: &[StoredInbound],
+        now: DateTime<Utc>,
+        reopen_within: chrono::Duration,
+        mut decide: F,
+    ) -> Vec<Result<Option<Processed>, StoreError>>
+    where
+        F: FnMut(&StoredInbound, &ConversationMemory) -> (Decision, Vec<NewOutbound>),
+    {
+        match self.try_batch(batch, now, reopen_within, &mut decide).await {
+            Ok(results) => return results.into_iter().map(Ok).collect(),
+            Err(error) if batch.len() > 1 => {
+                tracing::warn!(
+                    error = %error,
+                    messages = batch.len(),
+                    "processing a batch failed; processing its messages one by one"
+                );
+            }
+            Err(error) => return vec![Err(error)],
+        }
+        let mut results = Vec::with_capacity(batch.len());
+        for inbound in batch {
+            results.push(
+                self.process_inbound(inbound, now, reopen_within, |memory| {
+                    decide(inbound, memory)
+                })
+                .await,
+            );
+        }
+        results
+    }
+
+    /// [`Store::process_batch`]'s single transaction; any error rolls it
+    /// all back (the transaction is dropped uncommitted).
+    async fn try_batch<F>(
+        &self,
+        batch: &[StoredInbound],
+        now: DateTime<Utc>,
+        reopen_within: chrono::Duration,
+        decide: &mut F,
+    ) -> Result<Vec<Option<Processed>>, StoreError>
+    where
+        F: FnMut(&StoredInbound, &ConversationMemory) -> (Decision, Vec<NewOutbound>),
+    {
+        let _write = self.write_turn().await;
+        let mut tx = self.begin_write("starting to process messages").await?;
+        let mut results = Vec::with_capacity(batch.len());
+        for inbound in batch {
+            let processed = self
+                .process_in(&mut tx, inbound, now, reopen_within, |memory| {
+                    decide(inbound, memory)
+                })
+                .await?;
+            results.push(processed);
+        }
+        let done: Vec<Processed> = results.iter().flatten().cloned().collect();
+        if !done.is_empty() {
+            count_usage(&mut tx, &done).await?;
+            tx.commit().await.doing("committing processed messages")?;
+        }
+        Ok(results)
+    }
+
+    /// The work of [`Store::process_inbound`] inside a transaction the
+    /// caller commits. Writes nothing when it returns `Ok(None)`.
+    async fn process_in<F>(
+        &self,
+        tx: &mut Tx<'static>,
+        inbound: &StoredInbound,
+        now: DateTime<Utc>,
+        reopen_within: chrono::Duration,
+        decide: F,
+    ) -> Result<Option<Processed>, StoreError>
+    where
+        F: FnOnce(&ConversationMemory) -> (Decision, Vec<NewOutbound>),
+    {
         // One citizen's messages are processed one at a time and in order,
         // also across instances: whoever holds the citizen's lock goes on,
-        // the others leave the message to it (and to the next round).
+        // the others leave the message to it (and to the next round). The
+        // lock is held to commit; taking it again in the same transaction
+        // (a batch with two messages of one citizen) succeeds.
         if !self
             .dialect
-            .try_lock(&mut tx, LockClass::Citizen, &citizen_key(&inbound.from))
+            .try_lock(tx, LockClass::Citizen, &citizen_key(&inbound.from))
             .await?
-            || earlier_unprocessed(&mut tx, inbound).await?
+            || earlier_unprocessed(tx, inbound).await?
         {
             return Ok(None);
         }
@@ -362,7 +463,7 @@ impl Store {
         )
         .bind(millis(now))
         .bind(inbound.id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .doing("claiming a message")?;
         if claimed.rows_affected() != 1 {
@@ -370,13 +471,13 @@ impl Store {
         }
         let at = inbound.received_at;
         let mut reopened = false;
-        let existing = match find_live_conversation(&mut tx, &inbound.from).await? {
+        let existing = match find_live_conversation(tx, &inbound.from).await? {
             Some(live) => Some(live),
             None => {
                 let reopenable =
-                    find_recently_closed(&mut tx, &inbound.from, at - reopen_within).await?;
+                    find_recently_closed(tx, &inbound.from, at - reopen_within).await?;
                 if let Some((id, _, _)) = &reopenable {
-                    reopen(&mut tx, *id, at).await?;
+                    reopen(tx, *id, at).await?;
                     reopened = true;
                 }
                 reopenable.map(|(id, memory, _)| (id, memory, crate::queue::State::Queued))
@@ -394,7 +495,7 @@ impl Store {
                 .bind(millis(at))
                 .bind(millis(now))
                 .bind(millis(now))
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await
                 .doing("starting a conversation")?;
                 (id, ConversationMemory::default(), crate::queue::State::Bot)
@@ -431,26 +532,27 @@ impl Store {
         .bind(millis(at))
         .bind(decision.handover.map(|r| r.as_str()))
         .bind(conversation_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .doing("updating a conversation")?;
         sqlx::query("UPDATE inbound_messages SET conversation_id = $1 WHERE id = $2")
             .bind(conversation_id)
             .bind(inbound.id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .doing("linking a message to its conversation")?;
         for new in &outbound {
-            insert_outbox(&mut tx, conversation_id, Some(inbound.id), "bot", new, now).await?;
+            insert_outbox(tx, conversation_id, Some(inbound.id), "bot", new, now).await?;
         }
-        usage::count(&mut tx, &decision.usage).await?;
+        // The answer counts are added by the caller, once per transaction
+        // (see `count_usage`).
         use crate::queue::State;
         use crate::queue::events::Change;
         let (state, change) = match (state_before, decision.handover) {
             _ if reopened => (State::Queued, Some(Change::Reopened)),
             (State::Bot, Some(reason)) => {
                 queue::insert_event(
-                    &mut tx,
+                    tx,
                     conversation_id,
                     "bot",
                     "queued",
@@ -463,7 +565,6 @@ impl Store {
             (State::Bot, None) => (State::Bot, None),
             (state, _) => (state, Some(Change::Message)),
         };
-        tx.commit().await.doing("committing a processed message")?;
         Ok(Some(Processed {
             conversation_id,
             decision,
@@ -768,6 +869,18 @@ fn citizen_key(citizen: &CitizenRef) -> String {
         (None, Some(user_id)) => format!("user:{}", user_id.as_str()),
         (None, None) => String::new(),
     }
+}
+
+/// Adds the answer counts of processed messages, in key order: two
+/// PostgreSQL transactions that both count the same answers then lock the
+/// shared `faq_usage` rows in the same order and cannot deadlock.
+async fn count_usage(tx: &mut Tx<'_>, done: &[Processed]) -> Result<(), StoreError> {
+    let mut uses: Vec<_> = done
+        .iter()
+        .flat_map(|p| p.decision.usage.iter().cloned())
+        .collect();
+    uses.sort_by(|a, b| (a.day, &a.faq_id, a.lang.code()).cmp(&(b.day, &b.faq_id, b.lang.code())));
+    usage::count(tx, &uses).await
 }
 
 /// Whether an older message of the same citizen still waits: it goes

@@ -14,6 +14,7 @@ mod knowledge_quality;
 mod loadgen;
 mod metrics;
 mod privacy;
+mod processing;
 mod queue;
 mod report;
 mod retention;
