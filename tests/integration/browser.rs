@@ -37,8 +37,29 @@ pub(crate) fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
 }
 
+/// The browser to use, or `None` when the test should be skipped (it says
+/// why). With `LOKET_BROWSER_TEST=required` (as in `.ci/run`) a missing
+/// prerequisite fails the test instead, with what to install.
+pub(crate) fn chromium_or_skip() -> Option<PathBuf> {
+    match prerequisites() {
+        Ok(chromium) => Some(chromium),
+        Err(why) => {
+            if std::env::var("LOKET_BROWSER_TEST").as_deref() == Ok("required") {
+                panic!(
+                    "the browser test is required (LOKET_BROWSER_TEST=required) but cannot run: {why}.\n\
+                     Install what it needs with:\n  \
+                     apt-get install -y chromium nodejs npm\n  \
+                     npm ci --prefix tests/browser"
+                );
+            }
+            eprintln!("browser test skipped: {why}");
+            None
+        }
+    }
+}
+
 /// The Chromium to use, or why the browser test cannot run here.
-pub(crate) fn prerequisites() -> Result<PathBuf, String> {
+fn prerequisites() -> Result<PathBuf, String> {
     let chromium = std::env::var_os("LOKET_CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
@@ -109,20 +130,8 @@ async fn the_app_serves_the_staff_page_and_sends_visitors_there() {
 
 #[tokio::test]
 async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
-    let chromium = match prerequisites() {
-        Ok(chromium) => chromium,
-        Err(why) => {
-            if std::env::var("LOKET_BROWSER_TEST").as_deref() == Ok("required") {
-                panic!(
-                    "the browser test is required (LOKET_BROWSER_TEST=required) but cannot run: {why}.\n\
-                     Install what it needs with:\n  \
-                     apt-get install -y chromium nodejs npm\n  \
-                     npm ci --prefix tests/browser"
-                );
-            }
-            eprintln!("browser test skipped: {why}");
-            return;
-        }
+    let Some(chromium) = chromium_or_skip() else {
+        return;
     };
 
     let app = spawn_app_at(tuesday_morning()).await;

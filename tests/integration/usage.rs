@@ -372,20 +372,8 @@ const GAP_SECRET: &str = "111222333";
 
 #[tokio::test]
 async fn an_editor_sees_the_gaps_and_the_usage_in_a_real_browser() {
-    let chromium = match crate::browser::prerequisites() {
-        Ok(chromium) => chromium,
-        Err(why) => {
-            if std::env::var("LOKET_BROWSER_TEST").as_deref() == Ok("required") {
-                panic!(
-                    "the browser test is required (LOKET_BROWSER_TEST=required) but cannot run: {why}.\n\
-                     Install what it needs with:\n  \
-                     apt-get install -y chromium nodejs npm\n  \
-                     npm ci --prefix tests/browser"
-                );
-            }
-            eprintln!("browser test skipped: {why}");
-            return;
-        }
+    let Some(chromium) = crate::browser::chromium_or_skip() else {
+        return;
     };
     let app = spawn_app_at(tuesday_morning()).await;
     say(&app, "31600000031", "wamid.BR1", QUESTION).await;
