@@ -660,26 +660,6 @@ impl Store {
         Ok(next.map(from_millis))
     }
 
-    /// Records a successful send.
-    pub async fn mark_sent(
-        &self,
-        id: i64,
-        wamid: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1, wamid = $2, last_error = NULL, leased_until = NULL
-             WHERE id = $3 AND state = 'pending'",
-        )
-        .bind(millis(now))
-        .bind(wamid)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .doing("recording a sent reply")?;
-        Ok(())
-    }
-
     /// Records a failed attempt that will be retried at `next_attempt_at`.
     pub async fn mark_retry(
         &self,
