@@ -241,21 +241,8 @@ impl Store {
         batch: &WebhookBatch,
         received_at: DateTime<Utc>,
     ) -> Result<RecordOutcome, StoreError> {
-        let mut outcome = RecordOutcome::default();
-        let mut tx = self.begin_write("starting the webhook transaction").await?;
-        for message in &batch.messages {
-            if insert_inbound(&mut tx, message, received_at).await? {
-                outcome.stored += 1;
-            } else {
-                outcome.duplicates += 1;
-            }
-        }
-        for status in &batch.statuses {
-            upsert_status(&mut tx, status).await?;
-            outcome.statuses += 1;
-        }
-        tx.commit().await.doing("committing the webhook")?;
-        Ok(outcome)
+        let outcomes = self.record_webhooks(&[(batch, received_at)]).await?;
+        Ok(outcomes.into_iter().next().unwrap_or_default())
     }
 
     /// Stores the batches of several webhook POSTs in one transaction (the
