@@ -4,42 +4,33 @@
 //! to a cap; permanent errors and replies older than `give_up_after` are
 //! marked failed with Meta's code and title, visibly.
 //!
-//! Invariant: at most one pending row per conversation is in flight, the
-//! oldest, so a conversation's replies arrive in order. A row held back by
-//! the pair limit or backing off after Meta's 130429/131056 stays pending,
-//! so the conversation's later rows wait behind it.
+//! The sender keeps up to `[outbox] concurrency` conversations in flight.
+//! Each is one turn: its replies that may go now (see
+//! [`Store::take_due_outbox`]) are sent one after the other, so a
+//! conversation's replies arrive in order, while other conversations go
+//! side by side. A reply held back by the pair limit or backing off after
+//! Meta's 130429/131056 stays pending and the rest of its conversation
+//! waits behind it. What the turns report is recorded together, in one
+//! transaction, while they go on; a conversation is only taken again once
+//! its turn ended and is recorded, so nothing is sent twice.
 //!
 //! Sends stay within Meta's throughput and pair limits ([`SendLimits`]).
 
 use crate::clock::Clock;
 use crate::config::OutboxSettings;
-use crate::db::{OutboxRow, Store, StoreError};
+use crate::db::{OutboxRow, SendRecord, Store};
 use crate::metrics::{Metrics, OutboundStatus};
 use crate::send_limits::SendLimits;
 use crate::whatsapp::client::{SendError, Transport};
 use chrono::{DateTime, Utc};
 use rand::Rng;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-
-/// What one round of deliveries did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DeliveryRound {
-    pub sent: usize,
-    pub retried: usize,
-    pub failed: usize,
-    /// Held back by the pair limit (not attempted, not counted as handled).
-    pub deferred: usize,
-}
-
-impl DeliveryRound {
-    /// Rows handled in this round.
-    pub fn handled(&self) -> usize {
-        self.sent + self.retried + self.failed
-    }
-}
 
 /// Delay before attempt `attempts + 1`: `initial * 2^attempts`, capped at
 /// `max`, with "equal jitter" (half fixed, half random) so many replies that
@@ -61,13 +52,6 @@ pub fn backoff(
     delay.max(retry_after.unwrap_or_default())
 }
 
-/// What became of one due row in a round.
-enum Attempt {
-    Sent(Result<crate::whatsapp::client::SendOutcome, SendError>),
-    /// Not attempted: the citizen's pair budget is used up for this long.
-    Deferred(Duration),
-}
-
 /// The key of Meta's pair limit: the citizen's number (or BSUID). `None`
 /// for read receipts, which are not messages and are not limited.
 fn pair_key(message: &crate::domain::OutgoingMessage) -> Option<&str> {
@@ -87,86 +71,295 @@ fn pair_key(message: &crate::domain::OutgoingMessage) -> Option<&str> {
     )
 }
 
-/// Sends every due row once (up to `settings.concurrency` at a time),
-/// within the throughput and pair limits.
-#[allow(clippy::too_many_arguments)] // each is a separate piece of the worker's wiring
-pub async fn try_deliver_once(
-    store: &Store,
-    transport: &Transport,
-    settings: &OutboxSettings,
-    limits: &SendLimits,
-    link_allowlist: &[String],
-    clock: &dyn Clock,
-    metrics: &Metrics,
-) -> Result<DeliveryRound, StoreError> {
-    let limit = i64::try_from(settings.concurrency).unwrap_or(16);
-    let due = store
-        .due_outbox(clock.now(), limit, settings.lease.0)
-        .await?;
-    let sends = due.iter().map(|row| async move {
+/// The conversation a finished turn task sent for. A turn that panicked
+/// is logged; its conversation stays busy, so nothing of it is sent twice
+/// (its rows go again after a restart).
+fn turn_ended(
+    joined: Result<(tokio::task::Id, ()), tokio::task::JoinError>,
+    turn_of: &mut HashMap<tokio::task::Id, i64>,
+) -> Option<i64> {
+    match joined {
+        Ok((id, ())) => turn_of.remove(&id),
+        Err(error) => {
+            let conversation = turn_of.remove(&error.id());
+            tracing::error!(conversation.id = ?conversation, error = %error, "a send turn failed; its conversation waits for a restart");
+            None
+        }
+    }
+}
+
+/// What the outbox sender works with.
+pub struct Sender {
+    pub store: Store,
+    pub transport: Arc<Transport>,
+    pub settings: OutboxSettings,
+    /// Citizens only get links to these domains.
+    pub link_allowlist: Vec<String>,
+    pub clock: Arc<dyn Clock>,
+    /// Notified after new outbox rows.
+    pub wake: Arc<Notify>,
+    pub metrics: Metrics,
+}
+
+impl Sender {
+    /// Delivers until `cancel` fires: whenever woken, whenever a
+    /// conversation's turn ends, and whenever a retry becomes due (checked
+    /// at least every second). Each turn runs as a task of its own and
+    /// reports every row as soon as it is done; the loop records whatever
+    /// was reported, in one transaction, while the turns go on. So the
+    /// sends that could go out twice after a crash are only those of the
+    /// last moments. On `cancel` it takes nothing new, lets the turns in
+    /// flight finish and records them.
+    pub async fn run_until_stopped(self, cancel: CancellationToken) {
+        let sender = Arc::new(self);
+        let limits = Arc::new(SendLimits::new(&sender.settings));
+        let (report, mut reports) = tokio::sync::mpsc::unbounded_channel();
+        let mut turns: JoinSet<()> = JoinSet::new();
+        // Which conversation each running turn sends for.
+        let mut turn_of: HashMap<tokio::task::Id, i64> = HashMap::new();
+        // Conversations with a turn running, or ended but not yet recorded:
+        // not taken again before their rows are recorded.
+        let mut busy: HashSet<i64> = HashSet::new();
+        let mut ended: Vec<i64> = Vec::new();
+        let mut unrecorded: Vec<SendRecord> = Vec::new();
+        let mut store_failing = false;
+        let mut look_for_work = true;
+        let mut last_forget = std::time::Instant::now();
+        loop {
+            let stopping = cancel.is_cancelled();
+            if last_forget.elapsed() > Duration::from_secs(60) {
+                limits.forget_idle();
+                last_forget = std::time::Instant::now();
+            }
+            // Turns that ended first, then every report: a turn reports all
+            // its rows before it ends, so its rows are all in `unrecorded`.
+            while let Some(joined) = turns.try_join_next_with_id() {
+                ended.extend(turn_ended(joined, &mut turn_of));
+            }
+            while let Ok(record) = reports.try_recv() {
+                unrecorded.push(record);
+            }
+            if !unrecorded.is_empty() || !ended.is_empty() {
+                match sender
+                    .store
+                    .record_sends(&unrecorded, sender.clock.now())
+                    .await
+                {
+                    Ok(()) => {
+                        unrecorded.clear();
+                        for conversation in ended.drain(..) {
+                            busy.remove(&conversation);
+                        }
+                        store_failing = false;
+                    }
+                    Err(error) => {
+                        store_failing = true;
+                        tracing::error!(error = %error, "recording sent replies failed; retrying in a second");
+                    }
+                }
+            }
+            if stopping && turns.is_empty() && (unrecorded.is_empty() || store_failing) {
+                if !unrecorded.is_empty() {
+                    tracing::error!(
+                        replies = unrecorded.len(),
+                        "stopping with sends that could not be recorded; they may be sent again after the restart"
+                    );
+                }
+                break;
+            }
+            let room = sender.settings.concurrency.saturating_sub(turns.len());
+            if look_for_work && !stopping && !store_failing && room > 0 {
+                match sender
+                    .store
+                    .take_due_outbox(sender.clock.now(), room, sender.settings.lease.0, &busy)
+                    .await
+                {
+                    Ok(conversations) => {
+                        for rows in conversations {
+                            let Some(conversation) = rows.first().map(|r| r.conversation_id) else {
+                                continue;
+                            };
+                            busy.insert(conversation);
+                            let (sender, limits, report) =
+                                (sender.clone(), limits.clone(), report.clone());
+                            let task = turns.spawn(async move {
+                                sender.send_turn(&limits, rows, &report).await;
+                            });
+                            turn_of.insert(task.id(), conversation);
+                        }
+                    }
+                    Err(error) => {
+                        store_failing = true;
+                        tracing::error!(error = %error, "reading due replies failed; retrying in a second");
+                    }
+                }
+            }
+            // Only worth a query when nothing else will wake the sender.
+            let idle_wait = if store_failing || !turns.is_empty() {
+                Duration::from_secs(1)
+            } else {
+                sender.until_next_due().await
+            };
+            look_for_work = tokio::select! {
+                Some(joined) = turns.join_next_with_id(), if !turns.is_empty() => {
+                    ended.extend(turn_ended(joined, &mut turn_of));
+                    true
+                }
+                Some(record) = reports.recv() => {
+                    unrecorded.push(record);
+                    false
+                }
+                () = sender.wake.notified(), if !stopping && turns.len() < sender.settings.concurrency => true,
+                () = cancel.cancelled(), if !stopping => false,
+                () = tokio::time::sleep(idle_wait) => true,
+            };
+        }
+        tracing::info!("outbox sender stopped");
+    }
+
+    /// How long the sender may sleep when nothing is in flight: until the
+    /// next pending row is due, at most a second.
+    async fn until_next_due(&self) -> Duration {
+        match self.store.next_outbox_due().await {
+            Ok(Some(due)) => (due - self.clock.now())
+                .to_std()
+                .unwrap_or_default()
+                .min(Duration::from_secs(1)),
+            _ => Duration::from_secs(1),
+        }
+    }
+
+    /// Sends one conversation's rows in order, reporting each as it is
+    /// done. A row that fails for good does not hold up the next; a row
+    /// that waits (retry, pair limit) holds up the rest, which is handed
+    /// back untried.
+    async fn send_turn(
+        &self,
+        limits: &SendLimits,
+        rows: Vec<OutboxRow>,
+        report: &UnboundedSender<SendRecord>,
+    ) {
+        let mut rows = rows.into_iter();
+        for row in rows.by_ref() {
+            let (record, holds_up) = self.send_row(limits, &row).await;
+            // The receiver lives as long as the loop that awaits this task.
+            let _ = report.send(record);
+            if holds_up {
+                break;
+            }
+        }
+        for row in rows {
+            let _ = report.send(SendRecord::Released { id: row.id });
+        }
+    }
+
+    /// Sends one row; returns its record and whether the conversation's
+    /// later rows must wait.
+    async fn send_row(&self, limits: &SendLimits, row: &OutboxRow) -> (SendRecord, bool) {
         // The last line of defence: whatever wrote this text (an editor,
         // a colleague), citizens only get links to allowed domains.
-        if let Some(bad) = unsafe_link(&row.message, link_allowlist) {
-            return (
-                row,
-                Attempt::Sent(Err(SendError::Permanent {
-                    code: 0,
-                    title: format!(
-                        "not sent: link to {bad}, which is not on [knowledge] link_allowlist"
-                    ),
-                })),
-            );
+        if let Some(bad) = unsafe_link(&row.message, &self.link_allowlist) {
+            let error = SendError::Permanent {
+                code: 0,
+                title: format!(
+                    "not sent: link to {bad}, which is not on [knowledge] link_allowlist"
+                ),
+            };
+            return (self.failure(row, &error), false);
         }
         if let Some(key) = pair_key(&row.message) {
             if let Err(wait) = limits.take_pair(key) {
-                return (row, Attempt::Deferred(wait));
+                let until = self.clock.now()
+                    + chrono::Duration::from_std(wait)
+                        .unwrap_or_else(|_| chrono::Duration::seconds(6));
+                return (SendRecord::Deferred { id: row.id, until }, true);
             }
             limits.until_throughput_allows().await;
         }
-        let result = transport.send(&row.message).await;
-        if let Err(error) = &result {
-            metrics.graph_error(error);
-        }
-        (row, Attempt::Sent(result))
-    });
-    let results = futures_util::future::join_all(sends).await;
-    let mut round = DeliveryRound::default();
-    // Successes are recorded together, in one transaction, after the loop.
-    let mut sent = Vec::new();
-    for (row, attempt) in results {
-        let now = clock.now();
-        let result = match attempt {
-            Attempt::Sent(result) => result,
-            Attempt::Deferred(wait) => {
-                let until = now
-                    + chrono::Duration::from_std(wait)
-                        .unwrap_or_else(|_| chrono::Duration::seconds(6));
-                store.defer_outbox(row.id, until).await?;
-                round.deferred += 1;
-                continue;
-            }
-        };
-        match result {
+        match self.transport.send(&row.message).await {
             Ok(outcome) => {
-                sent.push((row.id, outcome.wamid.map(|w| w.as_str().to_owned())));
                 tracing::info!(conversation.id = row.conversation_id, outbox.id = row.id, kind = %row.kind, "reply sent");
-                round.sent += 1;
-                metrics.outbound(&row.kind, OutboundStatus::Sent);
+                self.metrics.outbound(&row.kind, OutboundStatus::Sent);
+                let wamid = outcome.wamid.map(|w| w.as_str().to_owned());
+                (SendRecord::Sent { id: row.id, wamid }, false)
             }
             Err(error) => {
-                record_failure(store, settings, row, &error, now).await?;
-                if matches!(error, SendError::Retryable { .. }) && !gave_up(settings, row, now) {
-                    round.retried += 1;
-                    metrics.outbound(&row.kind, OutboundStatus::Retried);
+                self.metrics.graph_error(&error);
+                let record = self.failure(row, &error);
+                let holds_up = matches!(record, SendRecord::Retry { .. });
+                (record, holds_up)
+            }
+        }
+    }
+
+    /// What a failed attempt becomes: a retry with backoff, or a failure
+    /// for good (permanent error, or the reply is too old to keep trying).
+    fn failure(&self, row: &OutboxRow, error: &SendError) -> SendRecord {
+        let now = self.clock.now();
+        match error {
+            SendError::Retryable {
+                code,
+                title,
+                retry_after,
+            } => {
+                if gave_up(&self.settings, row, now) {
+                    let message = format!("gave up after {} attempts: {title}", row.attempts + 1);
+                    tracing::error!(conversation.id = row.conversation_id, outbox.id = row.id, code = ?code, "{message}");
+                    self.metrics.outbound(&row.kind, OutboundStatus::Failed);
+                    return SendRecord::Failed {
+                        id: row.id,
+                        code: *code,
+                        title: message,
+                    };
+                }
+                let delay = backoff(
+                    &self.settings,
+                    row.attempts,
+                    *retry_after,
+                    rand::thread_rng().r#gen::<f64>(),
+                );
+                if error.is_auth_problem() {
+                    tracing::error!(
+                        conversation.id = row.conversation_id,
+                        outbox.id = row.id,
+                        "the Graph API refused our access token; check LOKET_WHATSAPP_ACCESS_TOKEN. The reply is kept and retried"
+                    );
                 } else {
-                    round.failed += 1;
-                    metrics.outbound(&row.kind, OutboundStatus::Failed);
+                    tracing::warn!(
+                        conversation.id = row.conversation_id,
+                        outbox.id = row.id,
+                        code = ?code,
+                        attempt = row.attempts + 1,
+                        retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        "send failed, will retry: {title}"
+                    );
+                }
+                self.metrics.outbound(&row.kind, OutboundStatus::Retried);
+                SendRecord::Retry {
+                    id: row.id,
+                    next_attempt_at: now
+                        + chrono::Duration::from_std(delay)
+                            .unwrap_or_else(|_| chrono::Duration::seconds(60)),
+                    error: title.clone(),
+                    code: *code,
+                }
+            }
+            SendError::Permanent { code, title } => {
+                tracing::error!(
+                    conversation.id = row.conversation_id,
+                    outbox.id = row.id,
+                    code,
+                    "send failed permanently: {title}"
+                );
+                self.metrics.outbound(&row.kind, OutboundStatus::Failed);
+                SendRecord::Failed {
+                    id: row.id,
+                    code: Some(*code),
+                    title: title.clone(),
                 }
             }
         }
     }
-    store.mark_sent_many(&sent, clock.now()).await?;
-    Ok(round)
 }
 
 fn unsafe_link(message: &crate::domain::OutgoingMessage, allowlist: &[String]) -> Option<String> {
@@ -185,120 +378,6 @@ fn unsafe_link(message: &crate::domain::OutgoingMessage, allowlist: &[String]) -
 fn gave_up(settings: &OutboxSettings, row: &OutboxRow, now: DateTime<Utc>) -> bool {
     let age = (now - row.created_at).to_std().unwrap_or_default();
     age >= settings.give_up_after.0
-}
-
-async fn record_failure(
-    store: &Store,
-    settings: &OutboxSettings,
-    row: &OutboxRow,
-    error: &SendError,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    match error {
-        SendError::Retryable {
-            code,
-            title,
-            retry_after,
-        } => {
-            if gave_up(settings, row, now) {
-                let message = format!("gave up after {} attempts: {title}", row.attempts + 1);
-                tracing::error!(conversation.id = row.conversation_id, outbox.id = row.id, code = ?code, "{message}");
-                return store.mark_failed(row.id, *code, &message).await;
-            }
-            let delay = backoff(
-                settings,
-                row.attempts,
-                *retry_after,
-                rand::thread_rng().r#gen::<f64>(),
-            );
-            let next = now
-                + chrono::Duration::from_std(delay)
-                    .unwrap_or_else(|_| chrono::Duration::seconds(60));
-            if error.is_auth_problem() {
-                tracing::error!(
-                    conversation.id = row.conversation_id,
-                    outbox.id = row.id,
-                    "the Graph API refused our access token; check LOKET_WHATSAPP_ACCESS_TOKEN. The reply is kept and retried"
-                );
-            } else {
-                tracing::warn!(
-                    conversation.id = row.conversation_id,
-                    outbox.id = row.id,
-                    code = ?code,
-                    attempt = row.attempts + 1,
-                    retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                    "send failed, will retry: {title}"
-                );
-            }
-            store.mark_retry(row.id, next, title, *code).await
-        }
-        SendError::Permanent { code, title } => {
-            tracing::error!(
-                conversation.id = row.conversation_id,
-                outbox.id = row.id,
-                code,
-                "send failed permanently: {title}"
-            );
-            store.mark_failed(row.id, Some(*code), title).await
-        }
-    }
-}
-
-/// Delivers until `cancel` fires: after every wake-up and whenever a
-/// retry becomes due (checked at least every second).
-#[allow(clippy::too_many_arguments)] // each is a separate piece of the worker's wiring
-pub async fn run_until_stopped(
-    store: Store,
-    transport: Arc<Transport>,
-    settings: OutboxSettings,
-    link_allowlist: Vec<String>,
-    clock: Arc<dyn Clock>,
-    wake: Arc<Notify>,
-    metrics: Metrics,
-    cancel: CancellationToken,
-) {
-    let limits = SendLimits::new(&settings);
-    let mut last_forget = std::time::Instant::now();
-    loop {
-        // Checked every round, so a long backlog does not hold up shutdown.
-        if cancel.is_cancelled() {
-            break;
-        }
-        if last_forget.elapsed() > Duration::from_secs(60) {
-            limits.forget_idle();
-            last_forget = std::time::Instant::now();
-        }
-        let round = try_deliver_once(
-            &store,
-            &transport,
-            &settings,
-            &limits,
-            &link_allowlist,
-            clock.as_ref(),
-            &metrics,
-        )
-        .await;
-        match round {
-            Ok(round) if round.handled() > 0 => continue,
-            Ok(_) => {}
-            Err(error) => {
-                tracing::error!(error = %error, "delivering replies failed; retrying in a second")
-            }
-        }
-        let wait = match store.next_outbox_due().await {
-            Ok(Some(due)) => (due - clock.now())
-                .to_std()
-                .unwrap_or_default()
-                .min(Duration::from_secs(1)),
-            _ => Duration::from_secs(1),
-        };
-        tokio::select! {
-            () = cancel.cancelled() => break,
-            () = wake.notified() => {}
-            () = tokio::time::sleep(wait) => {}
-        }
-    }
-    tracing::info!("outbox sender stopped");
 }
 
 #[cfg(test)]

@@ -151,16 +151,18 @@ pub async fn start_on(
         ),
         (
             "outbox sender",
-            tokio::spawn(outbox::run_until_stopped(
-                store.clone(),
-                transport.clone(),
-                settings.outbox.clone(),
-                settings.knowledge.link_allowlist.clone(),
-                clock.clone(),
-                wake_outbox.clone(),
-                metrics.clone(),
-                cancel.clone(),
-            )),
+            tokio::spawn(
+                outbox::Sender {
+                    store: store.clone(),
+                    transport: transport.clone(),
+                    settings: settings.outbox.clone(),
+                    link_allowlist: settings.knowledge.link_allowlist.clone(),
+                    clock: clock.clone(),
+                    wake: wake_outbox.clone(),
+                    metrics: metrics.clone(),
+                }
+                .run_until_stopped(cancel.clone()),
+            ),
         ),
         (
             "knowledge watcher",

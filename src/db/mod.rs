@@ -17,6 +17,7 @@ mod audit;
 mod dialect;
 mod gaps;
 mod notify;
+mod outbox;
 mod queue;
 mod reports;
 mod retention;
@@ -27,6 +28,7 @@ pub use accounts::SessionRow;
 pub use audit::AuditEntry;
 pub use dialect::Dialect;
 pub use gaps::Gap;
+pub use outbox::SendRecord;
 pub use queue::{StaffMessage, staff_actor};
 pub use reports::RolledUp;
 pub use retention::Removed;
@@ -272,34 +274,6 @@ impl Store {
         }
         tx.commit().await.doing("committing the webhooks")?;
         Ok(outcomes)
-    }
-
-    /// Records several successful sends in one transaction (one commit per
-    /// outbox round instead of one per reply).
-    pub async fn mark_sent_many(
-        &self,
-        sent: &[(i64, Option<String>)],
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        if sent.is_empty() {
-            return Ok(());
-        }
-        let _write = self.write_turn().await;
-        let mut tx = self.begin_write("starting to record sent replies").await?;
-        for (id, wamid) in sent {
-            sqlx::query(
-                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1, wamid = $2, last_error = NULL, leased_until = NULL
-                 WHERE id = $3 AND state = 'pending'",
-            )
-            .bind(millis(now))
-            .bind(wamid.as_deref())
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .doing("recording a sent reply")?;
-        }
-        tx.commit().await.doing("committing sent replies")?;
-        Ok(())
     }
 
     /// Stored inbound messages not processed yet, oldest first.
@@ -558,148 +532,6 @@ impl Store {
             state,
             change,
         }))
-    }
-
-    /// Takes pending outbox rows that are due for this sender, at most one
-    /// per conversation (the oldest), so a conversation's replies go out in
-    /// order. On PostgreSQL, where several instances send, the rows are
-    /// leased until `now + lease`: no other sender takes them before then,
-    /// and if this one dies they are taken again when the lease runs out.
-    /// On SQLite there is one instance with one sender, so the rows are
-    /// only read: a lease would cost a durable commit per round.
-    pub async fn due_outbox(
-        &self,
-        now: DateTime<Utc>,
-        limit: i64,
-        lease: Duration,
-    ) -> Result<Vec<OutboxRow>, StoreError> {
-        const DUE: &str = "SELECT o.id FROM outbox o
-                WHERE o.state = 'pending' AND o.next_attempt_at <= $1
-                  AND (o.leased_until IS NULL OR o.leased_until <= $1)
-                  AND NOT EXISTS (SELECT 1 FROM outbox p
-                                  WHERE p.conversation_id = o.conversation_id
-                                    AND p.state = 'pending' AND p.id < o.id)
-                ORDER BY o.next_attempt_at, o.id LIMIT $2";
-        const COLUMNS: &str = "id, conversation_id, kind, payload, attempts, created_at";
-        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-        let rows = match self.dialect {
-            Dialect::Sqlite => {
-                let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id IN ({DUE})");
-                sqlx::query(&sql)
-                    .bind(millis(now))
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await
-                    .doing("reading due replies")?
-            }
-            Dialect::Postgres => {
-                let sql = format!(
-                    "UPDATE outbox SET leased_until = $3 WHERE id IN ({DUE} FOR UPDATE SKIP LOCKED)
-                     RETURNING {COLUMNS}"
-                );
-                let mut tx = self.begin_write("starting to take due replies").await?;
-                let rows = sqlx::query(&sql)
-                    .bind(millis(now))
-                    .bind(limit)
-                    .bind(millis(now + lease))
-                    .fetch_all(&mut *tx)
-                    .await
-                    .doing("taking due replies")?;
-                tx.commit().await.doing("committing taken replies")?;
-                rows
-            }
-        };
-        let mut due = rows
-            .iter()
-            .map(OutboxRow::from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        due.sort_by_key(|row| row.id);
-        Ok(due)
-    }
-
-    /// The oldest pending reply of each conversation (the only one that can
-    /// be in flight), without taking it: for looking, not for sending.
-    pub async fn pending_heads(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, conversation_id, kind, payload, attempts, created_at FROM outbox o
-             WHERE o.state = 'pending'
-               AND NOT EXISTS (SELECT 1 FROM outbox p
-                               WHERE p.conversation_id = o.conversation_id
-                                 AND p.state = 'pending' AND p.id < o.id)
-             ORDER BY o.id LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .doing("reading pending replies")?;
-        rows.iter().map(OutboxRow::from_row).collect()
-    }
-
-    /// When the next pending outbox row becomes due (or its lease runs out).
-    pub async fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let next: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(CASE WHEN leased_until > next_attempt_at THEN leased_until ELSE next_attempt_at END)
-             FROM outbox WHERE state = 'pending'",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .doing("reading the next due reply")?;
-        Ok(next.map(from_millis))
-    }
-
-    /// Records a failed attempt that will be retried at `next_attempt_at`.
-    pub async fn mark_retry(
-        &self,
-        id: i64,
-        next_attempt_at: DateTime<Utc>,
-        error: &str,
-        code: Option<i64>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, error_code = $3, leased_until = NULL
-             WHERE id = $4 AND state = 'pending'",
-        )
-        .bind(millis(next_attempt_at))
-        .bind(error)
-        .bind(code)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .doing("recording a retry")?;
-        Ok(())
-    }
-
-    /// Moves a pending row's next attempt to `until` without counting an
-    /// attempt: it was held back (pair limit), not tried.
-    pub async fn defer_outbox(&self, id: i64, until: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET next_attempt_at = $1, leased_until = NULL WHERE id = $2 AND state = 'pending'")
-            .bind(millis(until))
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .doing("deferring a reply")?;
-        Ok(())
-    }
-
-    /// Records a permanent failure (Meta's code and title when known).
-    pub async fn mark_failed(
-        &self,
-        id: i64,
-        code: Option<i64>,
-        title: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error_code = $1, error_title = $2, last_error = $3, leased_until = NULL
-             WHERE id = $4 AND state = 'pending'",
-        )
-        .bind(code)
-        .bind(title)
-        .bind(title)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .doing("recording a failed reply")?;
-        Ok(())
     }
 
     /// One conversation by id.

@@ -6,6 +6,7 @@
 //! service is a child process that is killed with SIGKILL mid-run and
 //! started again on the same database.
 
+pub mod in_flight;
 pub mod service;
 pub mod tally;
 pub mod traffic;
@@ -297,7 +298,7 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
         tokio::time::sleep(*after).await;
         child.kill();
         report.kills += 1;
-        report.in_flight_at_kill = in_flight(&database_url, &graph.received()).await?;
+        report.in_flight_at_kill = in_flight_after_kill(&database_url, &graph.received()).await?;
         child.restart().await?;
     }
 
@@ -453,42 +454,15 @@ async fn drain(graph: &FakeGraphApi, limit: Duration) {
     }
 }
 
-/// After a kill: outbox rows still pending whose request the fake had
-/// already accepted. Only the oldest pending row of a conversation can be
-/// in flight, and a send is in flight at the fake exactly when the last
-/// request it accepted for that citizen is this row's (for a read
-/// receipt: any accepted receipt for the same message).
-async fn in_flight(database_url: &str, received: &[RecordedRequest]) -> anyhow::Result<u64> {
+/// After a kill: the sends that were in flight (see [`in_flight`]).
+async fn in_flight_after_kill(
+    database_url: &str,
+    received: &[RecordedRequest],
+) -> anyhow::Result<u64> {
     let store = crate::db::Store::connect(database_url)
         .await
         .context("opening the database after the kill")?;
-    let pending = store.pending_heads(1_000_000).await?;
+    let count = in_flight::sends_in_flight(&store, received).await;
     store.close().await;
-    let mut last: HashMap<&str, &serde_json::Value> = HashMap::new();
-    let mut receipts = std::collections::HashSet::new();
-    for request in received {
-        if request.is_read_receipt() {
-            if let Some(id) = request.body.get("message_id").and_then(|v| v.as_str()) {
-                receipts.insert(id);
-            }
-        } else if let Some(to) = request.recipient() {
-            last.insert(to, &request.body);
-        }
-    }
-    let mut count = 0;
-    for row in pending {
-        let Ok(body) = crate::whatsapp::client::request_body(&row.message) else {
-            continue;
-        };
-        let hit = match body.get("message_id").and_then(|v| v.as_str()) {
-            Some(id) if body.get("status").is_some() => receipts.contains(id),
-            _ => body
-                .get("to")
-                .and_then(|v| v.as_str())
-                .and_then(|to| last.get(to))
-                .is_some_and(|sent| **sent == body),
-        };
-        count += u64::from(hit);
-    }
-    Ok(count)
+    Ok(count?)
 }
