@@ -16,6 +16,7 @@ mod accounts;
 mod audit;
 mod dialect;
 mod gaps;
+mod intake;
 mod notify;
 mod outbox;
 mod queue;
@@ -35,7 +36,7 @@ pub use retention::Removed;
 
 pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};
 
-use crate::domain::{CitizenRef, InboundMessage, OutgoingMessage, StatusUpdate, WebhookBatch};
+use crate::domain::{CitizenRef, OutgoingMessage};
 use crate::reply::{ConversationMemory, Decision, ReplyKind};
 use chrono::{DateTime, Utc};
 use dialect::LockClass;
@@ -234,46 +235,6 @@ impl Store {
             .await
             .doing("checking the database")?;
         Ok(())
-    }
-
-    /// Stores every message and status of one webhook POST in one
-    /// transaction. A message seen before (same wamid) is not stored again.
-    pub async fn record_webhook(
-        &self,
-        batch: &WebhookBatch,
-        received_at: DateTime<Utc>,
-    ) -> Result<RecordOutcome, StoreError> {
-        let outcomes = self.record_webhooks(&[(batch, received_at)]).await?;
-        Ok(outcomes.into_iter().next().unwrap_or_default())
-    }
-
-    /// Stores the batches of several webhook POSTs in one transaction (the
-    /// group commit of [`crate::intake`]): one outcome per batch, in order.
-    /// All or nothing: on error none of them is stored.
-    pub async fn record_webhooks(
-        &self,
-        batches: &[(&WebhookBatch, DateTime<Utc>)],
-    ) -> Result<Vec<RecordOutcome>, StoreError> {
-        let mut outcomes = Vec::with_capacity(batches.len());
-        let _write = self.write_turn().await;
-        let mut tx = self.begin_write("starting the webhook transaction").await?;
-        for (batch, received_at) in batches {
-            let mut outcome = RecordOutcome::default();
-            for message in &batch.messages {
-                if insert_inbound(&mut tx, message, *received_at).await? {
-                    outcome.stored += 1;
-                } else {
-                    outcome.duplicates += 1;
-                }
-            }
-            for status in &batch.statuses {
-                upsert_status(&mut tx, status).await?;
-                outcome.statuses += 1;
-            }
-            outcomes.push(outcome);
-        }
-        tx.commit().await.doing("committing the webhooks")?;
-        Ok(outcomes)
     }
 
     /// Stored inbound messages not processed yet, oldest first.
@@ -698,60 +659,6 @@ async fn earlier_unprocessed(tx: &mut Tx<'_>, inbound: &StoredInbound) -> Result
     .await
     .doing("looking for an earlier message")?;
     Ok(earlier.is_some())
-}
-
-async fn insert_inbound(
-    tx: &mut Tx<'_>,
-    message: &InboundMessage,
-    received_at: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let content = serde_json::to_string(&message.content).map_err(|e| StoreError::Corrupt {
-        what: "message content",
-        detail: e.to_string(),
-    })?;
-    let result = sqlx::query(
-        "INSERT INTO inbound_messages
-            (wamid, wa_id, user_id, business_phone_number_id, kind, content, reply_to, sent_at, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (wamid) DO NOTHING",
-    )
-    .bind(message.wamid.as_str())
-    .bind(message.from.wa_id.as_ref().map(|w| w.as_str()))
-    .bind(message.from.user_id.as_ref().map(|u| u.as_str()))
-    .bind(message.business_phone_number_id.as_deref())
-    .bind(message.content.kind_name())
-    .bind(content)
-    .bind(message.reply_to.as_ref().map(|w| w.as_str()))
-    .bind(millis(message.sent_at))
-    .bind(millis(received_at))
-    .execute(&mut **tx)
-    .await
-    .doing("storing an inbound message")?;
-    Ok(result.rows_affected() == 1)
-}
-
-async fn upsert_status(tx: &mut Tx<'_>, status: &StatusUpdate) -> Result<(), StoreError> {
-    // A later status only replaces an earlier one of lower rank, so a
-    // `delivered` that arrives after `read` changes nothing.
-    sqlx::query(
-        "INSERT INTO delivery_statuses (wamid, status, status_rank, error_code, error_title, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (wamid) DO UPDATE SET
-            status = excluded.status, status_rank = excluded.status_rank,
-            error_code = excluded.error_code, error_title = excluded.error_title,
-            updated_at = excluded.updated_at
-         WHERE excluded.status_rank > delivery_statuses.status_rank",
-    )
-    .bind(status.wamid.as_str())
-    .bind(status.status.as_str())
-    .bind(status.status.rank())
-    .bind(status.error.as_ref().map(|e| e.code))
-    .bind(status.error.as_ref().map(|e| e.title.as_str()))
-    .bind(millis(status.at))
-    .execute(&mut **tx)
-    .await
-    .doing("storing a delivery status")?;
-    Ok(())
 }
 
 async fn find_live_conversation(
