@@ -75,7 +75,9 @@ async fn arrive_as(
         .pop()
         .ok_or_else(|| anyhow::anyhow!("the message was not stored"))?;
     let processed = store
-        .process_inbound(&inbound, at, Duration::hours(24), |_| (decided, Vec::new()))
+        .process_inbound(&inbound, at, Duration::hours(24), |_| {
+            (decided.clone(), Vec::new())
+        })
         .await?
         .ok_or_else(|| anyhow::anyhow!("the message was processed twice"))?;
     Ok(processed.conversation_id)

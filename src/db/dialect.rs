@@ -83,22 +83,32 @@ impl Dialect {
         Ok(())
     }
 
-    /// Takes the lock on `key` if nobody holds it; `false` when another
-    /// transaction does. Always `true` on SQLite.
-    pub(super) async fn try_lock(
+    /// Takes the locks on `keys` that nobody holds, in one statement,
+    /// without waiting for the others; returns the keys this transaction
+    /// now holds (all of them on SQLite, whose write transactions are
+    /// serial anyway).
+    pub(super) async fn try_lock_many(
         self,
         tx: &mut Tx<'_>,
         class: LockClass,
-        key: &str,
-    ) -> Result<bool, StoreError> {
-        if self == Self::Sqlite {
-            return Ok(true);
+        keys: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        if self == Self::Sqlite || keys.is_empty() {
+            return Ok(keys.iter().cloned().collect());
         }
-        sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1, hashtext($2))")
-            .bind(class as i32)
-            .bind(key)
-            .fetch_one(&mut **tx)
-            .await
-            .doing("taking a lock")
+        let values = (0..keys.len())
+            .map(|i| format!("(${})", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT v.column1 FROM (VALUES {values}) AS v
+             WHERE pg_try_advisory_xact_lock($1, hashtext(v.column1))"
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(class as i32);
+        for key in keys {
+            query = query.bind(key.as_str());
+        }
+        let held = query.fetch_all(&mut **tx).await.doing("taking locks")?;
+        Ok(held.into_iter().collect())
     }
 }

@@ -17,16 +17,31 @@ fn day_key(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
-/// Adds `uses` to the daily totals, inside the caller's transaction.
+/// Adds `uses` to the daily totals, inside the caller's transaction: one
+/// statement per day, entry and language (summed first), in key order, so
+/// two PostgreSQL transactions counting the same answers lock the shared
+/// rows in the same order and cannot deadlock.
 pub(super) async fn count(tx: &mut Tx<'_>, uses: &[FaqUse]) -> Result<(), StoreError> {
+    // (answered, helpful, not helpful, last answered)
+    let mut totals: std::collections::BTreeMap<
+        (NaiveDate, &str, &str),
+        (i64, i64, i64, Option<i64>),
+    > = std::collections::BTreeMap::new();
     for one in uses {
-        let (answered, helpful, not_helpful) = match one.event {
-            UseEvent::Answered => (1_i64, 0_i64, 0_i64),
-            UseEvent::Helpful => (0, 1, 0),
-            UseEvent::NotHelpful => (0, 0, 1),
-        };
+        let total = totals
+            .entry((one.day, one.faq_id.as_str(), one.lang.code()))
+            .or_default();
+        match one.event {
+            UseEvent::Answered => total.0 += 1,
+            UseEvent::Helpful => total.1 += 1,
+            UseEvent::NotHelpful => total.2 += 1,
+        }
         // "Last used" means last answered: feedback is not a use.
-        let last_used = (one.event == UseEvent::Answered).then(|| millis(one.at));
+        if one.event == UseEvent::Answered {
+            total.3 = total.3.max(Some(millis(one.at)));
+        }
+    }
+    for ((day, faq_id, language), (answered, helpful, not_helpful, last_used)) in totals {
         sqlx::query(
             "INSERT INTO faq_usage (day, faq_id, language, answered, helpful, not_helpful, last_used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -40,9 +55,9 @@ pub(super) async fn count(tx: &mut Tx<'_>, uses: &[FaqUse]) -> Result<(), StoreE
                     WHEN excluded.last_used_at > faq_usage.last_used_at THEN excluded.last_used_at
                     ELSE faq_usage.last_used_at END",
         )
-        .bind(day_key(one.day))
-        .bind(&one.faq_id)
-        .bind(one.lang.code())
+        .bind(day_key(day))
+        .bind(faq_id)
+        .bind(language)
         .bind(answered)
         .bind(helpful)
         .bind(not_helpful)

@@ -120,7 +120,9 @@ impl History<'_> {
             .expect("one message waits");
         let processed = self
             .store
-            .process_inbound(&inbound, at, Duration::hours(24), |_| (decided, Vec::new()))
+            .process_inbound(&inbound, at, Duration::hours(24), |_| {
+                (decided.clone(), Vec::new())
+            })
             .await
             .expect("processed")
             .expect("not processed before");
