@@ -151,15 +151,11 @@ async fn process_chunk(
     // transaction, they do not make the webhook wait behind it. Processing
     // never changes what they count (messages received per minute).
     let limit = i64::from(settings.privacy.auto_replies_per_minute);
+    let recent = store
+        .messages_within(pending, chrono::Duration::minutes(1))
+        .await?;
     let mut flooding = std::collections::HashSet::new();
-    for inbound in pending {
-        let recent = store
-            .messages_from(
-                &inbound.from,
-                inbound.received_at - chrono::Duration::minutes(1),
-                inbound.received_at,
-            )
-            .await?;
+    for (inbound, recent) in pending.iter().zip(recent) {
         if recent > limit {
             // Stored, processed and visible to staff, just not answered again.
             tracing::warn!(
@@ -209,8 +205,22 @@ async fn process_chunk(
     if !done.is_empty() {
         outbox.notify_one();
     }
+    let gaps: Vec<Gap> = done
+        .iter()
+        .filter_map(|(inbound, processed)| {
+            knowledge_gap(
+                processed.conversation_id,
+                &processed.decision,
+                inbound.received_at,
+            )
+        })
+        .collect();
+    // Best effort: a lost gap entry costs an editor a hint, not a citizen an answer.
+    if let Err(error) = store.record_gaps(&gaps).await {
+        tracing::warn!(error = %error, "could not record unanswered questions");
+    }
     for (inbound, processed) in &done {
-        announce(store, events, metrics, inbound, processed).await;
+        announce(events, metrics, inbound, processed);
     }
     match first_error {
         Some(error) if done.is_empty() => Err(error),
@@ -218,25 +228,9 @@ async fn process_chunk(
     }
 }
 
-/// What follows a processed message's commit: the knowledge gap, metrics,
-/// the staff page's event and the log line.
-async fn announce(
-    store: &Store,
-    events: &EventHub,
-    metrics: &Metrics,
-    inbound: &StoredInbound,
-    processed: &Processed,
-) {
-    if let Some(gap) = knowledge_gap(
-        processed.conversation_id,
-        &processed.decision,
-        inbound.received_at,
-    ) {
-        // Best effort: a lost gap entry costs an editor a hint, not a citizen an answer.
-        if let Err(error) = store.record_gap(&gap).await {
-            tracing::warn!(error = %error, "could not record an unanswered question");
-        }
-    }
+/// What follows a processed message's commit: metrics, the staff page's
+/// event and the log line.
+fn announce(events: &EventHub, metrics: &Metrics, inbound: &StoredInbound, processed: &Processed) {
     let (conversation_id, decision) = (processed.conversation_id, &processed.decision);
     metrics.inbound(inbound.content.kind_name());
     if let Some(faq) = &decision.faq {

@@ -21,32 +21,43 @@ pub struct Gap {
 }
 
 impl Store {
-    /// Records an unanswered question (the caller masks it).
-    pub async fn record_gap(&self, gap: &Gap) -> Result<(), StoreError> {
-        // sqlx 0.8's `Any` driver sends a NULL f64 to PostgreSQL typed as
-        // float4, and the statement it prepares then refuses a real f64 on
-        // the next insert ("incorrect binary data format"). So a missing
-        // score is a literal NULL, in a statement of its own.
-        let sql = format!(
-            "INSERT INTO knowledge_gaps (conversation_id, at, reason, language, question, nearest_faq, nearest_score)
-             VALUES ($1, $2, $3, $4, $5, $6, {})",
-            if gap.nearest_score.is_some() { "$7" } else { "NULL" }
-        );
-        let mut query = sqlx::query(&sql)
-            .bind(gap.conversation_id)
-            .bind(millis(gap.at))
-            .bind(&gap.reason)
-            .bind(gap.language.code())
-            .bind(&gap.question)
-            .bind(&gap.nearest_faq);
-        if let Some(score) = gap.nearest_score {
-            query = query.bind(score);
+    /// Records unanswered questions (the caller masks them), in one
+    /// transaction that waits for its turn to write like the other hot
+    /// writers (see `Store::write_turn`).
+    pub async fn record_gaps(&self, gaps: &[Gap]) -> Result<(), StoreError> {
+        if gaps.is_empty() {
+            return Ok(());
         }
-        query
-            .execute(&self.pool)
-            .await
-            .doing("recording an unanswered question")?;
-        Ok(())
+        let _write = self.write_turn().await;
+        let mut tx = self
+            .begin_write("starting to record unanswered questions")
+            .await?;
+        for gap in gaps {
+            // sqlx 0.8's `Any` driver sends a NULL f64 to PostgreSQL typed as
+            // float4, and the statement it prepares then refuses a real f64 on
+            // the next insert ("incorrect binary data format"). So a missing
+            // score is a literal NULL, in a statement of its own.
+            let sql = format!(
+                "INSERT INTO knowledge_gaps (conversation_id, at, reason, language, question, nearest_faq, nearest_score)
+                 VALUES ($1, $2, $3, $4, $5, $6, {})",
+                if gap.nearest_score.is_some() { "$7" } else { "NULL" }
+            );
+            let mut query = sqlx::query(&sql)
+                .bind(gap.conversation_id)
+                .bind(millis(gap.at))
+                .bind(&gap.reason)
+                .bind(gap.language.code())
+                .bind(&gap.question)
+                .bind(&gap.nearest_faq);
+            if let Some(score) = gap.nearest_score {
+                query = query.bind(score);
+            }
+            query
+                .execute(&mut *tx)
+                .await
+                .doing("recording an unanswered question")?;
+        }
+        tx.commit().await.doing("committing unanswered questions")
     }
 
     /// Unanswered questions since `since`, oldest first.

@@ -37,7 +37,7 @@ pub use retention::Removed;
 
 pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};
 
-use crate::domain::{CitizenRef, OutgoingMessage};
+use crate::domain::OutgoingMessage;
 use crate::reply::{Decision, ReplyKind};
 use chrono::{DateTime, Utc};
 use sqlx::AnyPool;
@@ -306,27 +306,6 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .doing("counting rows")
-    }
-
-    /// Messages from this citizen received in `[since, until]`.
-    pub async fn messages_from(
-        &self,
-        citizen: &CitizenRef,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM inbound_messages
-             WHERE ((wa_id IS NOT NULL AND wa_id = $1) OR (user_id IS NOT NULL AND user_id = $2))
-               AND received_at >= $3 AND received_at <= $4",
-        )
-        .bind(citizen.wa_id.as_ref().map(|w| w.as_str()))
-        .bind(citizen.user_id.as_ref().map(|u| u.as_str()))
-        .bind(millis(since))
-        .bind(millis(until))
-        .fetch_one(&self.pool)
-        .await
-        .doing("counting a citizen's recent messages")
     }
 
     /// Closes the pool (waits for connections to finish).

@@ -116,24 +116,60 @@ impl Store {
     {
         let _write = self.write_turn().await;
         let mut tx = self.begin_write("starting to process messages").await?;
+        match self
+            .batch_in(&mut tx, batch, now, reopen_within, decide)
+            .await
+        {
+            Ok(results) => {
+                if results.iter().any(Option::is_some) {
+                    tx.commit().await.doing("committing processed messages")?;
+                } else {
+                    // Nothing written; let go of the locks at once.
+                    let _ = tx.rollback().await;
+                }
+                Ok(results)
+            }
+            Err(error) => {
+                // Roll back now, not when the dropped transaction's
+                // connection is next used: until then PostgreSQL still
+                // holds the citizens' locks, and the one-by-one retry
+                // would find them taken.
+                let _ = tx.rollback().await;
+                Err(error)
+            }
+        }
+    }
 
+    /// The work of [`Store::try_batch`] inside its transaction.
+    async fn batch_in<F>(
+        &self,
+        tx: &mut Tx<'static>,
+        batch: &[StoredInbound],
+        now: DateTime<Utc>,
+        reopen_within: chrono::Duration,
+        decide: &mut F,
+    ) -> Result<Vec<Option<Processed>>, StoreError>
+    where
+        F: FnMut(&StoredInbound, &ConversationMemory) -> (Decision, Vec<NewOutbound>),
+    {
+        let tx = &mut *tx;
         // One citizen's messages are processed one at a time and in order,
         // also across instances: whoever holds the citizen's lock goes on,
         // the others leave the message to it (and to the next round).
         let keys: Vec<String> = distinct(batch.iter().map(|m| citizen_key(&m.from)));
         let locked = self
             .dialect
-            .try_lock_many(&mut tx, LockClass::Citizen, &keys)
+            .try_lock_many(tx, LockClass::Citizen, &keys)
             .await?;
         let citizens: Vec<&CitizenRef> = batch.iter().map(|m| &m.from).collect();
         let max_id = batch.iter().map(|m| m.id).max().unwrap_or(0);
-        let unprocessed = unprocessed_of(&mut tx, &citizens, max_id).await?;
+        let unprocessed = unprocessed_of(tx, &citizens, max_id).await?;
         let oldest_cutoff = batch
             .iter()
             .map(|m| m.received_at - reopen_within)
             .min()
             .unwrap_or(now);
-        let mut conversations = conversations_of(&mut tx, &citizens, oldest_cutoff).await?;
+        let mut conversations = conversations_of(tx, &citizens, oldest_cutoff).await?;
 
         // Decide each message in order, in memory.
         let mut steps: Vec<Option<Step>> = Vec::with_capacity(batch.len());
@@ -190,36 +226,32 @@ impl Store {
             }));
         }
 
-        // Write: conversations started, reopened and updated, then the
+        // Write: conversations reopened, updated and started, then the
         // messages' links, the events and the replies.
-        start_conversations(&mut tx, &mut conversations, now).await?;
-        let id_of = |slot: usize| conversations[slot].id.unwrap_or_default();
         for (inbound, step) in batch.iter().zip(&steps) {
             if let Some(step) = step.as_ref().filter(|s| s.reopened) {
-                reopen(&mut tx, id_of(step.slot), inbound.received_at).await?;
+                let id = conversations[step.slot].id.unwrap_or_default();
+                reopen(tx, id, inbound.received_at).await?;
             }
         }
-        update_conversations(&mut tx, batch, &steps, &conversations, now).await?;
+        write_conversations(tx, batch, &steps, &mut conversations, now).await?;
+        let id_of = |slot: usize| conversations[slot].id.unwrap_or_default();
         let links: Vec<(i64, i64)> = batch
             .iter()
             .zip(&steps)
             .filter_map(|(inbound, step)| Some((inbound.id, id_of(step.as_ref()?.slot))))
             .collect();
-        mark_processed(&mut tx, &links, now).await?;
-        for (inbound, step) in batch.iter().zip(&steps) {
-            if let Some(step) = step.as_ref().filter(|s| s.queued_from_bot && !s.reopened) {
-                let reason = step.decision.handover.map(|r| r.as_str());
-                queue::insert_event(
-                    &mut tx,
-                    id_of(step.slot),
-                    "bot",
-                    "queued",
-                    reason,
-                    inbound.received_at,
-                )
-                .await?;
-            }
-        }
+        mark_processed(tx, &links, now).await?;
+        let events: Vec<(i64, &str, DateTime<Utc>)> = batch
+            .iter()
+            .zip(&steps)
+            .filter_map(|(inbound, step)| {
+                let step = step.as_ref().filter(|s| s.queued_from_bot && !s.reopened)?;
+                let reason = step.decision.handover?.as_str();
+                Some((id_of(step.slot), reason, inbound.received_at))
+            })
+            .collect();
+        insert_queued_events(tx, &events).await?;
         let replies: Vec<(i64, i64, &NewOutbound)> = batch
             .iter()
             .zip(&steps)
@@ -231,7 +263,7 @@ impl Store {
                 outbound.iter().map(move |new| (conversation, inbound, new))
             })
             .collect();
-        insert_bot_replies(&mut tx, &replies, now).await?;
+        insert_bot_replies(tx, &replies, now).await?;
 
         let results: Vec<Option<Processed>> = steps
             .into_iter()
@@ -245,11 +277,70 @@ impl Store {
             })
             .collect();
         let processed: Vec<&Processed> = results.iter().flatten().collect();
-        if !processed.is_empty() {
-            count_usage(&mut tx, &processed).await?;
-            tx.commit().await.doing("committing processed messages")?;
-        }
+        count_usage(tx, &processed).await?;
         Ok(results)
+    }
+}
+
+impl Store {
+    /// For each message, how many messages its citizen sent in the
+    /// `window` up to it (itself included): the flood rule's count, for a
+    /// whole batch in one statement per id column.
+    pub async fn messages_within(
+        &self,
+        batch: &[StoredInbound],
+        window: chrono::Duration,
+    ) -> Result<Vec<i64>, StoreError> {
+        let (Some(from), Some(until)) = (
+            batch.iter().map(|m| m.received_at - window).min(),
+            batch.iter().map(|m| m.received_at).max(),
+        ) else {
+            return Ok(Vec::new());
+        };
+        let citizens: Vec<&CitizenRef> = batch.iter().map(|m| &m.from).collect();
+        let (wa, user) = ids_of(&citizens);
+        // id -> (citizen, received_at); a message found through both
+        // columns counts once.
+        let mut recent: HashMap<i64, (CitizenRef, i64)> = HashMap::new();
+        for (column, values) in [("wa_id", wa), ("user_id", user)] {
+            if values.is_empty() {
+                continue;
+            }
+            let sql = format!(
+                "SELECT id, wa_id, user_id, received_at FROM inbound_messages
+                 WHERE {column} IN ({}) AND received_at >= $1 AND received_at <= $2",
+                placeholders(3, values.len())
+            );
+            let mut query = sqlx::query(&sql).bind(millis(from)).bind(millis(until));
+            for value in &values {
+                query = query.bind(value.as_str());
+            }
+            for row in query
+                .fetch_all(&self.pool)
+                .await
+                .doing("counting citizens' recent messages")?
+            {
+                let id: i64 = row.try_get("id").doing("reading a message id")?;
+                let at: i64 = row.try_get("received_at").doing("reading a message")?;
+                recent.insert(id, (citizen_of(&row)?, at));
+            }
+        }
+        Ok(batch
+            .iter()
+            .map(|message| {
+                let (since, at) = (
+                    millis(message.received_at - window),
+                    millis(message.received_at),
+                );
+                let count = recent
+                    .values()
+                    .filter(|(from, when)| {
+                        (since..=at).contains(when) && same_citizen(from, &message.from)
+                    })
+                    .count();
+                i64::try_from(count).unwrap_or(i64::MAX)
+            })
+            .collect())
     }
 }
 
@@ -264,8 +355,6 @@ struct Working {
     state: State,
     memory: ConversationMemory,
     closed_at: Option<i64>,
-    /// The message that started it (for `last_inbound_at`).
-    started_at: Option<DateTime<Utc>>,
 }
 
 impl Working {
@@ -277,7 +366,6 @@ impl Working {
             state: State::Bot,
             memory: ConversationMemory::default(),
             closed_at: None,
-            started_at: Some(inbound.received_at),
         }
     }
 
@@ -332,6 +420,16 @@ fn same_citizen(a: &CitizenRef, b: &CitizenRef) -> bool {
     let wa = matches!((&a.wa_id, &b.wa_id), (Some(x), Some(y)) if x == y);
     let user = matches!((&a.user_id, &b.user_id), (Some(x), Some(y)) if x == y);
     wa || user
+}
+
+/// The sender of a stored message row (`wa_id`, `user_id` columns).
+fn citizen_of(row: &sqlx::any::AnyRow) -> Result<CitizenRef, StoreError> {
+    let wa_id: Option<String> = row.try_get("wa_id").doing("reading a message")?;
+    let user_id: Option<String> = row.try_get("user_id").doing("reading a message")?;
+    Ok(CitizenRef {
+        wa_id: wa_id.and_then(|w| crate::domain::WaId::parse(&w).ok()),
+        user_id: user_id.and_then(|u| crate::domain::UserId::parse(&u).ok()),
+    })
 }
 
 fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
@@ -391,15 +489,7 @@ async fn unprocessed_of(
             .doing("reading unprocessed messages")?
         {
             let id: i64 = row.try_get("id").doing("reading a message id")?;
-            let wa_id: Option<String> = row.try_get("wa_id").doing("reading a message")?;
-            let user_id: Option<String> = row.try_get("user_id").doing("reading a message")?;
-            found.insert(
-                id,
-                CitizenRef {
-                    wa_id: wa_id.and_then(|w| crate::domain::WaId::parse(&w).ok()),
-                    user_id: user_id.and_then(|u| crate::domain::UserId::parse(&u).ok()),
-                },
-            );
+            found.insert(id, citizen_of(&row)?);
         }
     }
     Ok(found.into_iter().collect())
@@ -452,37 +542,11 @@ async fn conversations_of(
                     state: State::parse(&state).unwrap_or(State::Bot),
                     memory: serde_json::from_str(&memory).unwrap_or_default(),
                     closed_at: row.try_get("closed_at").doing("reading a conversation")?,
-                    started_at: None,
                 },
             );
         }
     }
     Ok(found.into_values().collect())
-}
-
-/// Inserts the conversations the batch started and fills in their ids.
-async fn start_conversations(
-    tx: &mut Tx<'_>,
-    conversations: &mut [Working],
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    for conversation in conversations.iter_mut().filter(|c| c.id.is_none()) {
-        let started_at = conversation.started_at.unwrap_or(now);
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO conversations (wa_id, user_id, last_inbound_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(conversation.wa_id.as_deref())
-        .bind(conversation.user_id.as_deref())
-        .bind(millis(started_at))
-        .bind(millis(now))
-        .bind(millis(now))
-        .fetch_one(&mut **tx)
-        .await
-        .doing("starting a conversation")?;
-        conversation.id = Some(id);
-    }
-    Ok(())
 }
 
 /// Puts a recently closed conversation back in the queue: the citizen
@@ -503,89 +567,206 @@ async fn reopen(tx: &mut Tx<'_>, id: i64, at: DateTime<Utc>) -> Result<(), Store
     queue::insert_event(tx, id, "citizen", "reopened", previous.as_deref(), at).await
 }
 
-/// One update per conversation the batch touched, with what its messages
-/// left: the last message's language, memory and deadline, the newest
-/// message time, and the first hand-over (state, time and reason), the
-/// same as updating once per message in order would leave it.
-async fn update_conversations(
+/// What a batch's messages left of one conversation: the last message's
+/// language, memory and deadline, the newest message time, and the first
+/// hand-over (time and reason), the same as updating once per message in
+/// order would leave it.
+struct Outcome<'a> {
+    slot: usize,
+    wa_id: Option<&'a str>,
+    user_id: Option<&'a str>,
+    last: &'a Decision,
+    newest: DateTime<Utc>,
+    handover: Option<(&'static str, DateTime<Utc>)>,
+}
+
+impl Outcome<'_> {
+    fn memory_json(&self) -> Result<String, StoreError> {
+        serde_json::to_string(&self.last.memory).map_err(|e| StoreError::Corrupt {
+            what: "conversation memory",
+            detail: e.to_string(),
+        })
+    }
+}
+
+fn outcomes<'a>(batch: &'a [StoredInbound], steps: &'a [Option<Step>]) -> Vec<Outcome<'a>> {
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for (inbound, step) in batch.iter().zip(steps) {
+        let Some(step) = step else { continue };
+        let wa_id = inbound.from.wa_id.as_ref().map(|w| w.as_str());
+        let user_id = inbound.from.user_id.as_ref().map(|u| u.as_str());
+        let handover = step
+            .decision
+            .handover
+            .map(|reason| (reason.as_str(), inbound.received_at));
+        match outcomes.iter_mut().find(|o| o.slot == step.slot) {
+            Some(outcome) => {
+                outcome.wa_id = outcome.wa_id.or(wa_id);
+                outcome.user_id = outcome.user_id.or(user_id);
+                outcome.last = &step.decision;
+                outcome.newest = outcome.newest.max(inbound.received_at);
+                outcome.handover = outcome.handover.or(handover);
+            }
+            None => outcomes.push(Outcome {
+                slot: step.slot,
+                wa_id,
+                user_id,
+                last: &step.decision,
+                newest: inbound.received_at,
+                handover,
+            }),
+        }
+    }
+    outcomes
+}
+
+/// Writes what the batch did to its conversations: one multi-row update
+/// for those that existed, one multi-row insert for those it started
+/// (which fills in their ids).
+async fn write_conversations(
     tx: &mut Tx<'_>,
     batch: &[StoredInbound],
     steps: &[Option<Step>],
-    conversations: &[Working],
+    conversations: &mut [Working],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    #[derive(Default)]
-    struct Update<'a> {
-        wa_id: Option<&'a str>,
-        user_id: Option<&'a str>,
-        last: Option<&'a Decision>,
-        newest: Option<DateTime<Utc>>,
-        handover: Option<(&'static str, DateTime<Utc>)>,
+    let all = outcomes(batch, steps);
+    let (existing, started): (Vec<&Outcome>, Vec<&Outcome>) =
+        all.iter().partition(|o| conversations[o.slot].id.is_some());
+    const UPDATE_COLUMNS: usize = 10;
+    for chunk in existing.chunks(ROWS_PER_STATEMENT / 2) {
+        let values = rows_of_placeholders(chunk.len(), UPDATE_COLUMNS, 2);
+        // v: id, wa_id, user_id, language, urgent, memory, reply_deadline,
+        // newest message, hand-over reason, hand-over time (the binds below).
+        // Every expression sees the row as it was, like one update per
+        // message in order: the first hand-over queues a bot conversation.
+        let sql = format!(
+            "UPDATE conversations SET
+                wa_id = COALESCE(conversations.wa_id, v.column2),
+                user_id = COALESCE(conversations.user_id, v.column3),
+                language = v.column4, urgent = v.column5, memory = v.column6,
+                reply_deadline = v.column7,
+                last_inbound_at = CASE WHEN conversations.last_inbound_at > v.column8
+                                       THEN conversations.last_inbound_at ELSE v.column8 END,
+                updated_at = $1,
+                queued_at = CASE WHEN v.column9 IS NOT NULL AND conversations.state = 'bot'
+                                 THEN v.column10 ELSE conversations.queued_at END,
+                state = CASE WHEN v.column9 IS NOT NULL AND conversations.state = 'bot'
+                             THEN 'queued' ELSE conversations.state END,
+                queue_reason = COALESCE(conversations.queue_reason, v.column9)
+             FROM (VALUES {values}) AS v
+             WHERE conversations.id = v.column1"
+        );
+        let mut query = sqlx::query(&sql).bind(millis(now));
+        for outcome in chunk {
+            let (reason, queued_at) = outcome.handover.unzip();
+            query = query
+                .bind(conversations[outcome.slot].id)
+                .bind(outcome.wa_id)
+                .bind(outcome.user_id)
+                .bind(outcome.last.language.code())
+                .bind(i64::from(outcome.last.urgent))
+                .bind(outcome.memory_json()?)
+                .bind(outcome.last.reply_deadline.map(millis))
+                .bind(millis(outcome.newest))
+                .bind(reason)
+                .bind(queued_at.map(millis));
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .doing("updating conversations")?;
     }
-    let mut updates: Vec<(usize, Update)> = Vec::new();
-    for (inbound, step) in batch.iter().zip(steps) {
-        let Some(step) = step else { continue };
-        let index = match updates.iter().position(|(slot, _)| *slot == step.slot) {
-            Some(index) => index,
-            None => {
-                updates.push((step.slot, Update::default()));
-                updates.len() - 1
+    const INSERT_COLUMNS: usize = 10;
+    for chunk in started.chunks(ROWS_PER_STATEMENT / 2) {
+        let values = (0..chunk.len())
+            .map(|row| {
+                let first = row * INSERT_COLUMNS + 2;
+                format!("({}, $1, $1)", placeholders(first, INSERT_COLUMNS))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO conversations
+                (wa_id, user_id, language, urgent, memory, reply_deadline, last_inbound_at,
+                 state, queued_at, queue_reason, created_at, updated_at)
+             VALUES {values}
+             RETURNING id, wa_id, user_id"
+        );
+        let mut query = sqlx::query(&sql).bind(millis(now));
+        for outcome in chunk {
+            let (reason, queued_at) = outcome.handover.unzip();
+            query = query
+                .bind(outcome.wa_id)
+                .bind(outcome.user_id)
+                .bind(outcome.last.language.code())
+                .bind(i64::from(outcome.last.urgent))
+                .bind(outcome.memory_json()?)
+                .bind(outcome.last.reply_deadline.map(millis))
+                .bind(millis(outcome.newest))
+                .bind(if reason.is_some() { "queued" } else { "bot" })
+                .bind(queued_at.map(millis))
+                .bind(reason);
+        }
+        let rows = query
+            .fetch_all(&mut **tx)
+            .await
+            .doing("starting conversations")?;
+        // Each started conversation is a different citizen, so the ids
+        // find their conversation.
+        for row in rows {
+            let id: i64 = row.try_get("id").doing("reading a conversation id")?;
+            let wa_id: Option<String> = row.try_get("wa_id").doing("reading a conversation")?;
+            let user_id: Option<String> = row.try_get("user_id").doing("reading a conversation")?;
+            if let Some(outcome) = chunk
+                .iter()
+                .find(|o| o.wa_id == wa_id.as_deref() && o.user_id == user_id.as_deref())
+            {
+                conversations[outcome.slot].id = Some(id);
             }
-        };
-        let update = &mut updates[index].1;
-        update.wa_id = update
-            .wa_id
-            .or(inbound.from.wa_id.as_ref().map(|w| w.as_str()));
-        update.user_id = update
-            .user_id
-            .or(inbound.from.user_id.as_ref().map(|u| u.as_str()));
-        update.last = Some(&step.decision);
-        update.newest = update.newest.max(Some(inbound.received_at));
-        if update.handover.is_none()
-            && let Some(reason) = step.decision.handover
-        {
-            update.handover = Some((reason.as_str(), inbound.received_at));
+        }
+        if let Some(lost) = chunk.iter().find(|o| conversations[o.slot].id.is_none()) {
+            return Err(StoreError::Corrupt {
+                what: "conversations",
+                detail: format!(
+                    "a started conversation came back without its id (slot {})",
+                    lost.slot
+                ),
+            });
         }
     }
-    for (slot, update) in updates {
-        let (Some(id), Some(decision), Some(newest)) =
-            (conversations[slot].id, update.last, update.newest)
-        else {
-            continue;
-        };
-        let memory = serde_json::to_string(&decision.memory).map_err(|e| StoreError::Corrupt {
-            what: "conversation memory",
-            detail: e.to_string(),
-        })?;
-        let (reason, queued_at) = update.handover.unzip();
-        sqlx::query(
-            "UPDATE conversations SET
-                wa_id = COALESCE(wa_id, $1), user_id = COALESCE(user_id, $2),
-                language = $3, urgent = $4, memory = $5, reply_deadline = $6,
-                last_inbound_at = CASE WHEN last_inbound_at > $7 THEN last_inbound_at ELSE $8 END,
-                updated_at = $9,
-                state = CASE WHEN $10 IS NOT NULL AND state = 'bot' THEN 'queued' ELSE state END,
-                queued_at = CASE WHEN $11 IS NOT NULL AND state = 'bot' THEN $12 ELSE queued_at END,
-                queue_reason = COALESCE(queue_reason, $13)
-             WHERE id = $14",
-        )
-        .bind(update.wa_id)
-        .bind(update.user_id)
-        .bind(decision.language.code())
-        .bind(i64::from(decision.urgent))
-        .bind(memory)
-        .bind(decision.reply_deadline.map(millis))
-        .bind(millis(newest))
-        .bind(millis(newest))
-        .bind(millis(now))
-        .bind(reason)
-        .bind(reason)
-        .bind(queued_at.map(millis))
-        .bind(reason)
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .doing("updating a conversation")?;
+    Ok(())
+}
+
+/// `($first, ...), (...)`: `rows` rows of `columns` numbered placeholders.
+fn rows_of_placeholders(rows: usize, columns: usize, first: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", placeholders(first + row * columns, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The "bot handed it to the queue" events, in one statement.
+async fn insert_queued_events(
+    tx: &mut Tx<'_>,
+    events: &[(i64, &str, DateTime<Utc>)],
+) -> Result<(), StoreError> {
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let values = (0..chunk.len())
+            .map(|row| format!("({}, 'bot', 'queued')", placeholders(3 * row + 1, 3)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO conversation_events (conversation_id, detail, at, actor, kind) VALUES {values}"
+        );
+        let mut query = sqlx::query(&sql);
+        for (conversation, reason, at) in chunk {
+            query = query.bind(*conversation).bind(*reason).bind(millis(*at));
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .doing("recording conversation events")?;
     }
     Ok(())
 }

@@ -17,31 +17,37 @@ fn day_key(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
+/// One day's, entry's and language's share of a batch of uses.
+#[derive(Default)]
+struct Totals {
+    answered: i64,
+    helpful: i64,
+    not_helpful: i64,
+    last_used: Option<i64>,
+}
+
 /// Adds `uses` to the daily totals, inside the caller's transaction: one
 /// statement per day, entry and language (summed first), in key order, so
 /// two PostgreSQL transactions counting the same answers lock the shared
 /// rows in the same order and cannot deadlock.
 pub(super) async fn count(tx: &mut Tx<'_>, uses: &[FaqUse]) -> Result<(), StoreError> {
-    // (answered, helpful, not helpful, last answered)
-    let mut totals: std::collections::BTreeMap<
-        (NaiveDate, &str, &str),
-        (i64, i64, i64, Option<i64>),
-    > = std::collections::BTreeMap::new();
+    let mut totals: std::collections::BTreeMap<(NaiveDate, &str, &str), Totals> =
+        std::collections::BTreeMap::new();
     for one in uses {
         let total = totals
             .entry((one.day, one.faq_id.as_str(), one.lang.code()))
             .or_default();
         match one.event {
-            UseEvent::Answered => total.0 += 1,
-            UseEvent::Helpful => total.1 += 1,
-            UseEvent::NotHelpful => total.2 += 1,
+            UseEvent::Answered => total.answered += 1,
+            UseEvent::Helpful => total.helpful += 1,
+            UseEvent::NotHelpful => total.not_helpful += 1,
         }
         // "Last used" means last answered: feedback is not a use.
         if one.event == UseEvent::Answered {
-            total.3 = total.3.max(Some(millis(one.at)));
+            total.last_used = total.last_used.max(Some(millis(one.at)));
         }
     }
-    for ((day, faq_id, language), (answered, helpful, not_helpful, last_used)) in totals {
+    for ((day, faq_id, language), total) in totals {
         sqlx::query(
             "INSERT INTO faq_usage (day, faq_id, language, answered, helpful, not_helpful, last_used_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -58,10 +64,10 @@ pub(super) async fn count(tx: &mut Tx<'_>, uses: &[FaqUse]) -> Result<(), StoreE
         .bind(day_key(day))
         .bind(faq_id)
         .bind(language)
-        .bind(answered)
-        .bind(helpful)
-        .bind(not_helpful)
-        .bind(last_used)
+        .bind(total.answered)
+        .bind(total.helpful)
+        .bind(total.not_helpful)
+        .bind(total.last_used)
         .execute(&mut **tx)
         .await
         .doing("counting the use of an answer")?;
