@@ -93,7 +93,9 @@ impl Store {
                 ids.join(",")
             );
         }
-        // Conversations whose oldest pending row may go now.
+        // Conversations whose oldest pending row may go now; the callers
+        // take them in the order they became due, which walks the pending
+        // index and stops at the limit instead of sorting a whole backlog.
         let heads = format!(
             "SELECT h.conversation_id FROM outbox h
              WHERE h.state = 'pending' AND h.next_attempt_at <= $1
@@ -107,7 +109,7 @@ impl Store {
             Dialect::Sqlite => {
                 let sql = format!(
                     "SELECT {COLUMNS} FROM outbox o
-                     WHERE o.conversation_id IN ({heads} ORDER BY h.id LIMIT $2)
+                     WHERE o.conversation_id IN ({heads} ORDER BY h.next_attempt_at, h.id LIMIT $2)
                        AND {MAY_GO} AND NOT {HELD_BACK_BEHIND_OLDER}"
                 );
                 sqlx::query(&sql)
@@ -124,11 +126,14 @@ impl Store {
                 // FOR NO KEY UPDATE: does not wait for (or block) the key-share
                 // locks that inserting a reply takes on its conversation.
                 let picked: Vec<i64> = sqlx::query_scalar(&format!(
-                    "SELECT c.id FROM conversations c WHERE c.id IN ({heads})
+                    "SELECT c.id FROM conversations c
+                     WHERE c.id IN ({heads} ORDER BY h.next_attempt_at, h.id LIMIT $3)
                      ORDER BY c.id LIMIT $2 FOR NO KEY UPDATE OF c SKIP LOCKED"
                 ))
                 .bind(millis(now))
                 .bind(limit)
+                // Room for conversations another instance holds right now.
+                .bind(limit.saturating_mul(4))
                 .fetch_all(&mut *tx)
                 .await
                 .doing("picking conversations with due replies")?;
