@@ -110,7 +110,7 @@ pub struct OutboxSettings {
     /// A reply not delivered after this long is marked failed: past the
     /// 24-hour window Meta would refuse free text anyway.
     pub give_up_after: HumanDuration,
-    /// Replies sent at the same time (to different citizens).
+    /// Conversations sent to at the same time; each sends its replies in order.
     pub concurrency: usize,
     /// How long a sender holds the replies it took. Several instances on
     /// one PostgreSQL database share the outbox: a reply taken by an
