@@ -298,32 +298,31 @@ impl Store {
             return Ok(Vec::new());
         };
         let citizens: Vec<&CitizenRef> = batch.iter().map(|m| &m.from).collect();
-        let (wa, user) = ids_of(&citizens);
+        let mut connection = self
+            .pool
+            .acquire()
+            .await
+            .doing("counting citizens' recent messages")?;
+        let rows = rows_of_citizens(
+            &mut connection,
+            &citizens,
+            &[millis(from), millis(until)],
+            |column, list| {
+                format!(
+                    "SELECT id, wa_id, user_id, received_at FROM inbound_messages
+                     WHERE {column} IN ({list}) AND received_at >= $1 AND received_at <= $2"
+                )
+            },
+            "counting citizens' recent messages",
+        )
+        .await?;
         // id -> (citizen, received_at); a message found through both
         // columns counts once.
         let mut recent: HashMap<i64, (CitizenRef, i64)> = HashMap::new();
-        for (column, values) in [("wa_id", wa), ("user_id", user)] {
-            if values.is_empty() {
-                continue;
-            }
-            let sql = format!(
-                "SELECT id, wa_id, user_id, received_at FROM inbound_messages
-                 WHERE {column} IN ({}) AND received_at >= $1 AND received_at <= $2",
-                placeholders(3, values.len())
-            );
-            let mut query = sqlx::query(&sql).bind(millis(from)).bind(millis(until));
-            for value in &values {
-                query = query.bind(value.as_str());
-            }
-            for row in query
-                .fetch_all(&self.pool)
-                .await
-                .doing("counting citizens' recent messages")?
-            {
-                let id: i64 = row.try_get("id").doing("reading a message id")?;
-                let at: i64 = row.try_get("received_at").doing("reading a message")?;
-                recent.insert(id, (citizen_of(&row)?, at));
-            }
+        for row in rows {
+            let id: i64 = row.try_get("id").doing("reading a message id")?;
+            let at: i64 = row.try_get("received_at").doing("reading a message")?;
+            recent.insert(id, (citizen_of(&row)?, at));
         }
         Ok(batch
             .iter()
@@ -445,6 +444,37 @@ fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// The rows `sql(column, list)` selects for the citizens, once by phone
+/// number and once by user id (each column on its own index; with
+/// `wa_id IN .. OR user_id IN ..` SQLite would scan). `leading` is bound
+/// as `$1, $2, ...` and `list` holds the citizens' placeholders after them.
+/// A row found both ways comes back twice.
+async fn rows_of_citizens(
+    connection: &mut sqlx::AnyConnection,
+    citizens: &[&CitizenRef],
+    leading: &[i64],
+    sql: impl Fn(&str, &str) -> String,
+    doing: &'static str,
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    let (wa, user) = ids_of(citizens);
+    let mut rows = Vec::new();
+    for (column, values) in [("wa_id", wa), ("user_id", user)] {
+        if values.is_empty() {
+            continue;
+        }
+        let sql = sql(column, &placeholders(leading.len() + 1, values.len()));
+        let mut query = sqlx::query(&sql);
+        for value in leading {
+            query = query.bind(*value);
+        }
+        for value in &values {
+            query = query.bind(value.as_str());
+        }
+        rows.extend(query.fetch_all(&mut *connection).await.doing(doing)?);
+    }
+    Ok(rows)
+}
+
 /// The citizens' phone numbers and user ids, each once.
 fn ids_of(citizens: &[&CitizenRef]) -> (Vec<String>, Vec<String>) {
     let wa = distinct(
@@ -467,30 +497,23 @@ async fn unprocessed_of(
     citizens: &[&CitizenRef],
     max_id: i64,
 ) -> Result<Vec<(i64, CitizenRef)>, StoreError> {
-    let (wa, user) = ids_of(citizens);
+    let rows = rows_of_citizens(
+        tx,
+        citizens,
+        &[max_id],
+        |column, list| {
+            format!(
+                "SELECT id, wa_id, user_id FROM inbound_messages
+                 WHERE processed_at IS NULL AND id <= $1 AND {column} IN ({list})"
+            )
+        },
+        "reading unprocessed messages",
+    )
+    .await?;
     let mut found: HashMap<i64, CitizenRef> = HashMap::new();
-    // One statement per column, each on its own index.
-    for (column, values) in [("wa_id", wa), ("user_id", user)] {
-        if values.is_empty() {
-            continue;
-        }
-        let sql = format!(
-            "SELECT id, wa_id, user_id FROM inbound_messages
-             WHERE processed_at IS NULL AND id <= $1 AND {column} IN ({})",
-            placeholders(2, values.len())
-        );
-        let mut query = sqlx::query(&sql).bind(max_id);
-        for value in &values {
-            query = query.bind(value.as_str());
-        }
-        for row in query
-            .fetch_all(&mut **tx)
-            .await
-            .doing("reading unprocessed messages")?
-        {
-            let id: i64 = row.try_get("id").doing("reading a message id")?;
-            found.insert(id, citizen_of(&row)?);
-        }
+    for row in rows {
+        let id: i64 = row.try_get("id").doing("reading a message id")?;
+        found.insert(id, citizen_of(&row)?);
     }
     Ok(found.into_iter().collect())
 }
@@ -502,49 +525,43 @@ async fn conversations_of(
     citizens: &[&CitizenRef],
     closed_since: DateTime<Utc>,
 ) -> Result<Vec<Working>, StoreError> {
-    let (wa, user) = ids_of(citizens);
-    let mut found: HashMap<i64, Working> = HashMap::new();
     // Each half on its own partial index (live, and closed by time).
-    for (column, values) in [("wa_id", wa), ("user_id", user)] {
-        if values.is_empty() {
-            continue;
-        }
-        let list = placeholders(2, values.len());
-        let sql = format!(
-            "SELECT id, wa_id, user_id, memory, state, closed_at FROM conversations
-             WHERE state <> 'closed' AND {column} IN ({list})
-             UNION ALL
-             SELECT id, wa_id, user_id, memory, state, closed_at FROM conversations
-             WHERE state = 'closed' AND {column} IN ({list}) AND closed_at >= $1"
+    let rows = rows_of_citizens(
+        tx,
+        citizens,
+        &[millis(closed_since)],
+        |column, list| {
+            format!(
+                "SELECT id, wa_id, user_id, memory, state, closed_at FROM conversations
+                 WHERE state <> 'closed' AND {column} IN ({list})
+                 UNION ALL
+                 SELECT id, wa_id, user_id, memory, state, closed_at FROM conversations
+                 WHERE state = 'closed' AND {column} IN ({list}) AND closed_at >= $1"
+            )
+        },
+        "finding conversations",
+    )
+    .await?;
+    let mut found: HashMap<i64, Working> = HashMap::new();
+    for row in rows {
+        let id: i64 = row.try_get("id").doing("reading a conversation id")?;
+        let memory: String = row
+            .try_get("memory")
+            .doing("reading a conversation's memory")?;
+        let state: String = row
+            .try_get("state")
+            .doing("reading a conversation's state")?;
+        found.insert(
+            id,
+            Working {
+                id: Some(id),
+                wa_id: row.try_get("wa_id").doing("reading a conversation")?,
+                user_id: row.try_get("user_id").doing("reading a conversation")?,
+                state: State::parse(&state).unwrap_or(State::Bot),
+                memory: serde_json::from_str(&memory).unwrap_or_default(),
+                closed_at: row.try_get("closed_at").doing("reading a conversation")?,
+            },
         );
-        let mut query = sqlx::query(&sql).bind(millis(closed_since));
-        for value in &values {
-            query = query.bind(value.as_str());
-        }
-        for row in query
-            .fetch_all(&mut **tx)
-            .await
-            .doing("finding conversations")?
-        {
-            let id: i64 = row.try_get("id").doing("reading a conversation id")?;
-            let memory: String = row
-                .try_get("memory")
-                .doing("reading a conversation's memory")?;
-            let state: String = row
-                .try_get("state")
-                .doing("reading a conversation's state")?;
-            found.insert(
-                id,
-                Working {
-                    id: Some(id),
-                    wa_id: row.try_get("wa_id").doing("reading a conversation")?,
-                    user_id: row.try_get("user_id").doing("reading a conversation")?,
-                    state: State::parse(&state).unwrap_or(State::Bot),
-                    memory: serde_json::from_str(&memory).unwrap_or_default(),
-                    closed_at: row.try_get("closed_at").doing("reading a conversation")?,
-                },
-            );
-        }
     }
     Ok(found.into_values().collect())
 }
