@@ -103,7 +103,7 @@ impl Store {
     }
 
     /// [`Store::process_batch`]'s single transaction; any error rolls it
-    /// all back (the transaction is dropped uncommitted).
+    /// all back, at once.
     async fn try_batch<F>(
         &self,
         batch: &[StoredInbound],
@@ -152,7 +152,6 @@ impl Store {
     where
         F: FnMut(&StoredInbound, &ConversationMemory) -> (Decision, Vec<NewOutbound>),
     {
-        let tx = &mut *tx;
         // One citizen's messages are processed one at a time and in order,
         // also across instances: whoever holds the citizen's lock goes on,
         // the others leave the message to it (and to the next round).
