@@ -15,7 +15,6 @@ use crate::db::OutboxRow;
 use crate::db::dialect::Dialect;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 /// What became of one outbox row in a sender turn.
@@ -72,6 +71,8 @@ impl Store {
     /// that held the lock just before us committed. On SQLite there is one
     /// instance with one sender, which knows what it is busy with, so the
     /// rows are only read: a lease would cost a durable commit per turn.
+    /// (On PostgreSQL `busy` needs no filter: those rows are still leased
+    /// until they are recorded.)
     pub async fn take_due_outbox(
         &self,
         now: DateTime<Utc>,
@@ -82,39 +83,35 @@ impl Store {
         if conversations == 0 {
             return Ok(Vec::new());
         }
-        let mut not_busy = String::new();
-        if !busy.is_empty() {
-            // Integers we hold ourselves, so formatting them into the SQL is safe.
-            let mut ids = busy.iter().map(i64::to_string).collect::<Vec<_>>();
-            ids.sort();
-            let _ = write!(
-                not_busy,
-                " AND h.conversation_id NOT IN ({})",
-                ids.join(",")
-            );
-        }
         // Conversations whose oldest pending row may go now; the callers
         // take them in the order they became due, which walks the pending
         // index and stops at the limit instead of sorting a whole backlog.
-        let heads = format!(
-            "SELECT h.conversation_id FROM outbox h
+        // The SQL text never changes, so each database prepares it once.
+        const HEADS: &str = "SELECT h.conversation_id FROM outbox h
              WHERE h.state = 'pending' AND h.next_attempt_at <= $1
                AND (h.leased_until IS NULL OR h.leased_until <= $1)
                AND NOT EXISTS (SELECT 1 FROM outbox p
                                WHERE p.conversation_id = h.conversation_id
-                                 AND p.state = 'pending' AND p.id < h.id){not_busy}"
-        );
+                                 AND p.state = 'pending' AND p.id < h.id)";
         let limit = i64::try_from(conversations).unwrap_or(i64::MAX);
         let rows = match self.dialect {
             Dialect::Sqlite => {
+                // This sender's busy conversations, as a JSON array: their
+                // rows are not leased on SQLite, so they are left out here.
+                let mut busy: Vec<i64> = busy.iter().copied().collect();
+                busy.sort_unstable();
+                let busy = serde_json::to_string(&busy).unwrap_or_else(|_| "[]".to_owned());
                 let sql = format!(
                     "SELECT {COLUMNS} FROM outbox o
-                     WHERE o.conversation_id IN ({heads} ORDER BY h.next_attempt_at, h.id LIMIT $2)
+                     WHERE o.conversation_id IN ({HEADS}
+                           AND h.conversation_id NOT IN (SELECT value FROM json_each($3))
+                           ORDER BY h.next_attempt_at, h.id LIMIT $2)
                        AND {MAY_GO} AND NOT {HELD_BACK_BEHIND_OLDER}"
                 );
                 sqlx::query(&sql)
                     .bind(millis(now))
                     .bind(limit)
+                    .bind(busy)
                     .fetch_all(&self.pool)
                     .await
                     .doing("reading due replies")?
@@ -127,7 +124,7 @@ impl Store {
                 // locks that inserting a reply takes on its conversation.
                 let picked: Vec<i64> = sqlx::query_scalar(&format!(
                     "SELECT c.id FROM conversations c
-                     WHERE c.id IN ({heads} ORDER BY h.next_attempt_at, h.id LIMIT $3)
+                     WHERE c.id IN ({HEADS} ORDER BY h.next_attempt_at, h.id LIMIT $3)
                      ORDER BY c.id LIMIT $2 FOR NO KEY UPDATE OF c SKIP LOCKED"
                 ))
                 .bind(millis(now))
@@ -140,6 +137,7 @@ impl Store {
                 if picked.is_empty() {
                     return Ok(Vec::new());
                 }
+                // One parameter for the list, so the text stays the same.
                 let ids = picked
                     .iter()
                     .map(i64::to_string)
@@ -148,11 +146,14 @@ impl Store {
                 let rows = sqlx::query(&format!(
                     "UPDATE outbox SET leased_until = $2 WHERE id IN (
                         SELECT o.id FROM outbox o
-                        WHERE o.conversation_id IN ({ids}) AND {MAY_GO} AND NOT {HELD_BACK_BEHIND_OLDER})
+                        WHERE o.conversation_id IN
+                              (SELECT CAST(x AS BIGINT) FROM unnest(string_to_array($3, ',')) AS x)
+                          AND {MAY_GO} AND NOT {HELD_BACK_BEHIND_OLDER})
                      RETURNING id, conversation_id, kind, payload, attempts, created_at"
                 ))
                 .bind(millis(now))
                 .bind(millis(now + lease))
+                .bind(ids)
                 .fetch_all(&mut *tx)
                 .await
                 .doing("taking due replies")?;
