@@ -96,10 +96,7 @@ impl Dialect {
         if self == Self::Sqlite || keys.is_empty() {
             return Ok(keys.iter().cloned().collect());
         }
-        let values = (0..keys.len())
-            .map(|i| format!("(${})", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = super::rows_of_placeholders(keys.len(), 1, 2);
         let sql = format!(
             "SELECT v.column1 FROM (VALUES {values}) AS v
              WHERE pg_try_advisory_xact_lock($1, hashtext(v.column1))"

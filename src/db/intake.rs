@@ -6,7 +6,7 @@
 //! SQLite each statement is a round trip to the connection's worker thread
 //! and that, not the commit, is what limits intake.
 
-use super::{Doing, RecordOutcome, Store, StoreError, Tx, millis};
+use super::{Doing, RecordOutcome, Store, StoreError, Tx, millis, rows_of_placeholders};
 use crate::domain::{InboundMessage, StatusUpdate, WebhookBatch};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -109,15 +109,7 @@ async fn insert_inbound(
     tx: &mut Tx<'_>,
     messages: &[(&InboundMessage, DateTime<Utc>)],
 ) -> Result<Vec<String>, StoreError> {
-    let values = (0..messages.len())
-        .map(|row| {
-            let params = (1..=9)
-                .map(|column| format!("${}", row * 9 + column))
-                .collect::<Vec<_>>();
-            format!("({})", params.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let values = rows_of_placeholders(messages.len(), 9, 1);
     let sql = format!(
         "INSERT INTO inbound_messages
             (wamid, wa_id, user_id, business_phone_number_id, kind, content, reply_to, sent_at, received_at)
@@ -149,15 +141,7 @@ async fn insert_inbound(
 }
 
 async fn upsert_statuses(tx: &mut Tx<'_>, statuses: &[&StatusUpdate]) -> Result<(), StoreError> {
-    let values = (0..statuses.len())
-        .map(|row| {
-            let params = (1..=6)
-                .map(|column| format!("${}", row * 6 + column))
-                .collect::<Vec<_>>();
-            format!("({})", params.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let values = rows_of_placeholders(statuses.len(), 6, 1);
     // A later status only replaces an earlier one of lower rank, so a
     // `delivered` that arrives after `read` changes nothing.
     let sql = format!(

@@ -355,6 +355,23 @@ fn create_sqlite_file(url: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// `$first, $first+1, ...` for `count` parameters.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `($first, ...), (...)`: `rows` rows of `columns` numbered placeholders,
+/// for multi-row statements.
+fn rows_of_placeholders(rows: usize, columns: usize, first: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", placeholders(first + row * columns, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Inserts one outbox row inside a transaction.
 pub(crate) async fn insert_outbox(
     tx: &mut Tx<'_>,

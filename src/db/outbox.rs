@@ -10,7 +10,7 @@
 //! question's read receipt, answer and buttons go out in one sender turn
 //! instead of one turn (a query, a send and a commit) each.
 
-use super::{Doing, Store, StoreError, from_millis, millis};
+use super::{Doing, Store, StoreError, from_millis, millis, rows_of_placeholders};
 use crate::db::OutboxRow;
 use crate::db::dialect::Dialect;
 use chrono::{DateTime, Utc};
@@ -200,10 +200,7 @@ impl Store {
             })
             .collect();
         for chunk in sent.chunks(SENT_PER_STATEMENT) {
-            let values = (0..chunk.len())
-                .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let values = rows_of_placeholders(chunk.len(), 2, 2);
             let sql = format!(
                 "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1, wamid = v.column2,
                     last_error = NULL, leased_until = NULL

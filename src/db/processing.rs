@@ -11,7 +11,8 @@
 
 use super::dialect::LockClass;
 use super::{
-    Doing, NewOutbound, Processed, Store, StoreError, StoredInbound, Tx, millis, queue, usage,
+    Doing, NewOutbound, Processed, Store, StoreError, StoredInbound, Tx, millis, placeholders,
+    queue, rows_of_placeholders, usage,
 };
 use crate::domain::CitizenRef;
 use crate::queue::State;
@@ -435,14 +436,6 @@ fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
     values.filter(|v| seen.insert(v.clone())).collect()
 }
 
-/// `$first, $first+1, ...` for `count` parameters.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The rows `sql(column, list)` selects for the citizens, once by phone
 /// number and once by user id (each column on its own index; with
 /// `wa_id IN .. OR user_id IN ..` SQLite would scan). `leading` is bound
@@ -754,14 +747,6 @@ async fn write_conversations(
     Ok(())
 }
 
-/// `($first, ...), (...)`: `rows` rows of `columns` numbered placeholders.
-fn rows_of_placeholders(rows: usize, columns: usize, first: usize) -> String {
-    (0..rows)
-        .map(|row| format!("({})", placeholders(first + row * columns, columns)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The "bot handed it to the queue" events, in one statement.
 async fn insert_queued_events(
     tx: &mut Tx<'_>,
@@ -796,10 +781,7 @@ async fn mark_processed(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for chunk in links.chunks(ROWS_PER_STATEMENT) {
-        let values = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = rows_of_placeholders(chunk.len(), 2, 2);
         let sql = format!(
             "UPDATE inbound_messages SET processed_at = $1, conversation_id = v.column2
              FROM (VALUES {values}) AS v
