@@ -96,16 +96,21 @@ impl Dialect {
         if self == Self::Sqlite || keys.is_empty() {
             return Ok(keys.iter().cloned().collect());
         }
-        let values = super::rows_of_placeholders(keys.len(), 1, 2);
+        let values = super::rows_of_placeholders(self, keys.len(), 1);
+        let class_param = super::param_after(keys.len(), 1, 1);
         let sql = format!(
             "SELECT v.column1 FROM (VALUES {values}) AS v
-             WHERE pg_try_advisory_xact_lock($1, hashtext(v.column1))"
+             WHERE pg_try_advisory_xact_lock({class_param}, hashtext(v.column1))"
         );
-        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(class as i32);
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
         for key in keys {
             query = query.bind(key.as_str());
         }
-        let held = query.fetch_all(&mut **tx).await.doing("taking locks")?;
+        let held = query
+            .bind(class as i32)
+            .fetch_all(&mut **tx)
+            .await
+            .doing("taking locks")?;
         Ok(held.into_iter().collect())
     }
 }

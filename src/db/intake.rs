@@ -6,7 +6,7 @@
 //! SQLite each statement is a round trip to the connection's worker thread
 //! and that, not the commit, is what limits intake.
 
-use super::{Doing, RecordOutcome, Store, StoreError, Tx, millis, rows_of_placeholders};
+use super::{Dialect, Doing, RecordOutcome, Store, StoreError, Tx, millis, rows_of_placeholders};
 use crate::domain::{InboundMessage, StatusUpdate, WebhookBatch};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -50,10 +50,10 @@ impl Store {
         let mut tx = self.begin_write("starting the webhook transaction").await?;
         let mut stored = HashSet::new();
         for chunk in messages.chunks(ROWS_PER_STATEMENT) {
-            stored.extend(insert_inbound(&mut tx, chunk).await?);
+            stored.extend(insert_inbound(&mut tx, self.dialect, chunk).await?);
         }
         for chunk in statuses.chunks(ROWS_PER_STATEMENT) {
-            upsert_statuses(&mut tx, chunk).await?;
+            upsert_statuses(&mut tx, self.dialect, chunk).await?;
         }
         tx.commit().await.doing("committing the webhooks")?;
         Ok(batches
@@ -107,9 +107,10 @@ fn strongest_status_per_message<'a>(
 /// Inserts messages not seen before; returns the wamids it stored.
 async fn insert_inbound(
     tx: &mut Tx<'_>,
+    dialect: Dialect,
     messages: &[(&InboundMessage, DateTime<Utc>)],
 ) -> Result<Vec<String>, StoreError> {
-    let values = rows_of_placeholders(messages.len(), 9, 1);
+    let values = rows_of_placeholders(dialect, messages.len(), 9);
     let sql = format!(
         "INSERT INTO inbound_messages
             (wamid, wa_id, user_id, business_phone_number_id, kind, content, reply_to, sent_at, received_at)
@@ -140,8 +141,12 @@ async fn insert_inbound(
         .doing("storing inbound messages")
 }
 
-async fn upsert_statuses(tx: &mut Tx<'_>, statuses: &[&StatusUpdate]) -> Result<(), StoreError> {
-    let values = rows_of_placeholders(statuses.len(), 6, 1);
+async fn upsert_statuses(
+    tx: &mut Tx<'_>,
+    dialect: Dialect,
+    statuses: &[&StatusUpdate],
+) -> Result<(), StoreError> {
+    let values = rows_of_placeholders(dialect, statuses.len(), 6);
     // A later status only replaces an earlier one of lower rank, so a
     // `delivered` that arrives after `read` changes nothing.
     let sql = format!(

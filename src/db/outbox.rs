@@ -10,7 +10,7 @@
 //! question's read receipt, answer and buttons go out in one sender turn
 //! instead of one turn (a query, a send and a commit) each.
 
-use super::{Doing, Store, StoreError, from_millis, millis, rows_of_placeholders};
+use super::{Doing, Store, StoreError, from_millis, millis, param_after, rows_of_placeholders};
 use crate::db::OutboxRow;
 use crate::db::dialect::Dialect;
 use chrono::{DateTime, Utc};
@@ -200,18 +200,20 @@ impl Store {
             })
             .collect();
         for chunk in sent.chunks(SENT_PER_STATEMENT) {
-            let values = rows_of_placeholders(chunk.len(), 2, 2);
+            let values = rows_of_placeholders(self.dialect, chunk.len(), 2);
+            let now_param = param_after(chunk.len(), 2, 1);
             let sql = format!(
-                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1, wamid = v.column2,
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = {now_param}, wamid = v.column2,
                     last_error = NULL, leased_until = NULL
                  FROM (VALUES {values}) AS v
                  WHERE outbox.id = v.column1 AND outbox.state = 'pending'"
             );
-            let mut query = sqlx::query(&sql).bind(millis(now));
+            let mut query = sqlx::query(&sql);
             for (id, wamid) in chunk {
                 query = query.bind(*id).bind(*wamid);
             }
             query
+                .bind(millis(now))
                 .execute(&mut *tx)
                 .await
                 .doing("recording sent replies")?;

@@ -9,10 +9,10 @@
 //! round trip to the connection's worker thread; one per message and step
 //! is what used to limit processing.
 
-use super::dialect::LockClass;
+use super::dialect::{Dialect, LockClass};
 use super::{
-    Doing, NewOutbound, Processed, Store, StoreError, StoredInbound, Tx, millis, placeholders,
-    queue, rows_of_placeholders, usage,
+    Doing, NewOutbound, Processed, Store, StoreError, StoredInbound, Tx, millis, param_after,
+    placeholders, queue, rows_of_placeholders, rows_of_placeholders_and, usage,
 };
 use crate::domain::CitizenRef;
 use crate::queue::State;
@@ -234,14 +234,14 @@ impl Store {
                 reopen(tx, id, inbound.received_at).await?;
             }
         }
-        write_conversations(tx, batch, &steps, &mut conversations, now).await?;
+        write_conversations(tx, self.dialect, batch, &steps, &mut conversations, now).await?;
         let id_of = |slot: usize| conversations[slot].id.unwrap_or_default();
         let links: Vec<(i64, i64)> = batch
             .iter()
             .zip(&steps)
             .filter_map(|(inbound, step)| Some((inbound.id, id_of(step.as_ref()?.slot))))
             .collect();
-        mark_processed(tx, &links, now).await?;
+        mark_processed(tx, self.dialect, &links, now).await?;
         let events: Vec<(i64, &str, DateTime<Utc>)> = batch
             .iter()
             .zip(&steps)
@@ -251,7 +251,7 @@ impl Store {
                 Some((id_of(step.slot), reason, inbound.received_at))
             })
             .collect();
-        insert_queued_events(tx, &events).await?;
+        insert_queued_events(tx, self.dialect, &events).await?;
         let replies: Vec<(i64, i64, &NewOutbound)> = batch
             .iter()
             .zip(&steps)
@@ -263,7 +263,7 @@ impl Store {
                 outbound.iter().map(move |new| (conversation, inbound, new))
             })
             .collect();
-        insert_bot_replies(tx, &replies, now).await?;
+        insert_bot_replies(tx, self.dialect, &replies, now).await?;
 
         let results: Vec<Option<Processed>> = steps
             .into_iter()
@@ -634,6 +634,7 @@ fn outcomes<'a>(batch: &'a [StoredInbound], steps: &'a [Option<Step>]) -> Vec<Ou
 /// (which fills in their ids).
 async fn write_conversations(
     tx: &mut Tx<'_>,
+    dialect: Dialect,
     batch: &[StoredInbound],
     steps: &[Option<Step>],
     conversations: &mut [Working],
@@ -644,7 +645,8 @@ async fn write_conversations(
         all.iter().partition(|o| conversations[o.slot].id.is_some());
     const UPDATE_COLUMNS: usize = 10;
     for chunk in existing.chunks(ROWS_PER_STATEMENT / 2) {
-        let values = rows_of_placeholders(chunk.len(), UPDATE_COLUMNS, 2);
+        let values = rows_of_placeholders(dialect, chunk.len(), UPDATE_COLUMNS);
+        let now_param = param_after(chunk.len(), UPDATE_COLUMNS, 1);
         // v: id, wa_id, user_id, language, urgent, memory, reply_deadline,
         // newest message, hand-over reason, hand-over time (the binds below).
         // Every expression sees the row as it was, like one update per
@@ -657,7 +659,7 @@ async fn write_conversations(
                 reply_deadline = v.column7,
                 last_inbound_at = CASE WHEN conversations.last_inbound_at > v.column8
                                        THEN conversations.last_inbound_at ELSE v.column8 END,
-                updated_at = $1,
+                updated_at = {now_param},
                 queued_at = CASE WHEN v.column9 IS NOT NULL AND conversations.state = 'bot'
                                  THEN v.column10 ELSE conversations.queued_at END,
                 state = CASE WHEN v.column9 IS NOT NULL AND conversations.state = 'bot'
@@ -666,7 +668,7 @@ async fn write_conversations(
              FROM (VALUES {values}) AS v
              WHERE conversations.id = v.column1"
         );
-        let mut query = sqlx::query(&sql).bind(millis(now));
+        let mut query = sqlx::query(&sql);
         for outcome in chunk {
             let (reason, queued_at) = outcome.handover.unzip();
             query = query
@@ -682,19 +684,22 @@ async fn write_conversations(
                 .bind(queued_at.map(millis));
         }
         query
+            .bind(millis(now))
             .execute(&mut **tx)
             .await
             .doing("updating conversations")?;
     }
     const INSERT_COLUMNS: usize = 10;
     for chunk in started.chunks(ROWS_PER_STATEMENT / 2) {
-        let values = (0..chunk.len())
-            .map(|row| {
-                let first = row * INSERT_COLUMNS + 2;
-                format!("({}, $1, $1)", placeholders(first, INSERT_COLUMNS))
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        // Each row's last two columns (created, updated) are the one
+        // parameter bound after the rows: `(.., $n, $n)`.
+        let now_param = param_after(chunk.len(), INSERT_COLUMNS, 1);
+        let values = rows_of_placeholders_and(
+            dialect,
+            chunk.len(),
+            INSERT_COLUMNS,
+            &format!(", {now_param}, {now_param}"),
+        );
         let sql = format!(
             "INSERT INTO conversations
                 (wa_id, user_id, language, urgent, memory, reply_deadline, last_inbound_at,
@@ -702,7 +707,7 @@ async fn write_conversations(
              VALUES {values}
              RETURNING id, wa_id, user_id"
         );
-        let mut query = sqlx::query(&sql).bind(millis(now));
+        let mut query = sqlx::query(&sql);
         for outcome in chunk {
             let (reason, queued_at) = outcome.handover.unzip();
             query = query
@@ -718,6 +723,7 @@ async fn write_conversations(
                 .bind(reason);
         }
         let rows = query
+            .bind(millis(now))
             .fetch_all(&mut **tx)
             .await
             .doing("starting conversations")?;
@@ -750,13 +756,11 @@ async fn write_conversations(
 /// The "bot handed it to the queue" events, in one statement.
 async fn insert_queued_events(
     tx: &mut Tx<'_>,
+    dialect: Dialect,
     events: &[(i64, &str, DateTime<Utc>)],
 ) -> Result<(), StoreError> {
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
-        let values = (0..chunk.len())
-            .map(|row| format!("({}, 'bot', 'queued')", placeholders(3 * row + 1, 3)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = rows_of_placeholders_and(dialect, chunk.len(), 3, ", 'bot', 'queued'");
         let sql = format!(
             "INSERT INTO conversation_events (conversation_id, detail, at, actor, kind) VALUES {values}"
         );
@@ -777,21 +781,24 @@ async fn insert_queued_events(
 /// anything else means another worker got there, and the batch rolls back.
 async fn mark_processed(
     tx: &mut Tx<'_>,
+    dialect: Dialect,
     links: &[(i64, i64)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for chunk in links.chunks(ROWS_PER_STATEMENT) {
-        let values = rows_of_placeholders(chunk.len(), 2, 2);
+        let values = rows_of_placeholders(dialect, chunk.len(), 2);
+        let now_param = param_after(chunk.len(), 2, 1);
         let sql = format!(
-            "UPDATE inbound_messages SET processed_at = $1, conversation_id = v.column2
+            "UPDATE inbound_messages SET processed_at = {now_param}, conversation_id = v.column2
              FROM (VALUES {values}) AS v
              WHERE inbound_messages.id = v.column1 AND inbound_messages.processed_at IS NULL"
         );
-        let mut query = sqlx::query(&sql).bind(millis(now));
+        let mut query = sqlx::query(&sql);
         for (message, conversation) in chunk {
             query = query.bind(*message).bind(*conversation);
         }
         let changed = query
+            .bind(millis(now))
             .execute(&mut **tx)
             .await
             .doing("marking messages processed")?
@@ -814,22 +821,25 @@ async fn mark_processed(
 /// the order they are sent in).
 async fn insert_bot_replies(
     tx: &mut Tx<'_>,
+    dialect: Dialect,
     replies: &[(i64, i64, &NewOutbound)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for chunk in replies.chunks(ROWS_PER_STATEMENT) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                let n = 4 * i + 3;
-                format!("(${n}, ${}, ${}, 'bot', ${}, $1, $2)", n + 1, n + 2, n + 3)
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        // Each row ends with the time bound after the rows, twice (due and
+        // created now).
+        let now_param = param_after(chunk.len(), 4, 1);
+        let values = rows_of_placeholders_and(
+            dialect,
+            chunk.len(),
+            4,
+            &format!(", {now_param}, {now_param}, 'bot'"),
+        );
         let sql = format!(
-            "INSERT INTO outbox (conversation_id, inbound_id, kind, author, payload, next_attempt_at, created_at)
+            "INSERT INTO outbox (conversation_id, inbound_id, kind, payload, next_attempt_at, created_at, author)
              VALUES {values}"
         );
-        let mut query = sqlx::query(&sql).bind(millis(now)).bind(millis(now));
+        let mut query = sqlx::query(&sql);
         for (conversation, inbound, new) in chunk {
             let payload = serde_json::to_string(&new.message).map_err(|e| StoreError::Corrupt {
                 what: "outbound message",
@@ -841,7 +851,11 @@ async fn insert_bot_replies(
                 .bind(new.kind.as_str())
                 .bind(payload);
         }
-        query.execute(&mut **tx).await.doing("queueing replies")?;
+        query
+            .bind(millis(now))
+            .execute(&mut **tx)
+            .await
+            .doing("queueing replies")?;
     }
     Ok(())
 }
