@@ -28,7 +28,7 @@ impl Store {
         if gaps.is_empty() {
             return Ok(());
         }
-        let _write = self.write_turn().await;
+        let _write = self.write_turn(super::write_turn::Writer::Background).await;
         let mut tx = self
             .begin_write("starting to record unanswered questions")
             .await?;

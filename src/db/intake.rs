@@ -46,7 +46,7 @@ impl Store {
             }
         }
         let statuses = strongest_status_per_message(batches);
-        let _write = self.write_turn().await;
+        let _write = self.write_turn(super::write_turn::Writer::Intake).await;
         let mut tx = self.begin_write("starting the webhook transaction").await?;
         let mut stored = HashSet::new();
         for chunk in messages.chunks(ROWS_PER_STATEMENT) {

@@ -25,6 +25,7 @@ mod reports;
 mod retention;
 mod rows;
 mod usage;
+mod write_turn;
 
 pub use accounts::SessionRow;
 pub use audit::AuditEntry;
@@ -131,12 +132,10 @@ pub struct Store {
     dialect: Dialect,
     /// Kept for PostgreSQL's LISTEN connection (see [`notify`]).
     url: std::sync::Arc<str>,
-    /// Taken by the hot write transactions on SQLite (webhook intake,
-    /// processing, the outbox's sent marks) so they queue here, in order,
-    /// instead of in SQLite's busy handler, which sleeps up to 100 ms per
-    /// retry and made webhook latency spike to seconds under load. Not used
-    /// on PostgreSQL, whose row locks let writers run side by side.
-    write: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Taken by the hot write transactions on SQLite, webhook intake first
+    /// (see [`write_turn`]). Not used on PostgreSQL, whose row locks let
+    /// writers run side by side.
+    write: std::sync::Arc<write_turn::WriteTurn>,
 }
 
 /// Set on every SQLite connection. WAL lets the staff page read while the
@@ -207,10 +206,10 @@ impl Store {
     }
 
     /// On SQLite, waits for this process's turn to write (see
-    /// [`Store::write`]); on PostgreSQL there is nothing to wait for.
-    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    /// [`write_turn`]); on PostgreSQL there is nothing to wait for.
+    async fn write_turn(&self, writer: write_turn::Writer) -> Option<write_turn::Turn<'_>> {
         match self.dialect {
-            Dialect::Sqlite => Some(self.write.lock().await),
+            Dialect::Sqlite => Some(self.write.take(writer).await),
             Dialect::Postgres => None,
         }
     }

@@ -188,7 +188,7 @@ impl Store {
         if records.is_empty() {
             return Ok(());
         }
-        let _write = self.write_turn().await;
+        let _write = self.write_turn(super::write_turn::Writer::Background).await;
         let mut tx = self.begin_write("starting to record sends").await?;
         // Successes are most of it: one statement for all of them (a
         // statement costs a round trip to SQLite's worker thread).

@@ -115,7 +115,7 @@ impl Store {
     where
         F: FnMut(&StoredInbound, &ConversationMemory) -> (Decision, Vec<NewOutbound>),
     {
-        let _write = self.write_turn().await;
+        let _write = self.write_turn(super::write_turn::Writer::Background).await;
         let mut tx = self.begin_write("starting to process messages").await?;
         match self
             .batch_in(&mut tx, batch, now, reopen_within, decide)
