@@ -56,6 +56,7 @@ impl Store {
             upsert_statuses(&mut tx, self.dialect, chunk).await?;
         }
         tx.commit().await.doing("committing the webhooks")?;
+        self.grew(stored.len());
         Ok(batches
             .iter()
             .map(|(batch, _)| {

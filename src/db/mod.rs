@@ -24,6 +24,7 @@ mod queue;
 mod reports;
 mod retention;
 mod rows;
+mod statistics;
 mod usage;
 mod write_turn;
 
@@ -136,6 +137,9 @@ pub struct Store {
     /// (see [`write_turn`]). Not used on PostgreSQL, whose row locks let
     /// writers run side by side.
     write: std::sync::Arc<write_turn::WriteTurn>,
+    /// Rows added to the hot tables, for PostgreSQL's statistics (see
+    /// [`statistics`]).
+    growth: std::sync::Arc<statistics::Growth>,
 }
 
 /// Set on every SQLite connection. WAL lets the staff page read while the
@@ -202,6 +206,7 @@ impl Store {
             dialect,
             url: url.into(),
             write: std::sync::Arc::default(),
+            growth: std::sync::Arc::default(),
         })
     }
 

@@ -264,6 +264,8 @@ impl Store {
             })
             .collect();
         insert_bot_replies(tx, self.dialect, &replies, now).await?;
+        // Counted before the commit: the statistics need not be exact.
+        self.grew(replies.len());
 
         let results: Vec<Option<Processed>> = steps
             .into_iter()
