@@ -78,6 +78,8 @@ pub struct Traffic {
     pending: VecDeque<Request>,
     /// Recent requests, for redeliveries.
     recent: VecDeque<Request>,
+    /// Built ahead by [`Traffic::prepare`].
+    ready: VecDeque<Request>,
     burst: usize,
     timestamp: i64,
 }
@@ -95,6 +97,7 @@ impl Traffic {
             next_wamid: 0,
             pending: VecDeque::new(),
             recent: VecDeque::new(),
+            ready: VecDeque::new(),
             burst: burst.max(1),
             timestamp,
         }
@@ -200,7 +203,25 @@ impl Traffic {
     }
 
     /// The next request to send.
+    /// Builds and signs the next `count` requests now, so that sending
+    /// them later costs the load tool only the sending: it shares the
+    /// machine with the service it measures.
+    pub fn prepare(&mut self, count: usize) {
+        for _ in 0..count {
+            let request = self.generate();
+            self.ready.push_back(request);
+        }
+    }
+
+    /// The next request: a prepared one, else a new one.
     pub fn next_request(&mut self) -> Request {
+        match self.ready.pop_front() {
+            Some(request) => request,
+            None => self.generate(),
+        }
+    }
+
+    fn generate(&mut self) -> Request {
         let request = match self.pending.pop_front() {
             Some(request) => request,
             None => self.fresh(),
@@ -219,6 +240,18 @@ impl Traffic {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn prepared_requests_are_the_same_as_built_on_the_fly() {
+        let mut on_the_fly = Traffic::new(b"secret", 7, 4, 1_763_759_700);
+        let mut prepared = Traffic::new(b"secret", 7, 4, 1_763_759_700);
+        prepared.prepare(100);
+        for i in 0..300 {
+            let (a, b) = (on_the_fly.next_request(), prepared.next_request());
+            assert_eq!(a.body, b.body, "request {i}");
+            assert_eq!(a.redelivery, b.redelivery, "request {i}");
+        }
+    }
 
     #[test]
     fn the_mix_has_every_kind_unique_wamids_and_valid_signatures() {
