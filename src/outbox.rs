@@ -122,7 +122,12 @@ impl Sender {
         let mut busy: HashSet<i64> = HashSet::new();
         let mut ended: Vec<i64> = Vec::new();
         let mut unrecorded: Vec<SendRecord> = Vec::new();
-        let mut store_failing = false;
+        // Kept apart: a failed take is tried again after a second even when
+        // there is nothing to record (with one flag, cleared only by a
+        // record, a take that failed while nothing was in flight stopped
+        // the sender for good).
+        let mut take_failing = false;
+        let mut record_failing = false;
         let mut look_for_work = true;
         let mut last_forget = std::time::Instant::now();
         loop {
@@ -139,42 +144,19 @@ impl Sender {
             while let Ok(record) = reports.try_recv() {
                 unrecorded.push(record);
             }
-            if !unrecorded.is_empty() || !ended.is_empty() {
-                match sender
-                    .store
-                    .record_sends(&unrecorded, sender.clock.now())
-                    .await
-                {
-                    Ok(()) => {
-                        unrecorded.clear();
-                        for conversation in ended.drain(..) {
-                            busy.remove(&conversation);
-                        }
-                        store_failing = false;
-                    }
-                    Err(error) => {
-                        store_failing = true;
-                        tracing::error!(error = %error, "recording sent replies failed; retrying in a second");
-                    }
-                }
-            }
-            if stopping && turns.is_empty() && (unrecorded.is_empty() || store_failing) {
-                if !unrecorded.is_empty() {
-                    tracing::error!(
-                        replies = unrecorded.len(),
-                        "stopping with sends that could not be recorded; they may be sent again after the restart"
-                    );
-                }
-                break;
-            }
+            // New work first: a reply that just became due should not wait
+            // for the bookkeeping of earlier sends (a write turn). The
+            // conversations whose turns ended but are not recorded yet are
+            // still busy, so they are not taken before their records.
             let room = sender.settings.concurrency.saturating_sub(turns.len());
-            if look_for_work && !stopping && !store_failing && room > 0 {
+            if look_for_work && !stopping && !record_failing && room > 0 {
                 match sender
                     .store
                     .take_due_outbox(sender.clock.now(), room, sender.settings.lease.0, &busy)
                     .await
                 {
                     Ok(conversations) => {
+                        take_failing = false;
                         for rows in conversations {
                             let Some(conversation) = rows.first().map(|r| r.conversation_id) else {
                                 continue;
@@ -189,13 +171,41 @@ impl Sender {
                         }
                     }
                     Err(error) => {
-                        store_failing = true;
+                        take_failing = true;
                         tracing::error!(error = %error, "reading due replies failed; retrying in a second");
                     }
                 }
             }
+            if !unrecorded.is_empty() || !ended.is_empty() {
+                match sender
+                    .store
+                    .record_sends(&unrecorded, sender.clock.now())
+                    .await
+                {
+                    Ok(()) => {
+                        unrecorded.clear();
+                        for conversation in ended.drain(..) {
+                            busy.remove(&conversation);
+                        }
+                        record_failing = false;
+                    }
+                    Err(error) => {
+                        record_failing = true;
+                        tracing::error!(error = %error, "recording sent replies failed; retrying in a second");
+                    }
+                }
+            }
+            if stopping && turns.is_empty() && (unrecorded.is_empty() || record_failing) {
+                if !unrecorded.is_empty() {
+                    tracing::error!(
+                        replies = unrecorded.len(),
+                        "stopping with sends that could not be recorded; they may be sent again after the restart"
+                    );
+                }
+                break;
+            }
             // Only worth a query when nothing else will wake the sender.
-            let idle_wait = if store_failing || !turns.is_empty() {
+            let idle_wait = if take_failing || record_failing || !turns.is_empty() {
                 Duration::from_secs(1)
             } else {
                 sender.until_next_due().await
