@@ -153,8 +153,7 @@ mod tests {
         for task in waiting {
             task.await.expect("writer ends");
         }
-        let order = order.lock().expect("order").clone();
-        order
+        order.lock().expect("order").clone()
     }
 
     #[tokio::test]
