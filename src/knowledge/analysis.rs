@@ -384,6 +384,124 @@ fn stop_words(lang: Language) -> &'static [&'static str] {
     }
 }
 
+/// Function words missing above and the filler of chatty messages ("ik
+/// wou even vragen want hij zit echt helemaal vol"): in a long message
+/// they were words the knowledge base does not know, and those count
+/// against every answer, so the real topic drowned.
+fn chat_filler(lang: Language) -> &'static [&'static str] {
+    match lang {
+        Language::Nl => &[
+            "want",
+            "omdat",
+            "dus",
+            "toen",
+            "veel",
+            "meer",
+            "alles",
+            "altijd",
+            "tegen",
+            "na",
+            "kon",
+            "konden",
+            "niets",
+            "niks",
+            "geweest",
+            "hem",
+            "der",
+            "wou",
+            "wouden",
+            "wilde",
+            "wilden",
+            "echt",
+            "gewoon",
+            "helemaal",
+            "heel",
+            "erg",
+            "zeg",
+            "trouwens",
+            "inmiddels",
+            "nou",
+            "joh",
+            "ofzo",
+            "enzo",
+            "eh",
+            "ehm",
+            "uhm",
+            "lol",
+            "haha",
+            "hihi",
+            "xx",
+            "xxx",
+            "hmm",
+            "pff",
+            "thx",
+            "tnx",
+            "dankje",
+            "bvd",
+            "gr",
+            "grt",
+            "grtz",
+            "hartelijk",
+            "vriendelijk",
+            "zit",
+            "zitten",
+            "zat",
+            "effe",
+            "ofzoiets",
+            "eventjes",
+            "zeker",
+            "soms",
+        ],
+        Language::En => &[
+            "really",
+            "wanted",
+            "want",
+            "wondering",
+            "wonder",
+            "ask",
+            "asking",
+            "would",
+            "i've",
+            "i'd",
+            "i'll",
+            "it's",
+            "that's",
+            "there's",
+            "we're",
+            "we've",
+            "you're",
+            "lol",
+            "haha",
+            "btw",
+            "thx",
+            "pls",
+            "plz",
+            "very",
+            "kindly",
+            "maybe",
+            "actually",
+            "anyway",
+            "basically",
+            "hope",
+            "hoping",
+            "because",
+            "since",
+            "all",
+            "too",
+            "quick",
+            "quickly",
+            "like",
+            "um",
+            "uh",
+            "hmm",
+            "mine",
+            "currently",
+            "totally",
+            "completely",
+        ],
+    }
+}
+
 /// The Snowball stemmer of a language.
 pub(crate) fn stemmer(lang: Language) -> Stemmer {
     Stemmer::create(match lang {
@@ -491,7 +609,11 @@ impl Vocabulary {
         texts: impl IntoIterator<Item = &'a str>,
         synonym_groups: &[Vec<String>],
     ) -> Self {
-        let stop: HashSet<&'static str> = stop_words(lang).iter().copied().collect();
+        let stop: HashSet<&'static str> = stop_words(lang)
+            .iter()
+            .chain(chat_filler(lang))
+            .copied()
+            .collect();
         let abbreviations: HashMap<&'static str, &'static str> =
             abbreviations(lang).iter().copied().collect();
         let mut synonyms: HashMap<String, Vec<Synonym>> = HashMap::new();
@@ -933,6 +1055,17 @@ mod tests {
         assert_eq!(
             v.analyze_query("ophaaldag groene bak"),
             v.analyze_query("ophaaldag gft")
+        );
+    }
+
+    #[test]
+    fn chat_filler_is_no_topic() {
+        let v = vocabulary();
+        assert_eq!(
+            v.analyze_query(
+                "ja hallo ik wou echt even vragen want het grofvuil moet gewoon weg lol"
+            ),
+            v.analyze_query("grofvuil moet weg")
         );
     }
 

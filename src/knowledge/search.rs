@@ -403,12 +403,25 @@ impl WeightedQuery {
     fn new(terms: &[String], model: &LanguageModel) -> Self {
         let mut total = 0.0;
         let mut known = Vec::with_capacity(terms.len());
+        let mut unknown = 0.0_f64;
+        let mut unknown_count = 0usize;
         for term in terms {
             let weight = model.idf(term);
-            total += weight;
             if let Some(id) = model.id(term) {
+                total += weight;
                 known.push((id, weight));
+            } else {
+                unknown += weight;
+                unknown_count += 1;
             }
+        }
+        // The evidence of unknown words saturates: n of them weigh like
+        // sqrt(n). One or two unknown words in a short question still say
+        // "this is about something else" ("kerstbomen", "zwembad"), but
+        // the street name, the neighbour and the smell in a long message
+        // no longer drown the one word that says what it is about.
+        if unknown_count > 0 {
+            total += unknown / (unknown_count as f64).sqrt();
         }
         Self {
             known,

@@ -462,6 +462,11 @@ fn small_talk(text: &str) -> Option<ReplyKey> {
         "afternoon",
         "evening",
         "daar",
+        // Many people try a new WhatsApp number with "test" first: greet
+        // them instead of guessing an answer from the word.
+        "test",
+        "testje",
+        "testing",
     ];
     const THANKS: &[&str] = &[
         "bedankt",

@@ -185,3 +185,13 @@ fn personal_data_does_not_spoil_the_faq_answer() {
         "{decision:?}"
     );
 }
+
+#[test]
+fn a_test_message_is_greeted_not_answered() {
+    assert!(matches!(
+        super::small_talk("test"),
+        Some(ReplyKey::Greeting)
+    ));
+    assert!(matches!(super::small_talk("Test 123"), None));
+    assert!(matches!(super::small_talk("rijexamen test"), None));
+}
