@@ -262,8 +262,9 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
     let traffic = Arc::new(Mutex::new(traffic));
     let tracked: Arc<Mutex<HashMap<String, Tracked>>> = Arc::default();
     // Parsed once: reqwest would parse a string for every request.
-    let url = reqwest::Url::parse(&service.webhook_url())
-        .with_context(|| format!("the webhook URL {}", service.webhook_url()))?;
+    let webhook_url = service.webhook_url();
+    let url = reqwest::Url::parse(&webhook_url)
+        .with_context(|| format!("the webhook URL {webhook_url}"))?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(options.connections)
         .timeout(Duration::from_secs(30))
