@@ -78,8 +78,9 @@ async fn two_instances_answer_every_message_once_when_one_dies_half_way() {
     let mut settings = test_settings(dir.path(), &graph);
     settings.database_url = database.url.clone();
     // A reply taken by the instance that dies is sent by the other one
-    // after this long.
-    settings.outbox.lease = HumanDuration(Duration::from_secs(1));
+    // after this long: long enough that the count of sends in flight
+    // below is taken before the survivor sends any of them again.
+    settings.outbox.lease = HumanDuration(Duration::from_secs(3));
     let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(saturday_night()));
     let first = instance(&settings, clock.clone()).await;
     let second = instance(&settings, clock.clone()).await;
@@ -91,6 +92,10 @@ async fn two_instances_answer_every_message_once_when_one_dies_half_way() {
     // Die while replies are being processed and sent.
     let store = second.store.clone();
     first.kill().await;
+    // A request the dead instance had already put on the wire still reaches
+    // the Graph API a moment later (a kill -9 cannot take back bytes the
+    // kernel has), so let those land before counting, well within the lease.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     // Replies the dead instance sent but did not record: the most that can
     // arrive twice (measured now, before the survivor takes them over).
     let in_flight = loket::loadgen::in_flight::sends_in_flight(&store, &graph.received())
