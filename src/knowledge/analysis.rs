@@ -688,10 +688,15 @@ impl Vocabulary {
         self.contains(part) || self.stems.contains(stemmer.stem(part).as_ref())
     }
 
-    /// Whether `part` can be a part of a compound: known, and neither a
-    /// stop word nor a derivational ending.
+    /// Whether `part` can be a part of a compound: neither a stop word nor
+    /// a derivational ending, and a word the knowledge base uses, or a real
+    /// word of the language in an inflection the knowledge base uses. A
+    /// bare stem is no word: "kermis" is not "ker" (keren) + "mis".
     fn compound_part(&self, part: &str, stemmer: &Stemmer) -> bool {
-        !self.stop.contains(part) && !SUFFIXES.contains(&part) && self.known_part(part, stemmer)
+        !self.stop.contains(part)
+            && !SUFFIXES.contains(&part)
+            && (self.contains(part)
+                || (is_real_word(self.lang, part) && self.known_part(part, stemmer)))
     }
 
     /// Abbreviations and synonyms applied to a token sequence.
@@ -1125,6 +1130,27 @@ mod tests {
         assert_eq!(
             v.analyze_query("zonhuis"),
             vec!["zon".to_owned(), "huis".to_owned()]
+        );
+    }
+
+    #[test]
+    fn a_bare_stem_is_no_compound_part() {
+        let v = Vocabulary::build(
+            Language::Nl,
+            [
+                "we keren het geld terug",
+                "het ging mis",
+                "grofvuil op afspraak",
+            ],
+            &[],
+        );
+        // "ker" is the stem of "keren", not a word: "kermis" stays whole.
+        assert_eq!(v.unknown_words("kermis"), vec!["kermis"]);
+        // A real word in an inflection the knowledge base does not use is
+        // still a part ("afspraken" for "afspraak").
+        assert_eq!(
+            v.analyze_query("grofvuilafspraken"),
+            v.analyze_query("grofvuil afspraak")
         );
     }
 

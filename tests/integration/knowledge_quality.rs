@@ -146,3 +146,50 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
         "answer bijstand-aanvragen"
     );
 }
+
+/// The shipped `personal_case_patterns` send a citizen's own case to a
+/// person and leave general questions about the same topics to the
+/// knowledge base.
+#[test]
+fn own_cases_go_to_a_person_and_general_questions_do_not() {
+    let settings = Settings::load_dir(&root().join("config")).expect("config loads");
+    let own_case = [
+        "het is al de 3e en er staat nog steeds niks op mijn rekening",
+        "ik heb 2 weken geleden een melding gedaan en er is nog niemand geweest",
+        "ik heb in maart kwijtschelding aangevraagd, wanneer hoor ik nou eens iets",
+        "mijn wmo aanvraag loopt al 10 weken",
+        "hoe ver is mijn vergunningaanvraag?",
+        "er is deze maand 200 euro minder gestort, klopt dat wel?",
+        "waarom krijg ik 50 euro minder dan vorige maand",
+        "ze hebben mijn grofvuil niet meegenomen",
+        "is mijn verhuizing al verwerkt?",
+        "klopt het dat mijn hondenbelasting 2x is afgeschreven",
+        "waar blijft mijn parkeervergunning",
+        "my benefit payment is too low",
+        "my bin wasn't emptied this week",
+        "where is my permit? I paid and still nothing",
+    ];
+    let general = [
+        "wanneer wordt de uitkering betaald",
+        "wanneer staat mijn uitkering op mijn rekening",
+        "ik ben 2 weken geleden verhuisd, hoe geef ik dat door",
+        "hoe lang duurt het voordat mijn paspoort klaar is",
+        "klopt het dat je een afspraak moet maken voor een paspoort",
+        "wat kost een id kaart",
+        "wordt het afval op tweede kerstdag opgehaald",
+        "mijn paspoort is gestolen wat nu",
+        "how do I apply for a parking permit",
+    ];
+    for question in own_case {
+        assert!(
+            settings.faq.is_personal_case(question),
+            "own case not recognised: {question}"
+        );
+    }
+    for question in general {
+        assert!(
+            !settings.faq.is_personal_case(question),
+            "general question taken for an own case: {question}"
+        );
+    }
+}
