@@ -335,7 +335,14 @@ impl SearchIndex {
                 let relative = f64::from(bm25) / top_bm25;
                 let mut score =
                     confidence(&self.terms[position], &weighted) * (0.5 + 0.5 * relative);
-                if !names_all(&self.terms[position], &other_topics) {
+                if !names_all(&self.terms[position], &other_topics)
+                    || (lang == Language::En
+                        && !other_topics.is_empty()
+                        && !names_words(
+                            &model.vocabulary.words(&strong_text(entry)),
+                            &other_topics,
+                        ))
+                {
                     score *= NOT_OURS_FACTOR;
                 }
                 Some(Hit {
@@ -359,7 +366,7 @@ impl SearchIndex {
         model: &LanguageModel,
         question: &str,
         lang: Language,
-    ) -> Vec<Vec<Option<TermId>>> {
+    ) -> Vec<OtherTopic> {
         if self.not_ours.topics.is_empty() {
             return Vec::new();
         }
@@ -369,10 +376,25 @@ impl SearchIndex {
             .into_iter()
             .map(|mention| {
                 let terms = model.vocabulary.analyze_document(&mention.words);
-                terms.iter().map(|t| model.id(t)).collect()
+                OtherTopic {
+                    terms: terms.iter().map(|t| model.id(t)).collect(),
+                    words: mention
+                        .words
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect(),
+                }
             })
             .collect()
     }
+}
+
+/// Another organisation's topic as the question names it.
+struct OtherTopic {
+    /// Its analysed terms (None: no entry has the term).
+    terms: Vec<Option<TermId>>,
+    /// Its words as the question spells them (folded).
+    words: Vec<String>,
 }
 
 /// Whether an entry names every other-organisation topic of the question
@@ -380,11 +402,29 @@ impl SearchIndex {
 /// (the bijstand entry asked "mijn ww is bijna op"). A mention in the body
 /// does not count: bodies refer citizens elsewhere ("huurtoeslag? kijk bij
 /// de Belastingdienst").
-fn names_all(entry: &EntryTerms, topics: &[Vec<Option<TermId>>]) -> bool {
-    topics.iter().all(|terms| {
-        terms
+fn names_all(entry: &EntryTerms, topics: &[OtherTopic]) -> bool {
+    topics.iter().all(|topic| {
+        topic
+            .terms
             .iter()
             .all(|id| id.is_some_and(|id| entry.strong.binary_search(&id).is_ok()))
+    })
+}
+
+/// English stems meet by accident ("residence" and "resident" both stem to
+/// "resid", so the parking permit for residents named the IND's residence
+/// permit): in English an entry names a topic only with the same words, a
+/// plural s aside. Checked only for the few candidates of a question that
+/// names another organisation's topic.
+fn names_words(strong_words: &[String], topics: &[OtherTopic]) -> bool {
+    let same = |a: &str, b: &str| {
+        a == b || a.strip_suffix('s') == Some(b) || b.strip_suffix('s') == Some(a)
+    };
+    topics.iter().all(|topic| {
+        topic
+            .words
+            .iter()
+            .all(|word| strong_words.iter().any(|known| same(known, word)))
     })
 }
 

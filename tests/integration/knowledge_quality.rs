@@ -133,6 +133,10 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
         "tot hoe laat is de bieb open op zaterdag",
         "when does the library open on saturday",
         "hoe vraag ik zorgtoeslag aan",
+        // "residence" and "resident" share their English stem; the parking
+        // permit for residents is not about the IND's residence permit.
+        "how do I extend my residence permit",
+        "mijn bankpas is geblokkeerd",
     ] {
         assert_ne!(
             decision(&knowledge, &settings, question).split(' ').next(),
@@ -144,6 +148,23 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
     assert_eq!(
         decision(&knowledge, &settings, "mijn ww is bijna op, wat nu?"),
         "answer bijstand-aanvragen"
+    );
+    assert_eq!(
+        decision(
+            &knowledge,
+            &settings,
+            "how do I apply for a resident parking permit"
+        ),
+        "answer parkeervergunning"
+    );
+    // A train is where documents get lost, not only the NS's business.
+    assert_eq!(
+        decision(
+            &knowledge,
+            &settings,
+            "paspoort verloren in de trein wat nu"
+        ),
+        "answer paspoort-kwijt"
     );
 }
 
@@ -166,8 +187,14 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "klopt het dat mijn hondenbelasting 2x is afgeschreven",
         "waar blijft mijn parkeervergunning",
         "my benefit payment is too low",
-        "my bin wasn't emptied this week",
+        "the broken street light I reported wasn't fixed",
         "where is my permit? I paid and still nothing",
+        "waarom krijg ik deze maand 200 euro minder",
+        "al 2 weken niks gebeurd met mijn melding",
+        "ik heb een aanslag gekregen maar ik heb geen hond meer",
+        "het grofvuil zou vanochtend opgehaald worden maar het staat er nog",
+        "I moved 6 weeks ago and still got no confirmation",
+        "mijn container is vandaag weer niet geleegd, 3e keer al",
     ];
     let general = [
         "wanneer wordt de uitkering betaald",
@@ -179,6 +206,12 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "wordt het afval op tweede kerstdag opgehaald",
         "mijn paspoort is gestolen wat nu",
         "how do I apply for a parking permit",
+        "ik heb mijn paspoort aangevraagd, wanneer kan ik het ophalen",
+        "do I still need a passport photo",
+        // The collection days answer tells how to report a missed bin.
+        "mijn container is niet geleegd",
+        "my bin wasn't emptied this week",
+        "wat kost een grofvuilafspraak, 25 euro?",
     ];
     for question in own_case {
         assert!(
