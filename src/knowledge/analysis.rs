@@ -589,6 +589,10 @@ pub struct Vocabulary {
     /// over "container". Looked up per token instead of scanning every
     /// variant, which made analysis a third of the query time.
     synonyms: HashMap<String, Vec<Synonym>>,
+    /// One-word synonym variants by their stem → the preferred form: a
+    /// separable verb joined from its parts ("hoe *zeg* ik *af*" → "afzeg")
+    /// is a stem, not the variant's spelling ("afzeggen").
+    synonym_stems: HashMap<String, Vec<String>>,
     stop: HashSet<&'static str>,
     abbreviations: HashMap<&'static str, &'static str>,
 }
@@ -629,12 +633,22 @@ impl Vocabulary {
             // Longest first; a stable sort keeps the file's order on a tie.
             variants.sort_by_key(|s| std::cmp::Reverse(s.variant.len()));
         }
+        let stemmer = stemmer(lang);
+        let mut synonym_stems: HashMap<String, Vec<String>> = HashMap::new();
+        for synonym in synonyms.values().flatten() {
+            if let [word] = synonym.variant.as_slice() {
+                synonym_stems
+                    .entry(stemmer.stem(word).into_owned())
+                    .or_insert_with(|| synonym.preferred.clone());
+            }
+        }
         let mut vocabulary = Self {
             lang,
             words: HashMap::new(),
             stems: HashSet::new(),
             deletes: HashMap::new(),
             synonyms,
+            synonym_stems,
             stop,
             abbreviations,
         };
@@ -661,7 +675,6 @@ impl Vocabulary {
                 }
             }
         }
-        let stemmer = stemmer(lang);
         vocabulary.stems = words.keys().map(|w| stemmer.stem(w).into_owned()).collect();
         vocabulary.words = words;
         vocabulary.deletes = deletes;
@@ -861,9 +874,24 @@ impl Vocabulary {
                 // Three letters at least: "bij ons in de straat" must not
                 // join "in" + "de" into "inde".
                 .filter(|verb| verb.chars().count() >= 3 && !PARTICLES.contains(&verb.as_str()))
-                .map(|verb| format!("{particle}{verb}"))
+                .flat_map(|verb| {
+                    // "zeg af" is "afzeggen": a short vowel doubles the
+                    // consonant before the ending, and the stem keeps it.
+                    let doubled = verb
+                        .chars()
+                        .last()
+                        .filter(|c| c.is_alphabetic() && !"aeiouy".contains(*c))
+                        .map(|c| format!("{particle}{verb}{c}"));
+                    std::iter::once(format!("{particle}{verb}")).chain(doubled)
+                })
                 .find(|candidate| self.known_part(candidate, &stemmer));
-            joined.extend(found);
+            if let Some(found) = found {
+                // "afzeg" is "afzeggen", a synonym of "annuleren".
+                match self.synonym_stems.get(stemmer.stem(&found).as_ref()) {
+                    Some(preferred) => joined.extend(preferred.iter().cloned()),
+                    None => joined.push(found),
+                }
+            }
         }
         joined
     }
@@ -1081,6 +1109,19 @@ mod tests {
         let joined = v.analyze_query("paspoort aanvragen");
         for term in &joined {
             assert!(query.contains(term), "{term} missing from {query:?}");
+        }
+    }
+
+    #[test]
+    fn a_separable_verb_that_is_a_synonym_meets_the_preferred_word() {
+        let v = Vocabulary::build(
+            Language::Nl,
+            ["Afspraak annuleren of verzetten"],
+            &[vec!["annuleren".to_owned(), "afzeggen".to_owned()]],
+        );
+        let query = v.analyze_query("hoe zeg ik mijn afspraak af");
+        for term in v.analyze_query("afspraak annuleren") {
+            assert!(query.contains(&term), "{term} missing from {query:?}");
         }
     }
 
