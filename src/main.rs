@@ -17,6 +17,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if prints_for_a_reader(&cli.command) {
+        stop_quietly_on_broken_pipe();
+    }
     if matches!(cli.command, Command::Loadgen(_)) {
         loket::telemetry::init_with_default("warn");
     } else {
@@ -30,6 +33,37 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Commands whose output a person reads, often through a pipe (`loket
+/// eval tests/eval/dev.jsonl | head`).
+fn prints_for_a_reader(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Hours(_)
+            | Command::Ask(_)
+            | Command::Eval(_)
+            | Command::Lint(_)
+            | Command::Gaps(_)
+            | Command::Report(_)
+            | Command::Usage(_)
+    )
+}
+
+/// When the reader of the pipe goes away, stop quietly as any Unix tool
+/// does, instead of panicking on the broken pipe with a backtrace. Rust
+/// ignores SIGPIPE for the whole process; `serve` and `loadgen` keep that,
+/// since they write to sockets whose peers may leave.
+#[cfg(unix)]
+fn stop_quietly_on_broken_pipe() {
+    // SAFETY: called first thing on the main thread, before any other
+    // thread exists; it only restores the default action of one signal.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn stop_quietly_on_broken_pipe() {}
 
 /// Loads the knowledge base for a command; errors in files are printed to
 /// standard error (with file and line) and the rest is used.

@@ -226,3 +226,26 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         );
     }
 }
+
+/// An editor's `loket eval ... | head` ends quietly when `head` has read
+/// enough, instead of a panic with a backtrace on the broken pipe.
+#[cfg(unix)]
+#[test]
+fn a_command_piped_into_a_reader_that_leaves_stops_quietly() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loket"))
+        .args(["eval", "tests/eval/dev.jsonl"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("loket starts");
+    // The reader leaves before the first line is written.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("loket ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "{stderr}"
+    );
+}
