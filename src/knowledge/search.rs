@@ -335,14 +335,7 @@ impl SearchIndex {
                 let relative = f64::from(bm25) / top_bm25;
                 let mut score =
                     confidence(&self.terms[position], &weighted) * (0.5 + 0.5 * relative);
-                if !names_all(&self.terms[position], &other_topics)
-                    || (lang == Language::En
-                        && !other_topics.is_empty()
-                        && !names_words(
-                            &model.vocabulary.words(&strong_text(entry)),
-                            &other_topics,
-                        ))
-                {
+                if !names_topics(model, entry, &self.terms[position], &other_topics) {
                     score *= NOT_OURS_FACTOR;
                 }
                 Some(Hit {
@@ -395,6 +388,22 @@ struct OtherTopic {
     terms: Vec<Option<TermId>>,
     /// Its words as the question spells them (folded).
     words: Vec<String>,
+}
+
+/// Whether an entry names every other-organisation topic of the question:
+/// by its terms, and in English also by its words (see `names_words`).
+fn names_topics(
+    model: &LanguageModel,
+    entry: &Entry,
+    terms: &EntryTerms,
+    topics: &[OtherTopic],
+) -> bool {
+    if topics.is_empty() {
+        return true;
+    }
+    names_all(terms, topics)
+        && (entry.lang != Language::En
+            || names_words(&model.vocabulary.words(&strong_text(entry)), topics))
 }
 
 /// Whether an entry names every other-organisation topic of the question
