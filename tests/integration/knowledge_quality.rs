@@ -12,9 +12,19 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The shipped config (`config/`).
+fn shipped_settings() -> Settings {
+    Settings::load_dir(&root().join("config")).expect("config loads")
+}
+
+/// The shipped knowledge base (`knowledge/`).
+fn shipped_knowledge() -> KnowledgeBase {
+    KnowledgeBase::load(&root().join("knowledge")).expect("loads")
+}
+
 #[test]
 fn the_shipped_knowledge_base_has_no_lint_errors() {
-    let settings = Settings::load_dir(&root().join("config")).expect("config loads");
+    let settings = shipped_settings();
     let report = loket::knowledge::check(
         &root().join("knowledge"),
         &settings.knowledge.link_allowlist,
@@ -35,7 +45,7 @@ fn the_shipped_knowledge_base_has_no_lint_errors() {
 
 #[test]
 fn every_required_entry_exists_in_dutch_and_english() {
-    let knowledge = KnowledgeBase::load(&root().join("knowledge")).expect("loads");
+    let knowledge = shipped_knowledge();
     let required = [
         "afval-ophaaldagen",
         "afval-grofvuil",
@@ -77,8 +87,8 @@ fn every_required_entry_exists_in_dutch_and_english() {
 
 #[test]
 fn the_eval_sets_stay_above_the_floor() {
-    let settings = Settings::load_dir(&root().join("config")).expect("config loads");
-    let knowledge = KnowledgeBase::load(&root().join("knowledge")).expect("loads");
+    let settings = shipped_settings();
+    let knowledge = shipped_knowledge();
     let date = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
     for file in ["tests/eval/dev.jsonl", "tests/eval/test.jsonl"] {
         let cases = read_cases(&root().join(file)).expect("eval file reads");
@@ -123,8 +133,8 @@ fn decision(knowledge: &KnowledgeBase, settings: &Settings, question: &str) -> S
 
 #[test]
 fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them() {
-    let settings = Settings::load_dir(&root().join("config")).expect("config loads");
-    let knowledge = KnowledgeBase::load(&root().join("knowledge")).expect("loads");
+    let settings = shipped_settings();
+    let knowledge = shipped_knowledge();
     // Near our topics (payment dates, opening hours, applying) but another
     // organisation's work: none of these is in the eval sets.
     for question in [
@@ -173,7 +183,7 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
 /// knowledge base.
 #[test]
 fn own_cases_go_to_a_person_and_general_questions_do_not() {
-    let settings = Settings::load_dir(&root().join("config")).expect("config loads");
+    let settings = shipped_settings();
     let own_case = [
         "het is al de 3e en er staat nog steeds niks op mijn rekening",
         "ik heb 2 weken geleden een melding gedaan en er is nog niemand geweest",
