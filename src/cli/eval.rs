@@ -10,12 +10,14 @@ use std::path::PathBuf;
 /// Arguments of `loket eval`.
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
-    /// JSONL file: {"q": "...", "expect": "<id>"} or {"q": "...", "expect": null} per line.
-    pub file: PathBuf,
+    /// JSONL files: {"q": "...", "expect": "<id>"} or {"q": "...", "expect": null} per line.
+    /// Several files are measured (or calibrated on) as one set.
+    #[arg(required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Search the thresholds that fit this file best and print them for loket.toml.
+    /// Search the thresholds that fit these files best and print them for loket.toml.
     #[arg(long)]
     pub calibrate: bool,
     /// Date the questions are asked on (matters for entries with valid_from/valid_until).
@@ -33,7 +35,10 @@ pub fn run(
     knowledge: &KnowledgeBase,
     today: NaiveDate,
 ) -> anyhow::Result<bool> {
-    let cases = read_cases(&args.file).map_err(anyhow::Error::msg)?;
+    let mut cases = Vec::new();
+    for file in &args.files {
+        cases.extend(read_cases(file).map_err(anyhow::Error::msg)?);
+    }
     let prepared = prepare(cases, settings, knowledge, args.date.unwrap_or(today));
     let report = if args.calibrate {
         calibrate(&prepared)

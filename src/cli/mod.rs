@@ -37,7 +37,7 @@ pub enum Command {
     Hours(hours::HoursArgs),
     /// Ask the knowledge base one question: the decision and the top hits.
     Ask(ask::AskArgs),
-    /// Measure the FAQ decisions on a JSONL eval file (and calibrate thresholds).
+    /// Measure the FAQ decisions on JSONL eval files (and calibrate thresholds).
     Eval(eval::EvalArgs),
     /// Check the knowledge base (answers, synonyms, data); exit 1 on any error.
     Lint(lint::LintArgs),

@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod base;
+pub mod commonness;
 pub mod compose;
 pub mod data;
 pub mod decision;

@@ -4,12 +4,15 @@
 //! weighted by how telling each word is (idf). Words of the question that
 //! the knowledge base does not know at all count against every candidate:
 //! a question about Christmas trees must not be answered with the waste
-//! calendar because it also says "ophalen".
+//! calendar because it also says "ophalen". A word counts against an entry
+//! that lacks it less the more common it is in general language
+//! (`commonness`): the story around a question is told in everyday words.
 //!
 //! Invariant: a `SearchIndex` is immutable once built; reloading builds a
 //! new one and swaps it in whole, so a query never sees half an index.
 
 use super::analysis::{Vocabulary, stemmer};
+use super::commonness::Commonness;
 use super::{Entry, FaqId, NotOurs, Synonyms};
 use crate::domain::Language;
 use chrono::NaiveDate;
@@ -78,6 +81,8 @@ struct LanguageModel {
     /// Document frequency per term (entries containing it).
     df: HashMap<String, u32>,
     entries: u32,
+    /// How common each word is in general language.
+    commonness: &'static Commonness,
 }
 
 impl LanguageModel {
@@ -172,6 +177,7 @@ impl SearchIndex {
                     ids: HashMap::new(),
                     df: HashMap::new(),
                     entries: 0,
+                    commonness: Commonness::of(lang),
                 },
             );
         }
@@ -440,8 +446,11 @@ fn names_words(strong_words: &[String], topics: &[OtherTopic]) -> bool {
 /// The question's terms with their weights, computed once per question
 /// (not once per candidate: that hash map was a third of the query time).
 struct WeightedQuery {
-    /// The question's terms that some entry has, with their weights.
-    known: Vec<(TermId, f64)>,
+    /// The question's terms that some entry has: the term, its weight, and
+    /// the share of that weight that counts against an entry without it.
+    known: Vec<(TermId, f64, f64)>,
+    /// What the words no entry has count against every entry.
+    unknown: f64,
     /// The sum of all weights, unknown terms included.
     total: f64,
     /// The weight of an average question word.
@@ -456,11 +465,12 @@ impl WeightedQuery {
         let mut unknown_count = 0usize;
         for term in terms {
             let weight = model.idf(term);
+            let missing = model.commonness.missing_weight(term);
             if let Some(id) = model.id(term) {
                 total += weight;
-                known.push((id, weight));
+                known.push((id, weight, missing));
             } else {
-                unknown += weight;
+                unknown += weight * missing;
                 unknown_count += 1;
             }
         }
@@ -470,19 +480,35 @@ impl WeightedQuery {
         // the street name, the neighbour and the smell in a long message
         // no longer drown the one word that says what it is about.
         if unknown_count > 0 {
-            total += unknown / (unknown_count as f64).sqrt();
+            unknown /= (unknown_count as f64).sqrt();
+            total += unknown;
         }
         Self {
             known,
+            unknown,
             total,
             average: total / terms.len().max(1) as f64,
         }
     }
 
-    /// The weight of a term if the question has it. A question has few
-    /// terms: a scan beats a hash.
-    fn weight(&self, id: TermId) -> Option<f64> {
-        self.known.iter().find(|(t, _)| *t == id).map(|(_, w)| *w)
+    /// Whether the question has a term. A question has few terms: a scan
+    /// beats a hash.
+    fn has(&self, id: TermId) -> bool {
+        self.known.iter().any(|(t, _, _)| *t == id)
+    }
+
+    /// The share of the question that `has` covers, from 0 to 1: the
+    /// covered weight over itself plus what counts against the match (the
+    /// missing terms, by how telling they are; unknown words).
+    fn share(&self, mut covers: impl FnMut(TermId) -> f64) -> (f64, f64) {
+        let mut covered = 0.0;
+        let mut against = self.unknown;
+        for &(id, weight, missing) in &self.known {
+            let part = covers(id);
+            covered += weight * part;
+            against += weight * (1.0 - part) * missing;
+        }
+        (covered, covered + against)
     }
 }
 
@@ -493,30 +519,31 @@ fn confidence(entry: &EntryTerms, query: &WeightedQuery) -> f64 {
     if query.total <= 0.0 {
         return 0.0;
     }
-    let mut covered = 0.0;
-    for (id, weight) in &query.known {
-        if entry.strong.binary_search(id).is_ok() {
-            covered += weight;
-        } else if entry.weak.binary_search(id).is_ok() {
-            covered += weight * BODY_MATCH;
+    let (covered, whole) = query.share(|id| {
+        if entry.strong.binary_search(&id).is_ok() {
+            1.0
+        } else if entry.weak.binary_search(&id).is_ok() {
+            BODY_MATCH
+        } else {
+            0.0
         }
-    }
-    let coverage = covered / query.total;
+    });
+    let coverage = if whole > 0.0 { covered / whole } else { 0.0 };
     let best_question = entry
         .questions
         .iter()
         .map(|question| {
-            let mut shared = 0.0;
-            let mut unused = 0usize;
-            for &id in question {
-                match query.weight(id) {
-                    Some(weight) => shared += weight,
-                    None => unused += 1,
-                }
-            }
+            let (shared, whole) =
+                query.share(|id| f64::from(u8::from(question.binary_search(&id).is_ok())));
             // Terms of the example question that the citizen did not use
             // weigh like an average query word.
-            shared / (query.total + unused as f64 * query.average)
+            let unused = question.iter().filter(|&&id| !query.has(id)).count();
+            let denominator = whole + unused as f64 * query.average;
+            if denominator > 0.0 {
+                shared / denominator
+            } else {
+                0.0
+            }
         })
         .fold(0.0_f64, f64::max);
     0.6 * coverage + 0.4 * best_question
