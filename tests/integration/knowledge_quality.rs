@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use loket::config::Settings;
+use loket::domain::Language;
 use loket::knowledge::base::KnowledgeBase;
 use loket::knowledge::eval::{prepare, read_cases, score};
 use std::path::Path;
@@ -257,5 +258,100 @@ fn a_command_piped_into_a_reader_that_leaves_stops_quietly() {
     assert!(
         !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
         "{stderr}"
+    );
+}
+
+/// `loket eval A B` measures the files as one set (thresholds are
+/// calibrated on several sets at once), and a broken line in the second
+/// file is reported with that file's name and line number.
+#[test]
+fn eval_measures_several_files_as_one_set_and_names_a_broken_line() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let answerable = dir.path().join("answerable.jsonl");
+    let refused = dir.path().join("refused.jsonl");
+    std::fs::write(
+        &answerable,
+        "{\"q\": \"wanneer wordt het grofvuil opgehaald\", \"expect\": \"afval-grofvuil\"}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        &refused,
+        "{\"q\": \"wat vinden jullie van de kermis\", \"expect\": null}\n\
+         {\"q\": \"hoe vraag ik ww aan bij het uwv\", \"expect\": null}\n",
+    )
+    .expect("write");
+    let eval = |files: &[&Path]| {
+        Command::new(env!("CARGO_BIN_EXE_loket"))
+            .arg("eval")
+            .args(files)
+            .arg("--json")
+            .current_dir(root())
+            .output()
+            .expect("loket runs")
+    };
+    let output = eval(&[&answerable, &refused]);
+    assert!(output.status.success(), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["n"], 3, "{report}");
+    assert_eq!(report["answerable"], 1, "{report}");
+
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(
+        &broken,
+        "{\"q\": \"paspoort kwijt\", \"expect\": \"paspoort-kwijt\"}\n{\"q\": \"half\n",
+    )
+    .expect("write");
+    let output = eval(&[&answerable, &broken]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{}:2:", broken.display())),
+        "{stderr}"
+    );
+}
+
+/// A story told in everyday words ("nooit", "eerst", "nodig") weighs less
+/// against an answer than as many rare words the knowledge base does not
+/// know either: everyday words say little about what a message is about.
+/// In a knowledge base of one entry, both stories are unknown words, so
+/// only their commonness in general language tells them apart.
+#[test]
+fn everyday_words_in_a_story_weigh_less_than_rare_words() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let nl = dir.path().join("nl");
+    std::fs::create_dir_all(&nl).expect("nl/");
+    std::fs::write(
+        nl.join("sportpas-aanvragen.md"),
+        "---\nid: sportpas-aanvragen\ntitle: Sportpas aanvragen\nlang: nl\nquestions:\n  \
+         - hoe vraag ik een sportpas aan\n  - sportpas aanvragen\n  - sportpas nieuw\n\
+         keywords: [sportpas]\n---\nEen sportpas vraag je online aan.\n",
+    )
+    .expect("write");
+    let knowledge = KnowledgeBase::load(dir.path()).expect("loads");
+    let everyday = "ik heb nooit eerst iets nodig gehad, maar hoe vraag ik een sportpas aan";
+    let rare = "ik heb vulkaan pinguin trompetvis kapstok, maar hoe vraag ik een sportpas aan";
+    let terms = |q: &str| knowledge.index.query_terms(q, Language::Nl);
+    // The same number of terms, so only their weight can differ.
+    assert_eq!(
+        terms(everyday).len(),
+        terms(rare).len(),
+        "{:?} {:?}",
+        terms(everyday),
+        terms(rare)
+    );
+    let date = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
+    let score = |q: &str| {
+        knowledge
+            .index
+            .search(q, Language::Nl, date)
+            .first()
+            .map(|hit| hit.score)
+            .unwrap_or_default()
+    };
+    let (everyday_score, rare_score) = (score(everyday), score(rare));
+    assert!(
+        everyday_score > rare_score + 0.05,
+        "everyday story {everyday_score:.3}, rare-word story {rare_score:.3}"
     );
 }
