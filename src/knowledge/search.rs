@@ -497,9 +497,11 @@ impl WeightedQuery {
         self.known.iter().any(|(t, _, _)| *t == id)
     }
 
-    /// The share of the question that `has` covers, from 0 to 1: the
-    /// covered weight over itself plus what counts against the match (the
-    /// missing terms, by how telling they are; unknown words).
+    /// The covered weight and the whole it is a share of, for a match that
+    /// covers each known term by `covers(term)` (1 fully, 0 not at all).
+    /// The whole is the covered weight plus what counts against the match:
+    /// the uncovered part of each term, discounted by how common the word
+    /// is, and the words no entry has.
     fn share(&self, mut covers: impl FnMut(TermId) -> f64) -> (f64, f64) {
         let mut covered = 0.0;
         let mut against = self.unknown;
@@ -514,7 +516,9 @@ impl WeightedQuery {
 
 /// How well an entry answers the question: 60 % coverage of the question's
 /// words (idf-weighted; body matches count half), 40 % the best overlap with
-/// one of the entry's example questions (weighted Jaccard).
+/// one of the entry's example questions (weighted Jaccard). In both, a
+/// question word the entry lacks counts against it less the more common it
+/// is (see `WeightedQuery::share`).
 fn confidence(entry: &EntryTerms, query: &WeightedQuery) -> f64 {
     if query.total <= 0.0 {
         return 0.0;
