@@ -760,7 +760,7 @@ async fn an_ambiguous_question_offers_a_choice_and_tapping_a_row_gets_that_answe
 
 /// Unit tests of the reply decision (`reply::decide`), no server.
 mod decision {
-    use crate::helpers::saturday_night;
+    use crate::helpers::{knowledge_entry, knowledge_of, saturday_night};
     use loket::config::Settings;
     use loket::domain::{InteractiveKind, MessageContent, OutgoingContent};
     use loket::knowledge::base::KnowledgeBase;
@@ -778,55 +778,37 @@ mod decision {
             .expect("shipped knowledge loads")
     }
 
-    fn entry(id: &str, title: &str, questions: &[&str], body: &str) -> String {
-        let questions: String = questions.iter().map(|q| format!("  - {q}\n")).collect();
-        format!(
-            "---\nid: {id}\ntitle: {title}\nlang: nl\nquestions:\n{questions}keywords: [sportpas]\n---\n{body}\n"
-        )
-    }
-
     /// Two entries about the same pass that a one-word question cannot
     /// tell apart.
     fn near_identical_knowledge() -> (tempfile::TempDir, KnowledgeBase) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let nl = dir.path().join("nl");
-        std::fs::create_dir_all(&nl).expect("nl/");
-        std::fs::write(
-            nl.join("sportpas-aanvragen.md"),
-            entry(
+        knowledge_of(&[
+            (
                 "sportpas-aanvragen",
-                "Sportpas aanvragen",
-                &[
-                    "sportpas aanvragen",
-                    "hoe krijg ik een sportpas",
-                    "sportpas nieuw",
-                ],
-                "Een sportpas vraag je online aan.",
+                knowledge_entry(
+                    "sportpas-aanvragen",
+                    "Sportpas aanvragen",
+                    &[
+                        "sportpas aanvragen",
+                        "hoe krijg ik een sportpas",
+                        "sportpas nieuw",
+                    ],
+                    "Een sportpas vraag je online aan.",
+                ),
             ),
-        )
-        .expect("write");
-        std::fs::write(
-            nl.join("sportpas-verlengen.md"),
-            entry(
+            (
                 "sportpas-verlengen",
-                "Sportpas verlengen",
-                &[
-                    "sportpas verlengen",
-                    "sportpas verlopen",
-                    "sportpas opnieuw",
-                ],
-                "Je sportpas verleng je elk jaar voor 1 januari.",
+                knowledge_entry(
+                    "sportpas-verlengen",
+                    "Sportpas verlengen",
+                    &[
+                        "sportpas verlengen",
+                        "sportpas verlopen",
+                        "sportpas opnieuw",
+                    ],
+                    "Je sportpas verleng je elk jaar voor 1 januari.",
+                ),
             ),
-        )
-        .expect("write");
-        let knowledge = KnowledgeBase::load(dir.path()).expect("loads");
-        assert_eq!(
-            knowledge.index.entries().len(),
-            2,
-            "{:?}",
-            knowledge.problems
-        );
-        (dir, knowledge)
+        ])
     }
 
     fn text(body: &str) -> MessageContent {

@@ -349,3 +349,34 @@ pub fn fixture(name: &str) -> String {
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
+
+/// A Dutch knowledge file with the given title, example questions and
+/// answer (keyword "sportpas").
+pub fn knowledge_entry(id: &str, title: &str, questions: &[&str], body: &str) -> String {
+    let questions: String = questions.iter().map(|q| format!("  - {q}\n")).collect();
+    format!(
+        "---\nid: {id}\ntitle: {title}\nlang: nl\nquestions:\n{questions}keywords: [sportpas]\n---\n{body}\n"
+    )
+}
+
+/// A knowledge base of just these Dutch files (`(id, text)`), loaded from a
+/// temporary folder that lives as long as the returned guard; every file
+/// must load.
+pub fn knowledge_of(
+    files: &[(&str, String)],
+) -> (tempfile::TempDir, loket::knowledge::base::KnowledgeBase) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let nl = dir.path().join("nl");
+    std::fs::create_dir_all(&nl).expect("nl/");
+    for (id, text) in files {
+        std::fs::write(nl.join(format!("{id}.md")), text).expect("write");
+    }
+    let knowledge = loket::knowledge::base::KnowledgeBase::load(dir.path()).expect("loads");
+    assert_eq!(
+        knowledge.index.entries().len(),
+        files.len(),
+        "{:?}",
+        knowledge.problems
+    );
+    (dir, knowledge)
+}

@@ -2,6 +2,7 @@
 //! the eval sets stay above a floor (a regression guard; the figures
 //! themselves are in README.md, measured with `loket eval`).
 
+use crate::helpers::{knowledge_entry, knowledge_of};
 use chrono::NaiveDate;
 use loket::config::Settings;
 use loket::domain::Language;
@@ -318,17 +319,19 @@ fn eval_measures_several_files_as_one_set_and_names_a_broken_line() {
 /// only their commonness in general language tells them apart.
 #[test]
 fn everyday_words_in_a_story_weigh_less_than_rare_words() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let nl = dir.path().join("nl");
-    std::fs::create_dir_all(&nl).expect("nl/");
-    std::fs::write(
-        nl.join("sportpas-aanvragen.md"),
-        "---\nid: sportpas-aanvragen\ntitle: Sportpas aanvragen\nlang: nl\nquestions:\n  \
-         - hoe vraag ik een sportpas aan\n  - sportpas aanvragen\n  - sportpas nieuw\n\
-         keywords: [sportpas]\n---\nEen sportpas vraag je online aan.\n",
-    )
-    .expect("write");
-    let knowledge = KnowledgeBase::load(dir.path()).expect("loads");
+    let (_dir, knowledge) = knowledge_of(&[(
+        "sportpas-aanvragen",
+        knowledge_entry(
+            "sportpas-aanvragen",
+            "Sportpas aanvragen",
+            &[
+                "hoe vraag ik een sportpas aan",
+                "sportpas aanvragen",
+                "sportpas nieuw",
+            ],
+            "Een sportpas vraag je online aan.",
+        ),
+    )]);
     let everyday = "ik heb nooit eerst iets nodig gehad, maar hoe vraag ik een sportpas aan";
     let rare = "ik heb vulkaan pinguin trompetvis kapstok, maar hoe vraag ik een sportpas aan";
     let terms = |q: &str| knowledge.index.query_terms(q, Language::Nl);
