@@ -207,6 +207,15 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "het grofvuil zou vanochtend opgehaald worden maar het staat er nog",
         "I moved 6 weeks ago and still got no confirmation",
         "mijn container is vandaag weer niet geleegd, 3e keer al",
+        "kunt u nakijken of mijn betaling is aangekomen",
+        "can you check if my parking permit has been sent? order number 12345",
+        "vorige week melding gedaan over een kapotte lantaarnpaal, wanneer wordt die gemaakt",
+        "wanneer krijg ik de beslissing over mijn aanvraag",
+        "de woz waarde van ons huis is veel te hoog",
+        "waarom kreeg ik een aanmaning",
+        "my request for remission was refused",
+        "zaaknummer 2024-118, hoe ver is het",
+        "I was charged twice for the dog tax",
     ];
     let general = [
         "wanneer wordt de uitkering betaald",
@@ -224,6 +233,10 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "mijn container is niet geleegd",
         "my bin wasn't emptied this week",
         "wat kost een grofvuilafspraak, 25 euro?",
+        "how can I check my collection days",
+        "kan ik online checken wanneer het grofvuil komt",
+        "hoe hoog is de hondenbelasting",
+        "hoe lang duurt de beslissing over een omgevingsvergunning",
     ];
     for question in own_case {
         assert!(
