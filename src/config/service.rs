@@ -147,7 +147,9 @@ impl Default for OutboxSettings {
 }
 
 /// `[emergency]`: messages matching any pattern get the emergency referral
-/// at once, at any hour, and are marked urgent.
+/// at once, at any hour, and are marked urgent. Parts of a message that
+/// match a `not_urgent` pattern are left out first: "paspoort met spoed" is
+/// a hurried application, not danger.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EmergencySettings {
@@ -155,6 +157,10 @@ pub struct EmergencySettings {
     pub pattern_sources: Vec<String>,
     #[serde(skip)]
     pub patterns: Vec<Regex>,
+    #[serde(rename = "not_urgent")]
+    pub not_urgent_sources: Vec<String>,
+    #[serde(skip)]
+    pub not_urgent: Vec<Regex>,
 }
 
 /// `[knowledge]`: rules for the answers editors write.
@@ -305,18 +311,13 @@ impl ServiceFile {
                 "must be between 1 and 1000 (Meta allows bursts of up to 45)",
             ));
         }
-        let mut compiled = Vec::with_capacity(self.emergency.pattern_sources.len());
-        for (index, source) in self.emergency.pattern_sources.iter().enumerate() {
-            let regex = Regex::new(source).map_err(|e| {
-                ConfigError::value(
-                    path,
-                    format!("emergency.patterns[{index}]"),
-                    format!("{source:?} is not a valid regular expression: {e}"),
-                )
-            })?;
-            compiled.push(regex);
-        }
-        self.emergency.patterns = compiled;
+        self.emergency.patterns =
+            compile_patterns(path, "emergency.patterns", &self.emergency.pattern_sources)?;
+        self.emergency.not_urgent = compile_patterns(
+            path,
+            "emergency.not_urgent",
+            &self.emergency.not_urgent_sources,
+        )?;
         let mut allowlist = Vec::with_capacity(self.knowledge.link_allowlist.len());
         for (index, entry) in self.knowledge.link_allowlist.iter().enumerate() {
             let host = entry.trim().to_lowercase();
@@ -348,10 +349,35 @@ impl ServiceFile {
     }
 }
 
+/// Compiles a list of regular expressions; a bad one is named by its key
+/// and index ("emergency.patterns[1]").
+fn compile_patterns(path: &Path, key: &str, sources: &[String]) -> Result<Vec<Regex>, ConfigError> {
+    sources
+        .iter()
+        .enumerate()
+        .map(|(index, source)| {
+            Regex::new(source).map_err(|e| {
+                ConfigError::value(
+                    path,
+                    format!("{key}[{index}]"),
+                    format!("{source:?} is not a valid regular expression: {e}"),
+                )
+            })
+        })
+        .collect()
+}
+
 impl EmergencySettings {
-    /// Whether a citizen's text matches the emergency rule.
+    /// Whether a citizen's text matches the emergency rule, once the parts
+    /// that match a `not_urgent` pattern are left out.
     pub fn matches(&self, text: &str) -> bool {
-        self.patterns.iter().any(|p| p.is_match(text))
+        let mut rest = std::borrow::Cow::Borrowed(text);
+        for pattern in &self.not_urgent {
+            if pattern.is_match(&rest) {
+                rest = std::borrow::Cow::Owned(pattern.replace_all(&rest, " ").into_owned());
+            }
+        }
+        self.patterns.iter().any(|p| p.is_match(&rest))
     }
 }
 
@@ -393,6 +419,25 @@ mod tests {
     fn a_bad_emergency_pattern_names_its_index() {
         let err = parse("[emergency]\npatterns = ['spoed', '(unclosed']\n").expect_err("bad regex");
         assert!(err.to_string().contains("emergency.patterns[1]"), "{err}");
+        let err = parse("[emergency]\nnot_urgent = ['(unclosed']\n").expect_err("bad regex");
+        assert!(err.to_string().contains("emergency.not_urgent[0]"), "{err}");
+    }
+
+    #[test]
+    fn not_urgent_parts_are_left_out_before_the_emergency_patterns() {
+        let file = parse(
+            "[emergency]\npatterns = ['(?i)spoed']\nnot_urgent = ['(?i)paspoort met spoed']\n",
+        )
+        .expect("valid");
+        assert!(!file.emergency.matches("wat kost een paspoort met spoed"));
+        assert!(
+            file.emergency
+                .matches("spoed! wat kost een paspoort met spoed")
+        );
+        assert!(
+            file.emergency
+                .matches("het is spoed, mijn buurman is gevallen")
+        );
     }
 
     #[test]

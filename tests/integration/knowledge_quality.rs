@@ -252,6 +252,38 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
     }
 }
 
+/// The shipped emergency rule refers real emergencies to 112 and leaves a
+/// hurried application ("paspoort met spoed") to the knowledge base, which
+/// has the fee for it.
+#[test]
+fn a_hurried_application_is_no_emergency() {
+    let settings = shipped_settings();
+    let emergencies = [
+        "Het is spoed, mijn buurman is gevallen",
+        "spoed er ligt een boom over de weg bij de school",
+        "urgent: gas smell in our street",
+        "spoed! ik heb mijn paspoort nodig maar mijn vader is onwel geworden",
+    ];
+    let hurried = [
+        "hoeveel betaal je extra als je je paspoort met spoed wil",
+        "kan ik mijn id kaart met spoed aanvragen",
+        "spoedaanvraag rijbewijs",
+        "I need an urgent passport, we fly on friday",
+    ];
+    for message in emergencies {
+        assert!(
+            settings.emergency.matches(message),
+            "emergency not recognised: {message}"
+        );
+    }
+    for message in hurried {
+        assert!(
+            !settings.emergency.matches(message),
+            "hurried application taken for an emergency: {message}"
+        );
+    }
+}
+
 /// An editor's `loket eval ... | head` ends quietly when `head` has read
 /// enough, instead of a panic with a backtrace on the broken pipe.
 #[cfg(unix)]
