@@ -149,6 +149,12 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
         // permit for residents is not about the IND's residence permit.
         "how do I extend my residence permit",
         "mijn bankpas is geblokkeerd",
+        // The police, events and the council: no page of ours.
+        "mijn e-bike is gestolen uit de schuur",
+        "my bike was stolen at the station",
+        "wanneer is de kerstmarkt",
+        "who is the mayor of Voorbeeldstad",
+        "sorry, verkeerd nummer",
     ] {
         assert_ne!(
             decision(&knowledge, &settings, question).split(' ').next(),
@@ -168,6 +174,23 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
             "how do I apply for a resident parking permit"
         ),
         "answer parkeervergunning"
+    );
+    // The report entry names abandoned bikes; the supermarket is no market.
+    assert_eq!(
+        decision(
+            &knowledge,
+            &settings,
+            "er ligt een kapotte fiets op het fietspad"
+        ),
+        "answer melding-openbare-ruimte"
+    );
+    assert_eq!(
+        decision(
+            &knowledge,
+            &settings,
+            "er staat een gedumpte bank naast de supermarkt"
+        ),
+        "answer melding-openbare-ruimte"
     );
     // A train is where documents get lost, not only the NS's business.
     assert_eq!(
