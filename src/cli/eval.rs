@@ -60,6 +60,7 @@ pub fn run(
     );
     println!("top-1 accuracy:        {:.3}", report.top1);
     println!("answered directly:     {:.3}", report.answered_correctly);
+    println!("answered wrongly:      {:.3}", report.answered_wrongly);
     println!("MRR@3:                 {:.3}", report.mrr3);
     println!("abstention precision:  {:.3}", report.abstain_precision);
     println!("abstention recall:     {:.3}", report.abstain_recall);

@@ -1,6 +1,7 @@
 //! `[faq]` in `loket.toml`: when the bot answers from the knowledge base
 //! and when it leaves a question to a person.
 
+use crate::knowledge::Entry;
 use crate::knowledge::decision::Thresholds;
 use regex::Regex;
 use serde::Deserialize;
@@ -15,8 +16,9 @@ pub struct FaqSettings {
     pub margin: f64,
     /// Confidence from which close hits are offered as a choice.
     pub choose_threshold: f64,
-    /// Questions about the citizen's own case go to a person, whatever the
-    /// knowledge base says (regular expressions).
+    /// Questions about the citizen's own case go to a person (regular
+    /// expressions), unless the answer the knowledge base finds takes that
+    /// kind of question (see [`FaqSettings::entry_takes_own_case`]).
     #[serde(rename = "personal_case_patterns")]
     pub personal_case_sources: Vec<String>,
     /// Words that ask for a person (regular expressions).
@@ -56,6 +58,35 @@ impl FaqSettings {
     /// Whether the text is about the citizen's own case.
     pub fn is_personal_case(&self, text: &str) -> bool {
         self.personal_case.iter().any(|p| p.is_match(text))
+    }
+
+    /// Which own-case patterns the text matches (indices).
+    pub fn personal_case_matches(&self, text: &str) -> Vec<usize> {
+        self.personal_case
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_match(text))
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    /// Whether an entry answers own-case questions of this kind: each of
+    /// the matched `patterns` matches its title, one of its example
+    /// questions or keywords. The editor who gave the tax entry the
+    /// example "hoe maak ik bezwaar tegen de aanslag" meant the objection
+    /// procedure to be answered; "wat is de status van mijn bezwaar" also
+    /// matches a status pattern that no line of the entry has, and stays a
+    /// person's.
+    pub fn entry_takes_own_case(&self, entry: &Entry, patterns: &[usize]) -> bool {
+        !patterns.is_empty()
+            && patterns.iter().all(|&index| {
+                self.personal_case.get(index).is_some_and(|pattern| {
+                    std::iter::once(&entry.title)
+                        .chain(&entry.questions)
+                        .chain(&entry.keywords)
+                        .any(|line| pattern.is_match(line))
+                })
+            })
     }
 
     /// Whether the text asks for a person.

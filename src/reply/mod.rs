@@ -370,6 +370,37 @@ impl Builder<'_> {
         );
     }
 
+    /// A question about the citizen's own case: a person's, unless the
+    /// answer the knowledge base finds takes that kind of question ("mijn
+    /// uitkering is nog niet binnen" and the payment dates, whose editor
+    /// listed "uitkering nog niet binnen").
+    fn own_case(&mut self, question: &str, detected: Option<Language>) {
+        if let Some(knowledge) = self.rules.knowledge {
+            let patterns = self.rules.faq.personal_case_matches(question);
+            let asked = knowledge.ask(
+                &crate::privacy::mask(question),
+                detected.or(self.memory.language),
+                self.today(),
+                &self.rules.faq.thresholds(),
+            );
+            if let FaqDecision::Answer(hit) = &asked.decision
+                && let Some(entry) = knowledge.index.entries().get(hit.entry)
+                && self.rules.faq.entry_takes_own_case(entry, &patterns)
+            {
+                self.ask_knowledge(question, detected);
+                return;
+            }
+        }
+        self.hand_over(HandoverReason::PersonalCase, false);
+    }
+
+    /// The date of the message in the organisation's time zone.
+    fn today(&self) -> chrono::NaiveDate {
+        self.at
+            .with_timezone(&self.rules.hours.timezone())
+            .date_naive()
+    }
+
     /// Asks the knowledge base and acts on its decision.
     fn ask_knowledge(&mut self, question: &str, detected: Option<Language>) {
         self.memory.last_question = Some(crate::privacy::pii::mask(question));
@@ -381,14 +412,10 @@ impl Builder<'_> {
         // An IBAN's letters are words no answer knows, and unknown words
         // count against every answer: search without the personal data.
         let question = &crate::privacy::mask(question);
-        let date = self
-            .at
-            .with_timezone(&self.rules.hours.timezone())
-            .date_naive();
         let asked = knowledge.ask(
             question,
             detected.or(self.memory.language),
-            date,
+            self.today(),
             &self.rules.faq.thresholds(),
         );
         if detected.is_none() && self.memory.language.is_none() {
@@ -653,7 +680,7 @@ pub fn decide(
                     Some(Route::AskedForPerson) => {
                         b.hand_over(HandoverReason::AskedForPerson, true)
                     }
-                    Some(Route::PersonalCase) => b.hand_over(HandoverReason::PersonalCase, false),
+                    Some(Route::PersonalCase) => b.own_case(text, detected),
                     Some(Route::SmallTalk(key)) => {
                         let kind = if key == ReplyKey::Greeting {
                             ReplyKind::Greeting

@@ -275,6 +275,75 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
     }
 }
 
+/// An own-case pattern hands a question over unless the answer found
+/// takes that kind of question: the tax entry's example questions are
+/// about objecting ("hoe maak ik bezwaar tegen de aanslag"), so the
+/// objection procedure is answered, while a status question about one's
+/// objection, or a complaint about an employee, goes to a person. Checked
+/// through `loket ask` (the reply path) and through `eval`'s scoring.
+#[test]
+fn an_answer_that_takes_an_own_case_kind_of_question_answers_it() {
+    use std::process::Command;
+    let cases = [
+        (
+            "hoe maak ik bezwaar tegen de woz-waarde van mijn huis",
+            Some("gemeentelijke-belastingen"),
+        ),
+        (
+            "I disagree with the WOZ value of my house",
+            Some("gemeentelijke-belastingen"),
+        ),
+        ("wat is de status van mijn bezwaar tegen de aanslag", None),
+        (
+            "ik heb 6 weken geleden bezwaar gemaakt maar nog niks gehoord",
+            None,
+        ),
+        (
+            "I want to file a complaint about one of your employees",
+            None,
+        ),
+        (
+            "mijn uitkering is nog niet binnen en het is al de 28e",
+            None,
+        ),
+    ];
+    let settings = shipped_settings();
+    for (question, expect) in cases {
+        assert!(settings.faq.is_personal_case(question), "{question}");
+        let output = Command::new(env!("CARGO_BIN_EXE_loket"))
+            .args(["ask", "--json", question])
+            .current_dir(root())
+            .output()
+            .expect("loket runs");
+        assert!(output.status.success(), "{output:?}");
+        let asked: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        match expect {
+            Some(id) => {
+                assert_eq!(asked["decision"], "answer", "{question}: {asked}");
+                assert_eq!(asked["faq_id"], id, "{question}: {asked}");
+            }
+            None => assert_eq!(asked["handover"], "personal_case", "{question}: {asked}"),
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("own-case.jsonl");
+    let lines: String = cases
+        .iter()
+        .map(|(q, expect)| format!("{}\n", serde_json::json!({"q": q, "expect": expect})))
+        .collect();
+    std::fs::write(&file, lines).expect("write");
+    let report = score(
+        &prepare(
+            read_cases(&file).expect("cases"),
+            &settings,
+            &shipped_knowledge(),
+            NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
+        ),
+        &settings.faq.thresholds(),
+    );
+    assert!(report.misses.is_empty(), "{:?}", report.misses);
+}
+
 /// The shipped emergency rule refers real emergencies to 112 and leaves a
 /// hurried application ("paspoort met spoed") to the knowledge base, which
 /// has the fee for it.
