@@ -16,6 +16,7 @@ use super::commonness::Commonness;
 use super::{Entry, FaqId, NotOurs, Synonyms};
 use crate::domain::Language;
 use chrono::NaiveDate;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
@@ -321,7 +322,10 @@ impl SearchIndex {
             .first()
             .map_or(1.0, |(score, _)| f64::from(*score).max(f64::EPSILON));
         let weighted = WeightedQuery::new(&query_terms, model);
-        let other_topics = self.other_topics(model, question, lang);
+        // Another organisation named in the story before the question ("de
+        // huisarts is net geweest", "the landlord said...") is context; only
+        // the sentences that ask say whose question it is.
+        let other_topics = self.other_topics(model, &asking_sentences(question), lang);
         let mut hits: Vec<Hit> = top
             .into_iter()
             .filter_map(|(bm25, address)| {
@@ -385,6 +389,27 @@ impl SearchIndex {
                 }
             })
             .collect()
+    }
+}
+
+/// The sentences of a message that ask (end in a question mark), when it
+/// also has sentences that do not: the story before a question. A message
+/// without a question mark, or with nothing but questions, is returned
+/// whole.
+fn asking_sentences(text: &str) -> Cow<'_, str> {
+    let sentences: Vec<&str> = text
+        .split_inclusive(['.', '!', '?', '\n'])
+        .filter(|sentence| sentence.chars().any(char::is_alphanumeric))
+        .collect();
+    let asking: Vec<&str> = sentences
+        .iter()
+        .copied()
+        .filter(|sentence| sentence.trim_end().ends_with('?'))
+        .collect();
+    if asking.is_empty() || asking.len() == sentences.len() {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(asking.join(" "))
     }
 }
 
@@ -551,4 +576,32 @@ fn confidence(entry: &EntryTerms, query: &WeightedQuery) -> f64 {
         })
         .fold(0.0_f64, f64::max);
     0.6 * coverage + 0.4 * best_question
+}
+
+#[cfg(test)]
+mod tests {
+    use super::asking_sentences;
+
+    #[test]
+    fn the_asking_sentences_of_a_story_are_its_questions() {
+        assert_eq!(
+            asking_sentences(
+                "Mijn vader is vanochtend overleden. De huisarts is net geweest. Wat moet ik nu regelen?"
+            ),
+            " Wat moet ik nu regelen?"
+        );
+        // Only questions, no question mark, or a question mark alone: whole.
+        for text in [
+            "hoe vraag ik ww aan bij het uwv?",
+            "huisarts is geweest, wat moet ik regelen",
+            "Is het stadhuis open? En op zaterdag?",
+            "paspoort kwijt ?!",
+        ] {
+            assert_eq!(asking_sentences(text), text);
+        }
+        assert_eq!(
+            asking_sentences("De NS heeft niks gevonden.\nMoet ik dit bij jullie melden??"),
+            "Moet ik dit bij jullie melden?"
+        );
+    }
 }

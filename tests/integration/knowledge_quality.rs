@@ -175,6 +175,34 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
         ),
         "answer parkeervergunning"
     );
+    // Another organisation in the story before the question is context:
+    // the sentence that asks says whose question it is.
+    assert_eq!(
+        decision(
+            &knowledge,
+            &settings,
+            "Mijn moeder is vannacht overleden, de huisarts heeft het vastgesteld. Wat moet ik bij de gemeente doen?"
+        ),
+        "answer overlijden-aangeven"
+    );
+    assert_eq!(
+        decision(
+            &knowledge,
+            &settings,
+            "We zijn net verhuisd. De woningcorporatie zegt dat we zelf een pasje voor de container moeten regelen. Hoe krijg ik dat?"
+        ),
+        "answer afval-containers-pas"
+    );
+    assert_ne!(
+        decision(
+            &knowledge,
+            &settings,
+            "Ik heb een vraag. Hoe vraag ik zorgtoeslag aan?"
+        )
+        .split(' ')
+        .next(),
+        Some("answer")
+    );
     // The report entry names abandoned bikes; the supermarket is no market.
     assert_eq!(
         decision(
