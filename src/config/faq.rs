@@ -114,23 +114,9 @@ impl FaqSettings {
                 "must not be above faq.answer_threshold".to_owned(),
             ));
         }
-        self.personal_case = compile("faq.personal_case_patterns", &self.personal_case_sources)?;
-        self.person = compile("faq.person_patterns", &self.person_sources)?;
+        self.personal_case =
+            super::patterns::compile("faq.personal_case_patterns", &self.personal_case_sources)?;
+        self.person = super::patterns::compile("faq.person_patterns", &self.person_sources)?;
         Ok(())
     }
-}
-
-fn compile(key: &str, sources: &[String]) -> Result<Vec<Regex>, (String, String)> {
-    sources
-        .iter()
-        .enumerate()
-        .map(|(index, source)| {
-            Regex::new(source).map_err(|e| {
-                (
-                    format!("{key}[{index}]"),
-                    format!("{source:?} is not a valid regular expression: {e}"),
-                )
-            })
-        })
-        .collect()
 }

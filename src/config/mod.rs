@@ -8,6 +8,7 @@
 mod duration;
 mod error;
 mod faq;
+mod patterns;
 mod privacy;
 mod queue;
 mod replies;

@@ -311,13 +311,13 @@ impl ServiceFile {
                 "must be between 1 and 1000 (Meta allows bursts of up to 45)",
             ));
         }
-        self.emergency.patterns =
-            compile_patterns(path, "emergency.patterns", &self.emergency.pattern_sources)?;
-        self.emergency.not_urgent = compile_patterns(
-            path,
-            "emergency.not_urgent",
-            &self.emergency.not_urgent_sources,
-        )?;
+        let compile = |key: &str, sources: &[String]| {
+            super::patterns::compile(key, sources)
+                .map_err(|(key, message)| ConfigError::value(path, key, message))
+        };
+        self.emergency.patterns = compile("emergency.patterns", &self.emergency.pattern_sources)?;
+        self.emergency.not_urgent =
+            compile("emergency.not_urgent", &self.emergency.not_urgent_sources)?;
         let mut allowlist = Vec::with_capacity(self.knowledge.link_allowlist.len());
         for (index, entry) in self.knowledge.link_allowlist.iter().enumerate() {
             let host = entry.trim().to_lowercase();
@@ -347,24 +347,6 @@ impl ServiceFile {
             .map_err(|(key, message)| ConfigError::value(path, key, message))?;
         Ok(())
     }
-}
-
-/// Compiles a list of regular expressions; a bad one is named by its key
-/// and index ("emergency.patterns[1]").
-fn compile_patterns(path: &Path, key: &str, sources: &[String]) -> Result<Vec<Regex>, ConfigError> {
-    sources
-        .iter()
-        .enumerate()
-        .map(|(index, source)| {
-            Regex::new(source).map_err(|e| {
-                ConfigError::value(
-                    path,
-                    format!("{key}[{index}]"),
-                    format!("{source:?} is not a valid regular expression: {e}"),
-                )
-            })
-        })
-        .collect()
 }
 
 impl EmergencySettings {

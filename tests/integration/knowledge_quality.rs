@@ -289,17 +289,21 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "hoe hoog is de hondenbelasting",
         "hoe lang duurt de beslissing over een omgevingsvergunning",
     ];
-    for question in own_case {
-        assert!(
-            settings.faq.is_personal_case(question),
-            "own case not recognised: {question}"
-        );
+    assert_sorted(
+        |text| settings.faq.is_personal_case(text),
+        (&own_case, "own case not recognised"),
+        (&general, "general question taken for an own case"),
+    );
+}
+
+/// Asserts that `rule` holds for every text of `yes` and for none of `no`;
+/// each list comes with what to say when one of its texts fails.
+fn assert_sorted(rule: impl Fn(&str) -> bool, yes: (&[&str], &str), no: (&[&str], &str)) {
+    for text in yes.0 {
+        assert!(rule(text), "{}: {text}", yes.1);
     }
-    for question in general {
-        assert!(
-            !settings.faq.is_personal_case(question),
-            "general question taken for an own case: {question}"
-        );
+    for text in no.0 {
+        assert!(!rule(text), "{}: {text}", no.1);
     }
 }
 
@@ -390,18 +394,11 @@ fn a_hurried_application_is_no_emergency() {
         "spoedaanvraag rijbewijs",
         "I need an urgent passport, we fly on friday",
     ];
-    for message in emergencies {
-        assert!(
-            settings.emergency.matches(message),
-            "emergency not recognised: {message}"
-        );
-    }
-    for message in hurried {
-        assert!(
-            !settings.emergency.matches(message),
-            "hurried application taken for an emergency: {message}"
-        );
-    }
+    assert_sorted(
+        |text| settings.emergency.matches(text),
+        (&emergencies, "emergency not recognised"),
+        (&hurried, "hurried application taken for an emergency"),
+    );
 }
 
 /// An editor's `loket eval ... | head` ends quietly when `head` has read
