@@ -371,9 +371,10 @@ impl Builder<'_> {
     }
 
     /// A question about the citizen's own case: a person's, unless the
-    /// answer the knowledge base finds takes that kind of question ("mijn
-    /// uitkering is nog niet binnen" and the payment dates, whose editor
-    /// listed "uitkering nog niet binnen").
+    /// answer the knowledge base finds takes that kind of question ("hoe
+    /// maak ik bezwaar tegen de woz-waarde" and the tax entry, whose editor
+    /// listed "hoe maak ik bezwaar tegen de aanslag"). See
+    /// `FaqSettings::entry_takes_own_case`.
     fn own_case(&mut self, question: &str, detected: Option<Language>) {
         if let Some(knowledge) = self.rules.knowledge {
             let patterns = self.rules.faq.personal_case_matches(question);
