@@ -194,6 +194,11 @@ const DUTCH: &[&str] = &[
     "meer",
     "weet",
     "weten",
+    // "sorry, verkeerd nummer": "sorry" is Dutch chat too, so without
+    // these the knowledge base's best guess answered in English.
+    "verkeerd",
+    "verkeerde",
+    "nummer",
 ];
 
 /// `Some` when the text is clearly Dutch or clearly English, `None` when it
@@ -249,6 +254,7 @@ mod tests {
             "hoi ik wil een afspraak maken voor mijn paspoort",
             "Is de container al geleegd? thanks",
             "mijn id kaart is kwijt",
+            "sorry verkeerd nummer",
         ] {
             assert_eq!(detect(text), Some(Language::Nl), "{text}");
         }
