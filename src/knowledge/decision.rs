@@ -47,6 +47,18 @@ impl FaqDecision {
     }
 }
 
+/// The decision for a question about the citizen's own case
+/// (`personal_case_patterns`): only a direct answer from an entry that
+/// takes such questions stands (`takes`, see
+/// `FaqSettings::entry_takes_own_case`); a choice or any other answer is
+/// left to a person.
+pub fn for_own_case(decision: FaqDecision, takes: impl Fn(&Hit) -> bool) -> FaqDecision {
+    match decision {
+        FaqDecision::Answer(hit) if takes(&hit) => FaqDecision::Answer(hit),
+        _ => FaqDecision::Abstain,
+    }
+}
+
 /// Decides from hits sorted best first (one hit per id).
 pub fn decide(hits: &[Hit], thresholds: &Thresholds) -> FaqDecision {
     let Some(best) = hits.first() else {

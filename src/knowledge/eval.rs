@@ -154,13 +154,10 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
         let decision = if p.routed {
             FaqDecision::Abstain
         } else {
-            match (decision::decide(&p.hits, thresholds), &p.own_case_takers) {
-                (FaqDecision::Answer(hit), Some(takers)) if !takers.contains(&hit.id) => {
-                    FaqDecision::Abstain
-                }
-                (FaqDecision::Answer(hit), _) => FaqDecision::Answer(hit),
-                (_, Some(_)) => FaqDecision::Abstain,
-                (other, None) => other,
+            let decided = decision::decide(&p.hits, thresholds);
+            match &p.own_case_takers {
+                Some(takers) => decision::for_own_case(decided, |hit| takers.contains(&hit.id)),
+                None => decided,
             }
         };
         let first = match &decision {
@@ -296,14 +293,10 @@ pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
         .iter()
         .filter(|c| c.1 >= best_weakest - CALIBRATION_TIE - 1e-9)
     {
-        let better = best.is_none_or(|b| {
-            let key = |c: &(Thresholds, f64, f64, f64)| (c.2, c.3, c.1);
-            let (ours, theirs) = (key(candidate), key(b));
-            ours.0 > theirs.0 + 1e-9
-                || ((ours.0 - theirs.0).abs() <= 1e-9
-                    && (ours.1 > theirs.1 + 1e-9
-                        || ((ours.1 - theirs.1).abs() <= 1e-9 && ours.2 > theirs.2 + 1e-9)))
-        });
+        // The figures are ratios of whole counts: equal counts give equal
+        // floats, so tuples compare exactly. The first of equals stays.
+        let key = |c: &(Thresholds, f64, f64, f64)| (c.2, c.3, c.1);
+        let better = best.is_none_or(|b| key(candidate) > key(b));
         if better {
             best = Some(candidate);
         }

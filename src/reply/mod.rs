@@ -370,31 +370,6 @@ impl Builder<'_> {
         );
     }
 
-    /// A question about the citizen's own case: a person's, unless the
-    /// answer the knowledge base finds takes that kind of question ("hoe
-    /// maak ik bezwaar tegen de woz-waarde" and the tax entry, whose editor
-    /// listed "hoe maak ik bezwaar tegen de aanslag"). See
-    /// `FaqSettings::entry_takes_own_case`.
-    fn own_case(&mut self, question: &str, detected: Option<Language>) {
-        if let Some(knowledge) = self.rules.knowledge {
-            let patterns = self.rules.faq.personal_case_matches(question);
-            let asked = knowledge.ask(
-                &crate::privacy::mask(question),
-                detected.or(self.memory.language),
-                self.today(),
-                &self.rules.faq.thresholds(),
-            );
-            if let FaqDecision::Answer(hit) = &asked.decision
-                && let Some(entry) = knowledge.index.entries().get(hit.entry)
-                && self.rules.faq.entry_takes_own_case(entry, &patterns)
-            {
-                self.ask_knowledge(question, detected);
-                return;
-            }
-        }
-        self.hand_over(HandoverReason::PersonalCase, false);
-    }
-
     /// The date of the message in the organisation's time zone.
     fn today(&self) -> chrono::NaiveDate {
         self.at
@@ -402,23 +377,47 @@ impl Builder<'_> {
             .date_naive()
     }
 
-    /// Asks the knowledge base and acts on its decision.
-    fn ask_knowledge(&mut self, question: &str, detected: Option<Language>) {
+    /// Asks the knowledge base and acts on its decision. `own_case` is a
+    /// question about the citizen's own case: a person's, unless the answer
+    /// found takes that kind of question ("hoe maak ik bezwaar tegen de
+    /// woz-waarde" and the tax entry, whose editor listed "hoe maak ik
+    /// bezwaar tegen de aanslag"; see `decision::for_own_case`).
+    fn ask_knowledge(&mut self, question: &str, detected: Option<Language>, own_case: bool) {
+        // An IBAN's letters are words no answer knows, and unknown words
+        // count against every answer: search without the personal data.
+        let masked = crate::privacy::mask(question);
+        let asked = self.rules.knowledge.map(|knowledge| {
+            let mut asked = knowledge.ask(
+                &masked,
+                detected.or(self.memory.language),
+                self.today(),
+                &self.rules.faq.thresholds(),
+            );
+            if own_case {
+                let patterns = self.rules.faq.personal_case_matches(question);
+                let entries = knowledge.index.entries();
+                asked.decision = crate::knowledge::decision::for_own_case(asked.decision, |hit| {
+                    entries
+                        .get(hit.entry)
+                        .is_some_and(|entry| self.rules.faq.entry_takes_own_case(entry, &patterns))
+                });
+            }
+            (knowledge, asked)
+        });
+        let taken = asked
+            .as_ref()
+            .is_some_and(|(_, asked)| asked.decision != FaqDecision::Abstain);
+        if own_case && !taken {
+            self.hand_over(HandoverReason::PersonalCase, false);
+            return;
+        }
         self.memory.last_question = Some(crate::privacy::pii::mask(question));
         self.memory.last_answer = None;
-        let Some(knowledge) = self.rules.knowledge else {
+        let Some((knowledge, asked)) = asked else {
             self.hand_over(HandoverReason::NoAnswer, false);
             return;
         };
-        // An IBAN's letters are words no answer knows, and unknown words
-        // count against every answer: search without the personal data.
-        let question = &crate::privacy::mask(question);
-        let asked = knowledge.ask(
-            question,
-            detected.or(self.memory.language),
-            self.today(),
-            &self.rules.faq.thresholds(),
-        );
+        let question = &masked;
         if detected.is_none() && self.memory.language.is_none() {
             self.language = asked.language;
         }
@@ -649,7 +648,7 @@ pub fn decide(
                     None => b.hand_over(HandoverReason::NoAnswer, false),
                 }
             }
-            _ => b.ask_knowledge(text, detected),
+            _ => b.ask_knowledge(text, detected, false),
         },
         MessageContent::Text { .. } | MessageContent::Button { .. } => {
             let awaiting = b.memory.awaiting_postcode.take();
@@ -681,7 +680,7 @@ pub fn decide(
                     Some(Route::AskedForPerson) => {
                         b.hand_over(HandoverReason::AskedForPerson, true)
                     }
-                    Some(Route::PersonalCase) => b.own_case(text, detected),
+                    Some(Route::PersonalCase) => b.ask_knowledge(text, detected, true),
                     Some(Route::SmallTalk(key)) => {
                         let kind = if key == ReplyKey::Greeting {
                             ReplyKind::Greeting
@@ -691,7 +690,7 @@ pub fn decide(
                         b.send_text(kind, key, &[]);
                     }
                     // Emergencies were handled above.
-                    Some(Route::Emergency) | None => b.ask_knowledge(text, detected),
+                    Some(Route::Emergency) | None => b.ask_knowledge(text, detected, false),
                 }
             }
         }
