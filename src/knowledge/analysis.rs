@@ -70,6 +70,9 @@ fn abbreviations(lang: Language) -> &'static [(&'static str, &'static str)] {
             ("idkaart", "id kaart"),
             ("gem", "gemeente"),
             ("info", "informatie"),
+            ("tel", "telefoon"),
+            ("telnr", "telefoonnummer"),
+            ("nr", "nummer"),
         ],
         Language::En => &[
             ("pls", "please"),
@@ -525,6 +528,11 @@ const SUFFIXES: [&str; 9] = [
     "loos", "baar", "heid", "lijk", "lijke", "schap", "achtig", "zaam", "isch",
 ];
 
+/// A knowledge-base word used at most this often can be a misspelling of
+/// one of its words (see `Vocabulary::misspellings`)...
+const MISSPELLING_MAX_COUNT: u32 = 2;
+/// ...when the word meant is used at least this many times as often.
+const MISSPELLING_RATIO: u32 = 3;
 /// Real words of each language (folded, 4 to 12 letters, sorted by byte):
 /// a real word is never "corrected" into a knowledge-base word ("graf" is
 /// not a typo of "eraf"). Sources and licences: `words/README.md`.
@@ -595,6 +603,13 @@ pub struct Vocabulary {
     synonym_stems: HashMap<String, Vec<String>>,
     stop: HashSet<&'static str>,
     abbreviations: HashMap<&'static str, &'static str>,
+    /// Misspellings in the knowledge base's own text → the word meant:
+    /// editors write typos into example questions ("rijbwijs kwijt") so
+    /// citizens' typos match, but a typo only one entry has pins every
+    /// question with that typo to that entry ("rijbwijs vernieuwen" went
+    /// to the lost-licence answer). Read as the word meant, in entries and
+    /// in questions alike.
+    misspellings: HashMap<String, String>,
 }
 
 impl Vocabulary {
@@ -651,6 +666,7 @@ impl Vocabulary {
             synonym_stems,
             stop,
             abbreviations,
+            misspellings: HashMap::new(),
         };
         let mut words: HashMap<String, u32> = HashMap::new();
         let synonym_words: Vec<String> = synonym_groups
@@ -678,6 +694,7 @@ impl Vocabulary {
         vocabulary.stems = words.keys().map(|w| stemmer.stem(w).into_owned()).collect();
         vocabulary.words = words;
         vocabulary.deletes = deletes;
+        vocabulary.misspellings = vocabulary.find_misspellings(&stemmer);
         vocabulary
     }
 
@@ -790,9 +807,38 @@ impl Vocabulary {
         })
     }
 
+    /// The knowledge base's rare words that are typos of a common one of
+    /// its words: not a real word, not a compound of known words, another
+    /// stem than the word meant, and that word used at least
+    /// `MISSPELLING_RATIO` times as often. Only words of five letters or
+    /// more with the same first letter: short words and a different start
+    /// are more often a word the word lists lack ("babs", the wedding
+    /// registrar; "deregistering") than a typo.
+    fn find_misspellings(&self, stemmer: &Stemmer) -> HashMap<String, String> {
+        self.words
+            .iter()
+            .filter(|&(_, &count)| count <= MISSPELLING_MAX_COUNT)
+            .filter_map(|(word, &count)| {
+                let meant = self.closest(word, false)?;
+                let meant_count = self.words.get(&meant).copied().unwrap_or(0);
+                let plausible = meant_count >= MISSPELLING_RATIO * count
+                    && word.chars().count() >= 5
+                    && word.chars().next() == meant.chars().next()
+                    && stemmer.stem(word) != stemmer.stem(&meant)
+                    && self.split_known(word).is_none();
+                plausible.then(|| (word.clone(), meant))
+            })
+            .collect()
+    }
+
     /// The closest known word for a typo: edit distance 1 for short words,
     /// up to 2 for words of 8 letters or more; the most frequent wins a tie.
     fn correct(&self, word: &str) -> Option<String> {
+        self.closest(word, true)
+    }
+
+    /// The closest known word to `word`, itself included or not.
+    fn closest(&self, word: &str, itself: bool) -> Option<String> {
         let length = word.chars().count();
         // A number is not a typo ("2025" is not "2026"), nor is a real word
         // the knowledge base happens not to use.
@@ -819,6 +865,7 @@ impl Vocabulary {
         }
         candidates
             .into_iter()
+            .filter(|candidate| itself || candidate.as_str() != word)
             .filter_map(|candidate| {
                 let distance = strsim::damerau_levenshtein(word, candidate);
                 (distance <= max_distance).then(|| {
@@ -948,7 +995,9 @@ impl Vocabulary {
                 out.push((base, true));
                 continue;
             }
-            if self.contains(&token) {
+            if let Some(meant) = self.misspellings.get(&token) {
+                out.push((meant.clone(), true));
+            } else if self.contains(&token) {
                 // Known as a whole; its parts still help ("afvalkalender" → afval, kalender).
                 if let Some(parts) = self.split_known(&token) {
                     out.extend(parts.into_iter().map(|p| (p, true)));
@@ -1076,6 +1125,43 @@ mod tests {
         assert_eq!(
             v.analyze_query("ophaaldag groene bak"),
             v.analyze_query("ophaaldag gft")
+        );
+    }
+
+    #[test]
+    fn a_typo_in_an_example_question_is_read_as_the_word_meant() {
+        let v = Vocabulary::build(
+            Language::Nl,
+            [
+                "Rijbewijs kwijt",
+                "rijbwijs kwijt",
+                "Rijbewijs verlengen",
+                "rijbewijs vernieuwen",
+                "rijbewijs verlengen",
+                "stoep verleggen",
+            ],
+            &[],
+        );
+        // Only one entry's example has "rijbwijs": kept as a word, it
+        // pinned every question with that typo to that entry.
+        assert_eq!(
+            v.analyze_query("rijbwijs vernieuwen"),
+            v.analyze_query("rijbewijs vernieuwen")
+        );
+        assert_eq!(
+            v.analyze_document("rijbwijs kwijt"),
+            v.analyze_document("rijbewijs kwijt")
+        );
+        // A real word stays itself, however close to a common one.
+        assert_ne!(v.analyze_query("verleggen"), v.analyze_query("verlengen"));
+    }
+
+    #[test]
+    fn chat_abbreviations_are_expanded() {
+        let v = Vocabulary::build(Language::Nl, ["Telefoonnummer van de gemeente"], &[]);
+        assert_eq!(
+            v.analyze_query("tel nr gemeente"),
+            v.analyze_query("telefoon nummer gemeente")
         );
     }
 

@@ -71,6 +71,9 @@ pub struct Mention {
     pub topic: usize,
     /// The citizen's words that matched (folded), joined by spaces.
     pub words: String,
+    /// The listed words they matched, joined by spaces: "fiets" where the
+    /// citizen wrote "fietspad".
+    pub listed: String,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +163,7 @@ impl NotOurs {
                         found.push(Mention {
                             topic: topic_index,
                             words: window.join(" "),
+                            listed: phrase.words.join(" "),
                         });
                     }
                 }

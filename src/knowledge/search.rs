@@ -44,6 +44,10 @@ const UNKNOWN_WEIGHT: f64 = 2.0;
 /// factor, not a veto: "de notaris vraagt een uittreksel" is still ours
 /// when the rest of the question fits an entry well.
 const NOT_OURS_FACTOR: f64 = 0.3;
+/// A question word counts as a topic word, not an everyday one, from this
+/// `Commonness::missing_weight` on (1.0 for rare words, 0.25 for the
+/// commonest).
+const TOPIC_WORD_MISSING_WEIGHT: f64 = 0.75;
 /// Weight of a question word found only in an entry's body.
 const BODY_MATCH: f64 = 0.5;
 
@@ -345,7 +349,9 @@ impl SearchIndex {
                 let relative = f64::from(bm25) / top_bm25;
                 let mut score =
                     confidence(&self.terms[position], &weighted) * (0.5 + 0.5 * relative);
-                if !names_topics(model, entry, &self.terms[position], &other_topics) {
+                if !names_topics(model, entry, &self.terms[position], &other_topics)
+                    || !matches_beyond(&self.terms[position], &weighted, &other_topics)
+                {
                     score *= NOT_OURS_FACTOR;
                 }
                 Some(Hit {
@@ -379,8 +385,10 @@ impl SearchIndex {
             .into_iter()
             .map(|mention| {
                 let terms = model.vocabulary.analyze_document(&mention.words);
+                let listed = model.vocabulary.analyze_document(&mention.listed);
                 OtherTopic {
                     terms: terms.iter().map(|t| model.id(t)).collect(),
+                    listed: listed.iter().filter_map(|t| model.id(t)).collect(),
                     words: mention
                         .words
                         .split_whitespace()
@@ -419,6 +427,9 @@ struct OtherTopic {
     terms: Vec<Option<TermId>>,
     /// Its words as the question spells them (folded).
     words: Vec<String>,
+    /// The terms of the listed words it matched: only "fiets" of
+    /// "fietspad", which is also the public-space report's topic.
+    listed: Vec<TermId>,
 }
 
 /// Whether an entry names every other-organisation topic of the question:
@@ -435,6 +446,21 @@ fn names_topics(
     names_all(terms, topics)
         && (entry.lang != Language::En
             || names_words(&model.vocabulary.words(&strong_text(entry)), topics))
+}
+
+/// Whether an entry that names the question's other-organisation topics
+/// also matches the question beyond them: a topic word and nothing else in
+/// common is no answer. The death entry names the Belastingdienst ("moet ik
+/// de belastingdienst inlichten na een overlijden"), which did not make it
+/// the answer to "hoeveel krijg ik terug van de belastingdienst".
+/// Everyday words ("krijg", "terug") do not count as a match.
+fn matches_beyond(entry: &EntryTerms, query: &WeightedQuery, topics: &[OtherTopic]) -> bool {
+    topics.is_empty()
+        || query.known.iter().any(|&(id, _, missing)| {
+            missing >= TOPIC_WORD_MISSING_WEIGHT
+                && !topics.iter().any(|topic| topic.listed.contains(&id))
+                && entry.strong.binary_search(&id).is_ok()
+        })
 }
 
 /// Whether an entry names every other-organisation topic of the question

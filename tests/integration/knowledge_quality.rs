@@ -155,6 +155,10 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
         "wanneer is de kerstmarkt",
         "who is the mayor of Voorbeeldstad",
         "sorry, verkeerd nummer",
+        "ik heb een parkeerboete gekregen terwijl ik een vergunning heb",
+        // The death entry names the Belastingdienst, but nothing else of
+        // this question: a topic word alone is no answer.
+        "hoeveel krijg ik terug van de belastingdienst",
     ] {
         assert_ne!(
             decision(&knowledge, &settings, question).split(' ').next(),
@@ -162,6 +166,25 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
             "{question:?} must not be answered from the knowledge base"
         );
     }
+    // ...while a question about what the entry is about still gets it.
+    assert_eq!(
+        decision(
+            &knowledge,
+            &settings,
+            "moet ik de belastingdienst inlichten als mijn vader overleden is"
+        ),
+        "answer overlijden-aangeven"
+    );
+    // "fietspad" is a compound of the listed "fiets", and the report
+    // entry's own word.
+    assert_eq!(
+        decision(
+            &knowledge,
+            &settings,
+            "er is een boom omgewaaid over het fietspad"
+        ),
+        "answer melding-openbare-ruimte"
+    );
     // The bijstand answer names "ww" in its example questions.
     assert_eq!(
         decision(&knowledge, &settings, "mijn ww is bijna op, wat nu?"),
@@ -267,6 +290,11 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "my request for remission was refused",
         "zaaknummer 2024-118, hoe ver is het",
         "I was charged twice for the dog tax",
+        "mijn uitkering is er nog niet",
+        "my benefit payment is late",
+        "mijn wmo-aanvraag duurt zo lang",
+        "ik heb vorige week gemaild maar krijg geen antwoord",
+        "hallo?? is daar iemand",
     ];
     let general = [
         "wanneer wordt de uitkering betaald",
@@ -288,6 +316,9 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "kan ik online checken wanneer het grofvuil komt",
         "hoe hoog is de hondenbelasting",
         "hoe lang duurt de beslissing over een omgevingsvergunning",
+        "hoe lang duurt een wmo aanvraag",
+        "is er een afspraak nodig voor een paspoort",
+        "what if I am late for my appointment",
     ];
     assert_sorted(
         |text| settings.faq.is_personal_case(text),
