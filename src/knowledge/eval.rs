@@ -244,20 +244,27 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
 /// noise, not a better threshold.
 const CALIBRATION_TIE: f64 = 0.005;
 
+/// What a wrong direct answer costs against a right one when calibrating:
+/// "a wrong answer is worse than a colleague's reply" (the issue). At 2,
+/// a threshold that adds one right answer must not add more than half a
+/// wrong one.
+const WRONG_ANSWER_COST: i64 = 2;
+
 /// Searches the thresholds that maximise the weakest of top-1,
 /// abstention precision and abstention recall. Among thresholds within
-/// [`CALIBRATION_TIE`] of the best, it takes the one with most right direct
-/// answers (the margin hardly moves the three figures, since a choice list
-/// whose first row is right counts as right, but it decides how often a
-/// citizen must tap), then the one that refuses most of what must be
-/// refused (a wrong answer is worse than a colleague's reply).
+/// [`CALIBRATION_TIE`] of the best, it takes the one with the most right
+/// direct answers less [`WRONG_ANSWER_COST`] times the wrong ones (the
+/// margin hardly moves the three figures, since a choice list whose first
+/// row is right counts as right, but it decides how often a citizen must
+/// tap, and how often a tap is not needed because the answer was wrong),
+/// then the one that refuses most of what must be refused.
 pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
     let steps = |from: f64, to: f64, step: f64| {
         let count = ((to - from) / step).round() as usize;
         (0..=count).map(move |i| from + step * i as f64)
     };
-    // (thresholds, weakest, right direct answers, recall) per candidate:
-    // higher is better in each.
+    // (thresholds, weakest, right less wrong direct answers, recall) per
+    // candidate: higher is better in each.
     let mut candidates = Vec::new();
     for answer in steps(0.14, 0.90, 0.02) {
         // A margin of at least 0.04 keeps the "Bedoel je ...?" choice for near ties.
@@ -278,7 +285,7 @@ pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
                 candidates.push((
                     thresholds,
                     weakest,
-                    report.answered_correctly,
+                    net_direct_answers(&report),
                     report.abstain_recall,
                 ));
             }
@@ -288,14 +295,14 @@ pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
         .iter()
         .map(|c| c.1)
         .fold(f64::NEG_INFINITY, f64::max);
-    let mut best: Option<&(Thresholds, f64, f64, f64)> = None;
+    let mut best: Option<&(Thresholds, f64, i64, f64)> = None;
     for candidate in candidates
         .iter()
         .filter(|c| c.1 >= best_weakest - CALIBRATION_TIE - 1e-9)
     {
         // The figures are ratios of whole counts: equal counts give equal
         // floats, so tuples compare exactly. The first of equals stays.
-        let key = |c: &(Thresholds, f64, f64, f64)| (c.2, c.3, c.1);
+        let key = |c: &(Thresholds, f64, i64, f64)| (c.2, c.3, c.1);
         let better = best.is_none_or(|b| key(candidate) > key(b));
         if better {
             best = Some(candidate);
@@ -305,6 +312,14 @@ pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
         || score(prepared, &Thresholds::default()),
         |(thresholds, ..)| score(prepared, thresholds),
     )
+}
+
+/// Right direct answers less [`WRONG_ANSWER_COST`] times the wrong ones,
+/// in questions.
+fn net_direct_answers(report: &EvalReport) -> i64 {
+    let count = |share: f64, whole: usize| (share * whole as f64).round() as i64;
+    count(report.answered_correctly, report.answerable)
+        - WRONG_ANSWER_COST * count(report.answered_wrongly, report.n)
 }
 
 #[cfg(test)]
@@ -365,6 +380,25 @@ mod tests {
         let report = calibrate(&near_tie(4));
         assert!(report.thresholds.answer <= 0.25, "{:?}", report.thresholds);
         assert!((report.abstain_recall - 200.0 / 201.0).abs() < 1e-9);
+    }
+
+    /// Among near ties, one more right answer does not pay for one more
+    /// wrong one: a wrong answer costs more than a colleague's reply.
+    #[test]
+    fn a_right_answer_bought_with_a_wrong_one_is_not_worth_it() {
+        let mut cases = Vec::new();
+        for _ in 0..1000 {
+            cases.push(case(Some("paspoort"), "paspoort", 0.8));
+        }
+        for _ in 0..200 {
+            cases.push(case(None, "paspoort", 0.1));
+        }
+        // At 0.25 or under, both are answered: one right, one wrong.
+        cases.push(case(Some("paspoort"), "paspoort", 0.25));
+        cases.push(case(None, "paspoort", 0.25));
+        let report = calibrate(&cases);
+        assert!(report.thresholds.answer > 0.25, "{:?}", report.thresholds);
+        assert!(report.answered_wrongly < 1e-9, "{report:?}");
     }
 
     /// A wrong direct answer counts in `answered_wrongly`, a right one and a
