@@ -533,6 +533,7 @@ const SUFFIXES: [&str; 9] = [
 const MISSPELLING_MAX_COUNT: u32 = 2;
 /// ...when the word meant is used at least this many times as often.
 const MISSPELLING_RATIO: u32 = 3;
+
 /// Real words of each language (folded, 4 to 12 letters, sorted by byte):
 /// a real word is never "corrected" into a knowledge-base word ("graf" is
 /// not a typo of "eraf"). Sources and licences: `words/README.md`.
