@@ -295,6 +295,10 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "mijn wmo-aanvraag duurt zo lang",
         "ik heb vorige week gemaild maar krijg geen antwoord",
         "hallo?? is daar iemand",
+        "ik heb nog nooit een ontvangstbevestiging gekregen",
+        "is mijn verhuizing wel goed doorgegeven",
+        "I moved last month but got no confirmation",
+        "mijn rekening is geblokkeerd, kan de gemeente helpen",
     ];
     let general = [
         "wanneer wordt de uitkering betaald",
@@ -319,6 +323,8 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "hoe lang duurt een wmo aanvraag",
         "is er een afspraak nodig voor een paspoort",
         "what if I am late for my appointment",
+        "krijg ik een bevestiging van mijn afspraak",
+        "op welke rekening wordt de uitkering gestort",
     ];
     assert_sorted(
         |text| settings.faq.is_personal_case(text),
