@@ -159,6 +159,11 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
         // The death entry names the Belastingdienst, but nothing else of
         // this question: a topic word alone is no answer.
         "hoeveel krijg ik terug van de belastingdienst",
+        // Municipal work without a page: a colleague refers.
+        "werken jullie nog met vacatures, ik zoek een baan bij de gemeente",
+        "how do I get a disabled parking card",
+        "is there a food bank in Voorbeeldstad",
+        "ik wil schuldhulp aanvragen",
     ] {
         assert_ne!(
             decision(&knowledge, &settings, question).split(' ').next(),
