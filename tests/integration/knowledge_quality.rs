@@ -304,6 +304,11 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "is mijn verhuizing wel goed doorgegeven",
         "I moved last month but got no confirmation",
         "mijn rekening is geblokkeerd, kan de gemeente helpen",
+        "mijn moeder krijgt huishoudelijke hulp maar de hulp komt steeds niet opdagen",
+        "ik heb mijn id kaart opgehaald maar er staat een fout in mijn naam",
+        "mijn uitkering is stopgezet en ik weet niet waarom",
+        "I got a letter from the municipality about my taxes and I don't understand it",
+        "I have a question about my personal situation",
     ];
     let general = [
         "wanneer wordt de uitkering betaald",
@@ -330,6 +335,8 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "what if I am late for my appointment",
         "krijg ik een bevestiging van mijn afspraak",
         "op welke rekening wordt de uitkering gestort",
+        "wat is rioolheffing en waarom moet ik dat betalen",
+        "waarom moet ik een afspraak maken voor een paspoort",
     ];
     assert_sorted(
         |text| settings.faq.is_personal_case(text),
