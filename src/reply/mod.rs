@@ -465,7 +465,10 @@ fn shorten(text: &str, max: usize) -> String {
 /// Words that only greet or thank: answered kindly, not handed over.
 fn small_talk(text: &str) -> Option<ReplyKey> {
     let folded = crate::knowledge::analysis::fold(text);
-    let words = crate::knowledge::analysis::tokens(&folded);
+    let mut words = crate::knowledge::analysis::tokens(&folded);
+    // "test 123", "hallo 1 2 3": numbers next to a greeting say nothing.
+    // A number alone ("2", a choice typed out) is not small talk.
+    words.retain(|word| !word.chars().all(|c| c.is_ascii_digit()));
     if words.is_empty() || words.len() > 4 {
         return None;
     }

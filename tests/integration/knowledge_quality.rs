@@ -164,6 +164,10 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
         "how do I get a disabled parking card",
         "is there a food bank in Voorbeeldstad",
         "ik wil schuldhulp aanvragen",
+        "hoe vraag ik een vog aan voor mijn nieuwe baan",
+        "wanneer is de naturalisatieceremonie",
+        "mag ik mijn zoon een week eerder uit school halen",
+        "mijn rijbewijs is ingevorderd, hoe krijg ik het terug",
     ] {
         assert_ne!(
             decision(&knowledge, &settings, question).split(' ').next(),
@@ -309,6 +313,14 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "mijn uitkering is stopgezet en ik weet niet waarom",
         "I got a letter from the municipality about my taxes and I don't understand it",
         "I have a question about my personal situation",
+        "op de aanslag staat de verkeerde naam, kunnen jullie dat corrigeren",
+        "kunt u mijn parkeervergunning intrekken en het geld terugstorten",
+        "could someone look into why the tax bill is so high",
+        "can you send me a corrected assessment",
+        "de bijstand van mijn broer is sinds januari gestopt",
+        "my housing allowance has been stopped",
+        "wat een schandalige behandeling aan de balie vandaag",
+        "complimenten voor de nieuwe bankjes in het park",
     ];
     let general = [
         "wanneer wordt de uitkering betaald",
@@ -337,6 +349,13 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "op welke rekening wordt de uitkering gestort",
         "wat is rioolheffing en waarom moet ik dat betalen",
         "waarom moet ik een afspraak maken voor een paspoort",
+        // Fetching and clearing away are what the bulky waste and report
+        // answers are for.
+        "kunnen jullie mijn oude kast komen ophalen",
+        "er staat een kapotte fiets, kunnen jullie die weghalen",
+        "kan ik mijn afspraak veranderen",
+        "can you tell me when the bins are collected",
+        "ik ben gestopt met werken, kan ik bijstand aanvragen",
     ];
     assert_sorted(
         |text| settings.faq.is_personal_case(text),
