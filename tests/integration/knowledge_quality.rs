@@ -461,6 +461,8 @@ fn a_hurried_application_is_no_emergency() {
         "kan ik mijn id kaart met spoed aanvragen",
         "spoedaanvraag rijbewijs",
         "I need an urgent passport, we fly on friday",
+        "I came home on an emergency travel document, what now",
+        "can I get an emergency passport at the town hall",
     ];
     assert_sorted(
         |text| settings.emergency.matches(text),
