@@ -50,6 +50,10 @@ const NOT_OURS_FACTOR: f64 = 0.3;
 const TOPIC_WORD_MISSING_WEIGHT: f64 = 0.75;
 /// Weight of a question word found only in an entry's body.
 const BODY_MATCH: f64 = 0.5;
+/// A question whose every term counts less than this when missing (only
+/// the most common words; the floor is 0.25) names no topic. "open" (0.37)
+/// and "geld" are topic words too, so the bar stays low.
+const NO_TOPIC_BELOW: f64 = 0.3;
 
 /// One candidate answer with its confidence.
 #[derive(Debug, Clone, PartialEq)]
@@ -292,7 +296,13 @@ impl SearchIndex {
             return Vec::new();
         };
         let query_terms = model.vocabulary.analyze_query(question);
-        if query_terms.is_empty() {
+        // A question of only the most common words ("en die andere dan",
+        // "wat is dat nou"), or of no words at all, names nothing to answer:
+        // any hit would be an accident of wording.
+        if query_terms
+            .iter()
+            .all(|term| model.commonness.missing_weight(term) < NO_TOPIC_BELOW)
+        {
             return Vec::new();
         }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -380,8 +390,17 @@ impl SearchIndex {
             return Vec::new();
         }
         let words = model.vocabulary.words(question);
-        self.not_ours
-            .mentions(lang, &words, &stemmer(lang))
+        let mut mentions = self.not_ours.mentions(lang, &words, &stemmer(lang));
+        // Expats name Dutch things in English ("can I get huurtoeslag",
+        // "Dutch citizenship (naturalisatie)"): an English question is also
+        // checked against the Dutch words.
+        if lang == Language::En {
+            mentions.extend(
+                self.not_ours
+                    .mentions(Language::Nl, &words, &stemmer(Language::Nl)),
+            );
+        }
+        mentions
             .into_iter()
             .map(|mention| {
                 let terms = model.vocabulary.analyze_document(&mention.words);

@@ -469,7 +469,7 @@ fn small_talk(text: &str) -> Option<ReplyKey> {
     // "test 123", "hallo 1 2 3": numbers next to a greeting say nothing.
     // A number alone ("2", a choice typed out) is not small talk.
     words.retain(|word| !word.chars().all(|c| c.is_ascii_digit()));
-    if words.is_empty() || words.len() > 4 {
+    if words.is_empty() || words.len() > 7 {
         return None;
     }
     const GREETINGS: &[&str] = &[
@@ -498,6 +498,7 @@ fn small_talk(text: &str) -> Option<ReplyKey> {
         "testje",
         "testing",
     ];
+    // Words that thank or approve on their own ("top", "ok").
     const THANKS: &[&str] = &[
         "bedankt",
         "dank",
@@ -505,28 +506,70 @@ fn small_talk(text: &str) -> Option<ReplyKey> {
         "dankuwel",
         "thanks",
         "thank",
-        "you",
-        "je",
-        "u",
-        "wel",
+        "thx",
+        "tnx",
+        "ty",
+        "cheers",
+        "merci",
         "top",
         "super",
         "fijn",
-        "cheers",
-        "thx",
         "ok",
         "oke",
         "oké",
         "okay",
         "prima",
         "great",
+        "perfect",
+        "helpful",
+        "nuttig",
+        "duidelijk",
+        "geweldig",
+        "handig",
     ];
-    if words.iter().all(|w| GREETINGS.contains(&w.as_str())) {
+    // Words that only go with thanks.
+    const THANKS_FILLER: &[&str] = &[
+        "you",
+        "je",
+        "u",
+        "jullie",
+        "wel",
+        "a",
+        "lot",
+        "very",
+        "much",
+        "so",
+        "for",
+        "the",
+        "your",
+        "help",
+        "info",
+        "information",
+        "heel",
+        "erg",
+        "zeer",
+        "hartelijk",
+        "veel",
+        "voor",
+        "de",
+        "het",
+        "hulp",
+        "informatie",
+        "alvast",
+        "nogmaals",
+        "again",
+    ];
+    let greeting = |w: &String| GREETINGS.contains(&w.as_str());
+    let thanks = |w: &String| THANKS.contains(&w.as_str());
+    let filler = |w: &String| THANKS_FILLER.contains(&w.as_str());
+    if words.len() <= 4 && words.iter().all(greeting) {
         Some(ReplyKey::Greeting)
-    } else if words
-        .iter()
-        .all(|w| THANKS.contains(&w.as_str()) || GREETINGS.contains(&w.as_str()))
+    } else if words.iter().any(thanks)
+        && words.iter().all(|w| thanks(w) || filler(w) || greeting(w))
     {
+        // "Thanks a lot, very helpful", "heel erg bedankt voor de info":
+        // the filler words count only beside a word of thanks ("de info"
+        // alone is no thanks).
         Some(ReplyKey::FeedbackThanks)
     } else {
         None

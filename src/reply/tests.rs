@@ -199,3 +199,20 @@ fn a_test_message_is_greeted_not_answered() {
     assert!(super::small_talk("123").is_none());
     assert!(super::small_talk("rijexamen test").is_none());
 }
+
+#[test]
+fn longer_thanks_are_thanks_but_filler_alone_is_not() {
+    for text in [
+        "Thanks a lot, very helpful 🙏",
+        "heel erg bedankt voor de info",
+        "top, dank je wel",
+    ] {
+        assert!(
+            matches!(super::small_talk(text), Some(ReplyKey::FeedbackThanks)),
+            "{text}"
+        );
+    }
+    for text in ["de info", "help", "bedankt, maar waar haal ik de pas op"] {
+        assert!(super::small_talk(text).is_none(), "{text}");
+    }
+}

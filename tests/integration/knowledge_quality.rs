@@ -168,6 +168,12 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
         "wanneer is de naturalisatieceremonie",
         "mag ik mijn zoon een week eerder uit school halen",
         "mijn rijbewijs is ingevorderd, hoe krijg ik het terug",
+        // Expats name Dutch things in English questions.
+        "can I apply for huurtoeslag here as an expat",
+        "how do I apply for Dutch citizenship",
+        // Only the most common words: nothing to answer.
+        "en die andere dan",
+        "wat is dat nou weer",
     ] {
         assert_ne!(
             decision(&knowledge, &settings, question).split(' ').next(),
@@ -321,6 +327,15 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "my housing allowance has been stopped",
         "wat een schandalige behandeling aan de balie vandaag",
         "complimenten voor de nieuwe bankjes in het park",
+        "kunnen jullie mijn afspraak van donderdag verzetten naar maandag",
+        "my appointment is on Tuesday, could you move it to next week",
+        "can you confirm the time of our wedding ceremony",
+        "de voornaam van onze zoon is verkeerd gespeld, hoe lossen jullie dat op",
+        "is de parkeervergunning van mijn vader al verlengd?",
+        "ik heb in april een vergunning aangevraagd, is er al iets bekend",
+        "bijstand aangevraagd maar nog steeds geen besluit",
+        "omgevingsvergunning ingediend in mei, hoe ver is het nu",
+        "het grofvuil staat er nog terwijl ik het wel had aangemeld",
     ];
     let general = [
         "wanneer wordt de uitkering betaald",
@@ -356,6 +371,11 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "kan ik mijn afspraak veranderen",
         "can you tell me when the bins are collected",
         "ik ben gestopt met werken, kan ik bijstand aanvragen",
+        // Asking how, not asking us to do it.
+        "kunt u mij vertellen hoe ik mijn afspraak kan verzetten",
+        "how do I cancel my appointment",
+        "is het stadhuis al open",
+        "hoe lang is een paspoort geldig als het verlengd is",
     ];
     assert_sorted(
         |text| settings.faq.is_personal_case(text),
