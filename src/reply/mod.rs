@@ -498,6 +498,39 @@ fn small_talk(text: &str) -> Option<ReplyKey> {
         "testje",
         "testing",
     ];
+    const TESTS: &[&str] = &["test", "testje", "testing", "testen", "getest"];
+    // Words that go with trying the number out.
+    const TEST_FILLER: &[&str] = &[
+        "just",
+        "if",
+        "this",
+        "number",
+        "works",
+        "working",
+        "work",
+        "does",
+        "it",
+        "whether",
+        "testen",
+        "getest",
+        "werkt",
+        "dit",
+        "nummer",
+        "of",
+        "even",
+        "ff",
+        "effe",
+        "gewoon",
+        "is",
+        "een",
+        "a",
+        "appje",
+        "bericht",
+        "berichtje",
+        "message",
+        "whatsapp",
+        "app",
+    ];
     // Words that thank or approve on their own ("top", "ok").
     const THANKS: &[&str] = &[
         "bedankt",
@@ -562,7 +595,13 @@ fn small_talk(text: &str) -> Option<ReplyKey> {
     let greeting = |w: &String| GREETINGS.contains(&w.as_str());
     let thanks = |w: &String| THANKS.contains(&w.as_str());
     let filler = |w: &String| THANKS_FILLER.contains(&w.as_str());
+    let testing = |w: &String| TESTS.contains(&w.as_str());
+    let test_filler = |w: &String| TEST_FILLER.contains(&w.as_str());
     if words.len() <= 4 && words.iter().all(greeting) {
+        Some(ReplyKey::Greeting)
+    } else if words.iter().any(testing) && words.iter().all(|w| greeting(w) || test_filler(w)) {
+        // "hi, just testing if this number works", "even testen of dit
+        // nummer werkt": trying the number, not asking.
         Some(ReplyKey::Greeting)
     } else if words.iter().any(thanks)
         && words.iter().all(|w| thanks(w) || filler(w) || greeting(w))

@@ -196,6 +196,16 @@ fn a_test_message_is_greeted_not_answered() {
         super::small_talk("Test 123"),
         Some(ReplyKey::Greeting)
     ));
+    for text in [
+        "hi, just testing if this number works",
+        "even testen of dit nummer werkt",
+    ] {
+        assert!(
+            matches!(super::small_talk(text), Some(ReplyKey::Greeting)),
+            "{text}"
+        );
+    }
+    assert!(super::small_talk("test voor mijn rijbewijs").is_none());
     assert!(super::small_talk("123").is_none());
     assert!(super::small_talk("rijexamen test").is_none());
 }

@@ -171,6 +171,13 @@ fn other_organisations_topics_are_left_to_a_person_unless_an_answer_names_them()
         // Expats name Dutch things in English questions.
         "can I apply for huurtoeslag here as an expat",
         "how do I apply for Dutch citizenship",
+        "ik heb een auto gekocht, hoe zet ik het kenteken op mijn naam",
+        "hoe vraag ik jeugdzorg aan voor mijn dochter",
+        "mag ik vuurwerk afsteken in mijn straat",
+        "wordt er gestrooid als het glad is",
+        "de buren maken elke nacht herrie",
+        "hoe lang blijft een graf op de begraafplaats liggen",
+        "oeps verkeerde chat sorry",
         // Only the most common words: nothing to answer.
         "en die andere dan",
         "wat is dat nou weer",
@@ -336,6 +343,23 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "bijstand aangevraagd maar nog steeds geen besluit",
         "omgevingsvergunning ingediend in mei, hoe ver is het nu",
         "het grofvuil staat er nog terwijl ik het wel had aangemeld",
+        "mijn kapvergunning ligt al 6 weken bij jullie",
+        "wanneer krijg ik nou eindelijk antwoord over mijn bezwaar",
+        "kunnen jullie dat even fixen",
+        "kunnen jullie de akte naar mijn mail sturen",
+        "kunnen jullie hem uitschrijven, hij woont hier niet meer",
+        "could you send me the form again",
+        "I posted the documents last week, did you receive them?",
+        "hebben jullie mijn formulier al ontvangen",
+        "afspraak voor een rijbewijs op naam van P. Jansen, graag verzetten",
+        "aanslagnummer: 0000-2222, klopt dit bedrag",
+        "wanneer wordt die nieuwe container gebracht",
+        "hoeveel moet ik nog betalen voor de rioolheffing",
+        "heeft het invloed op mijn uitkering als ik een bijbaantje neem",
+        "my allowance was 50 euros lower this month than usual",
+        "op de brief staat nog het oude adres",
+        "heeft de buurman wel een vergunning voor die dakkapel",
+        "wie heeft dit besloten, dit is waardeloos",
     ];
     let general = [
         "wanneer wordt de uitkering betaald",
@@ -376,6 +400,10 @@ fn own_cases_go_to_a_person_and_general_questions_do_not() {
         "how do I cancel my appointment",
         "is het stadhuis al open",
         "hoe lang is een paspoort geldig als het verlengd is",
+        // Rubbish that has lain a while is a report, not a waiting case.
+        "bij de speeltuin ligt al een paar dagen glas",
+        "ik ben verhuisd, moet ik mijn oude adres ook afmelden",
+        "how much does a passport cost",
     ];
     assert_sorted(
         |text| settings.faq.is_personal_case(text),
