@@ -38,6 +38,9 @@ struct AskOut {
     /// Why a person takes it, when the bot does not answer.
     handover: Option<String>,
     hits: Vec<HitOut>,
+    /// How likely the refusal model finds that this must not be answered
+    /// (null without a model); above its threshold the bot hands over.
+    refusal: Option<f64>,
     /// What the bot would send.
     replies: Vec<String>,
 }
@@ -90,6 +93,10 @@ pub fn run(
                 score: (h.score * 1000.0).round() / 1000.0,
             })
             .collect(),
+        refusal: knowledge
+            .refusal
+            .as_ref()
+            .map(|model| (model.probability(&args.question) * 1000.0).round() / 1000.0),
         replies: decision
             .replies
             .iter()
@@ -113,6 +120,12 @@ pub fn run(
         println!("handed to a person: {reason}");
     }
     println!("language: {}", out.language);
+    if let (Some(p), Some(model)) = (out.refusal, knowledge.refusal.as_ref()) {
+        println!(
+            "refusal model: {p:.3} (hands over above {:.2})",
+            model.threshold
+        );
+    }
     println!("top hits:");
     for hit in &out.hits {
         println!("  {:.3}  {}", hit.score, hit.id);

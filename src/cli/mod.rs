@@ -10,6 +10,7 @@ pub mod lint;
 pub mod loadgen;
 pub mod report;
 pub mod simulate;
+pub mod train_refusal;
 pub mod usage;
 pub mod user;
 
@@ -39,6 +40,8 @@ pub enum Command {
     Ask(ask::AskArgs),
     /// Measure the FAQ decisions on JSONL eval files (and calibrate thresholds).
     Eval(eval::EvalArgs),
+    /// Learn from eval files which messages not to answer; writes knowledge/refusal-model.tsv.
+    TrainRefusal(train_refusal::TrainRefusalArgs),
     /// Check the knowledge base (answers, synonyms, data); exit 1 on any error.
     Lint(lint::LintArgs),
     /// Questions the bot could not answer (or got "Nee" on), grouped by wording.

@@ -18,7 +18,14 @@ pub struct KnowledgeBase {
     pub waste: WasteCalendar,
     /// Problems found while loading (errors left entries out).
     pub problems: Vec<Problem>,
+    /// Which messages must not be answered (`refusal-model.tsv`; optional).
+    pub refusal: Option<super::refusal::RefusalModel>,
 }
+
+/// A hit this sure is exempt from the refusal model (see
+/// [`KnowledgeBase::must_refuse`]).
+/// 0.8 is the lowest that cost no refusal on the read eval sets.
+const REFUSAL_EXEMPT_FROM: f64 = 0.8;
 
 /// The result of asking one question.
 #[derive(Debug, Clone)]
@@ -39,12 +46,31 @@ impl KnowledgeBase {
             benefit: loaded.benefit,
             waste: loaded.waste,
             problems: loaded.problems,
+            refusal: loaded.refusal,
         })
     }
 
     /// Loads and indexes a knowledge folder.
     pub fn load(dir: &Path) -> tantivy::Result<Self> {
         Self::from_loaded(load_dir(dir))
+    }
+
+    /// Whether the refusal model says `question` is not for the knowledge
+    /// base (an own case, another organisation, chat), given the `hits`
+    /// the search found for it. Without a model: never.
+    ///
+    /// A hit of `REFUSAL_EXEMPT_FROM` or more is an editor's example
+    /// question asked almost word for word: the editor's word beats the
+    /// model, which learned from eval sets that may predate the entry
+    /// ("wanneer worden de kerstbomen opgehaald" was a refusal until a
+    /// page for it was written).
+    pub fn must_refuse(&self, question: &str, hits: &[Hit]) -> bool {
+        hits.first()
+            .is_none_or(|top| top.score < REFUSAL_EXEMPT_FROM)
+            && self
+                .refusal
+                .as_ref()
+                .is_some_and(|model| model.refuses(question))
     }
 
     /// Number of errors found while loading.

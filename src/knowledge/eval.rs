@@ -68,7 +68,7 @@ pub fn prepare(
         .map(|case| {
             let route = route_before_faq(&case.q, &rules);
             let own_case = route == Some(Route::PersonalCase);
-            let routed = route.is_some() && !own_case;
+            let mut routed = route.is_some() && !own_case;
             let hits = if routed {
                 Vec::new()
             } else {
@@ -81,6 +81,11 @@ pub fn prepare(
                     )
                     .hits
             };
+            // As in the reply: the refusal model hands over what the
+            // patterns did not, unless an own-case answer may take it.
+            if route.is_none() && knowledge.must_refuse(&case.q, &hits) {
+                routed = true;
+            }
             let own_case_takers = own_case.then(|| {
                 let patterns = settings.faq.personal_case_matches(&case.q);
                 let entries = knowledge.index.entries();

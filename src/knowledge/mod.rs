@@ -19,6 +19,7 @@ pub mod gaps;
 pub mod lint;
 pub mod loader;
 pub mod not_ours;
+pub mod refusal;
 pub mod search;
 pub mod synonyms;
 pub mod usage;

@@ -401,6 +401,12 @@ impl Builder<'_> {
                         .get(hit.entry)
                         .is_some_and(|entry| self.rules.faq.entry_takes_own_case(entry, &patterns))
                 });
+            } else if knowledge.must_refuse(question, &asked.hits) {
+                // The refusal model: no answer of ours fits, whatever the
+                // search found (an own case in words the patterns lack,
+                // another organisation, chat). The hits stay for the
+                // editors' gaps list.
+                asked.decision = FaqDecision::Abstain;
             }
             (knowledge, asked)
         });

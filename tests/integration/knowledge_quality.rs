@@ -638,3 +638,88 @@ fn everyday_words_in_a_story_weigh_less_than_rare_words() {
         "everyday story {everyday_score:.3}, rare-word story {rare_score:.3}"
     );
 }
+
+/// The eval sets the shipped refusal model is trained on: the read ones.
+/// The blind sets (fresh5, 6, 7, 9, 11, 13, 15, 17) stay out, so they
+/// still measure it.
+const REFUSAL_TRAINING_SETS: [&str; 11] = [
+    "dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh8", "fresh10", "fresh12",
+    "fresh14", "fresh16",
+];
+
+/// `knowledge/refusal-model.tsv` is what `loket train-refusal` makes of
+/// the read eval sets today: an edited eval set without a retrained model
+/// fails here, with the command to run.
+#[test]
+fn the_shipped_refusal_model_is_trained_from_the_read_eval_sets() {
+    use loket::knowledge::refusal::{RefusalModel, Training};
+    let mut examples = Vec::new();
+    for set in REFUSAL_TRAINING_SETS {
+        let cases = read_cases(&root().join(format!("tests/eval/{set}.jsonl"))).expect("reads");
+        examples.extend(cases.into_iter().map(|c| (c.q, c.expect.is_none())));
+    }
+    let model = RefusalModel::train(&examples, Training::default());
+    let shipped = std::fs::read_to_string(root().join("knowledge/refusal-model.tsv"))
+        .expect("the model is shipped");
+    let files: Vec<String> = REFUSAL_TRAINING_SETS
+        .iter()
+        .map(|set| format!("tests/eval/{set}.jsonl"))
+        .collect();
+    assert!(
+        shipped == model.to_file(examples.len()),
+        "knowledge/refusal-model.tsv is stale; run: cargo run --release -- train-refusal {}",
+        files.join(" ")
+    );
+}
+
+/// The refusal model hands over what neither the own-case patterns nor
+/// the search turn away, and leaves general questions alone.
+#[test]
+fn the_refusal_model_hands_over_what_the_patterns_miss() {
+    let settings = shipped_settings();
+    let knowledge = shipped_knowledge();
+    let date = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
+    let ask = |q: &str| {
+        knowledge.ask(
+            q,
+            loket::reply::language::detect(q),
+            date,
+            &settings.faq.thresholds(),
+        )
+    };
+    for question in [
+        "ik kreeg een brief over de hondenbelasting maar mijn hond is al dood",
+        "mijn huurtoeslag is te laag volgens mij",
+        "kunnen jullie mijn dochter helpen met haar huiswerk",
+    ] {
+        assert!(
+            !settings.faq.is_personal_case(question),
+            "a pattern takes {question:?}; pick another example"
+        );
+        let asked = ask(question);
+        assert!(
+            knowledge.must_refuse(question, &asked.hits),
+            "the refusal model lets {question:?} through: {:?}",
+            asked.decision
+        );
+    }
+    // At least one of them the search alone would have answered.
+    assert!(
+        ["ik kreeg een brief over de hondenbelasting maar mijn hond is al dood"]
+            .iter()
+            .any(|q| ask(q).decision.name() != "abstain")
+    );
+    for question in [
+        "wat kost een paspoort voor een kind",
+        "hoe vraag ik bijzondere bijstand aan voor een bril",
+        "kan ik mijn rijbewijs online verlengen",
+        "mijn parkeervergunning is verlopen, hoe verleng ik die",
+        "where can I take my bulky waste",
+    ] {
+        let asked = ask(question);
+        assert!(
+            !knowledge.must_refuse(question, &asked.hits),
+            "the refusal model turns away the general question {question:?}"
+        );
+    }
+}
