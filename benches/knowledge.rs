@@ -2,8 +2,9 @@
 //! the figures are for a README or a pull request, not for regressions).
 //!
 //! Measures, per knowledge base size:
-//! - query latency of `KnowledgeBase::ask`, the full path the bot takes
-//!   for a question (analysis, tantivy BM25, confidence, decision): p50,
+//! - query latency of `KnowledgeBase::ask` and `must_refuse`, the full
+//!   path the bot takes for a question (analysis, tantivy BM25,
+//!   confidence, decision, the refusal model): p50,
 //!   p99, max and mean wall time in µs, and the mean CPU time of the
 //!   querying thread, which other load on the machine does not inflate.
 //!   The questions are all of `tests/eval/dev.jsonl`
@@ -615,8 +616,10 @@ fn run_queries(kb: &KnowledgeBase, questions: &[Question], minimum: usize) -> (L
                 bench_date(),
                 black_box(&thresholds),
             );
+            // The refusal model is part of the bot's path for a question.
+            let refused = kb.must_refuse(black_box(&q.text), &asked.hits);
             times.push(start.elapsed());
-            black_box(asked);
+            black_box((asked, refused));
         }
     }
     let cpu = thread_cpu()
@@ -760,7 +763,9 @@ fn diff(a: Option<f64>, b: Option<f64>) -> String {
 
 fn print_tables(rows: &[Row]) {
     println!();
-    println!("Query latency of KnowledgeBase::ask, µs per query (after one warm-up round)");
+    println!(
+        "Query latency of KnowledgeBase::ask + must_refuse, µs per query (after one warm-up round)"
+    );
     println!(
         "{:<10} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}   decisions (answer/choose/abstain)  top-1",
         "size", "files", "entries", "queries", "p50", "p99", "max", "mean", "cpu mean"
