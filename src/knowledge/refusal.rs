@@ -268,38 +268,49 @@ fn features(text: &str) -> Vec<(usize, f64)> {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    let mut counts: std::collections::HashMap<usize, f64> = std::collections::HashMap::new();
-    let mut add = |kind: &str, piece: &str| {
+    // Words are ASCII here, so pieces are byte windows: no allocation per
+    // piece (this runs for every question).
+    let mut buckets: Vec<usize> = Vec::with_capacity(words.len() * 12);
+    let bucket = |parts: &[&[u8]]| {
         let mut hasher = crc32fast::Hasher::new();
-        hasher.update(kind.as_bytes());
-        hasher.update(piece.as_bytes());
-        let bucket = (hasher.finalize() as usize) & ((1usize << BITS) - 1);
-        *counts.entry(bucket).or_insert(0.0) += 1.0;
+        for part in parts {
+            hasher.update(part);
+        }
+        (hasher.finalize() as usize) & ((1usize << BITS) - 1)
     };
+    let mut padded = Vec::new();
     for word in &words {
-        add("w:", word);
-        let padded: Vec<char> = format!(" {word} ").chars().collect();
+        buckets.push(bucket(&[b"w:", word.as_bytes()]));
+        padded.clear();
+        padded.push(b' ');
+        padded.extend_from_slice(word.as_bytes());
+        padded.push(b' ');
         for n in 3..=5 {
             for piece in padded.windows(n) {
-                add("c:", &piece.iter().collect::<String>());
+                buckets.push(bucket(&[b"c:", piece]));
             }
         }
     }
     for pair in words.windows(2) {
-        add("b:", &format!("{} {}", pair[0], pair[1]));
+        buckets.push(bucket(&[
+            b"b:",
+            pair[0].as_bytes(),
+            b" ",
+            pair[1].as_bytes(),
+        ]));
     }
-    let mut features: Vec<(usize, f64)> = counts
-        .into_iter()
-        .map(|(bucket, count)| (bucket, 1.0 + f64::ln(count)))
-        .collect();
+    // Count each bucket once: sorted, then runs.
+    buckets.sort_unstable();
+    let mut features: Vec<(usize, f64)> = Vec::with_capacity(buckets.len());
+    for run in buckets.chunk_by(|a, b| a == b) {
+        features.push((run[0], 1.0 + f64::ln(run.len() as f64)));
+    }
     let norm = features.iter().map(|(_, x)| x * x).sum::<f64>().sqrt();
     if norm > 0.0 {
         for (_, x) in &mut features {
             *x /= norm;
         }
     }
-    // A fixed order keeps training deterministic (the map's is not).
-    features.sort_unstable_by_key(|&(bucket, _)| bucket);
     features
 }
 
