@@ -120,10 +120,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = Settings::load_from_env()?;
             loket::cli::hours::run(&args, &settings, today(&settings))?;
         }
-        Command::TrainRefusal(args) => {
-            let settings = Settings::load_from_env()?;
-            loket::cli::train_refusal::run(&args, &settings.knowledge_dir)?;
-        }
         Command::Lint(args) => {
             let settings = Settings::load_from_env()?;
             return Ok(ExitCode::from(loket::cli::lint::run(&args, &settings)?));

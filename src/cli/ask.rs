@@ -4,6 +4,7 @@
 use crate::config::Settings;
 use crate::domain::{MessageContent, OutgoingContent};
 use crate::knowledge::base::KnowledgeBase;
+use crate::knowledge::triage::{Outcome, triage};
 use crate::processing::rules;
 use crate::reply::{self, ConversationMemory, language};
 use chrono::{DateTime, Utc};
@@ -25,22 +26,28 @@ pub struct AskArgs {
 #[derive(Debug, Serialize)]
 struct HitOut {
     id: String,
+    /// What the entry stands for: answer, urgent, not_ours or small_talk.
+    kind: &'static str,
+    /// The classifier's probability that this is the right entry.
     score: f64,
+    /// The evidence the ranker weighed.
+    features: crate::knowledge::classifier::Features,
 }
 
 #[derive(Debug, Serialize)]
 struct AskOut {
     question: String,
-    /// answer, choose or abstain
+    /// The triage: answer, choose, hand_over, urgent or small_talk.
     decision: String,
+    /// Why it goes to a person, when it does (the triage's reason).
+    hand_over: Option<crate::knowledge::triage::HandOver>,
+    /// The rule from rules.toml that decided, if one did.
+    rule: Option<String>,
     faq_id: Option<String>,
     language: String,
     /// Why a person takes it, when the bot does not answer.
     handover: Option<String>,
     hits: Vec<HitOut>,
-    /// How likely the refusal model finds that this must not be answered
-    /// (null without a model); above its threshold the bot hands over.
-    refusal: Option<f64>,
     /// What the bot would send.
     replies: Vec<String>,
 }
@@ -68,35 +75,37 @@ pub fn run(
         rules(settings, Some(knowledge)),
         at,
     );
-    let asked = knowledge.ask(
-        &args.question,
+    let triaged = triage(
+        &crate::privacy::mask(&args.question),
         language::detect(&args.question),
-        date,
+        Some(knowledge),
         &settings.faq.thresholds(),
+        date,
     );
+    let entries = knowledge.index.entries();
     let out = AskOut {
         question: args.question.clone(),
-        decision: decision
-            .faq
-            .as_ref()
-            .map_or("abstain", |f| f.decision)
-            .to_owned(),
+        decision: triaged.outcome.name().to_owned(),
+        hand_over: match &triaged.outcome {
+            Outcome::HandOver(why) => Some(why.clone()),
+            _ => None,
+        },
+        rule: triaged.rule.clone(),
         faq_id: decision.faq.as_ref().and_then(|f| f.faq_id.clone()),
         language: decision.language.code().to_owned(),
         handover: decision.handover.map(|r| r.as_str().to_owned()),
-        hits: asked
+        hits: triaged
             .hits
             .iter()
+            .zip(&triaged.evidence)
             .take(5)
-            .map(|h| HitOut {
+            .map(|(h, evidence)| HitOut {
                 id: h.id.as_str().to_owned(),
+                kind: entries.get(h.entry).map_or("answer", |e| e.kind.name()),
                 score: (h.score * 1000.0).round() / 1000.0,
+                features: evidence.features,
             })
             .collect(),
-        refusal: knowledge
-            .refusal
-            .as_ref()
-            .map(|model| (model.probability(&args.question) * 1000.0).round() / 1000.0),
         replies: decision
             .replies
             .iter()
@@ -120,15 +129,12 @@ pub fn run(
         println!("handed to a person: {reason}");
     }
     println!("language: {}", out.language);
-    if let (Some(p), Some(model)) = (out.refusal, knowledge.refusal.as_ref()) {
-        println!(
-            "refusal model: {p:.3} (hands over above {:.2})",
-            model.threshold
-        );
+    if let Some(rule) = &out.rule {
+        println!("rule: {rule} (knowledge/rules.toml)");
     }
-    println!("top hits:");
+    println!("top hits (probability, entry, kind):");
     for hit in &out.hits {
-        println!("  {:.3}  {}", hit.score, hit.id);
+        println!("  {:.3}  {}  {}", hit.score, hit.id, hit.kind);
     }
     if out.hits.is_empty() {
         println!("  (none)");

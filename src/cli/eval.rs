@@ -41,7 +41,7 @@ pub fn run(
     }
     let prepared = prepare(cases, settings, knowledge, args.date.unwrap_or(today));
     let report = if args.calibrate {
-        calibrate(&prepared)
+        calibrate(&prepared, &settings.faq.thresholds())
     } else {
         score(&prepared, &settings.faq.thresholds())
     };

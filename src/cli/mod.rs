@@ -10,7 +10,6 @@ pub mod lint;
 pub mod loadgen;
 pub mod report;
 pub mod simulate;
-pub mod train_refusal;
 pub mod usage;
 pub mod user;
 
@@ -40,8 +39,6 @@ pub enum Command {
     Ask(ask::AskArgs),
     /// Measure the FAQ decisions on JSONL eval files (and calibrate thresholds).
     Eval(eval::EvalArgs),
-    /// Learn from eval files which messages not to answer; writes knowledge/refusal-model.tsv.
-    TrainRefusal(train_refusal::TrainRefusalArgs),
     /// Check the knowledge base (answers, synonyms, data); exit 1 on any error.
     Lint(lint::LintArgs),
     /// Questions the bot could not answer (or got "Nee" on), grouped by wording.
@@ -109,12 +106,16 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<crate::db::Store>
 pub fn config_check() -> anyhow::Result<()> {
     let settings = Settings::load_from_env()?;
     println!(
-        "{}: configuration is valid\n  organisation: {}\n  time zone: {}\n  reply promise: {} working minutes\n  emergency patterns: {}\n  database: {}\n  WhatsApp: {}",
+        "{}: configuration is valid\n  organisation: {}\n  time zone: {}\n  reply promise: {} working minutes\n  urgent alert: {}\n  database: {}\n  WhatsApp: {}",
         settings.config_dir.display(),
         settings.organisation,
         settings.hours.timezone(),
         settings.hours.promise().num_minutes(),
-        settings.emergency.patterns.len(),
+        if settings.emergency.alert_url.is_some() {
+            "posted to [emergency] alert_url outside office hours"
+        } else {
+            "off ([emergency] alert_url not set)"
+        },
         crate::config::redact_url(&settings.database_url),
         if settings.secrets.access_token.is_some() && settings.secrets.phone_number_id.is_some() {
             "Graph API credentials set"

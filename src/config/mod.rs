@@ -8,7 +8,6 @@
 mod duration;
 mod error;
 mod faq;
-mod patterns;
 mod privacy;
 mod queue;
 mod replies;

@@ -42,11 +42,15 @@ pub enum ReplyKey {
     /// Once per conversation, when the citizen sent personal data (BSN,
     /// IBAN, ...): please do not share it on WhatsApp.
     PrivacyWarning,
+    /// Under an urgent referral while open: a person reads it now.
+    UrgentReadOpen,
+    /// Under an urgent referral while closed: when a person reads it.
+    UrgentReadClosed,
 }
 
 impl ReplyKey {
     /// Every key; all must be present in the file.
-    pub const ALL: [ReplyKey; 15] = [
+    pub const ALL: [ReplyKey; 17] = [
         ReplyKey::ClosedAck,
         ReplyKey::OpenAck,
         ReplyKey::Emergency,
@@ -62,6 +66,8 @@ impl ReplyKey {
         ReplyKey::ChoiceNone,
         ReplyKey::Greeting,
         ReplyKey::PrivacyWarning,
+        ReplyKey::UrgentReadOpen,
+        ReplyKey::UrgentReadClosed,
     ];
 
     /// The section name in `replies.toml`.
@@ -82,6 +88,8 @@ impl ReplyKey {
             ReplyKey::ChoiceNone => "choice_none",
             ReplyKey::Greeting => "greeting",
             ReplyKey::PrivacyWarning => "privacy_warning",
+            ReplyKey::UrgentReadOpen => "urgent_read_open",
+            ReplyKey::UrgentReadClosed => "urgent_read_closed",
         }
     }
 
@@ -99,9 +107,10 @@ impl ReplyKey {
     /// Placeholders this text may use.
     pub fn placeholders(self) -> &'static [&'static str] {
         match self {
-            ReplyKey::ClosedAck | ReplyKey::OpenAck | ReplyKey::Handover => {
-                &["deadline", "next_opening", "organisation"]
-            }
+            ReplyKey::ClosedAck
+            | ReplyKey::OpenAck
+            | ReplyKey::Handover
+            | ReplyKey::UrgentReadClosed => &["deadline", "next_opening", "organisation"],
             ReplyKey::UnknownPostcode => &["postcode", "organisation"],
             _ => &["organisation"],
         }

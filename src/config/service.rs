@@ -4,7 +4,6 @@
 
 use super::duration::HumanDuration;
 use super::error::{ConfigError, toml_error};
-use regex::Regex;
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
@@ -146,21 +145,19 @@ impl Default for OutboxSettings {
     }
 }
 
-/// `[emergency]`: messages matching any pattern get the emergency referral
-/// at once, at any hour, and are marked urgent. Parts of a message that
-/// match a `not_urgent` pattern are left out first: "paspoort met spoed" is
-/// a hurried application, not danger.
+/// `[emergency]`: what happens besides the referral when a message is
+/// urgent. Which messages are urgent is learned from the knowledge base's
+/// urgent entries (`urgent: true`), not configured here.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EmergencySettings {
-    #[serde(rename = "patterns")]
-    pub pattern_sources: Vec<String>,
-    #[serde(skip)]
-    pub patterns: Vec<Regex>,
-    #[serde(rename = "not_urgent")]
-    pub not_urgent_sources: Vec<String>,
-    #[serde(skip)]
-    pub not_urgent: Vec<Regex>,
+    /// Where an urgent message outside office hours is announced (a Teams
+    /// or Slack webhook, an on-call pager): a JSON POST with a link into
+    /// the staff page and no message text. Empty: no alert.
+    pub alert_url: Option<String>,
+    /// The staff page's public address, for the link in the alert, e.g.
+    /// "https://loket.voorbeeldstad.nl". Empty: the alert has a path only.
+    pub staff_url: Option<String>,
 }
 
 /// `[knowledge]`: rules for the answers editors write.
@@ -180,6 +177,10 @@ impl Default for KnowledgeSettings {
                 "rijksoverheid.nl",
                 "government.nl",
                 "overheid.nl",
+                // National services the starter knowledge base names.
+                "politie.nl",
+                "cjib.nl",
+                "werk.nl",
             ]
             .map(str::to_owned)
             .to_vec(),
@@ -311,13 +312,20 @@ impl ServiceFile {
                 "must be between 1 and 1000 (Meta allows bursts of up to 45)",
             ));
         }
-        let compile = |key: &str, sources: &[String]| {
-            super::patterns::compile(key, sources)
-                .map_err(|(key, message)| ConfigError::value(path, key, message))
-        };
-        self.emergency.patterns = compile("emergency.patterns", &self.emergency.pattern_sources)?;
-        self.emergency.not_urgent =
-            compile("emergency.not_urgent", &self.emergency.not_urgent_sources)?;
+        for (key, value) in [
+            ("emergency.alert_url", &self.emergency.alert_url),
+            ("emergency.staff_url", &self.emergency.staff_url),
+        ] {
+            if let Some(value) = value
+                && !url::Url::parse(value).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            {
+                return Err(ConfigError::value(
+                    path,
+                    key,
+                    format!("{value:?} is not an http(s) address; write the full address, e.g. \"https://hooks.example.org/loket\""),
+                ));
+            }
+        }
         let mut allowlist = Vec::with_capacity(self.knowledge.link_allowlist.len());
         for (index, entry) in self.knowledge.link_allowlist.iter().enumerate() {
             let host = entry.trim().to_lowercase();
@@ -346,20 +354,6 @@ impl ServiceFile {
             .validate()
             .map_err(|(key, message)| ConfigError::value(path, key, message))?;
         Ok(())
-    }
-}
-
-impl EmergencySettings {
-    /// Whether a citizen's text matches the emergency rule, once the parts
-    /// that match a `not_urgent` pattern are left out.
-    pub fn matches(&self, text: &str) -> bool {
-        let mut rest = std::borrow::Cow::Borrowed(text);
-        for pattern in &self.not_urgent {
-            if pattern.is_match(&rest) {
-                rest = std::borrow::Cow::Owned(pattern.replace_all(&rest, " ").into_owned());
-            }
-        }
-        self.patterns.iter().any(|p| p.is_match(&rest))
     }
 }
 
@@ -395,31 +389,6 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("line 2"), "{text}");
         assert!(text.contains("max_body"), "{text}");
-    }
-
-    #[test]
-    fn a_bad_emergency_pattern_names_its_index() {
-        let err = parse("[emergency]\npatterns = ['spoed', '(unclosed']\n").expect_err("bad regex");
-        assert!(err.to_string().contains("emergency.patterns[1]"), "{err}");
-        let err = parse("[emergency]\nnot_urgent = ['(unclosed']\n").expect_err("bad regex");
-        assert!(err.to_string().contains("emergency.not_urgent[0]"), "{err}");
-    }
-
-    #[test]
-    fn not_urgent_parts_are_left_out_before_the_emergency_patterns() {
-        let file = parse(
-            "[emergency]\npatterns = ['(?i)spoed']\nnot_urgent = ['(?i)paspoort met spoed']\n",
-        )
-        .expect("valid");
-        assert!(!file.emergency.matches("wat kost een paspoort met spoed"));
-        assert!(
-            file.emergency
-                .matches("spoed! wat kost een paspoort met spoed")
-        );
-        assert!(
-            file.emergency
-                .matches("het is spoed, mijn buurman is gevallen")
-        );
     }
 
     #[test]

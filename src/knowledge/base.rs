@@ -1,8 +1,10 @@
-//! A loaded knowledge base: the search index plus the data calendars, and
-//! `ask`, the one function the server, `loket ask`, `eval` and `simulate`
-//! all use to search it.
+//! A loaded knowledge base: the entries, the classifier trained on them,
+//! the rules and the data calendars, and `ask`, the one function the
+//! triage uses to classify a message.
 
 use super::decision::{self, FaqDecision, Thresholds};
+use super::classifier::{Classifier, Scored};
+use super::rules::Rules;
 use super::search::{Hit, SearchIndex};
 use super::{BenefitCalendar, LoadedKnowledge, Problem, Severity, WasteCalendar, load_dir};
 use crate::domain::Language;
@@ -14,63 +16,49 @@ use std::path::Path;
 #[derive(Debug)]
 pub struct KnowledgeBase {
     pub index: SearchIndex,
+    /// Which entry a message is about, learned from the entries.
+    pub classifier: Classifier,
+    /// Own-case and ask-for-a-person rules (`rules.toml`).
+    pub rules: Rules,
     pub benefit: BenefitCalendar,
     pub waste: WasteCalendar,
     /// Problems found while loading (errors left entries out).
     pub problems: Vec<Problem>,
-    /// Which messages must not be answered (`refusal-model.tsv`; optional).
-    pub refusal: Option<super::refusal::RefusalModel>,
 }
-
-/// A hit this sure is exempt from the refusal model (see
-/// [`KnowledgeBase::must_refuse`]).
-/// 0.8 is the lowest that cost no refusal on the read eval sets.
-const REFUSAL_EXEMPT_FROM: f64 = 0.8;
 
 /// The result of asking one question.
 #[derive(Debug, Clone)]
 pub struct Asked {
     /// The language the question was searched in (and is answered in).
     pub language: Language,
-    /// Candidates, best first, one per id.
+    /// Candidates, best first, one per id; `score` is the classifier's
+    /// probability that the entry is the right one.
     pub hits: Vec<Hit>,
+    /// The classifier's evidence per candidate, parallel to `hits`.
+    pub evidence: Vec<Scored>,
     pub decision: FaqDecision,
 }
 
 impl KnowledgeBase {
-    /// Builds the served form of loaded files.
+    /// Builds the served form of loaded files: indexes them and trains the
+    /// classifier on their questions (a fraction of a second per hundred
+    /// entries), so editors never run a training command.
     pub fn from_loaded(loaded: LoadedKnowledge) -> tantivy::Result<Self> {
+        let classifier = Classifier::train(&loaded.entries);
         let index = SearchIndex::build(loaded.entries, &loaded.synonyms, loaded.not_ours)?;
         Ok(Self {
             index,
+            classifier,
+            rules: loaded.rules,
             benefit: loaded.benefit,
             waste: loaded.waste,
             problems: loaded.problems,
-            refusal: loaded.refusal,
         })
     }
 
     /// Loads and indexes a knowledge folder.
     pub fn load(dir: &Path) -> tantivy::Result<Self> {
         Self::from_loaded(load_dir(dir))
-    }
-
-    /// Whether the refusal model says `question` is not for the knowledge
-    /// base (an own case, another organisation, chat), given the `hits`
-    /// the search found for it. Without a model: never.
-    ///
-    /// A hit of `REFUSAL_EXEMPT_FROM` or more is an editor's example
-    /// question asked almost word for word: the editor's word beats the
-    /// model, which learned from eval sets that may predate the entry
-    /// ("wanneer worden de kerstbomen opgehaald" was a refusal until a
-    /// page for it was written).
-    pub fn must_refuse(&self, question: &str, hits: &[Hit]) -> bool {
-        hits.first()
-            .is_none_or(|top| top.score < REFUSAL_EXEMPT_FROM)
-            && self
-                .refusal
-                .as_ref()
-                .is_some_and(|model| model.refuses(question))
     }
 
     /// Number of errors found while loading.
@@ -81,9 +69,34 @@ impl KnowledgeBase {
             .count()
     }
 
-    /// Searches `question`. With a known language only that language is
-    /// searched; without one (an emoji, "1234 AB") both are, and the better
-    /// one wins, Dutch on a tie.
+    /// Classifies `question` in one language: candidates valid on `date`,
+    /// best first, one per id.
+    pub fn classify(&self, question: &str, lang: Language, date: NaiveDate) -> (Vec<Hit>, Vec<Scored>) {
+        let entries = self.index.entries();
+        let mut seen = HashSet::new();
+        let mut hits = Vec::new();
+        let mut evidence = Vec::new();
+        for scored in self.classifier.classify(question, lang) {
+            let Some(entry) = entries.get(scored.entry) else {
+                continue;
+            };
+            if !entry.is_valid_on(date) || !seen.insert(entry.id.clone()) {
+                continue;
+            }
+            hits.push(Hit {
+                entry: scored.entry,
+                id: entry.id.clone(),
+                lang: entry.lang,
+                score: scored.probability,
+            });
+            evidence.push(scored);
+        }
+        (hits, evidence)
+    }
+
+    /// Classifies `question`. With a known language only that language is
+    /// asked; without one (an emoji, "1234 AB") both are, and the more
+    /// confident one wins, Dutch on a tie.
     pub fn ask(
         &self,
         question: &str,
@@ -91,14 +104,13 @@ impl KnowledgeBase {
         date: NaiveDate,
         thresholds: &Thresholds,
     ) -> Asked {
-        let search = |lang| dedupe(self.index.search(question, lang, date));
-        let (language, hits) = match language {
-            Some(lang) => (lang, search(lang)),
+        let (language, (hits, evidence)) = match language {
+            Some(lang) => (lang, self.classify(question, lang, date)),
             None => {
-                let dutch = search(Language::Nl);
-                let english = search(Language::En);
+                let dutch = self.classify(question, Language::Nl, date);
+                let english = self.classify(question, Language::En, date);
                 let top = |hits: &[Hit]| hits.first().map_or(0.0, |h| h.score);
-                if top(&english) > top(&dutch) {
+                if top(&english.0) > top(&dutch.0) {
                     (Language::En, english)
                 } else {
                     (Language::Nl, dutch)
@@ -109,14 +121,9 @@ impl KnowledgeBase {
         Asked {
             language,
             hits,
+            evidence,
             decision,
         }
     }
 }
 
-fn dedupe(hits: Vec<Hit>) -> Vec<Hit> {
-    let mut seen = HashSet::new();
-    hits.into_iter()
-        .filter(|h| seen.insert(h.id.clone()))
-        .collect()
-}

@@ -15,6 +15,9 @@ pub struct Thresholds {
     pub margin: f64,
     /// Close hits from this confidence on are offered as a choice.
     pub choose: f64,
+    /// An urgent entry from this probability on is treated as a cry for
+    /// help, whatever else the message matches (recall first).
+    pub urgent: f64,
 }
 
 impl Default for Thresholds {
@@ -23,6 +26,7 @@ impl Default for Thresholds {
             answer: 0.55,
             margin: 0.12,
             choose: 0.40,
+            urgent: 0.30,
         }
     }
 }
@@ -44,18 +48,6 @@ impl FaqDecision {
             FaqDecision::Choose(_) => "choose",
             FaqDecision::Abstain => "abstain",
         }
-    }
-}
-
-/// The decision for a question about the citizen's own case
-/// (`personal_case_patterns`): only a direct answer from an entry that
-/// takes such questions stands (`takes`, see
-/// `FaqSettings::entry_takes_own_case`); a choice or any other answer is
-/// left to a person.
-pub fn for_own_case(decision: FaqDecision, takes: impl Fn(&Hit) -> bool) -> FaqDecision {
-    match decision {
-        FaqDecision::Answer(hit) if takes(&hit) => FaqDecision::Answer(hit),
-        _ => FaqDecision::Abstain,
     }
 }
 

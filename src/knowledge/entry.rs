@@ -27,12 +27,18 @@ pub const LONG_BODY_CHARS: usize = 700;
 /// Fewer questions than this give a warning: an answer is only found when
 /// its questions resemble how citizens really ask.
 pub const RECOMMENDED_QUESTIONS: usize = 3;
+/// An answer entry with fewer example questions than this gets a warning
+/// from `loket lint`: the classifier learns each entry from its questions,
+/// and a starter base promises at least this many per entry.
+pub const TRAINING_QUESTIONS: usize = 8;
 
 /// The front matter keys, in the order the README shows them.
-const ALLOWED_KEYS: [&str; 10] = [
+const ALLOWED_KEYS: [&str; 15] = [
     "id",
     "title",
     "lang",
+    "upl",
+    "sources",
     "questions",
     "keywords",
     "links",
@@ -40,6 +46,9 @@ const ALLOWED_KEYS: [&str; 10] = [
     "valid_until",
     "handover",
     "computed",
+    "urgent",
+    "refer_to",
+    "smalltalk",
 ];
 
 /// The stable id of an answer: a slug of lowercase letters, digits and
@@ -179,10 +188,56 @@ pub struct Entry {
     /// Answer, and also put the question in the queue for a colleague.
     pub handover: bool,
     pub computed: Option<Computed>,
+    /// What kind of message this entry recognises (an answer by default).
+    pub kind: EntryKind,
+    /// The Uniforme Productnamenlijst name, where one fits.
+    pub upl: Option<String>,
+    /// The public pages the facts come from (for editors; never sent).
+    pub sources: Vec<String>,
+    /// Facts an editor must adapt to the municipality (`[[...]]` in the
+    /// body), with their file lines; `body` holds them without brackets.
+    pub local_facts: Vec<LocalFact>,
     /// The answer text (WhatsApp markdown), trimmed.
     pub body: String,
     /// The file it came from.
     pub path: PathBuf,
+}
+
+/// What an entry stands for. Every kind is learned the same way, from the
+/// entry's questions; the kind says what the triage does when it wins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "refer_to")]
+pub enum EntryKind {
+    /// A question the knowledge base answers.
+    #[default]
+    Answer,
+    /// A cry for help (`urgent: true`): the referral goes out at once, at
+    /// any hour, and the conversation is marked urgent.
+    Urgent,
+    /// Another organisation's topic (`refer_to: UWV`): a person takes it,
+    /// and the citizen is told at once where to go.
+    NotOurs(String),
+    /// Greetings, thanks, chat (`smalltalk: true`): a short friendly reply.
+    SmallTalk,
+}
+
+impl EntryKind {
+    /// `answer`, `urgent`, `not_ours` or `small_talk`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EntryKind::Answer => "answer",
+            EntryKind::Urgent => "urgent",
+            EntryKind::NotOurs(_) => "not_ours",
+            EntryKind::SmallTalk => "small_talk",
+        }
+    }
+}
+
+/// A fact an editor must adapt locally: `[[Markt 1]]` in a body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalFact {
+    pub line: usize,
+    pub text: String,
 }
 
 impl Entry {
@@ -339,7 +394,19 @@ pub(crate) fn parse_entry_with_lines(
                 valid_until: fields.valid_until,
                 handover: fields.handover,
                 computed: fields.computed,
-                body,
+                kind: if fields.urgent {
+                    EntryKind::Urgent
+                } else if let Some(who) = fields.refer_to {
+                    EntryKind::NotOurs(who)
+                } else if fields.smalltalk {
+                    EntryKind::SmallTalk
+                } else {
+                    EntryKind::Answer
+                },
+                upl: fields.upl,
+                sources: fields.sources.unwrap_or_default(),
+                local_facts: local_facts(split.body, split.body_first_line),
+                body: strip_local_marks(&body),
                 path: path.to_path_buf(),
             };
             Ok((entry, problems, lines))
@@ -361,6 +428,29 @@ struct Split<'a> {
     body: &'a str,
     /// File line of the first body line (the one after the closing `---`).
     body_first_line: usize,
+}
+
+/// The `[[...]]` facts of a body with their file lines.
+fn local_facts(body: &str, first_line: usize) -> Vec<LocalFact> {
+    let mut facts = Vec::new();
+    for (i, line) in body.lines().enumerate() {
+        let mut rest = line;
+        while let Some(start) = rest.find("[[") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("]]") else { break };
+            facts.push(LocalFact {
+                line: first_line + i,
+                text: after[..end].trim().to_owned(),
+            });
+            rest = &after[end + 2..];
+        }
+    }
+    facts
+}
+
+/// The body as citizens see it: `[[Markt 1]]` becomes `Markt 1`.
+pub fn strip_local_marks(body: &str) -> String {
+    body.replace("[[", "").replace("]]", "")
 }
 
 fn is_delimiter(line: &str) -> bool {
@@ -532,6 +622,11 @@ struct Fields {
     valid_until: Option<NaiveDate>,
     handover: bool,
     computed: Option<Computed>,
+    upl: Option<String>,
+    sources: Option<Vec<String>>,
+    urgent: bool,
+    refer_to: Option<String>,
+    smalltalk: bool,
 }
 
 struct Parser<'a> {
@@ -782,6 +877,11 @@ impl Parser<'_> {
                     ),
                 },
                 "computed" => fields.computed = self.computed(value, line),
+                "upl" => fields.upl = self.text(key, value, line),
+                "sources" => fields.sources = Some(self.sources(value, line)),
+                "urgent" => fields.urgent = self.flag(key, value, line),
+                "smalltalk" => fields.smalltalk = self.flag(key, value, line),
+                "refer_to" => fields.refer_to = self.text(key, value, line),
                 unknown => {
                     let hint = suggest(unknown, &ALLOWED_KEYS)
                         .map(|s| format!("did you mean `{s}`? "))
@@ -834,11 +934,11 @@ impl Parser<'_> {
                         line,
                         "questions has no questions; add at least one (3 or more is better), each on its own line starting with `  - `",
                     );
-                } else if written < RECOMMENDED_QUESTIONS {
+                } else if written < TRAINING_QUESTIONS {
                     self.warning(
                         line,
                         format!(
-                            "only {written} question{}; add at least {RECOMMENDED_QUESTIONS} ways a citizen would ask this, in their own words, so the answer is found",
+                            "only {written} question{}; add at least {TRAINING_QUESTIONS} ways a citizen would ask this, in their own words: the bot learns the answer from them",
                             if written == 1 { "" } else { "s" }
                         ),
                     );
@@ -848,6 +948,29 @@ impl Parser<'_> {
     }
 
     fn relations(&mut self, fields: &Fields) {
+        let kinds = [
+            fields.urgent.then_some("urgent"),
+            fields.refer_to.as_ref().map(|_| "refer_to"),
+            fields.smalltalk.then_some("smalltalk"),
+        ];
+        let named: Vec<&str> = kinds.into_iter().flatten().collect();
+        if named.len() > 1 {
+            let line = self.locator.key_or_start(named[1]);
+            self.error(
+                line,
+                format!(
+                    "{} cannot be combined in one entry: an entry is an answer, an urgent referral, another organisation's topic or small talk; keep one",
+                    named.join(" and ")
+                ),
+            );
+        }
+        if fields.sources.as_ref().is_none_or(Vec::is_empty) && !fields.smalltalk {
+            let line = self.locator.key_or_start("sources");
+            self.warning(
+                line,
+                "no sources; add `sources:` with the public page(s) the facts come from, so the next editor can check them",
+            );
+        }
         if let (Some(from), Some(until)) = (fields.valid_from, fields.valid_until)
             && from > until
         {
@@ -949,6 +1072,41 @@ impl Parser<'_> {
                 Language::Nl
             }
         }
+    }
+
+    /// `true` or `false`; problems name `key`.
+    fn flag(&mut self, key: &str, value: &Value, line: usize) -> bool {
+        match value {
+            Value::Bool(b) => *b,
+            Value::Null => false,
+            other => {
+                self.error(
+                    line,
+                    format!("{key} must be true or false, not {}", kind_of(other)),
+                );
+                false
+            }
+        }
+    }
+
+    /// `sources:`: absolute http(s) addresses of public pages.
+    fn sources(&mut self, value: &Value, line: usize) -> Vec<String> {
+        let texts = self.list("sources", value, line);
+        for (index, text) in texts.iter().enumerate() {
+            let ok = url::Url::parse(text)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                let item_line = self.locator.item("sources", index);
+                self.warning(
+                    item_line,
+                    format!(
+                        "sources[{}] {text:?} is not a web address; write the full address of the public page, starting with https://",
+                        index + 1
+                    ),
+                );
+            }
+        }
+        texts
     }
 
     /// A list of non-empty texts (`questions`, `keywords`).

@@ -1,27 +1,43 @@
-//! `loket eval`: measures the bot's decisions on a file of questions with
-//! the expected entry (or `null`: the bot must leave it to a person), and
-//! calibrates the thresholds on such a file.
+//! `loket eval`: measures the triage on a file of questions with the
+//! expected entry (or `null`: the bot must leave it to a person), beside a
+//! plain BM25 baseline on the same questions, and calibrates the
+//! thresholds on such a file.
 //!
-//! A question counts the way the bot would treat it as the first message
-//! of a conversation: the same routing (emergency, asking for a person,
-//! personal case, small talk) and the same search.
+//! A question counts the way the bot treats the first message of a
+//! conversation: the same [`triage`](super::triage) (urgent entries,
+//! rules, classifier, entry kinds). The evidence is gathered once per
+//! question; deciding with other thresholds is then cheap, which is what
+//! calibration needs. Calibrate on the dev set only: the test set is
+//! scored, never read question by question, and a fresh set is spent once.
 
 use super::FaqId;
 use super::base::KnowledgeBase;
-use super::decision::{self, FaqDecision, Thresholds};
+use super::baseline::Bm25;
+use super::decision::Thresholds;
 use super::search::Hit;
+use super::triage::{Evidence, HandOver, Outcome, decide, gather};
 use crate::config::Settings;
-use crate::processing::rules;
-use crate::reply::{Route, language, route_before_faq};
+use crate::reply::language;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// One line of an eval file.
+/// One line of an eval file. Other fields (`source`, `why`, `style`,
+/// `lang`) document the question and are not read.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EvalCase {
     pub q: String,
     pub expect: Option<String>,
+    /// Other entries that count as right (a question that names both the
+    /// passport and the ID card).
+    #[serde(default)]
+    pub also: Vec<String>,
+}
+
+impl EvalCase {
+    fn accepts(&self, id: &str) -> bool {
+        self.expect.as_deref() == Some(id) || self.also.iter().any(|a| a == id)
+    }
 }
 
 /// Reads a JSONL eval file; an unreadable line is an error naming it.
@@ -47,62 +63,30 @@ pub fn read_cases(path: &Path) -> Result<Vec<EvalCase>, String> {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub case: EvalCase,
-    /// Routed to a person (or small talk) before the knowledge base.
-    pub routed: bool,
-    pub hits: Vec<Hit>,
-    /// For a question about the citizen's own case: the hits whose entries
-    /// take that kind of question; any other decision hands it over.
-    pub own_case_takers: Option<Vec<FaqId>>,
+    pub evidence: Evidence,
+    /// The plain BM25 baseline's first entry, if any.
+    pub baseline: Option<FaqId>,
 }
 
-/// Runs routing and search once per case.
+/// Gathers the triage's evidence and the baseline's answer once per case.
 pub fn prepare(
     cases: Vec<EvalCase>,
-    settings: &Settings,
+    _settings: &Settings,
     knowledge: &KnowledgeBase,
     date: NaiveDate,
 ) -> Vec<Prepared> {
-    let rules = rules(settings, Some(knowledge));
+    let baseline = Bm25::build(knowledge.index.entries());
     cases
         .into_iter()
         .map(|case| {
-            let route = route_before_faq(&case.q, &rules);
-            let own_case = route == Some(Route::PersonalCase);
-            let mut routed = route.is_some() && !own_case;
-            let hits = if routed {
-                Vec::new()
-            } else {
-                knowledge
-                    .ask(
-                        &case.q,
-                        language::detect(&case.q),
-                        date,
-                        &settings.faq.thresholds(),
-                    )
-                    .hits
-            };
-            // As in the reply: the refusal model hands over what the
-            // patterns did not, unless an own-case answer may take it.
-            if route.is_none() && knowledge.must_refuse(&case.q, &hits) {
-                routed = true;
-            }
-            let own_case_takers = own_case.then(|| {
-                let patterns = settings.faq.personal_case_matches(&case.q);
-                let entries = knowledge.index.entries();
-                hits.iter()
-                    .filter(|hit| {
-                        entries.get(hit.entry).is_some_and(|entry| {
-                            settings.faq.entry_takes_own_case(entry, &patterns)
-                        })
-                    })
-                    .map(|hit| hit.id.clone())
-                    .collect()
-            });
+            let masked = crate::privacy::mask(&case.q);
+            let detected = language::detect(&case.q);
+            let evidence = gather(&masked, detected, knowledge, date);
+            let baseline = baseline.top(&case.q, evidence.language);
             Prepared {
                 case,
-                routed,
-                hits,
-                own_case_takers,
+                evidence,
+                baseline,
             }
         })
         .collect()
@@ -122,21 +106,32 @@ pub struct Miss {
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
     pub n: usize,
+    /// Questions with an expected entry (urgent and small talk included).
     pub answerable: usize,
-    /// Answerable questions whose first offered entry is the expected one.
+    /// Answerable questions whose first candidate (the classifier's
+    /// ranking, before any threshold) is right.
     pub top1: f64,
-    /// Mean reciprocal rank of the expected entry in the top 3 hits.
+    /// The same for a plain BM25 over the entries' files, no stemming.
+    pub bm25_top1: f64,
+    /// Mean reciprocal rank of the expected entry in the top 3 candidates.
     pub mrr3: f64,
-    /// Of the questions the bot left to a person, the share it should have.
+    /// Of the questions the bot handed to a person, the share it should have.
     pub abstain_precision: f64,
-    /// Of the questions it should leave to a person, the share it did.
+    /// Of the questions it should hand to a person, the share it did.
     pub abstain_recall: f64,
     /// Answerable questions answered directly and rightly.
     pub answered_correctly: f64,
-    /// Questions answered directly with a wrong entry, or answered when
-    /// they should have been left to a person (share of all questions): the
-    /// harm a choice list or a hand-over avoids.
+    /// Direct answers that were wrong (a wrong entry, or an answer where a
+    /// person should reply), as a share of all questions.
     pub answered_wrongly: f64,
+    /// Questions expecting an urgent entry.
+    pub urgent: usize,
+    /// Of those, the share treated as urgent.
+    pub urgent_recall: f64,
+    /// Of those, the share referred by the expected urgent entry.
+    pub urgent_right_referral: f64,
+    /// Of the other questions, the share wrongly treated as urgent.
+    pub urgent_false_rate: f64,
     pub thresholds: Thresholds,
     pub misses: Vec<Miss>,
 }
@@ -149,54 +144,92 @@ fn ratio(part: usize, whole: usize) -> f64 {
     }
 }
 
+fn is_urgent_id(knowledge_kind: &Evidence, id: &str) -> bool {
+    knowledge_kind
+        .hits
+        .iter()
+        .zip(&knowledge_kind.kinds)
+        .any(|(h, k)| h.id.as_str() == id && *k == super::EntryKind::Urgent)
+}
+
 /// Scores prepared cases with `thresholds`.
 pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
-    let (mut answerable, mut top1, mut answered, mut mrr) = (0usize, 0usize, 0usize, 0.0);
+    let (mut answerable, mut top1, mut bm25, mut answered, mut mrr) = (0usize, 0usize, 0usize, 0usize, 0.0);
     let (mut abstained, mut abstained_right, mut should_abstain) = (0usize, 0usize, 0usize);
+    let (mut urgent, mut urgent_hit, mut urgent_right, mut not_urgent, mut urgent_false) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut wrong_answers = 0usize;
     let mut misses = Vec::new();
     for p in prepared {
-        let decision = if p.routed {
-            FaqDecision::Abstain
-        } else {
-            let decided = decision::decide(&p.hits, thresholds);
-            match &p.own_case_takers {
-                Some(takers) => decision::for_own_case(decided, |hit| takers.contains(&hit.id)),
-                None => decided,
+        let (outcome, _) = decide(&p.evidence, thresholds);
+        // The ranking as the bot offers it: urgent entries are a separate
+        // decision, so they are not counted as a first choice unless the
+        // question expects one.
+        let expects_urgent = p
+            .case
+            .expect
+            .as_deref()
+            .is_some_and(|id| id.starts_with("spoed-") || is_urgent_id(&p.evidence, id));
+        let ranked: Vec<&Hit> = p
+            .evidence
+            .hits
+            .iter()
+            .zip(&p.evidence.kinds)
+            .filter(|(_, k)| expects_urgent || **k != super::EntryKind::Urgent)
+            .map(|(h, _)| h)
+            .collect();
+        let direct = match &outcome {
+            Outcome::Answer(hit) | Outcome::SmallTalk(hit) | Outcome::Urgent(hit) => {
+                Some(hit.id.as_str().to_owned())
             }
+            Outcome::Choose(hits) => hits.first().map(|h| h.id.as_str().to_owned()),
+            Outcome::HandOver(_) => None,
         };
-        let first = match &decision {
-            FaqDecision::Answer(hit) => Some(hit.id.as_str().to_owned()),
-            FaqDecision::Choose(hits) => hits.first().map(|h| h.id.as_str().to_owned()),
-            FaqDecision::Abstain => None,
-        };
-        let is_abstain = matches!(decision, FaqDecision::Abstain);
-        if let FaqDecision::Answer(hit) = &decision
-            && p.case.expect.as_deref() != Some(hit.id.as_str())
+        let is_handover = matches!(outcome, Outcome::HandOver(_));
+        let is_urgent = matches!(outcome, Outcome::Urgent(_));
+        if expects_urgent {
+            urgent += 1;
+            if is_urgent {
+                urgent_hit += 1;
+                if direct.as_deref().is_some_and(|id| p.case.accepts(id)) {
+                    urgent_right += 1;
+                }
+            }
+        } else {
+            not_urgent += 1;
+            if is_urgent {
+                urgent_false += 1;
+            }
+        }
+        if matches!(outcome, Outcome::Answer(_) | Outcome::SmallTalk(_))
+            && !direct.as_deref().is_some_and(|id| p.case.accepts(id))
         {
             wrong_answers += 1;
         }
         let correct = match &p.case.expect {
-            Some(expect) => {
+            Some(_) => {
                 answerable += 1;
-                if let Some(rank) = p.hits.iter().take(3).position(|h| h.id.as_str() == expect) {
+                if ranked.first().is_some_and(|h| p.case.accepts(h.id.as_str())) {
+                    top1 += 1;
+                }
+                if p.baseline.as_ref().is_some_and(|id| p.case.accepts(id.as_str())) {
+                    bm25 += 1;
+                }
+                if let Some(rank) = ranked.iter().take(3).position(|h| p.case.accepts(h.id.as_str())) {
                     mrr += 1.0 / (rank + 1) as f64;
                 }
-                let right = first.as_deref() == Some(expect.as_str());
-                if right {
-                    top1 += 1;
-                    if matches!(decision, FaqDecision::Answer(_)) {
-                        answered += 1;
-                    }
+                let right = direct.as_deref().is_some_and(|id| p.case.accepts(id));
+                if right && !matches!(outcome, Outcome::Choose(_)) {
+                    answered += 1;
                 }
                 right
             }
             None => {
                 should_abstain += 1;
-                is_abstain
+                is_handover
             }
         };
-        if is_abstain {
+        if is_handover {
             abstained += 1;
             if p.case.expect.is_none() {
                 abstained_right += 1;
@@ -206,9 +239,15 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
             misses.push(Miss {
                 q: p.case.q.clone(),
                 expect: p.case.expect.clone(),
-                decision: decision.name().to_owned(),
-                got: first,
+                decision: match &outcome {
+                    Outcome::HandOver(HandOver::NotOurs { refer_to, .. }) => {
+                        format!("hand_over (not ours: {refer_to})")
+                    }
+                    other => other.name().to_owned(),
+                },
+                got: direct,
                 hits: p
+                    .evidence
                     .hits
                     .iter()
                     .take(3)
@@ -226,6 +265,7 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
         n: prepared.len(),
         answerable,
         top1: ratio(top1, answerable),
+        bm25_top1: ratio(bm25, answerable),
         mrr3: if answerable == 0 {
             1.0
         } else {
@@ -239,6 +279,14 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
         } else {
             wrong_answers as f64 / prepared.len() as f64
         },
+        urgent,
+        urgent_recall: ratio(urgent_hit, urgent),
+        urgent_right_referral: ratio(urgent_right, urgent),
+        urgent_false_rate: if not_urgent == 0 {
+            0.0
+        } else {
+            urgent_false as f64 / not_urgent as f64
+        },
         thresholds: *thresholds,
         misses,
     }
@@ -250,41 +298,37 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
 const CALIBRATION_TIE: f64 = 0.005;
 
 /// What a wrong direct answer costs against a right one when calibrating:
-/// "a wrong answer is worse than a colleague's reply" (the issue). At 2,
-/// a threshold that adds one right answer must not add more than half a
-/// wrong one.
+/// a wrong answer is worse than a colleague's reply. At 2, a threshold
+/// that adds one right answer must not add more than half a wrong one.
 const WRONG_ANSWER_COST: i64 = 2;
 
-/// Searches the thresholds that maximise the weakest of top-1,
-/// abstention precision and abstention recall. Among thresholds within
-/// [`CALIBRATION_TIE`] of the best, it takes the one with the most right
-/// direct answers less [`WRONG_ANSWER_COST`] times the wrong ones (the
-/// margin hardly moves the three figures, since a choice list whose first
-/// row is right counts as right, but it decides how often a citizen must
-/// tap, and how often a tap is not needed because the answer was wrong),
-/// then the one that refuses most of what must be refused.
-pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
+/// Searches the answer, margin and choice thresholds that maximise the
+/// weakest of answered-correctly, abstention precision and abstention
+/// recall. Among thresholds within [`CALIBRATION_TIE`] of the best, it
+/// takes the one with the most right direct answers less
+/// [`WRONG_ANSWER_COST`] times the wrong ones, then the one that refuses
+/// most of what must be refused. The urgent threshold is not searched
+/// here: it is recall-first and set from the urgent set (see docs).
+pub fn calibrate(prepared: &[Prepared], base: &Thresholds) -> EvalReport {
     let steps = |from: f64, to: f64, step: f64| {
         let count = ((to - from) / step).round() as usize;
         (0..=count).map(move |i| from + step * i as f64)
     };
-    // (thresholds, weakest, right less wrong direct answers, recall) per
-    // candidate: higher is better in each.
     let mut candidates = Vec::new();
-    for answer in steps(0.14, 0.90, 0.02) {
-        // A margin of at least 0.04 keeps the "Bedoel je ...?" choice for near ties.
-        for margin in steps(0.04, 0.30, 0.02) {
-            // A choice list is for near misses, not for weak guesses: keep
-            // its threshold close under the answer threshold.
-            for choose in steps((answer - 0.08).max(0.1), answer, 0.02) {
+    for answer in steps(0.10, 0.95, 0.025) {
+        // A margin keeps the "Bedoel je ...?" choice for near ties.
+        for margin in steps(0.0, 0.40, 0.025) {
+            // A choice list is for near misses, not for weak guesses.
+            for choose in steps((answer - 0.15).max(0.05), answer, 0.025) {
                 let thresholds = Thresholds {
                     answer,
                     margin,
                     choose,
+                    urgent: base.urgent,
                 };
                 let report = score(prepared, &thresholds);
                 let weakest = report
-                    .top1
+                    .answered_correctly
                     .min(report.abstain_precision)
                     .min(report.abstain_recall);
                 candidates.push((
@@ -308,13 +352,12 @@ pub fn calibrate(prepared: &[Prepared]) -> EvalReport {
         // The figures are ratios of whole counts: equal counts give equal
         // floats, so tuples compare exactly. The first of equals stays.
         let key = |c: &(Thresholds, f64, i64, f64)| (c.2, c.3, c.1);
-        let better = best.is_none_or(|b| key(candidate) > key(b));
-        if better {
+        if best.is_none_or(|b| key(candidate) > key(b)) {
             best = Some(candidate);
         }
     }
     best.map_or_else(
-        || score(prepared, &Thresholds::default()),
+        || score(prepared, base),
         |(thresholds, ..)| score(prepared, thresholds),
     )
 }
@@ -331,64 +374,51 @@ fn net_direct_answers(report: &EvalReport) -> i64 {
 mod tests {
     use super::*;
     use crate::domain::Language;
+    use crate::knowledge::EntryKind;
 
-    /// A case whose one hit is `id` at `score` (one hit: never a choice).
+    fn thresholds(answer: f64) -> Thresholds {
+        Thresholds {
+            answer,
+            margin: 0.04,
+            choose: answer - 0.1,
+            urgent: 0.3,
+        }
+    }
+
+    /// A case whose one candidate is `id` at `score` (one hit: never a choice).
     fn case(expect: Option<&str>, id: &str, score: f64) -> Prepared {
+        let kind = if id.starts_with("spoed-") {
+            EntryKind::Urgent
+        } else {
+            EntryKind::Answer
+        };
         Prepared {
             case: EvalCase {
                 q: format!("{id} {score} {expect:?}"),
                 expect: expect.map(str::to_owned),
+                also: Vec::new(),
             },
-            routed: false,
-            own_case_takers: None,
-            hits: vec![Hit {
-                entry: 0,
-                id: FaqId::parse(id).expect("valid id"),
-                lang: Language::Nl,
-                score,
-            }],
+            evidence: Evidence {
+                language: Language::Nl,
+                hits: vec![Hit {
+                    entry: 0,
+                    id: FaqId::parse(id).expect("valid id"),
+                    lang: Language::Nl,
+                    score,
+                }],
+                scored: Vec::new(),
+                kinds: vec![kind],
+                person_rule: None,
+                own_case_rule: None,
+                takes_own_case: vec![false],
+            },
+            baseline: FaqId::parse(id).ok(),
         }
-    }
-
-    /// The near-tie case: 1000 clear answerable questions, `wrong` that
-    /// find only a wrong entry at 0.25, 200 clear refusals and one that
-    /// looks like an answer at 0.25.
-    fn near_tie(wrong: usize) -> Vec<Prepared> {
-        let mut cases = Vec::new();
-        for _ in 0..1000 {
-            cases.push(case(Some("paspoort"), "paspoort", 0.8));
-        }
-        for _ in 0..wrong {
-            cases.push(case(Some("paspoort"), "rijbewijs", 0.25));
-        }
-        for _ in 0..200 {
-            cases.push(case(None, "paspoort", 0.1));
-        }
-        cases.push(case(None, "paspoort", 0.25));
-        cases
     }
 
     /// Within one question's worth of the best weakest figure, and with as
     /// many right direct answers, the calibration refuses what must be
     /// refused rather than answer it.
-    #[test]
-    fn a_near_tie_is_settled_for_refusing() {
-        // Under 0.25 the weakest figure is recall 200/201 = 0.9950; above
-        // it, precision 201/203 = 0.9901: within CALIBRATION_TIE.
-        let report = calibrate(&near_tie(2));
-        assert!(report.thresholds.answer > 0.25, "{:?}", report.thresholds);
-        assert!((report.abstain_recall - 1.0).abs() < 1e-9);
-        assert!((report.answered_correctly - 1000.0 / 1002.0).abs() < 1e-9);
-
-        // Four wrong hits: precision 201/205 = 0.9805 above 0.25 is a real
-        // difference, and the one refusal is answered.
-        let report = calibrate(&near_tie(4));
-        assert!(report.thresholds.answer <= 0.25, "{:?}", report.thresholds);
-        assert!((report.abstain_recall - 200.0 / 201.0).abs() < 1e-9);
-    }
-
-    /// Among near ties, one more right answer does not pay for one more
-    /// wrong one: a wrong answer costs more than a colleague's reply.
     #[test]
     fn a_right_answer_bought_with_a_wrong_one_is_not_worth_it() {
         let mut cases = Vec::new();
@@ -401,20 +431,15 @@ mod tests {
         // At 0.25 or under, both are answered: one right, one wrong.
         cases.push(case(Some("paspoort"), "paspoort", 0.25));
         cases.push(case(None, "paspoort", 0.25));
-        let report = calibrate(&cases);
+        let report = calibrate(&cases, &Thresholds::default());
         assert!(report.thresholds.answer > 0.25, "{:?}", report.thresholds);
         assert!(report.answered_wrongly < 1e-9, "{report:?}");
     }
 
     /// A wrong direct answer counts in `answered_wrongly`, a right one and a
-    /// hand-over do not.
+    /// hand-over do not; the baseline is scored on the same questions.
     #[test]
     fn wrong_direct_answers_are_counted() {
-        let thresholds = Thresholds {
-            answer: 0.3,
-            margin: 0.04,
-            choose: 0.2,
-        };
         let report = score(
             &[
                 case(Some("paspoort"), "paspoort", 0.8),
@@ -422,8 +447,30 @@ mod tests {
                 case(None, "paspoort", 0.8),
                 case(None, "paspoort", 0.1),
             ],
-            &thresholds,
+            &thresholds(0.3),
         );
         assert!((report.answered_wrongly - 0.5).abs() < 1e-9, "{report:?}");
+        assert!((report.top1 - 0.5).abs() < 1e-9, "{report:?}");
+        assert!((report.bm25_top1 - 0.5).abs() < 1e-9, "{report:?}");
+        assert!((report.abstain_recall - 0.5).abs() < 1e-9, "{report:?}");
+    }
+
+    /// Urgent questions are counted apart: recall, the right referral, and
+    /// ordinary questions wrongly made urgent.
+    #[test]
+    fn urgent_figures_are_counted_apart() {
+        let report = score(
+            &[
+                case(Some("spoed-zelfdoding"), "spoed-zelfdoding", 0.5),
+                case(Some("spoed-zelfdoding"), "spoed-zelfdoding", 0.1),
+                case(Some("paspoort"), "spoed-brand-gevaar", 0.9),
+                case(Some("paspoort"), "paspoort", 0.9),
+            ],
+            &thresholds(0.3),
+        );
+        assert_eq!(report.urgent, 2);
+        assert!((report.urgent_recall - 0.5).abs() < 1e-9, "{report:?}");
+        assert!((report.urgent_right_referral - 0.5).abs() < 1e-9);
+        assert!((report.urgent_false_rate - 0.5).abs() < 1e-9);
     }
 }

@@ -31,8 +31,8 @@ pub struct LoadedKnowledge {
     pub entries: Vec<Entry>,
     pub synonyms: Synonyms,
     pub not_ours: NotOurs,
-    /// Which messages must not be answered, learned (`refusal-model.tsv`).
-    pub refusal: Option<super::refusal::RefusalModel>,
+    /// The own-case and ask-for-a-person rules (`rules.toml`).
+    pub rules: super::rules::Rules,
     pub benefit: BenefitCalendar,
     pub waste: WasteCalendar,
     /// Errors and warnings, sorted by path then line.
@@ -125,7 +125,7 @@ pub(crate) fn load_detailed(dir: &Path) -> Detailed {
 
     let synonyms = load_synonyms(dir, &mut problems);
     let not_ours = load_not_ours(dir, &mut problems);
-    let refusal = super::refusal::load(dir, &mut problems);
+    let rules = super::rules::Rules::load(dir, &mut problems);
     let benefit = load_data(
         dir,
         BENEFIT_FILE,
@@ -149,7 +149,7 @@ pub(crate) fn load_detailed(dir: &Path) -> Detailed {
             entries,
             synonyms,
             not_ours,
-            refusal,
+            rules,
             benefit,
             waste,
             problems,

@@ -9,6 +9,8 @@
 
 pub mod analysis;
 pub mod base;
+pub mod baseline;
+pub mod classifier;
 pub mod commonness;
 pub mod compose;
 pub mod data;
@@ -19,9 +21,10 @@ pub mod gaps;
 pub mod lint;
 pub mod loader;
 pub mod not_ours;
-pub mod refusal;
+pub mod rules;
 pub mod search;
 pub mod synonyms;
+pub mod triage;
 pub mod usage;
 pub mod watch;
 
@@ -29,7 +32,7 @@ pub use data::{
     Area, BenefitCalendar, Collection, Fraction, Payment, Shift, WasteCalendar, benefit_sentence,
     extract_postcode, waste_sentence,
 };
-pub use entry::{Computed, Entry, FaqId, Link, Problem, Severity, parse_entry};
+pub use entry::{Computed, Entry, EntryKind, FaqId, Link, LocalFact, Problem, Severity, parse_entry};
 pub use lint::{LintReport, check, host_allowed, lint};
 pub use loader::{LoadedKnowledge, load_dir};
 pub use not_ours::NotOurs;

@@ -16,7 +16,8 @@ use crate::domain::{
 use crate::hours::{OpeningHours, wording::format_moment};
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::compose::{Composed, compose};
-use crate::knowledge::decision::FaqDecision;
+use crate::knowledge::search::Hit;
+use crate::knowledge::triage::{HandOver, Outcome, Triaged, triage};
 use crate::knowledge::usage::{FaqUse, UseEvent};
 use crate::knowledge::{Entry, FaqId, extract_postcode};
 use chrono::{DateTime, Utc};
@@ -81,6 +82,9 @@ pub enum HandoverReason {
     EntryHandover,
     /// A question about the citizen's own case.
     PersonalCase,
+    /// Another organisation's topic: the citizen got the referral, and a
+    /// person checks it.
+    NotOurs,
 }
 
 impl HandoverReason {
@@ -93,6 +97,7 @@ impl HandoverReason {
             HandoverReason::Emergency => "emergency",
             HandoverReason::EntryHandover => "entry_handover",
             HandoverReason::PersonalCase => "personal_case",
+            HandoverReason::NotOurs => "not_ours",
         }
     }
 }
@@ -107,6 +112,8 @@ pub enum ReplyKind {
     Emergency,
     FaqAnswer,
     FaqChoice,
+    /// Where to go with another organisation's topic.
+    Referral,
     Feedback,
     FeedbackThanks,
     AskPostcode,
@@ -131,6 +138,7 @@ impl ReplyKind {
             ReplyKind::Emergency => "emergency",
             ReplyKind::FaqAnswer => "faq_answer",
             ReplyKind::FaqChoice => "faq_choice",
+            ReplyKind::Referral => "referral",
             ReplyKind::Feedback => "feedback",
             ReplyKind::FeedbackThanks => "feedback_thanks",
             ReplyKind::AskPostcode => "ask_postcode",
@@ -155,7 +163,8 @@ pub struct PlannedReply {
 /// What the knowledge base said about a question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FaqOutcome {
-    /// `answer`, `choose` or `abstain`.
+    /// The triage's outcome: `answer`, `choose`, `hand_over`, `urgent` or
+    /// `small_talk`.
     pub decision: &'static str,
     /// The entry answered, if any.
     pub faq_id: Option<String>,
@@ -377,85 +386,112 @@ impl Builder<'_> {
             .date_naive()
     }
 
-    /// Asks the knowledge base and acts on its decision. `own_case` is a
-    /// question about the citizen's own case: a person's, unless the answer
-    /// found takes that kind of question ("hoe maak ik bezwaar tegen de
-    /// woz-waarde" and the tax entry, whose editor listed "hoe maak ik
-    /// bezwaar tegen de aanslag"; see `decision::for_own_case`).
-    fn ask_knowledge(&mut self, question: &str, detected: Option<Language>, own_case: bool) {
-        // An IBAN's letters are words no answer knows, and unknown words
-        // count against every answer: search without the personal data.
-        let masked = crate::privacy::mask(question);
-        let asked = self.rules.knowledge.map(|knowledge| {
-            let mut asked = knowledge.ask(
-                &masked,
-                detected.or(self.memory.language),
-                self.today(),
-                &self.rules.faq.thresholds(),
+    /// The referral of an urgent entry (or the general emergency text),
+    /// with an honest word on when a person reads the message: now while
+    /// open, else at the next opening. Sent once per conversation; the
+    /// conversation goes to the queue, marked urgent.
+    fn urgent(&mut self, hit: &Hit) {
+        if !self.memory.urgent {
+            let entry = self
+                .rules
+                .knowledge
+                .and_then(|k| k.index.find(&hit.id, self.language));
+            let referral = match entry {
+                Some(entry) => entry.body.clone(),
+                None => self.text(ReplyKey::Emergency, &[]),
+            };
+            let period = self.rules.hours.current_period(self.at);
+            let read = if period.open {
+                self.text(ReplyKey::UrgentReadOpen, &[])
+            } else {
+                self.text(ReplyKey::UrgentReadClosed, &[])
+            };
+            self.send(
+                ReplyKind::Emergency,
+                OutgoingContent::Text {
+                    body: format!("{referral}\n\n{read}"),
+                },
             );
-            if own_case {
-                let patterns = self.rules.faq.personal_case_matches(question);
-                let entries = knowledge.index.entries();
-                asked.decision = crate::knowledge::decision::for_own_case(asked.decision, |hit| {
-                    entries
-                        .get(hit.entry)
-                        .is_some_and(|entry| self.rules.faq.entry_takes_own_case(entry, &patterns))
-                });
-            } else if knowledge.must_refuse(question, &asked.hits) {
-                // The refusal model: no answer of ours fits, whatever the
-                // search found (an own case in words the patterns lack,
-                // another organisation, chat). The hits stay for the
-                // editors' gaps list.
-                asked.decision = FaqDecision::Abstain;
-            }
-            (knowledge, asked)
-        });
-        let taken = asked
-            .as_ref()
-            .is_some_and(|(_, asked)| asked.decision != FaqDecision::Abstain);
-        if own_case && !taken {
-            self.hand_over(HandoverReason::PersonalCase, false);
-            return;
+            // The referral said when a person reads it: no second
+            // acknowledgement in this period.
+            self.memory.ack_period_start = Some(period.started_at);
         }
-        self.memory.last_question = Some(crate::privacy::pii::mask(question));
-        self.memory.last_answer = None;
-        let Some((knowledge, asked)) = asked else {
+        self.memory.urgent = true;
+        self.hand_over(HandoverReason::Emergency, false);
+    }
+
+    /// Acts on the triage of a fresh question (`question`: masked).
+    fn act_on(&mut self, triaged: Triaged, question: &str, detected: Option<Language>) {
+        if detected.is_none() && self.memory.language.is_none() {
+            self.language = triaged.language;
+        }
+        let Some(knowledge) = self.rules.knowledge else {
+            self.memory.last_question = Some(question.to_owned());
             self.hand_over(HandoverReason::NoAnswer, false);
             return;
         };
-        let question = &masked;
-        if detected.is_none() && self.memory.language.is_none() {
-            self.language = asked.language;
-        }
         let entries = knowledge.index.entries();
         self.faq = Some(FaqOutcome {
-            decision: asked.decision.name(),
-            faq_id: match &asked.decision {
-                FaqDecision::Answer(hit) => Some(hit.id.as_str().to_owned()),
-                _ => None,
-            },
-            hits: asked
+            decision: triaged.outcome.name(),
+            faq_id: triaged
+                .outcome
+                .answered()
+                .map(|hit| hit.id.as_str().to_owned()),
+            hits: triaged
                 .hits
                 .iter()
                 .take(5)
                 .map(|h| (h.id.as_str().to_owned(), h.score))
                 .collect(),
         });
-        match asked.decision {
-            FaqDecision::Answer(hit) => {
-                if let Some(entry) = entries.get(hit.entry) {
-                    self.answer(entry, question);
+        let in_language = |hit: &Hit| {
+            entries
+                .get(hit.entry)
+                .map(|e| knowledge.index.find(&e.id, self.language).unwrap_or(e))
+        };
+        match triaged.outcome {
+            Outcome::Urgent(hit) => self.urgent(&hit),
+            Outcome::HandOver(HandOver::AskedForPerson) => {
+                self.hand_over(HandoverReason::AskedForPerson, true)
+            }
+            Outcome::HandOver(HandOver::OwnCase) => {
+                self.hand_over(HandoverReason::PersonalCase, false)
+            }
+            Outcome::SmallTalk(hit) => {
+                if let Some(entry) = in_language(&hit) {
+                    let body = entry.body.clone();
+                    self.send(ReplyKind::Greeting, OutgoingContent::Text { body });
                 }
             }
-            FaqDecision::Choose(hits) => {
-                let chosen: Vec<&Entry> = hits
-                    .iter()
-                    .filter_map(|h| entries.get(h.entry))
-                    .map(|e| knowledge.index.find(&e.id, self.language).unwrap_or(e))
-                    .collect();
-                self.offer_choice(&chosen);
+            outcome => {
+                // A question for the knowledge base: a "Nee" to its answer
+                // is a gap for editors.
+                self.memory.last_question = Some(question.to_owned());
+                self.memory.last_answer = None;
+                match outcome {
+                    Outcome::Answer(hit) => {
+                        if let Some(entry) = entries.get(hit.entry) {
+                            let entry = entry.clone();
+                            self.answer(&entry, question);
+                        }
+                    }
+                    Outcome::Choose(hits) => {
+                        let chosen: Vec<&Entry> = hits.iter().filter_map(in_language).collect();
+                        self.offer_choice(&chosen);
+                    }
+                    Outcome::HandOver(HandOver::NotOurs { id, .. }) => {
+                        let entry = FaqId::parse(&id)
+                            .ok()
+                            .and_then(|id| knowledge.index.find(&id, self.language));
+                        if let Some(entry) = entry {
+                            let body = entry.body.clone();
+                            self.send(ReplyKind::Referral, OutgoingContent::Text { body });
+                        }
+                        self.hand_over(HandoverReason::NotOurs, false);
+                    }
+                    _ => self.hand_over(HandoverReason::NoAnswer, false),
+                }
             }
-            FaqDecision::Abstain => self.hand_over(HandoverReason::NoAnswer, false),
         }
     }
 }
@@ -465,159 +501,6 @@ fn shorten(text: &str, max: usize) -> String {
         text.to_owned()
     } else {
         text.chars().take(max - 1).collect::<String>() + "…"
-    }
-}
-
-/// Words that only greet or thank: answered kindly, not handed over.
-fn small_talk(text: &str) -> Option<ReplyKey> {
-    let folded = crate::knowledge::analysis::fold(text);
-    let mut words = crate::knowledge::analysis::tokens(&folded);
-    // "test 123", "hallo 1 2 3": numbers next to a greeting say nothing.
-    // A number alone ("2", a choice typed out) is not small talk.
-    words.retain(|word| !word.chars().all(|c| c.is_ascii_digit()));
-    if words.is_empty() || words.len() > 7 {
-        return None;
-    }
-    const GREETINGS: &[&str] = &[
-        "hoi",
-        "hallo",
-        "hey",
-        "hee",
-        "hi",
-        "hello",
-        "goedemorgen",
-        "goedemiddag",
-        "goedenavond",
-        "dag",
-        "morning",
-        "goede",
-        "good",
-        "morgen",
-        "middag",
-        "avond",
-        "afternoon",
-        "evening",
-        "daar",
-        // Many people try a new WhatsApp number with "test" first: greet
-        // them instead of guessing an answer from the word.
-        "test",
-        "testje",
-        "testing",
-    ];
-    const TESTS: &[&str] = &["test", "testje", "testing", "testen", "getest"];
-    // Words that go with trying the number out.
-    const TEST_FILLER: &[&str] = &[
-        "just",
-        "if",
-        "this",
-        "number",
-        "works",
-        "working",
-        "work",
-        "does",
-        "it",
-        "whether",
-        "testen",
-        "getest",
-        "werkt",
-        "dit",
-        "nummer",
-        "of",
-        "even",
-        "ff",
-        "effe",
-        "gewoon",
-        "is",
-        "een",
-        "a",
-        "appje",
-        "bericht",
-        "berichtje",
-        "message",
-        "whatsapp",
-        "app",
-    ];
-    // Words that thank or approve on their own ("top", "ok").
-    const THANKS: &[&str] = &[
-        "bedankt",
-        "dank",
-        "dankjewel",
-        "dankuwel",
-        "thanks",
-        "thank",
-        "thx",
-        "tnx",
-        "ty",
-        "cheers",
-        "merci",
-        "top",
-        "super",
-        "fijn",
-        "ok",
-        "oke",
-        "oké",
-        "okay",
-        "prima",
-        "great",
-        "perfect",
-        "helpful",
-        "nuttig",
-        "duidelijk",
-        "geweldig",
-        "handig",
-    ];
-    // Words that only go with thanks.
-    const THANKS_FILLER: &[&str] = &[
-        "you",
-        "je",
-        "u",
-        "jullie",
-        "wel",
-        "a",
-        "lot",
-        "very",
-        "much",
-        "so",
-        "for",
-        "the",
-        "your",
-        "help",
-        "info",
-        "information",
-        "heel",
-        "erg",
-        "zeer",
-        "hartelijk",
-        "veel",
-        "voor",
-        "de",
-        "het",
-        "hulp",
-        "informatie",
-        "alvast",
-        "nogmaals",
-        "again",
-    ];
-    let greeting = |w: &String| GREETINGS.contains(&w.as_str());
-    let thanks = |w: &String| THANKS.contains(&w.as_str());
-    let filler = |w: &String| THANKS_FILLER.contains(&w.as_str());
-    let testing = |w: &String| TESTS.contains(&w.as_str());
-    let test_filler = |w: &String| TEST_FILLER.contains(&w.as_str());
-    if words.len() <= 4 && words.iter().all(greeting) {
-        Some(ReplyKey::Greeting)
-    } else if words.iter().any(testing) && words.iter().all(|w| greeting(w) || test_filler(w)) {
-        // "hi, just testing if this number works", "even testen of dit
-        // nummer werkt": trying the number, not asking.
-        Some(ReplyKey::Greeting)
-    } else if words.iter().any(thanks)
-        && words.iter().all(|w| thanks(w) || filler(w) || greeting(w))
-    {
-        // "Thanks a lot, very helpful", "heel erg bedankt voor de info":
-        // the filler words count only beside a word of thanks ("de info"
-        // alone is no thanks).
-        Some(ReplyKey::FeedbackThanks)
-    } else {
-        None
     }
 }
 
@@ -655,29 +538,6 @@ fn shares_personal_data(content: &MessageContent) -> bool {
     }
 }
 
-/// Where a text goes before the knowledge base is asked: a person, small
-/// talk, or (`None`) the knowledge base. `loket eval` uses the same rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    Emergency,
-    AskedForPerson,
-    PersonalCase,
-    SmallTalk(ReplyKey),
-}
-
-/// The routing of a fresh text question, before the knowledge base.
-pub fn route_before_faq(text: &str, rules: &ReplyRules<'_>) -> Option<Route> {
-    if rules.emergency.matches(text) {
-        Some(Route::Emergency)
-    } else if rules.faq.asks_for_person(text) {
-        Some(Route::AskedForPerson)
-    } else if rules.faq.is_personal_case(text) {
-        Some(Route::PersonalCase)
-    } else {
-        small_talk(text).map(Route::SmallTalk)
-    }
-}
-
 /// Decides what to send for `content`, received at `at`.
 pub fn decide(
     content: &MessageContent,
@@ -700,16 +560,31 @@ pub fn decide(
         usage: Vec::new(),
     };
     let feedback_for = b.memory.feedback_for.take();
+    // One triage per message with text (a caption too): a cry for help is
+    // recognised whatever state the conversation is in. An IBAN's letters
+    // are words no answer knows: the triage sees the text masked.
+    let masked = crate::privacy::mask(text);
+    let triaged = (!masked.trim().is_empty()).then(|| {
+        triage(
+            &masked,
+            detected.or(memory.language),
+            rules.knowledge,
+            &rules.faq.thresholds(),
+            b.today(),
+        )
+    });
+    let urgent = match triaged.as_ref().map(|t| &t.outcome) {
+        Some(Outcome::Urgent(hit)) => Some(hit.clone()),
+        _ => None,
+    };
 
     match content {
         // Reactions and system notices are not questions: nobody needs to answer them.
         MessageContent::Reaction { .. } | MessageContent::System { .. } => {}
-        _ if rules.emergency.matches(text) => {
-            if !memory.urgent {
-                b.send_text(ReplyKind::Emergency, ReplyKey::Emergency, &[]);
+        _ if urgent.is_some() => {
+            if let Some(hit) = &urgent {
+                b.urgent(hit);
             }
-            b.memory.urgent = true;
-            b.hand_over(HandoverReason::Emergency, false);
         }
         MessageContent::Interactive {
             interactive, id, ..
@@ -739,7 +614,10 @@ pub fn decide(
                     None => b.hand_over(HandoverReason::NoAnswer, false),
                 }
             }
-            _ => b.ask_knowledge(text, detected, false),
+            _ => match triaged {
+                Some(triaged) => b.act_on(triaged, &masked, detected),
+                None => b.hand_over(HandoverReason::NoAnswer, false),
+            },
         },
         MessageContent::Text { .. } | MessageContent::Button { .. } => {
             let awaiting = b.memory.awaiting_postcode.take();
@@ -767,21 +645,9 @@ pub fn decide(
                 // staff and bot never talk over each other.
                 b.hand_over(reason, false);
             } else {
-                match route_before_faq(text, &rules) {
-                    Some(Route::AskedForPerson) => {
-                        b.hand_over(HandoverReason::AskedForPerson, true)
-                    }
-                    Some(Route::PersonalCase) => b.ask_knowledge(text, detected, true),
-                    Some(Route::SmallTalk(key)) => {
-                        let kind = if key == ReplyKey::Greeting {
-                            ReplyKind::Greeting
-                        } else {
-                            ReplyKind::FeedbackThanks
-                        };
-                        b.send_text(kind, key, &[]);
-                    }
-                    // Emergencies were handled above.
-                    Some(Route::Emergency) | None => b.ask_knowledge(text, detected, false),
+                match triaged {
+                    Some(triaged) => b.act_on(triaged, &masked, detected),
+                    None => b.hand_over(HandoverReason::NoAnswer, false),
                 }
             }
         }
