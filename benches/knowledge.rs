@@ -2,9 +2,8 @@
 //! the figures are for a README or a pull request, not for regressions).
 //!
 //! Measures, per knowledge base size:
-//! - query latency of `KnowledgeBase::ask` and `must_refuse`, the full
-//!   path the bot takes for a question (analysis, tantivy BM25,
-//!   confidence, decision, the refusal model): p50,
+//! - query latency of `triage`, the full path the bot takes for a
+//!   question (classifier, urgency, rules, decision): p50,
 //!   p99, max and mean wall time in µs, and the mean CPU time of the
 //!   querying thread, which other load on the machine does not inflate.
 //!   The questions are all of `tests/eval/dev.jsonl`
@@ -46,7 +45,8 @@
 use chrono::NaiveDate;
 use loket::domain::Language;
 use loket::knowledge::base::KnowledgeBase;
-use loket::knowledge::decision::{FaqDecision, Thresholds};
+use loket::knowledge::decision::Thresholds;
+use loket::knowledge::triage::{Outcome, triage};
 use loket::knowledge::eval::read_cases;
 use loket::knowledge::load_dir;
 use loket::reply::language;
@@ -583,15 +583,15 @@ struct Decisions {
 fn decide_round(kb: &KnowledgeBase, questions: &[Question], thresholds: &Thresholds) -> Decisions {
     let mut d = Decisions::default();
     for q in questions {
-        let asked = kb.ask(&q.text, q.language, bench_date(), thresholds);
-        match asked.decision {
-            FaqDecision::Answer(_) => d.answer += 1,
-            FaqDecision::Choose(_) => d.choose += 1,
-            FaqDecision::Abstain => d.abstain += 1,
+        let triaged = triage(&q.text, q.language, Some(kb), thresholds, bench_date());
+        match triaged.outcome {
+            Outcome::Answer(_) | Outcome::SmallTalk(_) => d.answer += 1,
+            Outcome::Choose(_) => d.choose += 1,
+            Outcome::HandOver(_) | Outcome::Urgent(_) => d.abstain += 1,
         }
         if let Some(expect) = &q.expect {
             d.answerable += 1;
-            if asked.hits.first().is_some_and(|h| h.id.as_str() == expect) {
+            if triaged.hits.first().is_some_and(|h| h.id.as_str() == expect) {
                 d.top1 += 1;
             }
         }
@@ -610,16 +610,16 @@ fn run_queries(kb: &KnowledgeBase, questions: &[Question], minimum: usize) -> (L
     for _ in 0..rounds {
         for q in questions {
             let start = Instant::now();
-            let asked = kb.ask(
+            // The whole triage: classifier, urgency, rules, decision.
+            let triaged = triage(
                 black_box(&q.text),
                 q.language,
-                bench_date(),
+                Some(kb),
                 black_box(&thresholds),
+                bench_date(),
             );
-            // The refusal model is part of the bot's path for a question.
-            let refused = kb.must_refuse(black_box(&q.text), &asked.hits);
             times.push(start.elapsed());
-            black_box((asked, refused));
+            black_box(triaged);
         }
     }
     let cpu = thread_cpu()
@@ -764,7 +764,7 @@ fn diff(a: Option<f64>, b: Option<f64>) -> String {
 fn print_tables(rows: &[Row]) {
     println!();
     println!(
-        "Query latency of KnowledgeBase::ask + must_refuse, µs per query (after one warm-up round)"
+        "Query latency of triage (the bot's whole path for a question), µs per query (after one warm-up round)"
     );
     println!(
         "{:<10} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}   decisions (answer/choose/abstain)  top-1",

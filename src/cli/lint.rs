@@ -20,12 +20,27 @@ pub struct LintArgs {
     /// Print the problems as a JSON array (the summary goes to stderr).
     #[arg(long)]
     pub json: bool,
+    /// Also ask every example question with itself left out and list the
+    /// entries whose questions land on another entry, and the confused
+    /// pairs (with --json: the whole report as one JSON document).
+    #[arg(long)]
+    pub confusions: bool,
+    /// List the Voorbeeldstad-specific facts (`[[...]]` in the answers)
+    /// an editor must adapt, with file and line.
+    #[arg(long)]
+    pub local: bool,
 }
 
 /// Runs `loket lint` with the settings' folder and link allowlist, and
 /// returns the exit code.
 pub fn run(args: &LintArgs, settings: &Settings) -> anyhow::Result<u8> {
     let dir = args.dir.as_deref().unwrap_or(&settings.knowledge_dir);
+    if args.local {
+        return local_facts(dir);
+    }
+    if args.confusions {
+        return confusions(dir, settings, args.json);
+    }
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let code = lint_to(
@@ -59,6 +74,67 @@ pub fn lint_to(
         writeln!(out, "{}", summary(&report))?;
     }
     Ok(exit_code(&report))
+}
+
+/// `loket lint --local`: every `[[...]]` fact, as `file:line: text`.
+fn local_facts(dir: &Path) -> anyhow::Result<u8> {
+    let loaded = crate::knowledge::load_dir(dir);
+    let mut count = 0;
+    for entry in &loaded.entries {
+        for fact in &entry.local_facts {
+            println!("{}:{}: {}", entry.path.display(), fact.line, fact.text);
+            count += 1;
+        }
+    }
+    println!(
+        "{count} local facts in {} entries: adapt each to your municipality, then remove its [[ ]]",
+        loaded.entries.len()
+    );
+    Ok(0)
+}
+
+/// `loket lint --confusions`.
+fn confusions(dir: &Path, settings: &Settings, json: bool) -> anyhow::Result<u8> {
+    let knowledge = crate::knowledge::base::KnowledgeBase::load(dir)?;
+    let report =
+        crate::knowledge::confusions::confusions(&knowledge, settings.faq.thresholds().urgent);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(0);
+    }
+    println!(
+        "{} example questions asked with themselves left out: {:.3} land on their own entry",
+        report.questions, report.top1
+    );
+    println!(
+        "urgent entries at threshold {:.2}: {:.3} of their questions flagged, {:.3} of the others",
+        report.urgent.threshold, report.urgent.recall, report.urgent.false_rate
+    );
+    if !report.pairs.is_empty() {
+        println!("\nconfused pairs (questions of either that land on the other):");
+        for pair in &report.pairs {
+            println!("  {} <-> {} ({}, {})", pair.a, pair.b, pair.lang.code(), pair.questions.len());
+            for question in &pair.questions {
+                println!("      {question:?}");
+            }
+        }
+    }
+    if !report.entries.is_empty() {
+        println!("\nentries whose questions land elsewhere:");
+        for entry in &report.entries {
+            println!(
+                "  {} ({}): {} of {} on itself",
+                entry.id,
+                entry.lang.code(),
+                entry.right,
+                entry.questions
+            );
+            for confused in &entry.elsewhere {
+                println!("      {:?} -> {} {:.2}", confused.question, confused.got, confused.probability);
+            }
+        }
+    }
+    Ok(0)
 }
 
 /// 1 when any problem is an error, 0 otherwise.
@@ -122,7 +198,8 @@ mod tests {
         let (code, out, _) = run_lint(dir.path(), false);
         assert_eq!(code, 0, "{out}");
         assert!(out.contains("warning: no English translation"), "{out}");
-        assert!(out.ends_with("1 entry, 0 errors, 2 warnings\n"), "{out}");
+        assert!(out.contains("warning: no sources"), "{out}");
+        assert!(out.ends_with("1 entry, 0 errors, 4 warnings\n"), "{out}");
     }
 
     #[test]
@@ -143,7 +220,7 @@ mod tests {
             dir.path().join("nl/paspoort.md").display()
         );
         assert!(out.contains(&expected), "{out}");
-        assert!(out.ends_with("1 entry, 1 error, 0 warnings\n"), "{out}");
+        assert!(out.ends_with("1 entry, 1 error, 2 warnings\n"), "{out}");
     }
 
     #[test]

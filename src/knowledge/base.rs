@@ -4,6 +4,7 @@
 
 use super::decision::{self, FaqDecision, Thresholds};
 use super::classifier::{Classifier, Scored};
+use super::EntryKind;
 use super::rules::Rules;
 use super::search::{Hit, SearchIndex};
 use super::{BenefitCalendar, LoadedKnowledge, Problem, Severity, WasteCalendar, load_dir};
@@ -67,6 +68,14 @@ impl KnowledgeBase {
             .iter()
             .filter(|p| p.severity == Severity::Error)
             .count()
+    }
+
+    /// How likely candidates `scored` (best first) make a cry for help.
+    pub fn urgency(&self, scored: &[Scored]) -> f64 {
+        let entries = self.index.entries();
+        self.classifier.urgency(scored, |i| {
+            entries.get(i).is_some_and(|e| e.kind == EntryKind::Urgent)
+        })
     }
 
     /// Classifies `question` in one language: candidates valid on `date`,

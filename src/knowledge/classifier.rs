@@ -42,7 +42,7 @@ const COMMON_PIECE_MIN: usize = 200;
 const MAX_TRAINING_QUESTIONS: usize = 6000;
 /// Passes of gradient descent over the training rows, its step and the L2
 /// penalty that keeps the few weights small.
-const EPOCHS: usize = 300;
+const EPOCHS: usize = 150;
 const STEP: f64 = 0.5;
 const L2: f64 = 1e-4;
 
@@ -53,6 +53,10 @@ pub struct Features {
     pub word_best: f64,
     /// The same with letter pieces.
     pub piece_best: f64,
+    /// Mean of the two best example cosines (words, then letter pieces):
+    /// two examples agreeing is stronger evidence than one.
+    pub word_two: f64,
+    pub piece_two: f64,
     /// Cosine with the entry's examples taken together (words).
     pub word_entry: f64,
     /// The same with letter pieces.
@@ -68,18 +72,22 @@ pub struct Features {
 }
 
 /// Number of inputs of the ranker, bias included.
-const INPUTS: usize = 10;
+const INPUTS: usize = 11;
 
 impl Features {
+    /// The ranker's inputs. `unknown` is left out: it is the same for
+    /// every candidate of a message, so it cannot rank; it would only
+    /// shift every probability of a message up or down.
     fn inputs(&self) -> [f64; INPUTS] {
         [
             self.word_best,
             self.piece_best,
+            self.word_two,
+            self.piece_two,
             self.word_entry,
             self.piece_entry,
             self.coverage,
             self.body_coverage,
-            self.unknown,
             self.word_best * self.coverage,
             self.piece_best * self.piece_best,
             1.0,
@@ -190,6 +198,20 @@ fn hash(parts: &[&str]) -> u64 {
     h
 }
 
+/// The hash of a letter piece, in another space than words (the seed
+/// differs), without building a string for it.
+fn hash_piece(chars: &[char]) -> u64 {
+    let mut h: u64 = 0x84222325_cbf29ce4;
+    let mut buffer = [0u8; 4];
+    for c in chars {
+        for byte in c.encode_utf8(&mut buffer).bytes() {
+            h ^= u64::from(byte);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
 /// The analysis of one language: tantivy's tokenizer, lower-casing, accent
 /// folding, stop words and Snowball stemmer.
 struct Analyzer {
@@ -263,12 +285,15 @@ fn analyse(analyzer: &mut Analyzer, text: &str) -> Analysed {
             *out.word_terms.entry(hash(&[word, next])).or_default() += 1.0;
         }
     }
+    let mut marked: Vec<char> = Vec::new();
     for word in analyzer.plain_words(text) {
-        let marked: Vec<char> = format!("<{word}>").chars().collect();
+        marked.clear();
+        marked.push('<');
+        marked.extend(word.chars());
+        marked.push('>');
         for n in 3..=5 {
             for window in marked.windows(n) {
-                let piece: String = window.iter().collect();
-                *out.pieces.entry(hash(&["#", &piece])).or_default() += 1.0;
+                *out.pieces.entry(hash_piece(window)).or_default() += 1.0;
             }
         }
     }
@@ -323,11 +348,97 @@ struct LanguageModel {
     body_words: Vec<HashSet<u64>>,
     /// Per word: in how many examples and bodies of all entries it occurs.
     known: HashMap<u64, u32>,
+    /// Per slot: an urgent entry.
+    urgent: Vec<bool>,
+    /// Per urgent entry (slot): words and pieces that tell its cries for
+    /// help from every other message.
+    crisis: Vec<(u32, CrisisWords)>,
     /// Per slot: squared norm of the sum of its example vectors, and the
     /// examples' positions.
     word_sum_sq: Vec<f64>,
     piece_sum_sq: Vec<f64>,
     slot_examples: Vec<Vec<u32>>,
+}
+
+/// A linear model over the same word and piece features that tells the
+/// urgent entries' examples from all the others: it learns which words
+/// carry a crisis ("dood", "slaat", "brand", "bewusteloos") and which
+/// make a message ordinary, which similarity to examples alone cannot.
+#[derive(Debug, Default)]
+struct CrisisWords {
+    weights: HashMap<u64, f64>,
+    bias: f64,
+}
+
+/// Passes over the examples when training `CrisisWords`.
+const CRISIS_EPOCHS: usize = 20;
+
+impl CrisisWords {
+    fn score(&self, words: &Vector, pieces: &Vector) -> f64 {
+        let z: f64 = words
+            .iter()
+            .chain(pieces)
+            .map(|(f, w)| self.weights.get(f).copied().unwrap_or(0.0) * f64::from(*w))
+            .sum();
+        sigmoid(z + self.bias)
+    }
+
+    fn train(examples: &[(&Vector, &Vector, bool)]) -> Self {
+        let positives = examples.iter().filter(|e| e.2).count();
+        let negatives = examples.len() - positives;
+        if positives == 0 || negatives == 0 {
+            return Self {
+                weights: HashMap::new(),
+                bias: -20.0,
+            };
+        }
+        // Features as dense positions: training touches each many times.
+        let mut index: HashMap<u64, u32> = HashMap::new();
+        let rows: Vec<(Vec<(u32, f64)>, bool)> = examples
+            .iter()
+            .map(|(words, pieces, urgent)| {
+                let x = words
+                    .iter()
+                    .chain(pieces.iter())
+                    .map(|(f, w)| {
+                        let next = index.len() as u32;
+                        (*index.entry(*f).or_insert(next), f64::from(*w))
+                    })
+                    .collect();
+                (x, *urgent)
+            })
+            .collect();
+        let weight_pos = examples.len() as f64 / (2.0 * positives as f64);
+        let weight_neg = examples.len() as f64 / (2.0 * negatives as f64);
+        let mut weights = vec![0.0f64; index.len()];
+        let mut squared = vec![1e-8f64; index.len()];
+        let (mut bias, mut bias_squared) = (0.0f64, 1e-8f64);
+        for _ in 0..CRISIS_EPOCHS {
+            for (x, urgent) in &rows {
+                let z: f64 = x.iter().map(|(i, v)| weights[*i as usize] * v).sum::<f64>() + bias;
+                let (target, weight) = if *urgent {
+                    (1.0, weight_pos)
+                } else {
+                    (0.0, weight_neg)
+                };
+                let error = (sigmoid(z) - target) * weight;
+                for (i, v) in x {
+                    let i = *i as usize;
+                    let g = error * v + L2 * weights[i];
+                    squared[i] += g * g;
+                    weights[i] -= STEP * g / squared[i].sqrt();
+                }
+                bias_squared += error * error;
+                bias -= STEP * error / bias_squared.sqrt();
+            }
+        }
+        let weights = index
+            .into_iter()
+            .map(|(f, i)| (f, weights[i as usize]))
+            .filter(|(_, w)| *w != 0.0)
+            .collect();
+        Self { weights, bias }
+    }
 }
 
 /// What one query found: per-example cosines.
@@ -344,6 +455,11 @@ impl LanguageModel {
             entries: positions,
             ..Default::default()
         };
+        model.urgent = model
+            .entries
+            .iter()
+            .map(|&p| entries[p].kind == super::EntryKind::Urgent)
+            .collect();
         let mut raw: Vec<(u32, bool, Analysed)> = Vec::new();
         for (slot, &position) in model.entries.iter().enumerate() {
             let entry = &entries[position];
@@ -425,7 +541,35 @@ impl LanguageModel {
             model.word_sum_sq[slot] = sum_sq(|e| &e.words);
             model.piece_sum_sq[slot] = sum_sq(|e| &e.pieces);
         }
+        // One model per urgent entry against all other examples: the
+        // words of suicide are not those of a fire.
+        let urgent_slots: Vec<u32> = (0..slots as u32)
+            .filter(|s| model.urgent[*s as usize])
+            .collect();
+        let crisis = urgent_slots
+            .into_iter()
+            .map(|slot| {
+                let labelled: Vec<(&Vector, &Vector, bool)> = model
+                    .examples
+                    .iter()
+                    .map(|e| (&e.words, &e.pieces, e.slot == slot))
+                    .collect();
+                (slot, CrisisWords::train(&labelled))
+            })
+            .collect();
+        model.crisis = crisis;
         model
+    }
+
+    /// The urgent entry (slot) whose crisis words fit an analysed message
+    /// best, with that model's probability.
+    fn crisis_score(&self, query: &Analysed) -> Option<(u32, f64)> {
+        let words = weigh(&query.word_terms, &self.word_idf, self.unseen_idf);
+        let pieces = weigh(&query.pieces, &self.piece_idf, self.unseen_idf);
+        self.crisis
+            .iter()
+            .map(|(slot, model)| (*slot, model.score(&words, &pieces)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 
     /// Cosines of a query with every example it shares a feature with.
@@ -464,6 +608,7 @@ impl LanguageModel {
         let dots = self.dots(&words, &pieces);
         let slots = self.entries.len();
         let mut best = vec![(0.0f64, 0.0f64); slots];
+        let mut second = vec![(0.0f64, 0.0f64); slots];
         let mut sums = vec![(0.0f64, 0.0f64); slots];
         let mut touched_slots = Vec::new();
         for &i in &dots.touched {
@@ -478,8 +623,18 @@ impl LanguageModel {
             if best[slot] == (0.0, 0.0) && sums[slot] == (0.0, 0.0) {
                 touched_slots.push(slot);
             }
-            best[slot].0 = best[slot].0.max(w);
-            best[slot].1 = best[slot].1.max(p);
+            if w > best[slot].0 {
+                second[slot].0 = best[slot].0;
+                best[slot].0 = w;
+            } else if w > second[slot].0 {
+                second[slot].0 = w;
+            }
+            if p > best[slot].1 {
+                second[slot].1 = best[slot].1;
+                best[slot].1 = p;
+            } else if p > second[slot].1 {
+                second[slot].1 = p;
+            }
             sums[slot].0 += w;
             sums[slot].1 += p;
         }
@@ -538,6 +693,8 @@ impl LanguageModel {
                 let features = Features {
                     word_best: best[slot].0.min(1.0),
                     piece_best: best[slot].1.min(1.0),
+                    word_two: ((best[slot].0 + second[slot].0) / 2.0).min(1.0),
+                    piece_two: ((best[slot].1 + second[slot].1) / 2.0).min(1.0),
                     word_entry: entry_cos(sums[slot].0, self.word_sum_sq[slot]),
                     piece_entry: entry_cos(sums[slot].1, self.piece_sum_sq[slot]),
                     coverage: share(covered),
@@ -551,7 +708,7 @@ impl LanguageModel {
 
     /// Training rows: each example question asked with itself left out,
     /// at most `MAX_TRAINING_QUESTIONS`, spread evenly.
-    fn training_rows(&self, analyzer: &mut Analyzer, entries: &[Entry]) -> Vec<(Features, bool)> {
+    fn training_rows(&self, analyzer: &mut Analyzer, entries: &[Entry]) -> Vec<Group> {
         let questions: Vec<u32> = (0..self.examples.len() as u32)
             .filter(|i| self.examples[*i as usize].question)
             .collect();
@@ -562,16 +719,93 @@ impl LanguageModel {
             .iter()
             .flat_map(|&p| entries[p].questions.iter().map(String::as_str))
             .collect();
-        let mut rows = Vec::new();
+        let mut groups = Vec::new();
         for (k, &i) in questions.iter().enumerate().step_by(stride) {
             let Some(text) = texts.get(k) else { continue };
             let example = &self.examples[i as usize];
             let query = analyse(analyzer, text);
-            for (slot, features) in self.candidates(&query, Some(i)) {
-                rows.push((features, slot == example.slot));
+            let candidates = self
+                .candidates(&query, Some(i))
+                .into_iter()
+                .map(|(slot, features)| (features, slot == example.slot, self.urgent[slot as usize]))
+                .collect();
+            groups.push(Group {
+                candidates,
+                urgent: self.urgent[example.slot as usize],
+            });
+        }
+        groups
+    }
+}
+
+/// One held-out question in training: its candidates (features, the
+/// right entry, an urgent entry) and whether the question is urgent.
+struct Group {
+    candidates: Vec<(Features, bool, bool)>,
+    urgent: bool,
+}
+
+/// Number of inputs of the urgency model, bias included.
+const URGENT_INPUTS: usize = 6;
+
+/// Whether a message is a cry for help, from its candidates: how good the
+/// best urgent entry is, and how it compares with the best ordinary one.
+/// Trained on the held-out questions like the ranker, with both classes
+/// weighted equally, so its threshold can be set for recall.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UrgencyModel {
+    pub weights: [f64; URGENT_INPUTS],
+}
+
+impl UrgencyModel {
+    /// `(ranker probability, features)` of the best urgent and the best
+    /// ordinary candidate.
+    fn inputs(urgent: Option<(f64, &Features)>, ordinary: Option<f64>) -> [f64; URGENT_INPUTS] {
+        let (p, f) = match urgent {
+            Some((p, f)) => (p, *f),
+            None => (0.0, Features::default()),
+        };
+        let other = ordinary.unwrap_or(0.0);
+        [p, f.piece_best, f.word_two, f.coverage, p - other, 1.0]
+    }
+
+    pub fn probability(&self, urgent: Option<(f64, &Features)>, ordinary: Option<f64>) -> f64 {
+        let x = Self::inputs(urgent, ordinary);
+        sigmoid(self.weights.iter().zip(x).map(|(w, x)| w * x).sum())
+    }
+
+    fn train(rows: &[([f64; URGENT_INPUTS], bool)]) -> Self {
+        let positives = rows.iter().filter(|(_, y)| *y).count();
+        let negatives = rows.len() - positives;
+        let mut model = Self {
+            weights: [0.0; URGENT_INPUTS],
+        };
+        if positives == 0 || negatives == 0 {
+            // No urgent entries: never urgent.
+            model.weights[URGENT_INPUTS - 1] = -20.0;
+            return model;
+        }
+        let weight_pos = rows.len() as f64 / (2.0 * positives as f64);
+        let weight_neg = rows.len() as f64 / (2.0 * negatives as f64);
+        let n = rows.len() as f64;
+        let mut squared = [1e-8; URGENT_INPUTS];
+        for _ in 0..EPOCHS {
+            let mut gradient = [0.0; URGENT_INPUTS];
+            for (x, y) in rows {
+                let z: f64 = model.weights.iter().zip(x).map(|(w, x)| w * x).sum();
+                let (target, weight) = if *y { (1.0, weight_pos) } else { (0.0, weight_neg) };
+                let error = (sigmoid(z) - target) * weight;
+                for (g, xi) in gradient.iter_mut().zip(x) {
+                    *g += error * xi;
+                }
+            }
+            for i in 0..URGENT_INPUTS {
+                let g = gradient[i] / n + L2 * model.weights[i];
+                squared[i] += g * g;
+                model.weights[i] -= STEP * g / squared[i].sqrt();
             }
         }
-        rows
+        model
     }
 }
 
@@ -580,7 +814,8 @@ impl LanguageModel {
 pub struct Classifier {
     models: HashMap<Language, LanguageModel>,
     ranker: Ranker,
-    /// Leave-one-out top-1 of the training questions (for `lint`).
+    urgency: UrgencyModel,
+    /// Held-out questions the ranker was trained on.
     pub training_questions: usize,
 }
 
@@ -589,7 +824,7 @@ impl Classifier {
     /// entry `i` takes part (valid, loaded without errors).
     pub fn train(entries: &[Entry]) -> Self {
         let mut models = HashMap::new();
-        let mut rows = Vec::new();
+        let mut groups = Vec::new();
         for lang in [Language::Nl, Language::En] {
             let positions: Vec<usize> = entries
                 .iter()
@@ -599,16 +834,56 @@ impl Classifier {
                 .collect();
             let model = LanguageModel::build(entries, lang, positions);
             let mut analyzer = Analyzer::new(lang);
-            rows.extend(model.training_rows(&mut analyzer, entries));
+            groups.extend(model.training_rows(&mut analyzer, entries));
             models.insert(lang, model);
         }
-        let training_questions = rows.iter().filter(|(_, y)| *y).count();
+        let rows: Vec<(Features, bool)> = groups
+            .iter()
+            .flat_map(|g| g.candidates.iter().map(|(f, right, _)| (*f, *right)))
+            .collect();
         let ranker = Ranker::train(&rows);
+        let urgent_rows: Vec<([f64; URGENT_INPUTS], bool)> = groups
+            .iter()
+            .map(|g| {
+                let best = |urgent: bool| {
+                    g.candidates
+                        .iter()
+                        .filter(|c| c.2 == urgent)
+                        .map(|(f, _, _)| (ranker.probability(f), f))
+                        .max_by(|a, b| a.0.total_cmp(&b.0))
+                };
+                let ordinary = best(false).map(|(p, _)| p);
+                (UrgencyModel::inputs(best(true), ordinary), g.urgent)
+            })
+            .collect();
+        let urgency = UrgencyModel::train(&urgent_rows);
         Self {
             models,
             ranker,
-            training_questions,
+            urgency,
+            training_questions: groups.len(),
         }
+    }
+
+    pub fn urgency_model(&self) -> &UrgencyModel {
+        &self.urgency
+    }
+
+    /// How likely `scored` (one message's candidates, best first) is a
+    /// cry for help; `is_urgent(entry)` tells the urgent entries.
+    pub fn urgency(&self, scored: &[Scored], is_urgent: impl Fn(usize) -> bool) -> f64 {
+        let urgent = scored
+            .iter()
+            .find(|s| is_urgent(s.entry))
+            .map(|s| (s.probability, &s.features));
+        if urgent.is_none() {
+            return 0.0;
+        }
+        let ordinary = scored
+            .iter()
+            .find(|s| !is_urgent(s.entry))
+            .map(|s| s.probability);
+        self.urgency.probability(urgent, ordinary)
     }
 
     pub fn ranker(&self) -> &Ranker {
@@ -642,6 +917,17 @@ impl Classifier {
         scored
     }
 
+    /// The urgent entry (position in the base) whose crisis words fit
+    /// `text` in `lang` best, with its probability (0 to 1); `None` when
+    /// the language has no urgent entries.
+    pub fn crisis(&self, text: &str, lang: Language) -> Option<(usize, f64)> {
+        let model = self.models.get(&lang)?;
+        let mut analyzer = Analyzer::new(lang);
+        model
+            .crisis_score(&analyse(&mut analyzer, text))
+            .map(|(slot, p)| (model.entries[slot as usize], p))
+    }
+
     /// Leave-one-out: every example question of `lang` asked with itself
     /// left out, with the entry it belongs to and the ranked candidates.
     /// For the confusion report and for calibrating the urgent threshold.
@@ -668,5 +954,113 @@ impl Classifier {
             out.push((model.entries[example.slot as usize], (*text).to_owned(), ranked));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod experiment {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn loo_by_feature() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let loaded = crate::knowledge::load_dir(&dir);
+        let c = Classifier::train(&loaded.entries);
+        println!("weights {:?}", c.ranker.weights);
+        for lang in [Language::Nl, Language::En] {
+            let model = &c.models[&lang];
+            let mut an = Analyzer::new(lang);
+            let texts: Vec<&str> = model.entries.iter().flat_map(|&p| loaded.entries[p].questions.iter().map(String::as_str)).collect();
+            let mut k = 0;
+            let names = ["ranker","word_best","piece_best","word_entry","piece_entry","coverage","sum_best","sum_entry","all4"];
+            let mut right = vec![0usize; names.len()];
+            let mut total = 0;
+            for (i, ex) in model.examples.iter().enumerate() {
+                if !ex.question { continue; }
+                let text = texts[k]; k += 1;
+                let q = analyse(&mut an, text);
+                let cands = model.candidates(&q, Some(i as u32));
+                total += 1;
+                for (n, name) in names.iter().enumerate() {
+                    let score = |f: &Features| match *name {
+                        "ranker" => c.ranker.probability(f),
+                        "word_best" => f.word_best,
+                        "piece_best" => f.piece_best,
+                        "word_entry" => f.word_entry,
+                        "piece_entry" => f.piece_entry,
+                        "coverage" => f.coverage,
+                        "sum_best" => f.word_best + f.piece_best,
+                        "sum_entry" => f.word_entry + f.piece_entry,
+                        _ => f.word_best + f.piece_best + f.word_entry + f.piece_entry,
+                    };
+                    let best = cands.iter().max_by(|a, b| score(&a.1).total_cmp(&score(&b.1)));
+                    if best.is_some_and(|b| b.0 == ex.slot) { right[n] += 1; }
+                }
+            }
+            for (n, name) in names.iter().enumerate() {
+                println!("{lang:?} {name}: {:.3}", right[n] as f64 / total as f64);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod urgency_sweep {
+    #[test]
+    #[ignore]
+    fn sweep() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let kb = crate::knowledge::base::KnowledgeBase::load(&dir).expect("kb");
+        let entries = kb.index.entries();
+        let mut pos = Vec::new();
+        let mut neg = Vec::new();
+        for lang in [crate::domain::Language::Nl, crate::domain::Language::En] {
+            for (p, _q, ranked) in kb.classifier.leave_one_out(entries, lang) {
+                let _ = &ranked;
+                let u = kb.classifier.crisis(&_q, lang).map_or(0.0, |c| c.1);
+                if entries[p].kind == crate::knowledge::EntryKind::Urgent { pos.push(u) } else { neg.push(u) }
+            }
+        }
+        println!("weights {:?}", kb.classifier.urgency_model().weights);
+        for t in [0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99] {
+            let r = pos.iter().filter(|u| **u >= t).count() as f64 / pos.len() as f64;
+            let f = neg.iter().filter(|u| **u >= t).count() as f64 / neg.len() as f64;
+            println!("t {t}: recall {r:.3} false {f:.4}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod urgency_roc {
+    #[test]
+    #[ignore]
+    fn roc() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let kb = crate::knowledge::base::KnowledgeBase::load(&root.join("knowledge")).expect("kb");
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
+        for set in ["crisis-dev", "dev"] {
+            let cases = crate::knowledge::eval::read_cases(&root.join(format!("tests/eval/{set}.jsonl"))).expect("cases");
+            let mut rows = Vec::new();
+            for case in cases {
+                let masked = crate::privacy::mask(&case.q);
+                let ev = crate::knowledge::triage::gather(&masked, crate::reply::language::detect(&case.q), &kb, date);
+                let crisis = kb.classifier.crisis(&masked, ev.language).map_or(0.0, |c| c.1);
+                let sim = kb.urgency(&ev.scored);
+                let urgent = case.expect.as_deref().is_some_and(|e| e.starts_with("spoed-"));
+                rows.push((crisis, sim, urgent));
+            }
+            for (name, f) in [("crisis", 0), ("sim", 1), ("mean", 2), ("max", 3)] {
+                let score = |r: &(f64, f64, bool)| match f { 0 => r.0, 1 => r.1, 2 => (r.0 + r.1) / 2.0, _ => r.0.max(r.1) };
+                let mut line = format!("{set} {name}:");
+                for t in [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
+                    let pos = rows.iter().filter(|r| r.2).count().max(1);
+                    let neg = rows.iter().filter(|r| !r.2).count().max(1);
+                    let tp = rows.iter().filter(|r| r.2 && score(r) >= t).count();
+                    let fp = rows.iter().filter(|r| !r.2 && score(r) >= t).count();
+                    line += &format!(" t{t}: {:.2}/{:.3}", tp as f64 / pos as f64, fp as f64 / neg as f64);
+                }
+                println!("{line}");
+            }
+        }
     }
 }

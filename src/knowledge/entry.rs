@@ -934,11 +934,11 @@ impl Parser<'_> {
                         line,
                         "questions has no questions; add at least one (3 or more is better), each on its own line starting with `  - `",
                     );
-                } else if written < TRAINING_QUESTIONS {
+                } else if written < RECOMMENDED_QUESTIONS {
                     self.warning(
                         line,
                         format!(
-                            "only {written} question{}; add at least {TRAINING_QUESTIONS} ways a citizen would ask this, in their own words: the bot learns the answer from them",
+                            "only {written} question{}; add at least {RECOMMENDED_QUESTIONS} ways a citizen would ask this, in their own words, so the answer is found",
                             if written == 1 { "" } else { "s" }
                         ),
                     );
@@ -962,13 +962,6 @@ impl Parser<'_> {
                     "{} cannot be combined in one entry: an entry is an answer, an urgent referral, another organisation's topic or small talk; keep one",
                     named.join(" and ")
                 ),
-            );
-        }
-        if fields.sources.as_ref().is_none_or(Vec::is_empty) && !fields.smalltalk {
-            let line = self.locator.key_or_start("sources");
-            self.warning(
-                line,
-                "no sources; add `sources:` with the public page(s) the facts come from, so the next editor can check them",
             );
         }
         if let (Some(from), Some(until)) = (fields.valid_from, fields.valid_until)
@@ -1548,7 +1541,7 @@ Grofvuil halen we gratis op, op afspraak.
         assert!(
             problems[0]
                 .message
-                .contains("allowed keys are: id, title, lang, questions")
+                .contains("allowed keys are: id, title, lang, upl, sources, questions")
         );
         assert_eq!(problems[1].line, 17);
         assert!(

@@ -179,9 +179,10 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
             .map(|(h, _)| h)
             .collect();
         let direct = match &outcome {
-            Outcome::Answer(hit) | Outcome::SmallTalk(hit) | Outcome::Urgent(hit) => {
+            Outcome::Answer(hit) | Outcome::SmallTalk(hit) | Outcome::Urgent(Some(hit)) => {
                 Some(hit.id.as_str().to_owned())
             }
+            Outcome::Urgent(None) => Some("emergency".to_owned()),
             Outcome::Choose(hits) => hits.first().map(|h| h.id.as_str().to_owned()),
             Outcome::HandOver(_) => None,
         };
@@ -408,11 +409,21 @@ mod tests {
                 }],
                 scored: Vec::new(),
                 kinds: vec![kind],
+                urgency: if id.starts_with("spoed-") { score } else { 0.0 },
+                urgent_entry: None,
                 person_rule: None,
                 own_case_rule: None,
                 takes_own_case: vec![false],
             },
             baseline: FaqId::parse(id).ok(),
+        }
+    }
+
+    impl Prepared {
+        /// The urgent referral is the case's own (first) candidate.
+        fn urgent_right(mut self) -> Self {
+            self.evidence.urgent_entry = self.evidence.hits.first().cloned();
+            self
         }
     }
 
@@ -461,7 +472,7 @@ mod tests {
     fn urgent_figures_are_counted_apart() {
         let report = score(
             &[
-                case(Some("spoed-zelfdoding"), "spoed-zelfdoding", 0.5),
+                case(Some("spoed-zelfdoding"), "spoed-zelfdoding", 0.5).urgent_right(),
                 case(Some("spoed-zelfdoding"), "spoed-zelfdoding", 0.1),
                 case(Some("paspoort"), "spoed-brand-gevaar", 0.9),
                 case(Some("paspoort"), "paspoort", 0.9),

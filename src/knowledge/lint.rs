@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use super::entry::Problem;
+use super::entry::{EntryKind, Problem, RECOMMENDED_QUESTIONS, TRAINING_QUESTIONS};
 use super::loader::{load_detailed, sort_problems};
 
 /// What `loket lint` found in a knowledge folder.
@@ -75,6 +75,30 @@ pub fn check(dir: &Path, link_allowlist: &[String]) -> LintReport {
                     ),
                 ));
             }
+        }
+    }
+    for (entry, lines) in detailed.knowledge.entries.iter().zip(&detailed.lines) {
+        // What a starter base promises editors: where each fact comes
+        // from, and enough questions for the classifier to learn from.
+        if entry.kind == EntryKind::SmallTalk {
+            continue;
+        }
+        if entry.sources.is_empty() {
+            problems.push(Problem::warning(
+                &entry.path,
+                lines.id,
+                "no sources; add `sources:` with the public page(s) the facts come from, so the next editor can check them",
+            ));
+        }
+        if entry.questions.len() < TRAINING_QUESTIONS && entry.questions.len() >= RECOMMENDED_QUESTIONS {
+            problems.push(Problem::warning(
+                &entry.path,
+                lines.id,
+                format!(
+                    "only {} questions; add at least {TRAINING_QUESTIONS} ways a citizen would ask this, in their own words: the bot learns the answer from them",
+                    entry.questions.len()
+                ),
+            ));
         }
     }
     for entry in &detailed.knowledge.entries {

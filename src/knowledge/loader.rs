@@ -728,12 +728,15 @@ mod tests {
                 (relative.display().to_string(), p.line)
             })
             .collect();
-        // en/x.md: a repeated question on line 7 (found while loading),
-        // example.com on line 13 (found by lint, later); nl/x.md is broken
-        // (empty question on line 8), so its links are not checked.
+        // en/x.md: no sources and too few questions at its id (line 2,
+        // found by lint), a repeated question on line 7 (found while
+        // loading), example.com on line 13 (found by lint, later); nl/x.md
+        // is broken (empty question on line 8), so its links are not checked.
         assert_eq!(
             found,
             vec![
+                ("en/x.md".to_owned(), 2),
+                ("en/x.md".to_owned(), 2),
                 ("en/x.md".to_owned(), 7),
                 ("en/x.md".to_owned(), 13),
                 ("nl/x.md".to_owned(), 8)

@@ -13,6 +13,7 @@ pub mod baseline;
 pub mod classifier;
 pub mod commonness;
 pub mod compose;
+pub mod confusions;
 pub mod data;
 pub mod decision;
 pub mod entry;

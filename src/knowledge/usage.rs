@@ -176,6 +176,10 @@ mod tests {
             valid_until: None,
             handover: false,
             computed: None,
+            kind: crate::knowledge::EntryKind::Answer,
+            upl: None,
+            sources: Vec::new(),
+            local_facts: Vec::new(),
             body: "antwoord".to_owned(),
             path: std::path::PathBuf::from(format!("{id}.md")),
         }

@@ -390,12 +390,13 @@ impl Builder<'_> {
     /// with an honest word on when a person reads the message: now while
     /// open, else at the next opening. Sent once per conversation; the
     /// conversation goes to the queue, marked urgent.
-    fn urgent(&mut self, hit: &Hit) {
+    fn urgent(&mut self, hit: Option<&Hit>) {
         if !self.memory.urgent {
-            let entry = self
-                .rules
-                .knowledge
-                .and_then(|k| k.index.find(&hit.id, self.language));
+            let entry = hit.and_then(|hit| {
+                self.rules
+                    .knowledge
+                    .and_then(|k| k.index.find(&hit.id, self.language))
+            });
             let referral = match entry {
                 Some(entry) => entry.body.clone(),
                 None => self.text(ReplyKey::Emergency, &[]),
@@ -450,7 +451,7 @@ impl Builder<'_> {
                 .map(|e| knowledge.index.find(&e.id, self.language).unwrap_or(e))
         };
         match triaged.outcome {
-            Outcome::Urgent(hit) => self.urgent(&hit),
+            Outcome::Urgent(hit) => self.urgent(hit.as_ref()),
             Outcome::HandOver(HandOver::AskedForPerson) => {
                 self.hand_over(HandoverReason::AskedForPerson, true)
             }
@@ -581,11 +582,7 @@ pub fn decide(
     match content {
         // Reactions and system notices are not questions: nobody needs to answer them.
         MessageContent::Reaction { .. } | MessageContent::System { .. } => {}
-        _ if urgent.is_some() => {
-            if let Some(hit) = &urgent {
-                b.urgent(hit);
-            }
-        }
+        _ if urgent.is_some() => b.urgent(urgent.flatten().as_ref()),
         MessageContent::Interactive {
             interactive, id, ..
         } => match (interactive, id.as_str()) {

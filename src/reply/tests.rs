@@ -121,20 +121,39 @@ fn the_warning_is_in_the_citizens_language() {
     );
 }
 
+fn shipped_knowledge() -> crate::knowledge::base::KnowledgeBase {
+    crate::knowledge::base::KnowledgeBase::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
+    )
+    .expect("shipped knowledge loads")
+}
+
+/// The urgent referral goes first, names the number, and says honestly
+/// when a person reads the message: at night, only at the next opening.
 #[test]
-fn an_emergency_referral_still_goes_first() {
+fn an_emergency_referral_still_goes_first_and_promises_nothing_false() {
     let settings = settings();
-    let rules = crate::processing::rules(&settings, None);
+    let knowledge = shipped_knowledge();
+    let rules = crate::processing::rules(&settings, Some(&knowledge));
     let decision = decide(
-        &text("spoed! bel me op 06-12345678"),
+        &text("help er is brand in de flat! bel me op 06-12345678"),
         &ConversationMemory::default(),
         rules,
         saturday_night(),
     );
     assert_eq!(
         kinds(&decision)[..2],
-        [ReplyKind::Emergency, ReplyKind::PrivacyWarning]
+        [ReplyKind::Emergency, ReplyKind::PrivacyWarning],
+        "{decision:?}"
     );
+    let referral = body(&decision.replies[0]);
+    assert!(referral.contains("112"), "{referral}");
+    assert!(referral.contains("maandag"), "{referral}");
+    assert!(!referral.contains("doorgezet naar een medewerker"), "{referral}");
+    assert!(decision.urgent);
+    assert_eq!(decision.handover, Some(HandoverReason::Emergency));
+    // No second acknowledgement in the same period.
+    assert!(!kinds(&decision).contains(&ReplyKind::ClosedAck), "{decision:?}");
 }
 
 #[test]
@@ -186,43 +205,3 @@ fn personal_data_does_not_spoil_the_faq_answer() {
     );
 }
 
-#[test]
-fn a_test_message_is_greeted_not_answered() {
-    assert!(matches!(
-        super::small_talk("test"),
-        Some(ReplyKey::Greeting)
-    ));
-    assert!(matches!(
-        super::small_talk("Test 123"),
-        Some(ReplyKey::Greeting)
-    ));
-    for text in [
-        "hi, just testing if this number works",
-        "even testen of dit nummer werkt",
-    ] {
-        assert!(
-            matches!(super::small_talk(text), Some(ReplyKey::Greeting)),
-            "{text}"
-        );
-    }
-    assert!(super::small_talk("test voor mijn rijbewijs").is_none());
-    assert!(super::small_talk("123").is_none());
-    assert!(super::small_talk("rijexamen test").is_none());
-}
-
-#[test]
-fn longer_thanks_are_thanks_but_filler_alone_is_not() {
-    for text in [
-        "Thanks a lot, very helpful 🙏",
-        "heel erg bedankt voor de info",
-        "top, dank je wel",
-    ] {
-        assert!(
-            matches!(super::small_talk(text), Some(ReplyKey::FeedbackThanks)),
-            "{text}"
-        );
-    }
-    for text in ["de info", "help", "bedankt, maar waar haal ik de pas op"] {
-        assert!(super::small_talk(text).is_none(), "{text}");
-    }
-}
