@@ -43,6 +43,11 @@ struct AskOut {
     hand_over: Option<crate::knowledge::triage::HandOver>,
     /// The rule from rules.toml that decided, if one did.
     rule: Option<String>,
+    /// How likely a cry for help (urgent from [faq] urgent_threshold on):
+    /// the mean of the crisis-word model and the ranking's urgency model.
+    urgency: f64,
+    crisis_words: f64,
+    urgent_ranking: f64,
     faq_id: Option<String>,
     language: String,
     /// Why a person takes it, when the bot does not answer.
@@ -50,6 +55,10 @@ struct AskOut {
     hits: Vec<HitOut>,
     /// What the bot would send.
     replies: Vec<String>,
+}
+
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
 }
 
 /// Runs `loket ask`.
@@ -91,6 +100,9 @@ pub fn run(
             _ => None,
         },
         rule: triaged.rule.clone(),
+        urgency: round(triaged.urgency.0),
+        crisis_words: round(triaged.urgency.1),
+        urgent_ranking: round(triaged.urgency.2),
         faq_id: decision.faq.as_ref().and_then(|f| f.faq_id.clone()),
         language: decision.language.code().to_owned(),
         handover: decision.handover.map(|r| r.as_str().to_owned()),
@@ -102,7 +114,7 @@ pub fn run(
             .map(|(h, evidence)| HitOut {
                 id: h.id.as_str().to_owned(),
                 kind: entries.get(h.entry).map_or("answer", |e| e.kind.name()),
-                score: (h.score * 1000.0).round() / 1000.0,
+                score: round(h.score),
                 features: evidence.features,
             })
             .collect(),
@@ -129,6 +141,13 @@ pub fn run(
         println!("handed to a person: {reason}");
     }
     println!("language: {}", out.language);
+    println!(
+        "urgency: {:.3} (crisis words {:.3}, ranking {:.3}; urgent from {:.2})",
+        out.urgency,
+        out.crisis_words,
+        out.urgent_ranking,
+        settings.faq.thresholds().urgent
+    );
     if let Some(rule) = &out.rule {
         println!("rule: {rule} (knowledge/rules.toml)");
     }

@@ -96,7 +96,7 @@ impl KnowledgeBase {
                 entry: scored.entry,
                 id: entry.id.clone(),
                 lang: entry.lang,
-                score: scored.probability,
+                score: scored.share,
             });
             evidence.push(scored);
         }

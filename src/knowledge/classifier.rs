@@ -101,7 +101,14 @@ impl Features {
 pub struct Scored {
     #[serde(skip)]
     pub entry: usize,
+    /// The ranker's probability that this candidate is right, alone.
     pub probability: f64,
+    /// Its share among the message's candidates and "none of these" (a
+    /// softmax of the ranker's logits with a null logit of 0): two
+    /// candidates that both fit well share the evidence, so the decision
+    /// offers a choice instead of guessing; one candidate alone gets its
+    /// probability.
+    pub share: f64,
     pub features: Features,
 }
 
@@ -217,7 +224,21 @@ fn hash_piece(chars: &[char]) -> u64 {
 struct Analyzer {
     stemmed: TextAnalyzer,
     plain: TextAnalyzer,
+    /// Dutch only: the stemmer for the verb left when a separable prefix
+    /// is taken off ("aanvragen" also counts as "vragen", so "hoe vraag
+    /// ik een paspoort aan" meets "paspoort aanvragen").
+    separable: Option<rust_stemmers::Stemmer>,
 }
+
+/// Dutch separable verb prefixes: "vraag ... aan" is "aanvragen", "haal
+/// ... op" is "ophalen". A general rule of the language, not a word list
+/// of one topic.
+const SEPARABLE_PREFIXES: [&str; 12] = [
+    "aan", "af", "door", "in", "mee", "na", "om", "op", "terug", "toe", "uit", "weg",
+];
+/// The verb left after the prefix must be at least this long, so "opa"
+/// or "inkomen" does not lose a prefix it never had.
+const MIN_SEPARATED: usize = 5;
 
 impl Analyzer {
     fn new(lang: Language) -> Self {
@@ -237,6 +258,8 @@ impl Analyzer {
         Self {
             stemmed: base().filter(stop()).filter(Stemmer::new(stem_lang)).build(),
             plain: base().filter(stop()).build(),
+            separable: (lang == Language::Nl)
+                .then(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Dutch)),
         }
     }
 
@@ -285,8 +308,25 @@ fn analyse(analyzer: &mut Analyzer, text: &str) -> Analysed {
             *out.word_terms.entry(hash(&[word, next])).or_default() += 1.0;
         }
     }
+    let plain = analyzer.plain_words(text);
+    if let Some(stemmer) = &analyzer.separable {
+        for word in &plain {
+            let Some(rest) = SEPARABLE_PREFIXES
+                .iter()
+                .find_map(|p| word.strip_prefix(p))
+                .filter(|rest| rest.chars().count() >= MIN_SEPARATED)
+            else {
+                continue;
+            };
+            let h = hash(&[&stemmer.stem(rest)]);
+            if seen.insert(h) {
+                out.unigrams.push(h);
+            }
+            *out.word_terms.entry(h).or_default() += 1.0;
+        }
+    }
     let mut marked: Vec<char> = Vec::new();
-    for word in analyzer.plain_words(text) {
+    for word in plain {
         marked.clear();
         marked.push('<');
         marked.extend(word.chars());
@@ -370,17 +410,26 @@ struct CrisisWords {
     bias: f64,
 }
 
+/// How much more a cry for help weighs than another example when training
+/// `CrisisWords`: recall first, without tipping the intercept.
+const CRISIS_POSITIVE_WEIGHT: f64 = 4.0;
+
 /// Passes over the examples when training `CrisisWords`.
 const CRISIS_EPOCHS: usize = 20;
 
 impl CrisisWords {
+    /// The probability that the message is this crisis. A message with
+    /// no word or piece the model knows ("👍", an unknown language) has no
+    /// evidence either way: 0, not the intercept.
     fn score(&self, words: &Vector, pieces: &Vector) -> f64 {
+        let mut known = false;
         let z: f64 = words
             .iter()
             .chain(pieces)
-            .map(|(f, w)| self.weights.get(f).copied().unwrap_or(0.0) * f64::from(*w))
+            .filter_map(|(f, w)| self.weights.get(f).map(|weight| weight * f64::from(*w)))
+            .inspect(|_| known = true)
             .sum();
-        sigmoid(z + self.bias)
+        if known { sigmoid(z + self.bias) } else { 0.0 }
     }
 
     fn train(examples: &[(&Vector, &Vector, bool)]) -> Self {
@@ -408,8 +457,11 @@ impl CrisisWords {
                 (x, *urgent)
             })
             .collect();
-        let weight_pos = examples.len() as f64 / (2.0 * positives as f64);
-        let weight_neg = examples.len() as f64 / (2.0 * negatives as f64);
+        // Positives weigh CRISIS_POSITIVE_WEIGHT times a negative, not as
+        // much as all negatives together: with fully balanced classes the
+        // intercept turns positive, and a message with no known word at
+        // all ("👍") would look like a cry for help.
+        let (weight_pos, weight_neg) = (CRISIS_POSITIVE_WEIGHT, 1.0);
         let mut weights = vec![0.0f64; index.len()];
         let mut squared = vec![1e-8f64; index.len()];
         let (mut bias, mut bias_squared) = (0.0f64, 1e-8f64);
@@ -906,9 +958,19 @@ impl Classifier {
             .map(|(slot, features)| Scored {
                 entry: model.entries[slot as usize],
                 probability: self.ranker.probability(&features),
+                share: 0.0,
                 features,
             })
             .collect();
+        // Logits from probabilities; exp(z) = p / (1 - p).
+        let odds: Vec<f64> = scored
+            .iter()
+            .map(|s| s.probability / (1.0 - s.probability).max(1e-12))
+            .collect();
+        let total: f64 = 1.0 + odds.iter().sum::<f64>();
+        for (s, o) in scored.iter_mut().zip(odds) {
+            s.share = o / total;
+        }
         scored.sort_by(|a, b| {
             b.probability
                 .total_cmp(&a.probability)

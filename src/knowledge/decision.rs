@@ -23,10 +23,10 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Self {
-            answer: 0.475,
-            margin: 0.025,
-            choose: 0.325,
-            urgent: 0.50,
+            answer: 0.225,
+            margin: 0.175,
+            choose: 0.15,
+            urgent: 0.40,
         }
     }
 }

@@ -410,6 +410,8 @@ mod tests {
                 scored: Vec::new(),
                 kinds: vec![kind],
                 urgency: if id.starts_with("spoed-") { score } else { 0.0 },
+                crisis: 0.0,
+                urgent_rank: 0.0,
                 urgent_entry: None,
                 person_rule: None,
                 own_case_rule: None,

@@ -87,8 +87,13 @@ pub struct Evidence {
     pub scored: Vec<Scored>,
     /// The kind of each candidate's entry, parallel to `hits`.
     pub kinds: Vec<EntryKind>,
-    /// How likely the message is a cry for help (the urgency model).
+    /// How likely the message is a cry for help: the mean of `crisis`
+    /// and `urgent_rank`.
     pub urgency: f64,
+    /// The crisis-word model's probability.
+    pub crisis: f64,
+    /// The urgency model's probability from the ranking.
+    pub urgent_rank: f64,
     /// The urgent entry that would refer it.
     pub urgent_entry: Option<Hit>,
     /// The ask-for-a-person rule the message matches, if any.
@@ -110,6 +115,8 @@ pub struct Triaged {
     pub evidence: Vec<Scored>,
     /// The rule from `rules.toml` that decided, if one did.
     pub rule: Option<String>,
+    /// The urgency evidence: (mean, crisis words, ranking).
+    pub urgency: (f64, f64, f64),
 }
 
 /// Gathers the evidence for `text` (personal data already masked).
@@ -174,6 +181,8 @@ pub fn gather(
         scored,
         kinds,
         urgency,
+        crisis: crisis_p,
+        urgent_rank: similar,
         urgent_entry,
         person_rule: knowledge
             .rules
@@ -278,6 +287,7 @@ pub fn triage(
             hits: Vec::new(),
             evidence: Vec::new(),
             rule: None,
+            urgency: (0.0, 0.0, 0.0),
         };
     };
     let evidence = gather(text, language, knowledge, date);
@@ -286,6 +296,7 @@ pub fn triage(
         language: evidence.language,
         outcome,
         hits: evidence.hits,
+        urgency: (evidence.urgency, evidence.crisis, evidence.urgent_rank),
         evidence: evidence.scored,
         rule,
     }
