@@ -25,6 +25,14 @@ use crate::domain::Language;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+/// An urgent entry must be among this many first candidates of a message
+/// for it to be urgent.
+const URGENT_AMONG_FIRST: usize = 3;
+
+/// Crisis words this sure make a message urgent even when its language
+/// was read as the other one ("help brand").
+const CRISIS_SURE: f64 = 0.95;
+
 /// Why a message goes to a person.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "why")]
@@ -147,7 +155,12 @@ pub fn gather(
         .iter()
         .map(|h| entries.get(h.entry).map_or(EntryKind::Answer, |e| e.kind.clone()))
         .collect();
-    let crisis = knowledge.classifier.crisis(text, language);
+    // A cry for help in either language: "help brand" reads as English,
+    // but its crisis word is Dutch.
+    let crisis = [Language::Nl, Language::En]
+        .into_iter()
+        .filter_map(|lang| knowledge.classifier.crisis(text, lang))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
     let crisis_p = crisis.map_or(0.0, |c| c.1);
     let similar = knowledge.urgency(&scored);
     // Two views of the same entries, averaged: the crisis words (which
@@ -203,7 +216,19 @@ pub fn decide(evidence: &Evidence, thresholds: &Thresholds) -> (Outcome, Option<
             .position(|h| h.entry == hit.entry)
             .map_or(EntryKind::Answer, |i| evidence.kinds[i].clone())
     };
-    if evidence.urgency >= thresholds.urgent {
+    // Urgent when the urgency is high enough and an urgent entry is among
+    // the message's first candidates: a message the urgent entries do not
+    // rank for ("Nee.", a postcode) has no evidence of a crisis, however
+    // few words it has for the models to weigh.
+    let ranked_urgent = evidence
+        .hits
+        .iter()
+        .zip(&evidence.kinds)
+        .take(URGENT_AMONG_FIRST)
+        .any(|(_, k)| *k == EntryKind::Urgent);
+    if evidence.urgency >= thresholds.urgent
+        && (ranked_urgent || evidence.crisis >= CRISIS_SURE)
+    {
         return (Outcome::Urgent(evidence.urgent_entry.clone()), None);
     }
     if let Some(rule) = &evidence.person_rule {

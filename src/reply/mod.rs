@@ -574,8 +574,13 @@ pub fn decide(
             b.today(),
         )
     });
+    // "Nee" to "did this help?" and a postcode asked for are answers to
+    // our question, not new messages: they never read as a crisis.
+    let expected_reply = matches!(content, MessageContent::Text { .. })
+        && ((feedback_for.is_some() && (is_yes(text) || is_no(text)))
+            || (b.memory.awaiting_postcode.is_some() && extract_postcode(text).is_some()));
     let urgent = match triaged.as_ref().map(|t| &t.outcome) {
-        Some(Outcome::Urgent(hit)) => Some(hit.clone()),
+        Some(Outcome::Urgent(hit)) if !expected_reply => Some(hit.clone()),
         _ => None,
     };
 
