@@ -75,7 +75,7 @@ pub fn knowledge_gap(
 ) -> Option<Gap> {
     let memory = &decision.memory;
     let (reason, nearest, score) = match (decision.handover, &decision.faq) {
-        (Some(HandoverReason::NoAnswer), Some(faq)) if faq.decision == "abstain" => {
+        (Some(HandoverReason::NoAnswer), Some(faq)) if faq.decision == "hand_over" => {
             let best = faq.hits.first();
             ("abstained", best.map(|h| h.0.clone()), best.map(|h| h.1))
         }

@@ -1106,13 +1106,13 @@ mod urgency_roc {
             for case in cases {
                 let masked = crate::privacy::mask(&case.q);
                 let ev = crate::knowledge::triage::gather(&masked, crate::reply::language::detect(&case.q), &kb, date);
-                let crisis = kb.classifier.crisis(&masked, ev.language).map_or(0.0, |c| c.1);
-                let sim = kb.urgency(&ev.scored);
+                let crisis = ev.crisis;
+                let sim = ev.urgent_rank;
                 let urgent = case.expect.as_deref().is_some_and(|e| e.starts_with("spoed-"));
                 rows.push((crisis, sim, urgent));
             }
-            for (name, f) in [("crisis", 0), ("sim", 1), ("mean", 2), ("max", 3)] {
-                let score = |r: &(f64, f64, bool)| match f { 0 => r.0, 1 => r.1, 2 => (r.0 + r.1) / 2.0, _ => r.0.max(r.1) };
+            for (name, f) in [("crisis", 0), ("mean", 2), ("geo", 3), ("min", 4)] {
+                let score = |r: &(f64, f64, bool)| match f { 0 => r.0, 1 => r.1, 2 => (r.0 + r.1) / 2.0, 3 => (r.0 * r.1).sqrt(), _ => r.0.min(r.1) };
                 let mut line = format!("{set} {name}:");
                 for t in [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
                     let pos = rows.iter().filter(|r| r.2).count().max(1);

@@ -166,8 +166,9 @@ pub fn gather(
     // Two views of the same entries, averaged: the crisis words (which
     // words make a message urgent) and how the urgent entries rank against
     // the ordinary ones. Each alone either misses veiled cries for help or
-    // flags ordinary questions; their mean was the best trade-off on the
-    // dev and crisis-dev sets (docs/quality.md).
+    // flags ordinary questions; their mean had the best recall for its
+    // false alarms on the dev and crisis-dev sets (docs/quality.md; the
+    // geometric mean flagged fewer look-alikes but missed more crises).
     let urgency = (crisis_p + similar) / 2.0;
     // The referral: the urgent entry whose crisis words fit best.
     let urgent_entry = crisis.and_then(|(position, _)| {

@@ -28,7 +28,7 @@ async fn a_bsn_in_a_message_gets_one_privacy_warning_per_conversation() {
     let body = payload::text_message(
         CITIZEN,
         "wamid.pii2",
-        "Mijn rekening is NL91 ABNA 0417 1643 00, bel me op 06-12345678",
+        "Mijn rekening is NL91 ABNA 0417 1643 00, mail me op test@voorbeeldstad.nl",
         TS + 60,
     );
     assert_eq!(app.post_webhook(&body).await.status(), 200);

@@ -6,8 +6,8 @@ use loket::whatsapp::payload::{media_message, text_message};
 use std::time::Duration;
 
 /// What the citizen who goes wrote, and what the one who stays wrote.
-const SECRET_TEXT: &str = "ZEBRAPAD7741 mijn buurman Jansen";
-const OTHER_TEXT: &str = "OLIFANT5521 mijn buurvrouw Pietersen";
+const SECRET_TEXT: &str = "ZEBRAPAD7741 wanneer begint de kermis dit jaar";
+const OTHER_TEXT: &str = "OLIFANT5521 wanneer begint de kermis dit jaar";
 const GONE: &str = "31600000077";
 const STAYS: &str = "31600000088";
 
