@@ -162,7 +162,18 @@ pub fn gather(
         .filter_map(|lang| knowledge.classifier.crisis(text, lang))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     let crisis_p = crisis.map_or(0.0, |c| c.1);
-    let similar = knowledge.urgency(&scored);
+    // The ranking speaks for a crisis only when an urgent entry ranks
+    // first: urgent entries hold crises told inside practical questions,
+    // so they come second to many an ordinary question.
+    let urgent_first = scored
+        .first()
+        .and_then(|s| entries.get(s.entry))
+        .is_some_and(|e| e.kind == EntryKind::Urgent);
+    let similar = if urgent_first {
+        knowledge.urgency(&scored)
+    } else {
+        0.0
+    };
     // Two views of the same entries, averaged: the crisis words (which
     // words make a message urgent) and how the urgent entries rank against
     // the ordinary ones. Each alone either misses veiled cries for help or

@@ -576,9 +576,11 @@ pub fn decide(
     });
     // "Nee" to "did this help?" and a postcode asked for are answers to
     // our question, not new messages: they never read as a crisis.
-    let expected_reply = matches!(content, MessageContent::Text { .. })
-        && ((feedback_for.is_some() && (is_yes(text) || is_no(text)))
-            || (b.memory.awaiting_postcode.is_some() && extract_postcode(text).is_some()));
+    // A tapped button or list row is ours, not the citizen's words.
+    let expected_reply = matches!(content, MessageContent::Interactive { .. })
+        || (matches!(content, MessageContent::Text { .. })
+            && ((feedback_for.is_some() && (is_yes(text) || is_no(text)))
+                || (b.memory.awaiting_postcode.is_some() && extract_postcode(text).is_some())));
     let urgent = match triaged.as_ref().map(|t| &t.outcome) {
         Some(Outcome::Urgent(hit)) if !expected_reply => Some(hit.clone()),
         _ => None,
