@@ -46,9 +46,9 @@ use chrono::NaiveDate;
 use loket::domain::Language;
 use loket::knowledge::base::KnowledgeBase;
 use loket::knowledge::decision::Thresholds;
-use loket::knowledge::triage::{Outcome, triage};
 use loket::knowledge::eval::read_cases;
 use loket::knowledge::load_dir;
+use loket::knowledge::triage::{Outcome, triage};
 use loket::reply::language;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -591,7 +591,11 @@ fn decide_round(kb: &KnowledgeBase, questions: &[Question], thresholds: &Thresho
         }
         if let Some(expect) = &q.expect {
             d.answerable += 1;
-            if triaged.hits.first().is_some_and(|h| h.id.as_str() == expect) {
+            if triaged
+                .hits
+                .first()
+                .is_some_and(|h| h.id.as_str() == expect)
+            {
                 d.top1 += 1;
             }
         }

@@ -113,7 +113,13 @@ fn confusions(dir: &Path, settings: &Settings, json: bool) -> anyhow::Result<u8>
     if !report.pairs.is_empty() {
         println!("\nconfused pairs (questions of either that land on the other):");
         for pair in &report.pairs {
-            println!("  {} <-> {} ({}, {})", pair.a, pair.b, pair.lang.code(), pair.questions.len());
+            println!(
+                "  {} <-> {} ({}, {})",
+                pair.a,
+                pair.b,
+                pair.lang.code(),
+                pair.questions.len()
+            );
             for question in &pair.questions {
                 println!("      {question:?}");
             }
@@ -130,7 +136,10 @@ fn confusions(dir: &Path, settings: &Settings, json: bool) -> anyhow::Result<u8>
                 entry.questions
             );
             for confused in &entry.elsewhere {
-                println!("      {:?} -> {} {:.2}", confused.question, confused.got, confused.probability);
+                println!(
+                    "      {:?} -> {} {:.2}",
+                    confused.question, confused.got, confused.probability
+                );
             }
         }
     }

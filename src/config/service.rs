@@ -322,7 +322,9 @@ impl ServiceFile {
                 return Err(ConfigError::value(
                     path,
                     key,
-                    format!("{value:?} is not an http(s) address; write the full address, e.g. \"https://hooks.example.org/loket\""),
+                    format!(
+                        "{value:?} is not an http(s) address; write the full address, e.g. \"https://hooks.example.org/loket\""
+                    ),
                 ));
             }
         }

@@ -2,9 +2,9 @@
 //! the rules and the data calendars, and `ask`, the one function the
 //! triage uses to classify a message.
 
-use super::decision::{self, FaqDecision, Thresholds};
-use super::classifier::{Classifier, Scored};
 use super::EntryKind;
+use super::classifier::{Classifier, Scored};
+use super::decision::{self, FaqDecision, Thresholds};
 use super::rules::Rules;
 use super::search::{Hit, SearchIndex};
 use super::{BenefitCalendar, LoadedKnowledge, Problem, Severity, WasteCalendar, load_dir};
@@ -80,7 +80,12 @@ impl KnowledgeBase {
 
     /// Classifies `question` in one language: candidates valid on `date`,
     /// best first, one per id.
-    pub fn classify(&self, question: &str, lang: Language, date: NaiveDate) -> (Vec<Hit>, Vec<Scored>) {
+    pub fn classify(
+        &self,
+        question: &str,
+        lang: Language,
+        date: NaiveDate,
+    ) -> (Vec<Hit>, Vec<Scored>) {
         let entries = self.index.entries();
         let mut seen = HashSet::new();
         let mut hits = Vec::new();
@@ -135,4 +140,3 @@ impl KnowledgeBase {
         }
     }
 }
-

@@ -96,7 +96,8 @@ mod tests {
     use std::path::Path;
 
     fn entry(id: &str, title: &str, question: &str) -> Entry {
-        let text = format!("---\nid: {id}\ntitle: {title}\nquestions:\n  - {question}\n---\nTekst.\n");
+        let text =
+            format!("---\nid: {id}\ntitle: {title}\nquestions:\n  - {question}\n---\nTekst.\n");
         parse_entry(Path::new(&format!("nl/{id}.md")), &text)
             .expect("valid")
             .0
@@ -109,7 +110,8 @@ mod tests {
             entry("paspoort", "Paspoort aanvragen", "nieuw paspoort nodig"),
         ]);
         assert_eq!(
-            bm25.top("paspoort verlopen", Language::Nl).map(|id| id.as_str().to_owned()),
+            bm25.top("paspoort verlopen", Language::Nl)
+                .map(|id| id.as_str().to_owned()),
             Some("paspoort".to_owned())
         );
         assert_eq!(bm25.top("xyz", Language::Nl), None);

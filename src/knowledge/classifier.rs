@@ -252,11 +252,13 @@ impl Analyzer {
                 .filter(LowerCaser)
                 .filter(AsciiFoldingFilter)
         };
-        let stop = || {
-            StopWordFilter::new(stem_lang).unwrap_or_else(|| StopWordFilter::remove(Vec::new()))
-        };
+        let stop =
+            || StopWordFilter::new(stem_lang).unwrap_or_else(|| StopWordFilter::remove(Vec::new()));
         Self {
-            stemmed: base().filter(stop()).filter(Stemmer::new(stem_lang)).build(),
+            stemmed: base()
+                .filter(stop())
+                .filter(Stemmer::new(stem_lang))
+                .build(),
             plain: base().filter(stop()).build(),
             separable: (lang == Language::Nl)
                 .then(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Dutch)),
@@ -346,7 +348,12 @@ type Vector = Vec<(u64, f32)>;
 fn weigh(counts: &HashMap<u64, f64>, idf: &HashMap<u64, f64>, default_idf: f64) -> Vector {
     let mut v: Vec<(u64, f64)> = counts
         .iter()
-        .map(|(f, c)| (*f, (1.0 + c.ln()) * idf.get(f).copied().unwrap_or(default_idf)))
+        .map(|(f, c)| {
+            (
+                *f,
+                (1.0 + c.ln()) * idf.get(f).copied().unwrap_or(default_idf),
+            )
+        })
         .collect();
     let norm = v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
     if norm > 0.0 {
@@ -518,7 +525,11 @@ impl LanguageModel {
             let slot = slot as u32;
             raw.push((slot, false, analyse(&mut analyzer, &entry.title)));
             if !entry.keywords.is_empty() {
-                raw.push((slot, false, analyse(&mut analyzer, &entry.keywords.join(" "))));
+                raw.push((
+                    slot,
+                    false,
+                    analyse(&mut analyzer, &entry.keywords.join(" ")),
+                ));
             }
             for question in &entry.questions {
                 raw.push((slot, true, analyse(&mut analyzer, question)));
@@ -560,7 +571,11 @@ impl LanguageModel {
             }
             for (f, w) in &pieces {
                 if piece_df.get(f).copied().unwrap_or(0) <= common {
-                    model.piece_postings.entry(*f).or_default().push((index, *w));
+                    model
+                        .piece_postings
+                        .entry(*f)
+                        .or_default()
+                        .push((index, *w));
                 }
             }
             for u in &a.unigrams {
@@ -724,7 +739,11 @@ impl LanguageModel {
                     } else {
                         sum_sq
                     };
-                    if sq > 0.0 { (sum / sq.sqrt()).min(1.0) } else { 0.0 }
+                    if sq > 0.0 {
+                        (sum / sq.sqrt()).min(1.0)
+                    } else {
+                        0.0
+                    }
                 };
                 let strong = &self.strong_words[slot];
                 let covered: f64 = query
@@ -779,7 +798,9 @@ impl LanguageModel {
             let candidates = self
                 .candidates(&query, Some(i))
                 .into_iter()
-                .map(|(slot, features)| (features, slot == example.slot, self.urgent[slot as usize]))
+                .map(|(slot, features)| {
+                    (features, slot == example.slot, self.urgent[slot as usize])
+                })
                 .collect();
             groups.push(Group {
                 candidates,
@@ -845,7 +866,11 @@ impl UrgencyModel {
             let mut gradient = [0.0; URGENT_INPUTS];
             for (x, y) in rows {
                 let z: f64 = model.weights.iter().zip(x).map(|(w, x)| w * x).sum();
-                let (target, weight) = if *y { (1.0, weight_pos) } else { (0.0, weight_neg) };
+                let (target, weight) = if *y {
+                    (1.0, weight_pos)
+                } else {
+                    (0.0, weight_neg)
+                };
                 let error = (sigmoid(z) - target) * weight;
                 for (g, xi) in gradient.iter_mut().zip(x) {
                     *g += error * xi;
@@ -993,7 +1018,11 @@ impl Classifier {
     /// Leave-one-out: every example question of `lang` asked with itself
     /// left out, with the entry it belongs to and the ranked candidates.
     /// For the confusion report and for calibrating the urgent threshold.
-    pub fn leave_one_out(&self, entries: &[Entry], lang: Language) -> Vec<(usize, String, Vec<Scored>)> {
+    pub fn leave_one_out(
+        &self,
+        entries: &[Entry],
+        lang: Language,
+    ) -> Vec<(usize, String, Vec<Scored>)> {
         let Some(model) = self.models.get(&lang) else {
             return Vec::new();
         };
@@ -1013,116 +1042,121 @@ impl Classifier {
             k += 1;
             let query = analyse(&mut analyzer, text);
             let ranked = self.rank(model, model.candidates(&query, Some(i as u32)));
-            out.push((model.entries[example.slot as usize], (*text).to_owned(), ranked));
+            out.push((
+                model.entries[example.slot as usize],
+                (*text).to_owned(),
+                ranked,
+            ));
         }
         out
     }
 }
 
 #[cfg(test)]
-mod experiment {
+mod tests {
     use super::*;
+    use crate::knowledge::parse_entry;
+    use std::path::Path;
+
+    fn entry(id: &str, questions: &[&str], extra: &str) -> Entry {
+        let list: String = questions.iter().map(|q| format!("  - {q}\n")).collect();
+        let text =
+            format!("---\nid: {id}\ntitle: {id}\n{extra}questions:\n{list}---\nTekst over {id}.\n");
+        parse_entry(Path::new(&format!("nl/{id}.md")), &text)
+            .expect("valid")
+            .0
+    }
+
+    fn base() -> Vec<Entry> {
+        vec![
+            entry(
+                "paspoort",
+                &[
+                    "paspoort aanvragen",
+                    "nieuw paspoort nodig",
+                    "paspoort verlengen",
+                    "wat moet ik meenemen voor mijn paspoort",
+                ],
+                "",
+            ),
+            entry(
+                "grofvuil",
+                &[
+                    "grofvuil ophalen",
+                    "mijn oude bank moet weg",
+                    "matras laten ophalen",
+                    "wanneer komt de grofvuilwagen",
+                ],
+                "",
+            ),
+            entry(
+                "zelfdoding",
+                &[
+                    "ik wil dood",
+                    "ik wil er een eind aan maken",
+                    "ik zie het niet meer zitten",
+                    "ik wil niet meer leven",
+                ],
+                "urgent: true\n",
+            ),
+        ]
+    }
+
     #[test]
-    #[ignore]
-    fn loo_by_feature() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-        let loaded = crate::knowledge::load_dir(&dir);
-        let c = Classifier::train(&loaded.entries);
-        println!("weights {:?}", c.ranker.weights);
-        for lang in [Language::Nl, Language::En] {
-            let model = &c.models[&lang];
-            let mut an = Analyzer::new(lang);
-            let texts: Vec<&str> = model.entries.iter().flat_map(|&p| loaded.entries[p].questions.iter().map(String::as_str)).collect();
-            let mut k = 0;
-            let names = ["ranker","word_best","piece_best","word_entry","piece_entry","coverage","sum_best","sum_entry","all4"];
-            let mut right = vec![0usize; names.len()];
-            let mut total = 0;
-            for (i, ex) in model.examples.iter().enumerate() {
-                if !ex.question { continue; }
-                let text = texts[k]; k += 1;
-                let q = analyse(&mut an, text);
-                let cands = model.candidates(&q, Some(i as u32));
-                total += 1;
-                for (n, name) in names.iter().enumerate() {
-                    let score = |f: &Features| match *name {
-                        "ranker" => c.ranker.probability(f),
-                        "word_best" => f.word_best,
-                        "piece_best" => f.piece_best,
-                        "word_entry" => f.word_entry,
-                        "piece_entry" => f.piece_entry,
-                        "coverage" => f.coverage,
-                        "sum_best" => f.word_best + f.piece_best,
-                        "sum_entry" => f.word_entry + f.piece_entry,
-                        _ => f.word_best + f.piece_best + f.word_entry + f.piece_entry,
-                    };
-                    let best = cands.iter().max_by(|a, b| score(&a.1).total_cmp(&score(&b.1)));
-                    if best.is_some_and(|b| b.0 == ex.slot) { right[n] += 1; }
-                }
-            }
-            for (n, name) in names.iter().enumerate() {
-                println!("{lang:?} {name}: {:.3}", right[n] as f64 / total as f64);
-            }
+    fn training_is_deterministic() {
+        let entries = base();
+        let a = Classifier::train(&entries);
+        let b = Classifier::train(&entries);
+        assert_eq!(a.ranker, b.ranker);
+        assert_eq!(
+            a.classify("paspoort kwijt", Language::Nl),
+            b.classify("paspoort kwijt", Language::Nl)
+        );
+    }
+
+    #[test]
+    fn a_separable_verb_meets_its_whole_form() {
+        let entries = base();
+        let classifier = Classifier::train(&entries);
+        let ranked = classifier.classify("hoe vraag ik een paspoort aan", Language::Nl);
+        assert_eq!(
+            ranked.first().map(|s| entries[s.entry].id.as_str()),
+            Some("paspoort")
+        );
+        let mut analyzer = Analyzer::new(Language::Nl);
+        let whole = analyse(&mut analyzer, "aanvragen");
+        let split = analyse(&mut analyzer, "vraag aan");
+        assert!(
+            whole.unigrams.iter().any(|u| split.unigrams.contains(u)),
+            "{whole:?} {split:?}"
+        );
+    }
+
+    #[test]
+    fn shares_split_between_candidates_that_fit_equally() {
+        let entries = base();
+        let classifier = Classifier::train(&entries);
+        for scored in classifier.classify("paspoort grofvuil", Language::Nl) {
+            assert!(scored.share <= scored.probability + 1e-12, "{scored:?}");
         }
     }
-}
 
-#[cfg(test)]
-mod urgency_sweep {
     #[test]
-    #[ignore]
-    fn sweep() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-        let kb = crate::knowledge::base::KnowledgeBase::load(&dir).expect("kb");
-        let entries = kb.index.entries();
-        let mut pos = Vec::new();
-        let mut neg = Vec::new();
-        for lang in [crate::domain::Language::Nl, crate::domain::Language::En] {
-            for (p, _q, ranked) in kb.classifier.leave_one_out(entries, lang) {
-                let _ = &ranked;
-                let u = kb.classifier.crisis(&_q, lang).map_or(0.0, |c| c.1);
-                if entries[p].kind == crate::knowledge::EntryKind::Urgent { pos.push(u) } else { neg.push(u) }
-            }
-        }
-        println!("weights {:?}", kb.classifier.urgency_model().weights);
-        for t in [0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99] {
-            let r = pos.iter().filter(|u| **u >= t).count() as f64 / pos.len() as f64;
-            let f = neg.iter().filter(|u| **u >= t).count() as f64 / neg.len() as f64;
-            println!("t {t}: recall {r:.3} false {f:.4}");
-        }
-    }
-}
-
-#[cfg(test)]
-mod urgency_roc {
-    #[test]
-    #[ignore]
-    fn roc() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let kb = crate::knowledge::base::KnowledgeBase::load(&root.join("knowledge")).expect("kb");
-        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
-        for set in ["crisis-dev", "dev"] {
-            let cases = crate::knowledge::eval::read_cases(&root.join(format!("tests/eval/{set}.jsonl"))).expect("cases");
-            let mut rows = Vec::new();
-            for case in cases {
-                let masked = crate::privacy::mask(&case.q);
-                let ev = crate::knowledge::triage::gather(&masked, crate::reply::language::detect(&case.q), &kb, date);
-                let crisis = ev.crisis;
-                let sim = ev.urgent_rank;
-                let urgent = case.expect.as_deref().is_some_and(|e| e.starts_with("spoed-"));
-                rows.push((crisis, sim, urgent));
-            }
-            for (name, f) in [("crisis", 0), ("mean", 2), ("geo", 3), ("min", 4)] {
-                let score = |r: &(f64, f64, bool)| match f { 0 => r.0, 1 => r.1, 2 => (r.0 + r.1) / 2.0, 3 => (r.0 * r.1).sqrt(), _ => r.0.min(r.1) };
-                let mut line = format!("{set} {name}:");
-                for t in [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
-                    let pos = rows.iter().filter(|r| r.2).count().max(1);
-                    let neg = rows.iter().filter(|r| !r.2).count().max(1);
-                    let tp = rows.iter().filter(|r| r.2 && score(r) >= t).count();
-                    let fp = rows.iter().filter(|r| !r.2 && score(r) >= t).count();
-                    line += &format!(" t{t}: {:.2}/{:.3}", tp as f64 / pos as f64, fp as f64 / neg as f64);
-                }
-                println!("{line}");
-            }
-        }
+    fn crisis_words_find_the_urgent_entry_and_an_empty_message_is_no_crisis() {
+        let entries = base();
+        let classifier = Classifier::train(&entries);
+        let (position, p) = classifier
+            .crisis("ik wil dood", Language::Nl)
+            .expect("an urgent entry");
+        assert_eq!(entries[position].id.as_str(), "zelfdoding");
+        assert!(p > 0.5, "{p}");
+        assert_eq!(
+            classifier.crisis("👍", Language::Nl).map(|c| c.1),
+            Some(0.0)
+        );
+        let (_, ordinary) = classifier
+            .crisis("mijn oude bank moet weg", Language::Nl)
+            .expect("scored");
+        assert!(ordinary < p, "{ordinary} vs {p}");
     }
 }

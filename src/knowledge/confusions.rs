@@ -71,7 +71,8 @@ pub fn confusions(knowledge: &KnowledgeBase, urgent_threshold: f64) -> Confusion
     let mut per_entry: BTreeMap<(Language, String), EntryConfusion> = BTreeMap::new();
     let mut pairs: BTreeMap<(Language, String, String), Vec<String>> = BTreeMap::new();
     let (mut total, mut right_total) = (0usize, 0usize);
-    let (mut urgent_n, mut urgent_hit, mut other_n, mut other_hit) = (0usize, 0usize, 0usize, 0usize);
+    let (mut urgent_n, mut urgent_hit, mut other_n, mut other_hit) =
+        (0usize, 0usize, 0usize, 0usize);
     for lang in [Language::Nl, Language::En] {
         for (position, question, ranked) in knowledge.classifier.leave_one_out(entries, lang) {
             let Some(entry) = entries.get(position) else {
@@ -97,7 +98,10 @@ pub fn confusions(knowledge: &KnowledgeBase, urgent_threshold: f64) -> Confusion
                 other_n += 1;
                 other_hit += usize::from(flagged);
             }
-            match ranked.first().and_then(|s| entries.get(s.entry).map(|e| (s, e))) {
+            match ranked
+                .first()
+                .and_then(|s| entries.get(s.entry).map(|e| (s, e)))
+            {
                 Some((_, top)) if top.id == entry.id => {
                     record.right += 1;
                     right_total += 1;

@@ -154,7 +154,8 @@ fn is_urgent_id(knowledge_kind: &Evidence, id: &str) -> bool {
 
 /// Scores prepared cases with `thresholds`.
 pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
-    let (mut answerable, mut top1, mut bm25, mut answered, mut mrr) = (0usize, 0usize, 0usize, 0usize, 0.0);
+    let (mut answerable, mut top1, mut bm25, mut answered, mut mrr) =
+        (0usize, 0usize, 0usize, 0usize, 0.0);
     let (mut abstained, mut abstained_right, mut should_abstain) = (0usize, 0usize, 0usize);
     let (mut urgent, mut urgent_hit, mut urgent_right, mut not_urgent, mut urgent_false) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
@@ -210,13 +211,23 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
         let correct = match &p.case.expect {
             Some(_) => {
                 answerable += 1;
-                if ranked.first().is_some_and(|h| p.case.accepts(h.id.as_str())) {
+                if ranked
+                    .first()
+                    .is_some_and(|h| p.case.accepts(h.id.as_str()))
+                {
                     top1 += 1;
                 }
-                if p.baseline.as_ref().is_some_and(|id| p.case.accepts(id.as_str())) {
+                if p.baseline
+                    .as_ref()
+                    .is_some_and(|id| p.case.accepts(id.as_str()))
+                {
                     bm25 += 1;
                 }
-                if let Some(rank) = ranked.iter().take(3).position(|h| p.case.accepts(h.id.as_str())) {
+                if let Some(rank) = ranked
+                    .iter()
+                    .take(3)
+                    .position(|h| p.case.accepts(h.id.as_str()))
+                {
                     mrr += 1.0 / (rank + 1) as f64;
                 }
                 let right = direct.as_deref().is_some_and(|id| p.case.accepts(id));

@@ -90,7 +90,9 @@ pub fn check(dir: &Path, link_allowlist: &[String]) -> LintReport {
                 "no sources; add `sources:` with the public page(s) the facts come from, so the next editor can check them",
             ));
         }
-        if entry.questions.len() < TRAINING_QUESTIONS && entry.questions.len() >= RECOMMENDED_QUESTIONS {
+        if entry.questions.len() < TRAINING_QUESTIONS
+            && entry.questions.len() >= RECOMMENDED_QUESTIONS
+        {
             problems.push(Problem::warning(
                 &entry.path,
                 lines.id,

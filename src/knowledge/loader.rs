@@ -745,11 +745,11 @@ mod tests {
             messages(&problems)
         );
         assert!(
-            problems[1]
+            problems[3]
                 .message
                 .contains("example.com is not on the link allowlist")
         );
-        assert!(problems[1].is_error());
+        assert!(problems[3].is_error());
         // load_dir does not know the allowlist.
         assert!(
             !load_dir(dir.path())

@@ -33,7 +33,9 @@ pub use data::{
     Area, BenefitCalendar, Collection, Fraction, Payment, Shift, WasteCalendar, benefit_sentence,
     extract_postcode, waste_sentence,
 };
-pub use entry::{Computed, Entry, EntryKind, FaqId, Link, LocalFact, Problem, Severity, parse_entry};
+pub use entry::{
+    Computed, Entry, EntryKind, FaqId, Link, LocalFact, Problem, Severity, parse_entry,
+};
 pub use lint::{LintReport, check, host_allowed, lint};
 pub use loader::{LoadedKnowledge, load_dir};
 pub use not_ours::NotOurs;

@@ -153,7 +153,11 @@ pub fn gather(
     };
     let kinds: Vec<EntryKind> = hits
         .iter()
-        .map(|h| entries.get(h.entry).map_or(EntryKind::Answer, |e| e.kind.clone()))
+        .map(|h| {
+            entries
+                .get(h.entry)
+                .map_or(EntryKind::Answer, |e| e.kind.clone())
+        })
         .collect();
     // A cry for help in either language: "help brand" reads as English,
     // but its crisis word is Dutch.
@@ -238,9 +242,7 @@ pub fn decide(evidence: &Evidence, thresholds: &Thresholds) -> (Outcome, Option<
         .zip(&evidence.kinds)
         .take(URGENT_AMONG_FIRST)
         .any(|(_, k)| *k == EntryKind::Urgent);
-    if evidence.urgency >= thresholds.urgent
-        && (ranked_urgent || evidence.crisis >= CRISIS_SURE)
-    {
+    if evidence.urgency >= thresholds.urgent && (ranked_urgent || evidence.crisis >= CRISIS_SURE) {
         return (Outcome::Urgent(evidence.urgent_entry.clone()), None);
     }
     if let Some(rule) = &evidence.person_rule {

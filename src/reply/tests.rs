@@ -149,11 +149,17 @@ fn an_emergency_referral_still_goes_first_and_promises_nothing_false() {
     let referral = body(&decision.replies[0]);
     assert!(referral.contains("112"), "{referral}");
     assert!(referral.contains("maandag"), "{referral}");
-    assert!(!referral.contains("doorgezet naar een medewerker"), "{referral}");
+    assert!(
+        !referral.contains("doorgezet naar een medewerker"),
+        "{referral}"
+    );
     assert!(decision.urgent);
     assert_eq!(decision.handover, Some(HandoverReason::Emergency));
     // No second acknowledgement in the same period.
-    assert!(!kinds(&decision).contains(&ReplyKind::ClosedAck), "{decision:?}");
+    assert!(
+        !kinds(&decision).contains(&ReplyKind::ClosedAck),
+        "{decision:?}"
+    );
 }
 
 #[test]
@@ -204,4 +210,3 @@ fn personal_data_does_not_spoil_the_faq_answer() {
         "{decision:?}"
     );
 }
-

@@ -101,10 +101,23 @@ fn the_starter_base_has_120_entries_per_language_with_8_questions_and_sources() 
             .iter()
             .filter(|e| e.lang == lang && e.kind == loket::knowledge::EntryKind::Answer)
             .collect();
-        assert!(answers.len() >= 120, "{lang:?}: {} answer entries", answers.len());
+        assert!(
+            answers.len() >= 120,
+            "{lang:?}: {} answer entries",
+            answers.len()
+        );
         for entry in answers {
-            assert!(entry.questions.len() >= 8, "{}: {} questions", entry.path.display(), entry.questions.len());
-            assert!(!entry.sources.is_empty(), "{}: no sources", entry.path.display());
+            assert!(
+                entry.questions.len() >= 8,
+                "{}: {} questions",
+                entry.path.display(),
+                entry.questions.len()
+            );
+            assert!(
+                !entry.sources.is_empty(),
+                "{}: no sources",
+                entry.path.display()
+            );
         }
     }
 }
@@ -186,10 +199,17 @@ fn the_issues_cries_for_help_get_the_right_referral() {
     let knowledge = shipped_knowledge();
     for (question, expected) in [
         ("ik wil er een eind aan maken", "urgent spoed-zelfdoding"),
-        ("mijn man slaat me en ik durf niet naar huis", "urgent spoed-huiselijk-geweld"),
+        (
+            "mijn man slaat me en ik durf niet naar huis",
+            "urgent spoed-huiselijk-geweld",
+        ),
         ("er is brand in de flat", "urgent spoed-brand-gevaar"),
     ] {
-        assert_eq!(decision(&knowledge, &settings, question), expected, "{question}");
+        assert_eq!(
+            decision(&knowledge, &settings, question),
+            expected,
+            "{question}"
+        );
     }
 }
 
@@ -208,8 +228,16 @@ fn the_subject_wins_over_a_shared_word_and_small_talk_is_not_a_topic() {
         answer("waar staat de glasbak bij mij in de buurt"),
         "answer melding-openbare-ruimte"
     );
-    assert!(answer("wat een mooi weer vandaag").starts_with("small_talk"), "{}", answer("wat een mooi weer vandaag"));
-    assert!(answer("hallo").starts_with("small_talk"), "{}", answer("hallo"));
+    assert!(
+        answer("wat een mooi weer vandaag").starts_with("small_talk"),
+        "{}",
+        answer("wat een mooi weer vandaag")
+    );
+    assert!(
+        answer("hallo").starts_with("small_talk"),
+        "{}",
+        answer("hallo")
+    );
 }
 
 /// Own cases, other organisations and requests for a person go to a
@@ -219,10 +247,16 @@ fn own_cases_other_organisations_and_requests_for_a_person_go_to_a_person() {
     let settings = shipped_settings();
     let knowledge = shipped_knowledge();
     let answer = |q: &str| decision(&knowledge, &settings, q);
-    assert_eq!(answer("waar blijft mijn uitkering van deze maand"), "hand_over own_case");
+    assert_eq!(
+        answer("waar blijft mijn uitkering van deze maand"),
+        "hand_over own_case"
+    );
     assert_eq!(answer("ik wil een medewerker spreken"), "hand_over person");
     assert_eq!(answer("hoe vraag ik huurtoeslag aan"), "hand_over not_ours");
-    assert_eq!(answer("hoe vraag ik een nieuw paspoort aan"), "answer paspoort-aanvragen");
+    assert_eq!(
+        answer("hoe vraag ik een nieuw paspoort aan"),
+        "answer paspoort-aanvragen"
+    );
 }
 
 /// A hurried application is no emergency.
@@ -230,8 +264,14 @@ fn own_cases_other_organisations_and_requests_for_a_person_go_to_a_person() {
 fn a_hurried_application_is_no_emergency() {
     let settings = shipped_settings();
     let knowledge = shipped_knowledge();
-    for question in ["spoedaanvraag paspoort", "ik heb met spoed een nieuwe id-kaart nodig"] {
-        assert!(!decision(&knowledge, &settings, question).starts_with("urgent"), "{question}");
+    for question in [
+        "spoedaanvraag paspoort",
+        "ik heb met spoed een nieuwe id-kaart nodig",
+    ] {
+        assert!(
+            !decision(&knowledge, &settings, question).starts_with("urgent"),
+            "{question}"
+        );
     }
 }
 
@@ -240,8 +280,15 @@ fn a_hurried_application_is_no_emergency() {
 fn an_empty_knowledge_base_hands_every_question_over() {
     let (_dir, knowledge) = knowledge_of(&[]);
     let settings = shipped_settings();
-    for question in ["hoe vraag ik een paspoort aan", "hallo", "wanneer komt het grofvuil"] {
-        assert_eq!(decision(&knowledge, &settings, question), "hand_over no_answer");
+    for question in [
+        "hoe vraag ik een paspoort aan",
+        "hallo",
+        "wanneer komt het grofvuil",
+    ] {
+        assert_eq!(
+            decision(&knowledge, &settings, question),
+            "hand_over no_answer"
+        );
     }
 }
 
@@ -251,14 +298,53 @@ fn an_empty_knowledge_base_hands_every_question_over() {
 #[test]
 fn a_small_base_learns_its_entries_from_their_questions() {
     let files: Vec<(&str, String)> = vec![
-        ("sportpas-aanvragen", knowledge_entry("sportpas-aanvragen", "Sportpas aanvragen", &["hoe vraag ik een sportpas aan", "sportpas aanvragen", "nieuwe sportpas nodig", "waar haal ik een sportpas"], "Een sportpas vraag je online aan.")),
-        ("zwemles", knowledge_entry("zwemles", "Zwemles voor kinderen", &["wanneer is er zwemles", "zwemles kinderen", "mijn dochter wil leren zwemmen", "kosten zwemles"], "Zwemles is op woensdag.")),
+        (
+            "sportpas-aanvragen",
+            knowledge_entry(
+                "sportpas-aanvragen",
+                "Sportpas aanvragen",
+                &[
+                    "hoe vraag ik een sportpas aan",
+                    "sportpas aanvragen",
+                    "nieuwe sportpas nodig",
+                    "waar haal ik een sportpas",
+                ],
+                "Een sportpas vraag je online aan.",
+            ),
+        ),
+        (
+            "zwemles",
+            knowledge_entry(
+                "zwemles",
+                "Zwemles voor kinderen",
+                &[
+                    "wanneer is er zwemles",
+                    "zwemles kinderen",
+                    "mijn dochter wil leren zwemmen",
+                    "kosten zwemles",
+                ],
+                "Zwemles is op woensdag.",
+            ),
+        ),
     ];
     let (_dir, knowledge) = knowledge_of(&files);
     let settings = shipped_settings();
-    assert_eq!(decision(&knowledge, &settings, "ik wil een sportpas aanvragen"), "answer sportpas-aanvragen");
-    assert_eq!(decision(&knowledge, &settings, "mijn zoon wil zwemles"), "answer zwemles");
-    assert!(decision(&knowledge, &settings, "wanneer wordt het grofvuil opgehaald").starts_with("hand_over"));
+    assert_eq!(
+        decision(&knowledge, &settings, "ik wil een sportpas aanvragen"),
+        "answer sportpas-aanvragen"
+    );
+    assert_eq!(
+        decision(&knowledge, &settings, "mijn zoon wil zwemles"),
+        "answer zwemles"
+    );
+    assert!(
+        decision(
+            &knowledge,
+            &settings,
+            "wanneer wordt het grofvuil opgehaald"
+        )
+        .starts_with("hand_over")
+    );
 }
 
 /// An editor's `loket eval ... | head` ends quietly when `head` has read
@@ -333,4 +419,3 @@ fn eval_measures_several_files_as_one_set_and_names_a_broken_line() {
         "{stderr}"
     );
 }
-
