@@ -355,13 +355,15 @@ fn weigh(counts: &HashMap<u64, f64>, idf: &HashMap<u64, f64>, default_idf: f64) 
             )
         })
         .collect();
+    // Sorted before summing: a float sum in hash order differs between
+    // runs in its last bits, and the model must be the same every time.
+    v.sort_unstable_by_key(|(f, _)| *f);
     let norm = v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
     if norm > 0.0 {
         for (_, w) in &mut v {
             *w /= norm;
         }
     }
-    v.sort_unstable_by_key(|(f, _)| *f);
     v.into_iter().map(|(f, w)| (f, w as f32)).collect()
 }
 
@@ -603,7 +605,9 @@ impl LanguageModel {
                         *sum.entry(*f).or_default() += f64::from(*w);
                     }
                 }
-                sum.values().map(|w| w * w).sum::<f64>()
+                let mut values: Vec<(u64, f64)> = sum.into_iter().collect();
+                values.sort_unstable_by_key(|(f, _)| *f);
+                values.iter().map(|(_, w)| w * w).sum::<f64>()
             };
             model.word_sum_sq[slot] = sum_sq(|e| &e.words);
             model.piece_sum_sq[slot] = sum_sq(|e| &e.pieces);
