@@ -16,6 +16,7 @@
 //! `startup` wires these together; `cli` exposes the same code as commands.
 
 pub mod accounts;
+pub mod alert;
 pub mod cli;
 pub mod clock;
 pub mod config;

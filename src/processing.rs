@@ -221,6 +221,25 @@ async fn process_chunk(
     }
     for (inbound, processed) in &done {
         announce(events, metrics, inbound, processed);
+        // A referral just went out while closed: the people on call hear
+        // of it now, not at the next opening.
+        let referred = processed
+            .decision
+            .replies
+            .iter()
+            .any(|r| r.kind == crate::reply::ReplyKind::Emergency);
+        if let Some(url) = &settings.alert_url
+            && referred
+            && !processed.decision.open
+        {
+            crate::alert::spawn(
+                url,
+                crate::alert::body(
+                    processed.conversation_id,
+                    settings.emergency.staff_url.as_deref(),
+                ),
+            );
+        }
     }
     match first_error {
         Some(error) if done.is_empty() => Err(error),

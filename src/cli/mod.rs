@@ -111,10 +111,10 @@ pub fn config_check() -> anyhow::Result<()> {
         settings.organisation,
         settings.hours.timezone(),
         settings.hours.promise().num_minutes(),
-        if settings.emergency.alert_url.is_some() {
-            "posted to [emergency] alert_url outside office hours"
+        if settings.alert_url.is_some() {
+            "posted to LOKET_ALERT_URL outside office hours"
         } else {
-            "off ([emergency] alert_url not set)"
+            "off (LOKET_ALERT_URL not set)"
         },
         crate::config::redact_url(&settings.database_url),
         if settings.secrets.access_token.is_some() && settings.secrets.phone_number_id.is_some() {

@@ -75,6 +75,10 @@ pub struct Settings {
     /// Bearer token for `/metrics` (`LOKET_METRICS_TOKEN`). Without one,
     /// `/metrics` answers only on loopback.
     pub metrics_token: Option<SecretString>,
+    /// Where an urgent message outside office hours is announced
+    /// (`LOKET_ALERT_URL`: a Teams or Slack webhook or a pager's address,
+    /// a secret, so only from the environment).
+    pub alert_url: Option<SecretString>,
 }
 
 impl Settings {
@@ -117,6 +121,7 @@ impl Settings {
             replies,
             secrets: WhatsAppSecrets::default(),
             metrics_token: None,
+            alert_url: None,
         })
     }
 
@@ -168,6 +173,16 @@ impl Settings {
         // A blank value means "not set", never "the empty token".
         self.metrics_token =
             secret("LOKET_METRICS_TOKEN").filter(|token| !token.expose_secret().is_empty());
+        self.alert_url = secret("LOKET_ALERT_URL").filter(|url| !url.expose_secret().is_empty());
+        if let Some(url) = &self.alert_url
+            && !url::Url::parse(url.expose_secret())
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            return Err(ConfigError::Env {
+                var: "LOKET_ALERT_URL",
+                message: "must be a full http(s) address, e.g. the incoming-webhook address of a Teams or Slack channel".to_owned(),
+            });
+        }
         if let Some(id) = &self.secrets.phone_number_id
             && !id.chars().all(|c| c.is_ascii_digit())
         {

@@ -151,11 +151,8 @@ impl Default for OutboxSettings {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EmergencySettings {
-    /// Where an urgent message outside office hours is announced (a Teams
-    /// or Slack webhook, an on-call pager): a JSON POST with a link into
-    /// the staff page and no message text. Empty: no alert.
-    pub alert_url: Option<String>,
-    /// The staff page's public address, for the link in the alert, e.g.
+    /// The staff page's public address, for the link in the alert that an
+    /// urgent message outside office hours posts to `LOKET_ALERT_URL`, e.g.
     /// "https://loket.voorbeeldstad.nl". Empty: the alert has a path only.
     pub staff_url: Option<String>,
 }
@@ -312,10 +309,7 @@ impl ServiceFile {
                 "must be between 1 and 1000 (Meta allows bursts of up to 45)",
             ));
         }
-        for (key, value) in [
-            ("emergency.alert_url", &self.emergency.alert_url),
-            ("emergency.staff_url", &self.emergency.staff_url),
-        ] {
+        for (key, value) in [("emergency.staff_url", &self.emergency.staff_url)] {
             if let Some(value) = value
                 && !url::Url::parse(value).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
             {

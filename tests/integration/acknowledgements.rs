@@ -172,3 +172,84 @@ async fn a_reaction_is_stored_but_not_acknowledged() {
     );
 }
 }
+
+/// A loopback receiver of one HTTP POST: returns its address and the body
+/// it got. Stands in for a Teams or Slack incoming webhook.
+async fn alert_receiver() -> (String, tokio::sync::oneshot::Receiver<serde_json::Value>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = format!("http://{}/hook", listener.local_addr().expect("address"));
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        loop {
+            let Ok(n) = socket.read(&mut buffer).await else {
+                return;
+            };
+            if n == 0 {
+                return;
+            }
+            request.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&request).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                    })
+                    .unwrap_or(0);
+                if request.len() >= end + 4 + length {
+                    let body: serde_json::Value =
+                        serde_json::from_slice(&request[end + 4..end + 4 + length])
+                            .unwrap_or_default();
+                    let _ = socket
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                        .await;
+                    let _ = tx.send(body);
+                    return;
+                }
+            }
+        }
+    });
+    (address, rx)
+}
+
+/// Outside office hours an urgent message is also announced to
+/// `LOKET_ALERT_URL`, with a link into the staff page and no message text.
+#[tokio::test]
+async fn an_urgent_message_at_night_is_announced_without_its_text() {
+    let (address, received) = alert_receiver().await;
+    let app = spawn_app_with(saturday_night(), |settings| {
+        settings.alert_url = Some(address.clone().into());
+        settings.emergency.staff_url = Some("https://loket.voorbeeldstad.nl".to_owned());
+    })
+    .await;
+    let body = payload::text_message(
+        CITIZEN,
+        "wamid.sos-alert",
+        "er is brand in de flat, help",
+        TS,
+    );
+    assert_eq!(app.post_webhook(&body).await.status(), 200);
+    let alert = tokio::time::timeout(std::time::Duration::from_secs(10), received)
+        .await
+        .expect("the alert arrives")
+        .expect("a body");
+    let url = alert["url"].as_str().unwrap_or_default();
+    assert!(
+        url.starts_with("https://loket.voorbeeldstad.nl/staff/#gesprek-"),
+        "{alert}"
+    );
+    assert!(
+        !alert.to_string().contains("brand"),
+        "no message text: {alert}"
+    );
+}
