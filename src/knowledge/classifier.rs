@@ -230,6 +230,26 @@ struct Analyzer {
     separable: Option<rust_stemmers::Stemmer>,
 }
 
+impl Clone for Analyzer {
+    /// Cheap: tantivy's analyzers share their stop-word sets.
+    fn clone(&self) -> Self {
+        Self {
+            stemmed: self.stemmed.clone(),
+            plain: self.plain.clone(),
+            separable: self
+                .separable
+                .as_ref()
+                .map(|_| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Dutch)),
+        }
+    }
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Analyzer")
+    }
+}
+
 /// Dutch separable verb prefixes: "vraag ... aan" is "aanvragen", "haal
 /// ... op" is "ophalen". A general rule of the language, not a word list
 /// of one topic.
@@ -632,6 +652,16 @@ impl LanguageModel {
         model
     }
 
+    /// Drops what only training needs (each example's vectors; the
+    /// postings keep their weights), so a served base of 10,000 entries
+    /// does not hold every vector twice.
+    fn forget_vectors(&mut self) {
+        for example in &mut self.examples {
+            example.words = Vec::new();
+            example.pieces = Vec::new();
+        }
+    }
+
     /// The urgent entry (slot) whose crisis words fit an analysed message
     /// best, with that model's probability.
     fn crisis_score(&self, query: &Analysed) -> Option<(u32, f64)> {
@@ -894,6 +924,9 @@ impl UrgencyModel {
 #[derive(Debug)]
 pub struct Classifier {
     models: HashMap<Language, LanguageModel>,
+    /// Built once: building one per message (its stop-word sets) was most
+    /// of a query's time.
+    analyzers: HashMap<Language, Analyzer>,
     ranker: Ranker,
     urgency: UrgencyModel,
     /// Held-out questions the ranker was trained on.
@@ -905,6 +938,7 @@ impl Classifier {
     /// entry `i` takes part (valid, loaded without errors).
     pub fn train(entries: &[Entry]) -> Self {
         let mut models = HashMap::new();
+        let mut analyzers = HashMap::new();
         let mut groups = Vec::new();
         for lang in [Language::Nl, Language::En] {
             let positions: Vec<usize> = entries
@@ -913,10 +947,12 @@ impl Classifier {
                 .filter(|(_, e)| e.lang == lang)
                 .map(|(i, _)| i)
                 .collect();
-            let model = LanguageModel::build(entries, lang, positions);
+            let mut model = LanguageModel::build(entries, lang, positions);
             let mut analyzer = Analyzer::new(lang);
             groups.extend(model.training_rows(&mut analyzer, entries));
+            model.forget_vectors();
             models.insert(lang, model);
+            analyzers.insert(lang, analyzer);
         }
         let rows: Vec<(Features, bool)> = groups
             .iter()
@@ -940,6 +976,7 @@ impl Classifier {
         let urgency = UrgencyModel::train(&urgent_rows);
         Self {
             models,
+            analyzers,
             ranker,
             urgency,
             training_questions: groups.len(),
@@ -967,6 +1004,13 @@ impl Classifier {
         self.urgency.probability(urgent, ordinary)
     }
 
+    fn analyzer(&self, lang: Language) -> Analyzer {
+        self.analyzers
+            .get(&lang)
+            .cloned()
+            .unwrap_or_else(|| Analyzer::new(lang))
+    }
+
     pub fn ranker(&self) -> &Ranker {
         &self.ranker
     }
@@ -976,7 +1020,7 @@ impl Classifier {
         let Some(model) = self.models.get(&lang) else {
             return Vec::new();
         };
-        let mut analyzer = Analyzer::new(lang);
+        let mut analyzer = self.analyzer(lang);
         let query = analyse(&mut analyzer, text);
         self.rank(model, model.candidates(&query, None))
     }
@@ -1013,7 +1057,7 @@ impl Classifier {
     /// the language has no urgent entries.
     pub fn crisis(&self, text: &str, lang: Language) -> Option<(usize, f64)> {
         let model = self.models.get(&lang)?;
-        let mut analyzer = Analyzer::new(lang);
+        let mut analyzer = self.analyzer(lang);
         model
             .crisis_score(&analyse(&mut analyzer, text))
             .map(|(slot, p)| (model.entries[slot as usize], p))
@@ -1030,7 +1074,7 @@ impl Classifier {
         let Some(model) = self.models.get(&lang) else {
             return Vec::new();
         };
-        let mut analyzer = Analyzer::new(lang);
+        let mut analyzer = self.analyzer(lang);
         let mut out = Vec::new();
         let mut k = 0usize;
         let texts: Vec<&str> = model
