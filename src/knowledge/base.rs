@@ -46,7 +46,7 @@ impl KnowledgeBase {
     /// entries), so editors never run a training command.
     pub fn from_loaded(loaded: LoadedKnowledge) -> tantivy::Result<Self> {
         let classifier = Classifier::train(&loaded.entries);
-        let index = SearchIndex::build(loaded.entries, &loaded.synonyms, loaded.not_ours)?;
+        let index = SearchIndex::build(loaded.entries, &loaded.synonyms);
         Ok(Self {
             index,
             classifier,

@@ -443,6 +443,9 @@ struct CrisisWords {
 /// `CrisisWords`: recall first, without tipping the intercept.
 const CRISIS_POSITIVE_WEIGHT: f64 = 4.0;
 
+/// At most this many other examples train each crisis model.
+const CRISIS_MAX_NEGATIVES: usize = 20_000;
+
 /// Passes over the examples when training `CrisisWords`.
 const CRISIS_EPOCHS: usize = 20;
 
@@ -470,6 +473,21 @@ impl CrisisWords {
                 bias: -20.0,
             };
         }
+        // On a large base every k-th other example is enough to learn
+        // what is not a crisis, and training stays within seconds; the
+        // shipped base is far below the cap and uses them all.
+        let stride = negatives.div_ceil(CRISIS_MAX_NEGATIVES).max(1);
+        let mut seen_negatives = 0usize;
+        let examples: Vec<&(&Vector, &Vector, bool)> = examples
+            .iter()
+            .filter(|(_, _, urgent)| {
+                if *urgent {
+                    return true;
+                }
+                seen_negatives += 1;
+                (seen_negatives - 1) % stride == 0
+            })
+            .collect();
         // Features as dense positions: training touches each many times.
         let mut index: HashMap<u64, u32> = HashMap::new();
         let rows: Vec<(Vec<(u32, f64)>, bool)> = examples

@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 use super::data::{BenefitCalendar, WasteCalendar};
 use super::entry::{Computed, Entry, EntryLines, Problem, parse_entry_with_lines};
-use super::not_ours::NotOurs;
 use super::synonyms::Synonyms;
 use crate::domain::Language;
 
 /// Where the synonyms are, relative to the knowledge folder.
 pub const SYNONYMS_FILE: &str = "synonyms.toml";
-/// Where the other organisations' topics are, relative to the knowledge folder.
+/// The word list of other organisations' topics that earlier versions
+/// read; its place is now taken by entries with `refer_to:`.
 pub const NOT_OURS_FILE: &str = "not-ours.toml";
 /// Where the benefit payment dates are.
 pub const BENEFIT_FILE: &str = "data/uitkering-betaaldata.toml";
@@ -30,7 +30,6 @@ pub struct LoadedKnowledge {
     /// The usable answers, sorted by path.
     pub entries: Vec<Entry>,
     pub synonyms: Synonyms,
-    pub not_ours: NotOurs,
     /// The own-case and ask-for-a-person rules (`rules.toml`).
     pub rules: super::rules::Rules,
     pub benefit: BenefitCalendar,
@@ -124,7 +123,13 @@ pub(crate) fn load_detailed(dir: &Path) -> Detailed {
     let (entries, lines) = check_across(dir, entries, lines, &mut problems);
 
     let synonyms = load_synonyms(dir, &mut problems);
-    let not_ours = load_not_ours(dir, &mut problems);
+    if dir.join(NOT_OURS_FILE).exists() {
+        problems.push(Problem::warning(
+            &dir.join(NOT_OURS_FILE),
+            0,
+            "this file is no longer read: write one entry per organisation with `refer_to: \"<organisation>\"` and the questions citizens ask about it (see docs/editors.md), then delete this file",
+        ));
+    }
     let rules = super::rules::Rules::load(dir, &mut problems);
     let benefit = load_data(
         dir,
@@ -148,7 +153,6 @@ pub(crate) fn load_detailed(dir: &Path) -> Detailed {
         knowledge: LoadedKnowledge {
             entries,
             synonyms,
-            not_ours,
             rules,
             benefit,
             waste,
@@ -323,33 +327,6 @@ fn load_synonyms(dir: &Path, problems: &mut Vec<Problem>) -> Synonyms {
             };
             problems.push(Problem::warning(&path, 0, message));
             Synonyms::default()
-        }
-    }
-}
-
-/// Loads `not-ours.toml`. The file is optional: without it every question
-/// is searched, as before it existed.
-fn load_not_ours(dir: &Path, problems: &mut Vec<Problem>) -> NotOurs {
-    let path = dir.join(NOT_OURS_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => match NotOurs::parse(&path, &text) {
-            Ok((not_ours, warnings)) => {
-                problems.extend(warnings);
-                not_ours
-            }
-            Err(errors) => {
-                problems.extend(errors);
-                NotOurs::default()
-            }
-        },
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => NotOurs::default(),
-        Err(error) => {
-            problems.push(Problem::error(
-                &path,
-                0,
-                format!("cannot read the file: {error}"),
-            ));
-            NotOurs::default()
         }
     }
 }
