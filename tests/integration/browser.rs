@@ -150,7 +150,7 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
     let emergency = payload::text_message(
         "31600000002",
         "wamid.browser-spoed",
-        "Het is spoed, er ligt een boom over de weg bij de school",
+        "Help, er is brand bij de school en er zijn nog kinderen binnen",
         now,
     );
     let photo = payload::media_message("31600000003", "wamid.browser-foto", "image", now);

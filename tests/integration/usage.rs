@@ -381,7 +381,7 @@ async fn an_editor_sees_the_gaps_and_the_usage_in_a_real_browser() {
         &app,
         "31600000032",
         "wamid.BR2",
-        &format!("Is het zwembad <b>morgen</b> open? bsn {GAP_SECRET}"),
+        &format!("Wat vinden jullie van de <b>nieuwe</b> kermis? bsn {GAP_SECRET}"),
     )
     .await;
     loket::accounts::create(app.store(), "eva", Role::Editor, PASSWORD, app.clock.now())
@@ -395,7 +395,7 @@ async fn an_editor_sees_the_gaps_and_the_usage_in_a_real_browser() {
         .env("BASE_URL", app.url(""))
         .env("LOKET_USER", "eva")
         .env("LOKET_PASSWORD", PASSWORD)
-        .env("LOKET_GAP_TEXT", "zwembad")
+        .env("LOKET_GAP_TEXT", "kermis")
         .env("LOKET_GAP_SECRET", GAP_SECRET)
         .env("LOKET_ANSWERED_ID", PASPOORT)
         .env("LOKET_CHROMIUM", &chromium)
