@@ -148,41 +148,47 @@ impl Ranker {
         if positives == 0 || negatives == 0 {
             return Self::default();
         }
-        let weight_pos = rows.len() as f64 / (2.0 * positives as f64);
-        let weight_neg = rows.len() as f64 / (2.0 * negatives as f64);
-        let inputs: Vec<([f64; INPUTS], f64, f64)> = rows
-            .iter()
-            .map(|(f, y)| {
-                let (target, weight) = if *y {
-                    (1.0, weight_pos)
-                } else {
-                    (0.0, weight_neg)
-                };
-                (f.inputs(), target, weight)
-            })
-            .collect();
-        let n = rows.len() as f64;
-        let mut ranker = Self::default();
-        // Adagrad: every input gets its own step, so rare features (the
-        // unknown share) learn as fast as the ever-present ones.
-        let mut squared = [1e-8; INPUTS];
-        for _ in 0..EPOCHS {
-            let mut gradient = [0.0; INPUTS];
-            for (x, target, weight) in &inputs {
-                let z: f64 = ranker.weights.iter().zip(x).map(|(w, x)| w * x).sum();
-                let error = (sigmoid(z) - target) * weight;
-                for (g, xi) in gradient.iter_mut().zip(x) {
-                    *g += error * xi;
-                }
-            }
-            for i in 0..INPUTS {
-                let g = gradient[i] / n + L2 * ranker.weights[i];
-                squared[i] += g * g;
-                ranker.weights[i] -= STEP * g / squared[i].sqrt();
+        let inputs: Vec<([f64; INPUTS], bool)> =
+            rows.iter().map(|(f, y)| (f.inputs(), *y)).collect();
+        Self {
+            weights: fit_logistic(&inputs, Self::default().weights),
+        }
+    }
+}
+
+/// Fits a logistic regression to `rows` (inputs, label) from `start`, with
+/// both classes weighted equally, by full-batch Adagrad: every input gets
+/// its own step, so rare features learn as fast as the ever-present ones.
+/// One function for the ranker and the urgency model.
+fn fit_logistic<const N: usize>(rows: &[([f64; N], bool)], start: [f64; N]) -> [f64; N] {
+    let positives = rows.iter().filter(|(_, y)| *y).count();
+    let negatives = rows.len() - positives;
+    let weight_pos = rows.len() as f64 / (2.0 * positives.max(1) as f64);
+    let weight_neg = rows.len() as f64 / (2.0 * negatives.max(1) as f64);
+    let n = rows.len().max(1) as f64;
+    let mut weights = start;
+    let mut squared = [1e-8; N];
+    for _ in 0..EPOCHS {
+        let mut gradient = [0.0; N];
+        for (x, y) in rows {
+            let z: f64 = weights.iter().zip(x).map(|(w, x)| w * x).sum();
+            let (target, weight) = if *y {
+                (1.0, weight_pos)
+            } else {
+                (0.0, weight_neg)
+            };
+            let error = (sigmoid(z) - target) * weight;
+            for (g, xi) in gradient.iter_mut().zip(x) {
+                *g += error * xi;
             }
         }
-        ranker
+        for i in 0..N {
+            let g = gradient[i] / n + L2 * weights[i];
+            squared[i] += g * g;
+            weights[i] -= STEP * g / squared[i].sqrt();
+        }
     }
+    weights
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -910,30 +916,7 @@ impl UrgencyModel {
             model.weights[URGENT_INPUTS - 1] = -20.0;
             return model;
         }
-        let weight_pos = rows.len() as f64 / (2.0 * positives as f64);
-        let weight_neg = rows.len() as f64 / (2.0 * negatives as f64);
-        let n = rows.len() as f64;
-        let mut squared = [1e-8; URGENT_INPUTS];
-        for _ in 0..EPOCHS {
-            let mut gradient = [0.0; URGENT_INPUTS];
-            for (x, y) in rows {
-                let z: f64 = model.weights.iter().zip(x).map(|(w, x)| w * x).sum();
-                let (target, weight) = if *y {
-                    (1.0, weight_pos)
-                } else {
-                    (0.0, weight_neg)
-                };
-                let error = (sigmoid(z) - target) * weight;
-                for (g, xi) in gradient.iter_mut().zip(x) {
-                    *g += error * xi;
-                }
-            }
-            for i in 0..URGENT_INPUTS {
-                let g = gradient[i] / n + L2 * model.weights[i];
-                squared[i] += g * g;
-                model.weights[i] -= STEP * g / squared[i].sqrt();
-            }
-        }
+        model.weights = fit_logistic(rows, model.weights);
         model
     }
 }
