@@ -108,17 +108,16 @@ impl KnowledgeBase {
         (hits, evidence)
     }
 
-    /// Classifies `question`. With a known language only that language is
-    /// asked; without one (an emoji, "1234 AB") both are, and the more
-    /// confident one wins, Dutch on a tie.
-    pub fn ask(
+    /// Classifies `question` in `language`, or, without one (an emoji,
+    /// "1234 AB"), in both, where the more confident wins, Dutch on a tie.
+    /// The one language choice of `ask` and the triage.
+    pub fn classify_in(
         &self,
         question: &str,
         language: Option<Language>,
         date: NaiveDate,
-        thresholds: &Thresholds,
-    ) -> Asked {
-        let (language, (hits, evidence)) = match language {
+    ) -> (Language, (Vec<Hit>, Vec<Scored>)) {
+        match language {
             Some(lang) => (lang, self.classify(question, lang, date)),
             None => {
                 let dutch = self.classify(question, Language::Nl, date);
@@ -130,7 +129,20 @@ impl KnowledgeBase {
                     (Language::Nl, dutch)
                 }
             }
-        };
+        }
+    }
+
+    /// Classifies `question`. With a known language only that language is
+    /// asked; without one (an emoji, "1234 AB") both are, and the more
+    /// confident one wins, Dutch on a tie.
+    pub fn ask(
+        &self,
+        question: &str,
+        language: Option<Language>,
+        date: NaiveDate,
+        thresholds: &Thresholds,
+    ) -> Asked {
+        let (language, (hits, evidence)) = self.classify_in(question, language, date);
         let decision = decision::decide(&hits, thresholds);
         Asked {
             language,

@@ -136,21 +136,7 @@ pub fn gather(
     date: NaiveDate,
 ) -> Evidence {
     let entries = knowledge.index.entries();
-    let (language, (hits, scored)) = match language {
-        Some(lang) => (lang, knowledge.classify(text, lang, date)),
-        None => {
-            // Unknown language (an emoji, "1234 AB"): both are asked and
-            // the more confident wins, Dutch on a tie.
-            let dutch = knowledge.classify(text, Language::Nl, date);
-            let english = knowledge.classify(text, Language::En, date);
-            let top = |hits: &[Hit]| hits.first().map_or(0.0, |h| h.score);
-            if top(&english.0) > top(&dutch.0) {
-                (Language::En, english)
-            } else {
-                (Language::Nl, dutch)
-            }
-        }
-    };
+    let (language, (hits, scored)) = knowledge.classify_in(text, language, date);
     let kinds: Vec<EntryKind> = hits
         .iter()
         .map(|h| {
