@@ -835,6 +835,22 @@ impl LanguageModel {
             .collect()
     }
 
+    /// The model of one language, its analyzer and its held-out training
+    /// rows; the training vectors are dropped once the rows exist.
+    fn train(entries: &[Entry], lang: Language) -> (Self, Analyzer, Vec<Group>) {
+        let positions: Vec<usize> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.lang == lang)
+            .map(|(i, _)| i)
+            .collect();
+        let mut model = Self::build(entries, lang, positions);
+        let mut analyzer = Analyzer::new(lang);
+        let rows = model.training_rows(&mut analyzer, entries);
+        model.forget_vectors();
+        (model, analyzer, rows)
+    }
+
     /// Training rows: each example question asked with itself left out,
     /// at most `MAX_TRAINING_QUESTIONS`, spread evenly.
     fn training_rows(&self, analyzer: &mut Analyzer, entries: &[Entry]) -> Vec<Group> {
@@ -938,20 +954,29 @@ impl Classifier {
     /// Builds the models and trains the ranker. `usable(i)` says whether
     /// entry `i` takes part (valid, loaded without errors).
     pub fn train(entries: &[Entry]) -> Self {
+        // The two languages share nothing until the ranker: build them on
+        // two threads, which nearly halves the start-up on two cores. The
+        // results are joined in a fixed order, so training stays
+        // deterministic.
+        let per_language = std::thread::scope(|scope| {
+            let workers: Vec<_> = [Language::Nl, Language::En]
+                .into_iter()
+                .map(|lang| scope.spawn(move || (lang, LanguageModel::train(entries, lang))))
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect::<Vec<_>>()
+        });
         let mut models = HashMap::new();
         let mut analyzers = HashMap::new();
         let mut groups = Vec::new();
-        for lang in [Language::Nl, Language::En] {
-            let positions: Vec<usize> = entries
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.lang == lang)
-                .map(|(i, _)| i)
-                .collect();
-            let mut model = LanguageModel::build(entries, lang, positions);
-            let mut analyzer = Analyzer::new(lang);
-            groups.extend(model.training_rows(&mut analyzer, entries));
-            model.forget_vectors();
+        for (lang, (model, analyzer, rows)) in per_language {
+            groups.extend(rows);
             models.insert(lang, model);
             analyzers.insert(lang, analyzer);
         }
