@@ -96,10 +96,9 @@ fn local_facts(dir: &Path) -> anyhow::Result<u8> {
 /// `loket lint --confusions`.
 fn confusions(dir: &Path, settings: &Settings, json: bool) -> anyhow::Result<u8> {
     let knowledge = crate::knowledge::base::KnowledgeBase::load(dir)?;
-    let report =
-        crate::knowledge::confusions::confusions(&knowledge, settings.faq.thresholds().urgent);
+    let report = knowledge.confusion_report(settings.faq.thresholds().urgent);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(&*report)?);
         return Ok(0);
     }
     println!(

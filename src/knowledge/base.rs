@@ -4,6 +4,7 @@
 
 use super::EntryKind;
 use super::classifier::{Classifier, Scored};
+use super::confusions::{ConfusionReport, confusions};
 use super::decision::{self, FaqDecision, Thresholds};
 use super::rules::Rules;
 use super::search::{Hit, SearchIndex};
@@ -12,6 +13,7 @@ use crate::domain::Language;
 use chrono::NaiveDate;
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The knowledge base as served.
 #[derive(Debug)]
@@ -25,6 +27,10 @@ pub struct KnowledgeBase {
     pub waste: WasteCalendar,
     /// Problems found while loading (errors left entries out).
     pub problems: Vec<Problem>,
+    /// The confusion report, computed on first request (about as long as
+    /// the training) and kept with this version of the base: it changes
+    /// only when the entries do. Keyed by the urgent threshold it used.
+    confusions: Mutex<Option<(u64, Arc<ConfusionReport>)>>,
 }
 
 /// The result of asking one question.
@@ -54,7 +60,27 @@ impl KnowledgeBase {
             benefit: loaded.benefit,
             waste: loaded.waste,
             problems: loaded.problems,
+            confusions: Mutex::new(None),
         })
+    }
+
+    /// The confusion report for editors (`loket lint --confusions`, the
+    /// kennisbank page), computed once per base and urgent threshold.
+    /// It takes about as long as loading: call it off the async threads.
+    pub fn confusion_report(&self, urgent_threshold: f64) -> Arc<ConfusionReport> {
+        let key = urgent_threshold.to_bits();
+        let mut cached = self
+            .confusions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match cached.as_ref() {
+            Some((k, report)) if *k == key => Arc::clone(report),
+            _ => {
+                let report = Arc::new(confusions(self, urgent_threshold));
+                *cached = Some((key, Arc::clone(&report)));
+                report
+            }
+        }
     }
 
     /// Loads and indexes a knowledge folder.

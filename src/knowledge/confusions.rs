@@ -165,3 +165,106 @@ pub fn confusions(knowledge: &KnowledgeBase, urgent_threshold: f64) -> Confusion
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::{Entry, LoadedKnowledge, parse_entry};
+    use std::path::Path;
+    use std::sync::Arc;
+
+    fn entry(id: &str, questions: &[&str]) -> Entry {
+        let list: String = questions.iter().map(|q| format!("  - {q}\n")).collect();
+        let text = format!("---\nid: {id}\ntitle: {id}\nquestions:\n{list}---\nTekst over {id}.\n");
+        parse_entry(Path::new(&format!("nl/{id}.md")), &text)
+            .expect("valid")
+            .0
+    }
+
+    /// Two entries about the same thing in other words (their questions
+    /// land on each other) and one that stands apart.
+    fn base() -> KnowledgeBase {
+        let entries = vec![
+            entry(
+                "grofvuil",
+                &[
+                    "grofvuil ophalen",
+                    "mijn oude bank moet weg",
+                    "matras laten ophalen",
+                    "wanneer komt de grofvuilwagen",
+                    "kast wegbrengen",
+                ],
+            ),
+            entry(
+                "milieustraat",
+                &[
+                    "openingstijden milieustraat",
+                    "wat mag naar de milieustraat",
+                    "oude bank naar de milieustraat brengen",
+                    "matras wegbrengen naar de milieustraat",
+                    "grofvuil zelf wegbrengen",
+                ],
+            ),
+            entry(
+                "paspoort",
+                &[
+                    "paspoort aanvragen",
+                    "nieuw paspoort nodig",
+                    "paspoort verlengen",
+                    "wat kost een paspoort",
+                    "paspoort kwijt",
+                ],
+            ),
+        ];
+        KnowledgeBase::from_loaded(LoadedKnowledge {
+            entries,
+            ..LoadedKnowledge::default()
+        })
+        .expect("builds")
+    }
+
+    #[test]
+    fn every_question_is_counted_and_overlap_is_named_as_a_pair() {
+        let knowledge = base();
+        let report = confusions(&knowledge, 0.4);
+        assert_eq!(report.questions, 15);
+        assert!(
+            report.top1 > 0.0 && report.top1 < 1.0,
+            "top1 {}",
+            report.top1
+        );
+        for pair in &report.pairs {
+            assert!(pair.a < pair.b, "a pair is named once, in order: {pair:?}");
+            assert!(!pair.questions.is_empty());
+        }
+        // The waste entries share words; the passport stands apart.
+        assert!(
+            report
+                .pairs
+                .iter()
+                .any(|p| p.a == "grofvuil" && p.b == "milieustraat"),
+            "pairs: {:?}",
+            report.pairs
+        );
+        assert!(
+            report
+                .pairs
+                .iter()
+                .all(|p| p.a != "paspoort" && p.b != "paspoort")
+        );
+        for entry in &report.entries {
+            assert_eq!(entry.right + entry.elsewhere.len(), entry.questions);
+        }
+    }
+
+    #[test]
+    fn the_report_is_computed_once_per_base_and_threshold() {
+        let knowledge = base();
+        let first = knowledge.confusion_report(0.4);
+        let again = knowledge.confusion_report(0.4);
+        assert!(Arc::ptr_eq(&first, &again));
+        let other = knowledge.confusion_report(0.9);
+        assert!(!Arc::ptr_eq(&first, &other));
+        assert_eq!(other.urgent.threshold, 0.9);
+    }
+}

@@ -1,6 +1,7 @@
-// Loket editors' page: the questions the bot could not answer (grouped) and
-// how much each answer is used, from GET /api/knowledge/gaps and
-// GET /api/knowledge/usage. Plain JavaScript, no build step; served by
+// Loket editors' page: the questions the bot could not answer (grouped),
+// how much each answer is used and where entries overlap, from
+// GET /api/knowledge/gaps, GET /api/knowledge/usage and
+// GET /api/knowledge/confusions. Plain JavaScript, no build step; served by
 // src/web/staff_page.rs under the same strict Content-Security-Policy as
 // the staff page.
 //
@@ -217,6 +218,69 @@ function usageRow(row) {
   );
 }
 
+// --------------------------------------------------------------- overlap
+
+/** Pairs shown at first; the rest behind one button, so the page stays short. */
+const OVERLAP_SHOWN = 25;
+
+async function loadOverlap() {
+  try {
+    renderOverlap(await api('GET', '/api/knowledge/confusions'));
+  } catch (error) {
+    $('overlap-summary').textContent = 'De overlap kon niet worden berekend.';
+    handleError(error);
+  }
+}
+
+function renderOverlap(report) {
+  const pairs = report.pairs || [];
+  const percent = Math.round((report.top1 || 0) * 100);
+  $('overlap-summary').textContent =
+    `${times(report.questions || 0, 'voorbeeldvraag', 'voorbeeldvragen')}: ${percent} % komt bij het eigen antwoord uit. ` +
+    (pairs.length
+      ? `${times(pairs.length, 'paar antwoorden', 'paren antwoorden')} met overlap, meeste overlap eerst.`
+      : 'Geen antwoorden met overlap.');
+  const items = pairs.map(overlapItem);
+  const list = $('overlap-list');
+  list.replaceChildren(...items.slice(0, OVERLAP_SHOWN));
+  if (items.length > OVERLAP_SHOWN) {
+    const more = el('button', { type: 'button', className: 'secondary', text: `Alle ${items.length} paren tonen` });
+    more.addEventListener('click', () => {
+      list.replaceChildren(...items);
+      more.remove();
+      list.querySelectorAll('summary')[OVERLAP_SHOWN]?.focus();
+    });
+    list.after(more);
+  }
+}
+
+function entryName(id) {
+  const title = state.titles.get(id);
+  return title ? `${title} (${id})` : id;
+}
+
+function overlapItem(pair) {
+  const questions = pair.questions || [];
+  return el(
+    'li',
+    { className: 'overlap' },
+    el(
+      'details',
+      {},
+      el(
+        'summary',
+        {},
+        `${entryName(pair.a)} en ${entryName(pair.b)} `,
+        el('span', {
+          className: 'muted',
+          text: `(${LANGUAGES[pair.lang] || pair.lang}, ${times(questions.length, 'vraag', 'vragen')})`,
+        }),
+      ),
+      el('ul', { className: 'gap-examples', 'aria-label': 'Vragen die bij het andere antwoord uitkwamen' }, ...questions.map((text) => el('li', { text }))),
+    ),
+  );
+}
+
 // ---------------------------------------------------------------- session
 
 async function logout() {
@@ -258,6 +322,8 @@ async function boot() {
   await loadUsage();
   await loadGaps();
   $('main').focus();
+  // Last: the server computes it once per knowledge version (a second or so).
+  await loadOverlap();
 }
 
 boot();
