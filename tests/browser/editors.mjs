@@ -5,7 +5,9 @@
 //
 // Scenario: an editor logs in on the staff page and lands on the editors'
 // page; the refused question shows as a group, masked and as text; the
-// usage table shows the answer given; the unused list is there; log out.
+// usage table shows the answer given; the unused list is there; the
+// overlap between entries is listed and a pair opens to its questions;
+// log out.
 //
 // Environment:
 //   BASE_URL                     the running app
@@ -112,6 +114,22 @@ async function scenario(page) {
     const listed = await page.locator('#unused-list').textContent();
     check(!listed.includes(`(${answeredId}, Nederlands)`), `${answeredId} in Dutch is listed as unused`);
     if (screenshotPath) await page.screenshot({ path: screenshotPath, fullPage: true });
+  });
+
+  await step('the overlap between entries is listed', async () => {
+    const summary = page.locator('#overlap-summary');
+    await page.waitForFunction(
+      () => /voorbeeldvragen: \d+ % komt/.test(document.getElementById('overlap-summary')?.textContent || ''),
+      null,
+      { timeout: 60_000 },
+    );
+    const text = await summary.textContent();
+    check(/paren antwoorden met overlap/.test(text), `the summary names no overlapping pairs: "${text}"`);
+    const first = page.locator('#overlap-list > li').first();
+    await expectVisible(first, 'the first overlapping pair');
+    await first.locator('summary').click();
+    const questions = await first.locator('li').count();
+    check(questions > 0, 'an opened pair shows no questions');
   });
 
   await step('log out', async () => {

@@ -1,7 +1,8 @@
 //! The editors' views over HTTP: `GET /api/knowledge/gaps` (unanswered
 //! questions, grouped, personal data masked) and `GET /api/knowledge/usage`
 //! (per answer: given, "Ja", "Nee", last given; answers unused for 90
-//! days). Editors and admins only: staff work the queue, not the texts.
+//! days) and `GET /api/knowledge/confusions` (where entries overlap).
+//! Editors and admins only: staff work the queue, not the texts.
 
 use super::error::ApiError;
 use crate::editors::{GAPS_DEFAULT_DAYS, USAGE_DEFAULT_DAYS, gap_groups, usage_report};
@@ -55,4 +56,20 @@ pub async fn usage(
     let tz = state.settings.hours.timezone();
     let report = usage_report(&state.store, &knowledge, since, state.clock.now(), tz).await?;
     Ok(HttpResponse::Ok().json(report))
+}
+
+/// `GET /api/knowledge/confusions`: the confusion report of the served
+/// knowledge base (as `loket lint --confusions --json`). The first request
+/// after a change of the base computes it, off the async threads.
+pub async fn confusions(
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_editor()?;
+    let knowledge = state.knowledge.load_full();
+    let urgent = state.settings.faq.thresholds().urgent;
+    let report = web::block(move || knowledge.confusion_report(urgent))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    Ok(HttpResponse::Ok().json(&*report))
 }

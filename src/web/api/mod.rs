@@ -37,6 +37,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/knowledge/search"),
     ("get", "/api/knowledge/gaps"),
     ("get", "/api/knowledge/usage"),
+    ("get", "/api/knowledge/confusions"),
     ("get", "/api/events"),
     ("get", "/api/availability"),
     ("get", "/api/openapi.json"),
@@ -77,6 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/knowledge/search", web::get().to(knowledge::search))
             .route("/knowledge/gaps", web::get().to(editors::gaps))
             .route("/knowledge/usage", web::get().to(editors::usage))
+            .route("/knowledge/confusions", web::get().to(editors::confusions))
             .route("/events", web::get().to(events::stream))
             .route("/availability", web::get().to(public::availability))
             .route("/openapi.json", web::get().to(public::openapi))
