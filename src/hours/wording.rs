@@ -6,13 +6,12 @@
 //! Day and month names come from our own tables rather than a system
 //! locale, so the output never depends on the machine it runs on.
 
-use chrono::{DateTime, Datelike, TimeDelta, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
 
 use crate::domain::Language;
 
-/// Beyond this many days a date is shown with its year, so "4 januari" is
-/// never mistaken for the coming one when it is the one after.
+/// Beyond this many days a date is shown with its year (see [`shows_year`]).
 const SHOW_YEAR_AFTER_DAYS: i64 = 180;
 
 /// The full weekday name: Dutch in lowercase ("maandag"), English
@@ -93,26 +92,52 @@ pub fn format_moment(at: DateTime<Utc>, now: DateTime<Utc>, tz: Tz, lang: Langua
     let today = now.with_timezone(&tz).date_naive();
     let date = local.date_naive();
     let time = local.format("%H:%M").to_string();
-    let show_year = (at - now).abs() > TimeDelta::days(SHOW_YEAR_AFTER_DAYS);
+    match (lang, (date - today).num_days()) {
+        (Language::Nl, 0) => format!("vandaag om {time}"),
+        (Language::En, 0) => format!("today at {time}"),
+        (lang, _) => {
+            let day = day_relative(date, today, shows_year(at - now), lang);
+            match lang {
+                Language::Nl => format!("{day} om {time}"),
+                Language::En => format!("{day} at {time}"),
+            }
+        }
+    }
+}
 
-    let mut day_text = format!(
+/// A date for a citizen, relative to `today`: "vandaag (dinsdag 22
+/// december)" / "today (Tuesday 22 December)", "morgen (...)" /
+/// "tomorrow (...)", or else just the day ("dinsdag 22 december"). The
+/// year is added when the date is more than 180 days from `today`.
+pub fn relative_day(date: NaiveDate, today: NaiveDate, lang: Language) -> String {
+    day_relative(date, today, shows_year(date - today), lang)
+}
+
+/// Whether a date `distance` away from now is written with its year, so
+/// "4 januari" is never mistaken for the coming one when it is the one
+/// after.
+fn shows_year(distance: TimeDelta) -> bool {
+    distance.abs() > TimeDelta::days(SHOW_YEAR_AFTER_DAYS)
+}
+
+/// [`relative_day`] with the year decided by the caller, who knows the
+/// exact distance.
+fn day_relative(date: NaiveDate, today: NaiveDate, with_year: bool, lang: Language) -> String {
+    let mut day = format!(
         "{} {} {}",
         weekday_name(date.weekday(), lang),
         date.day(),
         month_name(date.month(), lang)
     );
-    if show_year {
-        day_text.push_str(&format!(" {}", date.year()));
+    if with_year {
+        day.push_str(&format!(" {}", date.year()));
     }
-
-    let days_ahead = (date - today).num_days();
-    match (lang, days_ahead) {
-        (Language::Nl, 0) => format!("vandaag om {time}"),
-        (Language::En, 0) => format!("today at {time}"),
-        (Language::Nl, 1) => format!("morgen ({day_text}) om {time}"),
-        (Language::En, 1) => format!("tomorrow ({day_text}) at {time}"),
-        (Language::Nl, _) => format!("{day_text} om {time}"),
-        (Language::En, _) => format!("{day_text} at {time}"),
+    match (lang, (date - today).num_days()) {
+        (Language::Nl, 0) => format!("vandaag ({day})"),
+        (Language::En, 0) => format!("today ({day})"),
+        (Language::Nl, 1) => format!("morgen ({day})"),
+        (Language::En, 1) => format!("tomorrow ({day})"),
+        _ => day,
     }
 }
 
@@ -202,6 +227,25 @@ mod tests {
             format_moment(at, now, Amsterdam, Language::Nl),
             "morgen (woensdag 2 december) om 00:30"
         );
+    }
+
+    #[test]
+    fn a_date_is_today_tomorrow_or_its_day_with_the_year_only_far_away() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 21).expect("valid date");
+        // 180 days ahead: no year; 181: the year, as for a moment.
+        let cases = [
+            (0, Language::Nl, "vandaag (maandag 21 december)"),
+            (1, Language::En, "tomorrow (Tuesday 22 December)"),
+            (2, Language::Nl, "woensdag 23 december"),
+            (180, Language::Nl, "zaterdag 19 juni"),
+            (181, Language::En, "Sunday 20 June 2027"),
+        ];
+        for (offset, lang, expected) in cases {
+            let date = today
+                .checked_add_days(chrono::Days::new(offset))
+                .expect("valid date");
+            assert_eq!(relative_day(date, today, lang), expected, "{offset} days");
+        }
     }
 
     #[test]
