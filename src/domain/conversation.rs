@@ -331,6 +331,18 @@ mod tests {
         )
     }
 
+    /// `act` on anna's thread leaves `expected`, whether anna herself or
+    /// an admin does it.
+    fn by_holder_or_admin(
+        act: impl Fn(&Conversation, &Account) -> Result<Transition, TransitionError>,
+        expected: (ConversationState, Option<String>, Option<Change>),
+    ) {
+        for actor in [anna(), admin()] {
+            let after = moved(act(&held_by("anna"), &actor));
+            assert_eq!(after, expected, "by {}", actor.username);
+        }
+    }
+
     fn not_yours(holder: Option<&str>) -> TransitionError {
         TransitionError::NotYours {
             claimed_by: holder.map(str::to_owned),
@@ -430,12 +442,10 @@ mod tests {
 
     #[test]
     fn the_holder_or_an_admin_releases_a_thread_into_the_queue() {
-        for actor in [anna(), admin()] {
-            assert_eq!(
-                moved(held_by("anna").release(&actor)),
-                (Queued, None, Some(Change::Released))
-            );
-        }
+        by_holder_or_admin(
+            Conversation::release,
+            (Queued, None, Some(Change::Released)),
+        );
     }
 
     #[test]
@@ -451,24 +461,20 @@ mod tests {
 
     #[test]
     fn the_holder_or_an_admin_replies_and_the_thread_stays_put() {
-        for actor in [anna(), admin()] {
-            assert_eq!(
-                moved(held_by("anna").reply(&actor)),
-                (Claimed, Some("anna".to_owned()), Some(Change::Replied))
-            );
-        }
+        by_holder_or_admin(
+            Conversation::reply,
+            (Claimed, Some("anna".to_owned()), Some(Change::Replied)),
+        );
         assert_eq!(held_by("anna").reply(&bram()), Err(not_yours(Some("anna"))));
         assert_eq!(at(Queued).reply(&anna()), Err(not_yours(None)));
     }
 
     #[test]
     fn the_holder_passes_a_thread_to_a_colleague_who_then_holds_it() {
-        for actor in [anna(), admin()] {
-            assert_eq!(
-                moved(held_by("anna").transfer(&actor, &bram())),
-                (Claimed, Some("bram".to_owned()), Some(Change::Transferred))
-            );
-        }
+        by_holder_or_admin(
+            |thread, actor| thread.transfer(actor, &bram()),
+            (Claimed, Some("bram".to_owned()), Some(Change::Transferred)),
+        );
     }
 
     #[test]
@@ -493,12 +499,10 @@ mod tests {
 
     #[test]
     fn the_holder_closes_and_who_held_it_stays_on_record() {
-        for actor in [anna(), admin()] {
-            assert_eq!(
-                moved(held_by("anna").close(&actor)),
-                (Closed, Some("anna".to_owned()), Some(Change::Closed))
-            );
-        }
+        by_holder_or_admin(
+            Conversation::close,
+            (Closed, Some("anna".to_owned()), Some(Change::Closed)),
+        );
     }
 
     #[test]
