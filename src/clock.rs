@@ -2,7 +2,8 @@
 //! an argument or asks an injected `Clock`, so tests can put the service on
 //! a Saturday night or across a DST switch.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use std::sync::{Arc, Mutex};
 
 /// Source of the current time.
@@ -91,5 +92,65 @@ impl Clock for ShiftedClock {
         let elapsed = chrono::Duration::from_std(self.began.elapsed()).unwrap_or_default();
         let jumped = *self.jumped.lock().unwrap_or_else(|e| e.into_inner());
         self.start + elapsed + jumped
+    }
+}
+
+/// Parses a moment a person typed (a command's `--at`, the editors'
+/// `since`): RFC 3339 (with offset) or a
+/// local "YYYY-MM-DD HH:MM[:SS]" in the office's time zone.
+pub fn parse_moment(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let local = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
+        .ok_or_else(|| format!("{text:?} is not a moment; write \"2026-11-21 22:15\" (office time) or 2026-11-21T22:15:00+01:00"))?;
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| format!("{text:?} does not exist in {tz} (daylight saving time gap)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Europe::Amsterdam;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("valid")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_moment_is_read_with_offset_or_in_office_time() {
+        assert_eq!(
+            parse_moment("2026-11-21T22:15:00+01:00", Amsterdam),
+            Ok(utc("2026-11-21T21:15:00Z"))
+        );
+        assert_eq!(
+            parse_moment("2026-11-21 22:15", Amsterdam),
+            Ok(utc("2026-11-21T21:15:00Z"))
+        );
+        // Summer time: two hours ahead of UTC.
+        assert_eq!(
+            parse_moment("2026-07-01T09:30:05", Amsterdam),
+            Ok(utc("2026-07-01T07:30:05Z"))
+        );
+        assert_eq!(
+            parse_moment("2026-11-21", Amsterdam),
+            Ok(utc("2026-11-20T23:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_moment_that_is_not_one_is_refused_with_an_example() {
+        let error = parse_moment("zaterdag", Amsterdam).expect_err("not a moment");
+        assert!(error.contains("2026-11-21 22:15"), "{error}");
+        // 02:30 on the last Sunday of March does not exist in Amsterdam.
+        let error = parse_moment("2026-03-29 02:30", Amsterdam).expect_err("in the gap");
+        assert!(error.contains("daylight saving"), "{error}");
     }
 }

@@ -5,9 +5,10 @@
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::{Gap, NewOutbound, Processed, Store, StoreError, StoredInbound};
+use crate::db::{NewOutbound, Processed, Store, StoreError, StoredInbound};
 use crate::domain::{OutgoingContent, OutgoingMessage, Wamid};
 use crate::knowledge::base::KnowledgeBase;
+use crate::knowledge::gaps::Gap;
 use crate::knowledge::watch::SharedKnowledge;
 use crate::metrics::Metrics;
 use crate::queue::events::{EventHub, QueueEvent};
@@ -28,14 +29,7 @@ const PER_TRANSACTION: usize = 32;
 
 /// The reply rules of the loaded configuration and knowledge base.
 pub fn rules<'a>(settings: &'a Settings, knowledge: Option<&'a KnowledgeBase>) -> ReplyRules<'a> {
-    ReplyRules {
-        hours: &settings.hours,
-        texts: &settings.replies,
-        emergency: &settings.emergency,
-        organisation: &settings.organisation,
-        faq: &settings.faq,
-        knowledge,
-    }
+    ReplyRules::from_settings(settings, knowledge)
 }
 
 /// The outbox rows for one decision: the read receipt first (when

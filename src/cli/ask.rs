@@ -1,12 +1,13 @@
 //! `loket ask`: what the bot would do with one question, with the top hits
 //! and their confidence, so an editor can see why.
 
+use crate::clock::parse_moment;
 use crate::config::Settings;
-use crate::domain::{MessageContent, OutgoingContent};
+use crate::domain::{MessageContent, OutgoingContent, language};
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::triage::{Outcome, triage};
 use crate::processing::rules;
-use crate::reply::{self, ConversationMemory, language};
+use crate::reply::{self, ConversationMemory};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -69,9 +70,7 @@ pub fn run(
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let at = match &args.at {
-        Some(text) => {
-            super::parse_moment(text, settings.hours.timezone()).map_err(anyhow::Error::msg)?
-        }
+        Some(text) => parse_moment(text, settings.hours.timezone()).map_err(anyhow::Error::msg)?,
         None => now,
     };
     let date = at.with_timezone(&settings.hours.timezone()).date_naive();

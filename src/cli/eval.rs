@@ -39,7 +39,7 @@ pub fn run(
     for file in &args.files {
         cases.extend(read_cases(file).map_err(anyhow::Error::msg)?);
     }
-    let prepared = prepare(cases, settings, knowledge, args.date.unwrap_or(today));
+    let prepared = prepare(cases, knowledge, args.date.unwrap_or(today));
     let report = if args.calibrate {
         calibrate(&prepared, &settings.faq.thresholds())
     } else {

@@ -1,6 +1,6 @@
 //! `loket gaps`: what the bot could not answer, grouped, for editors.
 
-use crate::cli::parse_moment;
+use crate::clock::parse_moment;
 use crate::config::Settings;
 use crate::editors::{GAPS_DEFAULT_DAYS, gap_groups};
 use crate::knowledge::base::KnowledgeBase;

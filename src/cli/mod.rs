@@ -14,8 +14,6 @@ pub mod usage;
 pub mod user;
 
 use crate::config::Settings;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
 
 /// Loket: WhatsApp webcare for Dutch public services.
@@ -70,23 +68,6 @@ pub enum Command {
 pub enum ConfigCommand {
     /// Load and validate the config folder and environment; exit 1 with the problem.
     Check,
-}
-
-/// Parses a moment given on the command line: RFC 3339 (with offset) or a
-/// local "YYYY-MM-DD HH:MM[:SS]" in the office's time zone.
-pub fn parse_moment(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&Utc));
-    }
-    let local = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
-        .ok_or_else(|| format!("{text:?} is not a moment; write \"2026-11-21 22:15\" (office time) or 2026-11-21T22:15:00+01:00"))?;
-    tz.from_local_datetime(&local)
-        .earliest()
-        .map(|at| at.with_timezone(&Utc))
-        .ok_or_else(|| format!("{text:?} does not exist in {tz} (daylight saving time gap)"))
 }
 
 /// Opens the configured database for a command, naming it (without

@@ -2,6 +2,7 @@
 //! sending messages in order, without network or database, and prints
 //! exactly what would be sent.
 
+use crate::clock::parse_moment;
 use crate::config::Settings;
 use crate::domain::{InteractiveKind, MessageContent, OutgoingContent};
 use crate::knowledge::base::KnowledgeBase;
@@ -143,9 +144,7 @@ pub fn run(
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let at = match &args.at {
-        Some(text) => {
-            super::parse_moment(text, settings.hours.timezone()).map_err(anyhow::Error::msg)?
-        }
+        Some(text) => parse_moment(text, settings.hours.timezone()).map_err(anyhow::Error::msg)?,
         None => now,
     };
     let steps = simulate(settings, Some(knowledge), at, &args.messages);

@@ -1,7 +1,7 @@
 //! `loket usage`: how often each answer was given, the "Ja" and "Nee" it
 //! got, when it was last given, and the answers nobody received lately.
 
-use crate::cli::parse_moment;
+use crate::clock::parse_moment;
 use crate::config::Settings;
 use crate::editors::{USAGE_DEFAULT_DAYS, usage_report};
 use crate::knowledge::base::KnowledgeBase;

@@ -2,7 +2,7 @@
 
 use super::rows::{flag, get};
 use super::{Doing, Store, StoreError, millis};
-use crate::accounts::{Account, Role};
+use crate::domain::{Account, Role};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 

@@ -3,22 +3,8 @@
 use super::rows::get;
 use super::{Doing, Store, StoreError, from_millis, millis};
 use crate::domain::Language;
+use crate::knowledge::gaps::Gap;
 use chrono::{DateTime, Utc};
-
-/// One unanswered question.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Gap {
-    /// The conversation it came from; the gap goes when the conversation does.
-    pub conversation_id: Option<i64>,
-    pub at: DateTime<Utc>,
-    /// `abstained` or `feedback_no`.
-    pub reason: String,
-    pub language: Language,
-    /// The question with personal data masked.
-    pub question: String,
-    pub nearest_faq: Option<String>,
-    pub nearest_score: Option<f64>,
-}
 
 impl Store {
     /// Records unanswered questions (the caller masks them), in one

@@ -31,9 +31,8 @@ mod write_turn;
 pub use accounts::SessionRow;
 pub use audit::AuditEntry;
 pub use dialect::Dialect;
-pub use gaps::Gap;
 pub use outbox::SendRecord;
-pub use queue::{StaffMessage, staff_actor};
+pub use queue::{QueueError, StaffMessage, staff_actor};
 pub use reports::RolledUp;
 pub use retention::Removed;
 
@@ -114,9 +113,9 @@ pub struct Processed {
     pub conversation_id: i64,
     pub decision: Decision,
     /// The conversation's state afterwards.
-    pub state: crate::queue::State,
+    pub state: crate::domain::ConversationState,
     /// What staff should hear about: `None` while the bot handles it.
-    pub change: Option<crate::queue::events::Change>,
+    pub change: Option<crate::domain::Change>,
 }
 
 /// A new outbox row.

@@ -14,9 +14,9 @@ use super::{
     Doing, NewOutbound, Processed, Store, StoreError, StoredInbound, Tx, millis, param_after,
     placeholders, queue, rows_of_placeholders, rows_of_placeholders_and, usage,
 };
-use crate::domain::CitizenRef;
-use crate::queue::State;
-use crate::queue::events::Change;
+use crate::domain::{
+    Change, CitizenRef, Conversation, ConversationState, Transition, TransitionError,
+};
 use crate::reply::{ConversationMemory, Decision};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -186,42 +186,49 @@ impl Store {
             }
             done.insert(inbound.id);
             let at = inbound.received_at;
-            let (slot, reopened) =
-                match find(&conversations, &inbound.from, |c| c.state != State::Closed) {
-                    Some(slot) => (slot, false),
-                    None => match find(&conversations, &inbound.from, |c| {
-                        c.state == State::Closed
-                            && c.closed_at
-                                .is_some_and(|closed| closed >= millis(at - reopen_within))
-                    }) {
-                        Some(slot) => {
-                            conversations[slot].state = State::Queued;
-                            (slot, true)
-                        }
-                        None => {
-                            conversations.push(Working::started_by(inbound));
-                            (conversations.len() - 1, false)
-                        }
-                    },
-                };
+            let open = |c: &Working| c.conversation.state() != ConversationState::Closed;
+            let (slot, reopening) = match find(&conversations, &inbound.from, open) {
+                Some(slot) => (slot, None),
+                None => match find(&conversations, &inbound.from, |c| {
+                    c.conversation.state() == ConversationState::Closed
+                        && c.closed_at
+                            .is_some_and(|closed| closed >= millis(at - reopen_within))
+                }) {
+                    Some(slot) => {
+                        let reopening =
+                            conversations[slot].conversation.reopen().map_err(refused)?;
+                        conversations[slot].conversation = reopening.to.clone();
+                        (slot, Some(reopening))
+                    }
+                    None => {
+                        conversations.push(Working::started_by(inbound));
+                        (conversations.len() - 1, None)
+                    }
+                },
+            };
+            let reopened = reopening.is_some();
             let conversation = &mut conversations[slot];
-            let state_before = conversation.state;
+            let state_before = conversation.conversation.state();
             let (decision, outbound) = decide(inbound, &conversation.memory);
             conversation.memory = decision.memory.clone();
-            let (state, change) = match (state_before, decision.handover) {
-                _ if reopened => (State::Queued, Some(Change::Reopened)),
-                (State::Bot, Some(_)) => (State::Queued, Some(Change::Queued)),
-                (State::Bot, None) => (State::Bot, None),
-                (state, _) => (state, Some(Change::Message)),
+            // The rules say where the message leaves the conversation; a
+            // reopened one is back in the queue whatever the bot decided.
+            let Transition { to, change } = match reopening {
+                Some(reopening) => reopening,
+                None if decision.handover.is_some() => {
+                    conversation.conversation.hand_over().map_err(refused)?
+                }
+                None => conversation.conversation.citizen_wrote().map_err(refused)?,
             };
-            conversation.state = state;
+            conversation.conversation = to.clone();
             steps.push(Some(Step {
                 slot,
                 reopened,
-                queued_from_bot: state_before == State::Bot && decision.handover.is_some(),
+                queued_from_bot: state_before == ConversationState::Bot
+                    && decision.handover.is_some(),
                 decision,
                 outbound,
-                state,
+                to,
                 change,
             }));
         }
@@ -231,7 +238,7 @@ impl Store {
         for (inbound, step) in batch.iter().zip(&steps) {
             if let Some(step) = step.as_ref().filter(|s| s.reopened) {
                 let id = conversations[step.slot].id.unwrap_or_default();
-                reopen(tx, id, inbound.received_at).await?;
+                reopen(tx, id, &step.to, inbound.received_at).await?;
             }
         }
         write_conversations(tx, self.dialect, batch, &steps, &mut conversations, now).await?;
@@ -273,7 +280,7 @@ impl Store {
                 step.map(|step| Processed {
                     conversation_id: id_of(step.slot),
                     decision: step.decision,
-                    state: step.state,
+                    state: step.to.state(),
                     change: step.change,
                 })
             })
@@ -353,7 +360,7 @@ struct Working {
     id: Option<i64>,
     wa_id: Option<String>,
     user_id: Option<String>,
-    state: State,
+    conversation: Conversation,
     memory: ConversationMemory,
     closed_at: Option<i64>,
 }
@@ -364,7 +371,7 @@ impl Working {
             id: None,
             wa_id: inbound.from.wa_id.as_ref().map(|w| w.as_str().to_owned()),
             user_id: inbound.from.user_id.as_ref().map(|u| u.as_str().to_owned()),
-            state: State::Bot,
+            conversation: Conversation::started(),
             memory: ConversationMemory::default(),
             closed_at: None,
         }
@@ -387,8 +394,19 @@ struct Step {
     queued_from_bot: bool,
     decision: Decision,
     outbound: Vec<NewOutbound>,
-    state: State,
+    /// The conversation after this message.
+    to: Conversation,
     change: Option<Change>,
+}
+
+/// A move the rules refused while processing: the conversations read do
+/// not hold what the lookup promised (a closed one to write to, or an open
+/// one to reopen), so the stored data is not what it should be.
+fn refused(error: TransitionError) -> StoreError {
+    StoreError::Corrupt {
+        what: "conversation state",
+        detail: error.to_string(),
+    }
 }
 
 /// The citizen's newest conversation that passes `wanted` (the database
@@ -526,10 +544,10 @@ async fn conversations_of(
         &[millis(closed_since)],
         |column, list| {
             format!(
-                "SELECT id, wa_id, user_id, memory, state, closed_at FROM conversations
+                "SELECT id, wa_id, user_id, memory, state, claimed_by, closed_at FROM conversations
                  WHERE state <> 'closed' AND {column} IN ({list})
                  UNION ALL
-                 SELECT id, wa_id, user_id, memory, state, closed_at FROM conversations
+                 SELECT id, wa_id, user_id, memory, state, claimed_by, closed_at FROM conversations
                  WHERE state = 'closed' AND {column} IN ({list}) AND closed_at >= $1"
             )
         },
@@ -551,7 +569,11 @@ async fn conversations_of(
                 id: Some(id),
                 wa_id: row.try_get("wa_id").doing("reading a conversation")?,
                 user_id: row.try_get("user_id").doing("reading a conversation")?,
-                state: State::parse(&state).unwrap_or(State::Bot),
+                conversation: Conversation::stored(
+                    ConversationState::parse(&state).unwrap_or(ConversationState::Bot),
+                    row.try_get("claimed_by")
+                        .doing("reading who holds a conversation")?,
+                ),
                 memory: serde_json::from_str(&memory).unwrap_or_default(),
                 closed_at: row.try_get("closed_at").doing("reading a conversation")?,
             },
@@ -562,20 +584,35 @@ async fn conversations_of(
 
 /// Puts a recently closed conversation back in the queue: the citizen
 /// wrote again about what staff just handled.
-async fn reopen(tx: &mut Tx<'_>, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+async fn reopen(
+    tx: &mut Tx<'_>,
+    id: i64,
+    to: &Conversation,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let previous: Option<String> = sqlx::query_scalar(
-        "UPDATE conversations SET state = 'queued', queue_reason = 'reopened', queued_at = $1,
-            claimed_by = NULL, claimed_at = NULL, closed_at = NULL, closed_by = NULL,
-            followup_sent_at = NULL, updated_at = $2
-         WHERE id = $3 RETURNING close_topic",
+        "UPDATE conversations SET state = $1, queue_reason = 'reopened', queued_at = $2,
+            claimed_by = $3, claimed_at = NULL, closed_at = NULL, closed_by = NULL,
+            followup_sent_at = NULL, updated_at = $4
+         WHERE id = $5 RETURNING close_topic",
     )
+    .bind(to.state().as_str())
     .bind(millis(at))
+    .bind(to.claimed_by())
     .bind(millis(at))
     .bind(id)
     .fetch_one(&mut **tx)
     .await
     .doing("reopening a conversation")?;
-    queue::insert_event(tx, id, "citizen", "reopened", previous.as_deref(), at).await
+    queue::insert_event(
+        tx,
+        id,
+        "citizen",
+        Change::Reopened.as_str(),
+        previous.as_deref(),
+        at,
+    )
+    .await
 }
 
 /// What a batch's messages left of one conversation: the last message's
@@ -645,14 +682,17 @@ async fn write_conversations(
     let all = outcomes(batch, steps);
     let (existing, started): (Vec<&Outcome>, Vec<&Outcome>) =
         all.iter().partition(|o| conversations[o.slot].id.is_some());
-    const UPDATE_COLUMNS: usize = 10;
+    const UPDATE_COLUMNS: usize = 11;
     for chunk in existing.chunks(ROWS_PER_STATEMENT / 2) {
         let values = rows_of_placeholders(dialect, chunk.len(), UPDATE_COLUMNS);
         let now_param = param_after(chunk.len(), UPDATE_COLUMNS, 1);
         // v: id, wa_id, user_id, language, urgent, memory, reply_deadline,
-        // newest message, hand-over reason, hand-over time (the binds below).
-        // Every expression sees the row as it was, like one update per
-        // message in order: the first hand-over queues a bot conversation.
+        // newest message, hand-over reason, hand-over time, and the state
+        // the rules left the conversation in (the binds below). Every
+        // expression sees the row as it was, like one update per message in
+        // order: the first hand-over queues a bot conversation. Only a bot
+        // conversation takes the new state: one with a person is staff's to
+        // move, and a claim or close since the read stands.
         let sql = format!(
             "UPDATE conversations SET
                 wa_id = COALESCE(conversations.wa_id, v.column2),
@@ -664,8 +704,8 @@ async fn write_conversations(
                 updated_at = {now_param},
                 queued_at = CASE WHEN v.column9 IS NOT NULL AND conversations.state = 'bot'
                                  THEN v.column10 ELSE conversations.queued_at END,
-                state = CASE WHEN v.column9 IS NOT NULL AND conversations.state = 'bot'
-                             THEN 'queued' ELSE conversations.state END,
+                state = CASE WHEN conversations.state = 'bot'
+                             THEN v.column11 ELSE conversations.state END,
                 queue_reason = COALESCE(conversations.queue_reason, v.column9)
              FROM (VALUES {values}) AS v
              WHERE conversations.id = v.column1"
@@ -683,7 +723,8 @@ async fn write_conversations(
                 .bind(outcome.last.reply_deadline.map(millis))
                 .bind(millis(outcome.newest))
                 .bind(reason)
-                .bind(queued_at.map(millis));
+                .bind(queued_at.map(millis))
+                .bind(conversations[outcome.slot].conversation.state().as_str());
         }
         query
             .bind(millis(now))
@@ -720,7 +761,7 @@ async fn write_conversations(
                 .bind(outcome.memory_json()?)
                 .bind(outcome.last.reply_deadline.map(millis))
                 .bind(millis(outcome.newest))
-                .bind(if reason.is_some() { "queued" } else { "bot" })
+                .bind(conversations[outcome.slot].conversation.state().as_str())
                 .bind(queued_at.map(millis))
                 .bind(reason);
         }

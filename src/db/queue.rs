@@ -10,15 +10,67 @@
 use super::dialect::LockClass;
 use super::rows::{citizen, flag, get};
 use super::{Doing, NewOutbound, Store, StoreError, Tx, from_millis, insert_outbox, millis};
-use crate::accounts::{Account, Role};
-use crate::domain::{Language, MessageContent, OutgoingContent, OutgoingMessage};
-use crate::queue::{
-    Event, QueueError, State, Summary, Thread, ThreadMessage, citizen_label, describe_inbound,
+use crate::domain::thread::{
+    Event, Summary, Thread, ThreadMessage, WINDOW, citizen_label, describe_inbound,
     describe_outgoing, preview, window,
+};
+use crate::domain::{
+    Account, Conversation, ConversationState, Language, MessageContent, OutgoingContent,
+    OutgoingMessage, Transition, TransitionError,
 };
 use crate::reply::ReplyKind;
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
+
+/// Why a queue action was refused: a move the conversation's rules do
+/// not allow (the same words as [`TransitionError`]), or what the
+/// database found (no such thread, a full hand, a closed window).
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("conversation not found")]
+    NotFound,
+    #[error("already claimed by {claimed_by}")]
+    AlreadyClaimed { claimed_by: String },
+    #[error("{who} already holds {limit} threads")]
+    ClaimLimit { who: String, limit: u32 },
+    #[error("the conversation is not in the queue (state {state})")]
+    NotQueued { state: &'static str },
+    #[error("the conversation is held by {claimed_by:?}, not by you")]
+    NotYours { claimed_by: Option<String> },
+    #[error(
+        "WhatsApp's 24-hour window closed at {expires_at}; only the approved template can be sent"
+    )]
+    WindowClosed { expires_at: DateTime<Utc> },
+    #[error("no template is configured ([queue] template in loket.toml)")]
+    NoTemplate,
+    #[error("unknown or disabled colleague {0:?}")]
+    UnknownUser(String),
+    #[error("{0}")]
+    Invalid(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<TransitionError> for QueueError {
+    fn from(refused: TransitionError) -> Self {
+        match refused {
+            TransitionError::AlreadyClaimed { claimed_by } => {
+                QueueError::AlreadyClaimed { claimed_by }
+            }
+            TransitionError::NotQueued { state } => QueueError::NotQueued { state },
+            TransitionError::NotYours { claimed_by } => QueueError::NotYours { claimed_by },
+            TransitionError::UnknownUser(name) => QueueError::UnknownUser(name),
+            // Staff actions never move a citizen's message; if one did,
+            // the stored state is not what the rules expect.
+            refused @ (TransitionError::Closed | TransitionError::NotClosed { .. }) => {
+                QueueError::Store(StoreError::Corrupt {
+                    what: "conversation state",
+                    detail: refused.to_string(),
+                })
+            }
+        }
+    }
+}
 
 const SUMMARY_COLUMNS: &str = "c.id, c.wa_id, c.user_id, c.state, c.queue_reason, c.language, c.urgent,
     c.reply_deadline, c.claimed_by, c.queued_at, c.last_inbound_at,
@@ -35,7 +87,7 @@ fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
     let to = citizen(row)?;
     Ok(Summary {
         id: get(row, "id")?,
-        state: State::parse(&state).ok_or(StoreError::Corrupt {
+        state: ConversationState::parse(&state).ok_or(StoreError::Corrupt {
             what: "conversation state",
             detail: state.clone(),
         })?,
@@ -94,9 +146,9 @@ where
     row.as_ref().map(summary).transpose()
 }
 
-/// May `actor` act on a thread held by `claimed_by`?
-fn holds(actor: &Account, current: &Summary) -> bool {
-    actor.role == Role::Admin || current.claimed_by.as_deref() == Some(actor.username.as_str())
+/// The conversation in a summary, as its rules see it.
+fn conversation(current: &Summary) -> Conversation {
+    Conversation::stored(current.state, current.claimed_by.clone())
 }
 
 /// A message staff send: free text, or the configured template.
@@ -151,7 +203,7 @@ impl Store {
                 Ok(content) => (content.kind_name().to_owned(), describe_inbound(&content)),
                 Err(_) => ("unsupported".to_owned(), "[onleesbaar bericht]".to_owned()),
             };
-            let (text, masked, link_domains) = crate::queue::citizen_text(text, reveal);
+            let (text, masked, link_domains) = crate::privacy::citizen_text(text, reveal);
             messages.push(ThreadMessage {
                 at: from_millis(get(row, "received_at")?),
                 author: "citizen".to_owned(),
@@ -237,12 +289,23 @@ impl Store {
             .lock(&mut tx, LockClass::Staff, &who.username)
             .await?;
         self.dialect.lock_conversation(&mut tx, id).await?;
+        let current = summary_in(&mut *tx, id)
+            .await?
+            .ok_or(QueueError::NotFound)?;
+        let Transition { to, change } = conversation(&current).claim(who)?;
+        let Some(change) = change else {
+            // The holder claimed again: nothing to store.
+            return Ok(current);
+        };
+        // The rules chose the new state; the statement still only claims a
+        // queued thread, and only below the claimer's limit.
         let claimed = sqlx::query(
-            "UPDATE conversations SET state = 'claimed', claimed_by = $1, claimed_at = $2, updated_at = $3
-             WHERE id = $4 AND state = 'queued'
-               AND (SELECT COUNT(*) FROM conversations WHERE state = 'claimed' AND claimed_by = $5) < $6",
+            "UPDATE conversations SET state = $1, claimed_by = $2, claimed_at = $3, updated_at = $4
+             WHERE id = $5 AND state = 'queued'
+               AND (SELECT COUNT(*) FROM conversations WHERE state = 'claimed' AND claimed_by = $6) < $7",
         )
-        .bind(&who.username)
+        .bind(to.state().as_str())
+        .bind(to.claimed_by())
         .bind(millis(now))
         .bind(millis(now))
         .bind(id)
@@ -251,30 +314,26 @@ impl Store {
         .execute(&mut *tx)
         .await
         .doing("claiming a conversation")?;
-        let current = summary_in(&mut *tx, id)
+        if claimed.rows_affected() != 1 {
+            // The claimer's hands are full, unless the thread moved after
+            // all: then the rules answer for the thread as it is now.
+            let again = current_in(&mut tx, id).await?;
+            return match conversation(&again).claim(who)? {
+                Transition { change: None, .. } => Ok(again),
+                Transition {
+                    change: Some(_), ..
+                } => Err(QueueError::ClaimLimit {
+                    who: who.username.clone(),
+                    limit,
+                }),
+            };
+        }
+        let after = summary_in(&mut *tx, id)
             .await?
             .ok_or(QueueError::NotFound)?;
-        if claimed.rows_affected() == 1 {
-            insert_event(&mut tx, id, &staff_actor(who), "claimed", None, now).await?;
-            tx.commit().await.doing("committing a claim")?;
-            return Ok(current);
-        }
-        drop(tx);
-        match current.state {
-            State::Claimed if current.claimed_by.as_deref() == Some(who.username.as_str()) => {
-                Ok(current)
-            }
-            State::Claimed => Err(QueueError::AlreadyClaimed {
-                claimed_by: current.claimed_by.unwrap_or_default(),
-            }),
-            State::Queued => Err(QueueError::ClaimLimit {
-                who: who.username.clone(),
-                limit,
-            }),
-            state => Err(QueueError::NotQueued {
-                state: state.as_str(),
-            }),
-        }
+        insert_event(&mut tx, id, &staff_actor(who), change.as_str(), None, now).await?;
+        tx.commit().await.doing("committing a claim")?;
+        Ok(after)
     }
 
     /// Puts a claimed thread back in the queue.
@@ -286,10 +345,13 @@ impl Store {
     ) -> Result<Summary, QueueError> {
         let mut tx = self.begin_write("starting a release").await?;
         self.dialect.lock_conversation(&mut tx, id).await?;
-        let current = held_by(&mut tx, id, actor).await?;
+        let current = current_in(&mut tx, id).await?;
+        let (to, change) = moved(conversation(&current).release(actor)?)?;
         sqlx::query(
-            "UPDATE conversations SET state = 'queued', claimed_by = NULL, claimed_at = NULL, updated_at = $1 WHERE id = $2",
+            "UPDATE conversations SET state = $1, claimed_by = $2, claimed_at = NULL, updated_at = $3 WHERE id = $4",
         )
+        .bind(to.state().as_str())
+        .bind(to.claimed_by())
         .bind(millis(now))
         .bind(id)
         .execute(&mut *tx)
@@ -299,7 +361,7 @@ impl Store {
             &mut tx,
             id,
             &staff_actor(actor),
-            "released",
+            change.as_str(),
             current.claimed_by.as_deref(),
             now,
         )
@@ -322,7 +384,8 @@ impl Store {
     ) -> Result<i64, QueueError> {
         let mut tx = self.begin_write("starting a reply").await?;
         self.dialect.lock_conversation(&mut tx, id).await?;
-        let current = held_by(&mut tx, id, actor).await?;
+        let current = current_in(&mut tx, id).await?;
+        let (_, change) = moved(conversation(&current).reply(actor)?)?;
         let (kind, content, detail) = match message {
             StaffMessage::Text(body) => {
                 let open = window(current.last_message_at, now);
@@ -364,7 +427,15 @@ impl Store {
         .execute(&mut *tx)
         .await
         .doing("recording a reply")?;
-        insert_event(&mut tx, id, &actor_name, "replied", detail.as_deref(), now).await?;
+        insert_event(
+            &mut tx,
+            id,
+            &actor_name,
+            change.as_str(),
+            detail.as_deref(),
+            now,
+        )
+        .await?;
         tx.commit().await.doing("committing a reply")?;
         Ok(outbox_id)
     }
@@ -378,7 +449,8 @@ impl Store {
         limit: u32,
         now: DateTime<Utc>,
     ) -> Result<Summary, QueueError> {
-        if to.disabled || !to.role.works_the_queue() {
+        // Refused before any lock is taken; the rules check the same.
+        if !to.can_hold_threads() {
             return Err(QueueError::UnknownUser(to.username.clone()));
         }
         let mut tx = self.begin_write("starting a transfer").await?;
@@ -387,7 +459,8 @@ impl Store {
             .lock(&mut tx, LockClass::Staff, &to.username)
             .await?;
         self.dialect.lock_conversation(&mut tx, id).await?;
-        let current = held_by(&mut tx, id, actor).await?;
+        let current = current_in(&mut tx, id).await?;
+        let (after_move, change) = moved(conversation(&current).transfer(actor, to)?)?;
         if current.claimed_by.as_deref() != Some(to.username.as_str()) {
             let held: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM conversations WHERE state = 'claimed' AND claimed_by = $1",
@@ -404,9 +477,10 @@ impl Store {
             }
         }
         sqlx::query(
-            "UPDATE conversations SET claimed_by = $1, claimed_at = $2, updated_at = $3 WHERE id = $4",
+            "UPDATE conversations SET state = $1, claimed_by = $2, claimed_at = $3, updated_at = $4 WHERE id = $5",
         )
-        .bind(&to.username)
+        .bind(after_move.state().as_str())
+        .bind(after_move.claimed_by())
         .bind(millis(now))
         .bind(millis(now))
         .bind(id)
@@ -417,7 +491,7 @@ impl Store {
             &mut tx,
             id,
             &staff_actor(actor),
-            "transferred",
+            change.as_str(),
             Some(&to.username),
             now,
         )
@@ -439,28 +513,13 @@ impl Store {
     ) -> Result<Summary, QueueError> {
         let mut tx = self.begin_write("starting a close").await?;
         self.dialect.lock_conversation(&mut tx, id).await?;
-        let current = summary_in(&mut *tx, id)
-            .await?
-            .ok_or(QueueError::NotFound)?;
-        // An admin may close a thread nobody holds (a duplicate, spam).
-        let allowed = match current.state {
-            State::Claimed => holds(actor, &current),
-            State::Queued => actor.role == Role::Admin,
-            state => {
-                return Err(QueueError::NotQueued {
-                    state: state.as_str(),
-                });
-            }
-        };
-        if !allowed {
-            return Err(QueueError::NotYours {
-                claimed_by: current.claimed_by,
-            });
-        }
+        let current = current_in(&mut tx, id).await?;
+        let (to, change) = moved(conversation(&current).close(actor)?)?;
         sqlx::query(
-            "UPDATE conversations SET state = 'closed', closed_at = $1, closed_by = $2, close_topic = $3, updated_at = $4
-             WHERE id = $5",
+            "UPDATE conversations SET state = $1, closed_at = $2, closed_by = $3, close_topic = $4, updated_at = $5
+             WHERE id = $6",
         )
+        .bind(to.state().as_str())
         .bind(millis(now))
         .bind(&actor.username)
         .bind(topic)
@@ -469,7 +528,15 @@ impl Store {
         .execute(&mut *tx)
         .await
         .doing("closing a conversation")?;
-        insert_event(&mut tx, id, &staff_actor(actor), "closed", Some(topic), now).await?;
+        insert_event(
+            &mut tx,
+            id,
+            &staff_actor(actor),
+            change.as_str(),
+            Some(topic),
+            now,
+        )
+        .await?;
         let after = summary_in(&mut *tx, id)
             .await?
             .ok_or(QueueError::NotFound)?;
@@ -480,7 +547,7 @@ impl Store {
     /// Queued threads whose window has expired and that have not had the
     /// follow-up template yet.
     pub async fn followups_due(&self, now: DateTime<Utc>) -> Result<Vec<Summary>, StoreError> {
-        let expired_before = now - crate::queue::WINDOW;
+        let expired_before = now - WINDOW;
         let rows = sqlx::query(&format!(
             "SELECT {SUMMARY_COLUMNS} FROM conversations c
              WHERE c.state = 'queued' AND c.followup_sent_at IS NULL AND c.last_inbound_at <= $1
@@ -534,20 +601,20 @@ impl Store {
     }
 }
 
-/// The thread, when `actor` holds it (or is an admin and someone does).
-async fn held_by(tx: &mut Tx<'_>, id: i64, actor: &Account) -> Result<Summary, QueueError> {
-    let current = summary_in(&mut **tx, id)
-        .await?
-        .ok_or(QueueError::NotFound)?;
-    if current.state != State::Claimed {
-        return Err(QueueError::NotYours {
-            claimed_by: current.claimed_by,
-        });
+/// The thread as it stands, read under its lock.
+async fn current_in(tx: &mut Tx<'_>, id: i64) -> Result<Summary, QueueError> {
+    summary_in(&mut **tx, id).await?.ok_or(QueueError::NotFound)
+}
+
+/// A staff move's outcome: the conversation afterwards and the event to
+/// record (every staff move the rules allow records one, except a repeated
+/// claim, which `claim` handles before this).
+fn moved(transition: Transition) -> Result<(Conversation, crate::domain::Change), QueueError> {
+    match transition.change {
+        Some(change) => Ok((transition.to, change)),
+        None => Err(QueueError::Store(StoreError::Corrupt {
+            what: "conversation state",
+            detail: "a staff action that changed nothing".to_owned(),
+        })),
     }
-    if !holds(actor, &current) {
-        return Err(QueueError::NotYours {
-            claimed_by: current.claimed_by,
-        });
-    }
-    Ok(current)
 }

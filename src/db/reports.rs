@@ -16,11 +16,29 @@
 use super::dialect::LockClass;
 use super::rows::get;
 use super::{Doing, Store, StoreError, Tx, from_millis};
-use crate::queue::State;
+use crate::domain::ConversationState;
+use crate::knowledge::usage::FaqUsage;
 use crate::report::rollup::{Entry, Facts, Outcome, Rollup, Step};
-use crate::report::{DayCounts, DurationCount, Metric, Stored, TopicCount};
+use crate::report::{DayCounts, DurationCount, Figures, Metric, Stored, TopicCount};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
+
+/// The report reads its figures through here (see [`Figures`]).
+impl Figures for Store {
+    type Error = StoreError;
+
+    async fn roll_up(&self, rollup: &Rollup, now: DateTime<Utc>) -> Result<(), StoreError> {
+        Store::roll_up(self, rollup, now).await.map(|_| ())
+    }
+
+    async fn figures(&self, from: NaiveDate, to: NaiveDate) -> Result<Stored, StoreError> {
+        self.report_figures(from, to).await
+    }
+
+    async fn faq_use(&self, day: NaiveDate) -> Result<Vec<FaqUsage>, StoreError> {
+        self.faq_usage(day, day).await
+    }
+}
 
 /// What one rollup did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -187,7 +205,7 @@ pub(super) async fn roll_up_in(
         };
         let facts = Facts {
             created_at: from_millis(get(row, "created_at")?),
-            state: State::parse(&state).ok_or(StoreError::Corrupt {
+            state: ConversationState::parse(&state).ok_or(StoreError::Corrupt {
                 what: "conversation state",
                 detail: state.clone(),
             })?,

@@ -1,16 +1,24 @@
 //! Pure domain types shared by every area: who a citizen is, what they sent,
-//! what we send back and how delivery went. Nothing here does IO; raw serde
-//! shapes from Meta live in `whatsapp::webhook` and end here once parsed.
+//! what we send back and how delivery went; who works with Loket; a
+//! conversation's states and moves, and a thread as staff see it. Nothing
+//! here does IO, and nothing here uses another module of the crate (it is
+//! the bottom layer, see docs/architecture.md). Raw serde shapes from Meta
+//! live in `whatsapp::webhook` and end here once parsed.
 
 mod citizen;
+pub mod conversation;
 mod inbound;
-mod language;
+pub mod language;
 mod outbound;
+mod staff;
+pub mod thread;
 
 pub use citizen::{CitizenRef, IdError, UserId, WaId, Wamid};
+pub use conversation::{Change, Conversation, ConversationState, Transition, TransitionError};
 pub use inbound::{
     DeliveryStatus, GraphErrorDetail, InboundMessage, InteractiveKind, MediaKind, MessageContent,
     StatusUpdate, WebhookBatch,
 };
 pub use language::Language;
 pub use outbound::{ListRow, OutgoingContent, OutgoingMessage, ReplyButton};
+pub use staff::{Account, Role};

@@ -16,8 +16,7 @@ use super::baseline::Bm25;
 use super::decision::Thresholds;
 use super::search::Hit;
 use super::triage::{Evidence, HandOver, Outcome, decide, gather};
-use crate::config::Settings;
-use crate::reply::language;
+use crate::domain::language;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -69,12 +68,7 @@ pub struct Prepared {
 }
 
 /// Gathers the triage's evidence and the baseline's answer once per case.
-pub fn prepare(
-    cases: Vec<EvalCase>,
-    _settings: &Settings,
-    knowledge: &KnowledgeBase,
-    date: NaiveDate,
-) -> Vec<Prepared> {
+pub fn prepare(cases: Vec<EvalCase>, knowledge: &KnowledgeBase, date: NaiveDate) -> Vec<Prepared> {
     let baseline = Bm25::build(knowledge.index.entries());
     cases
         .into_iter()

@@ -5,10 +5,25 @@
 //! "kerstboom ophalen" and "wanneer worden de kerstbomen opgehaald" meet.
 
 use super::search::SearchIndex;
-use crate::db::Gap;
+use crate::domain::Language;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
+
+/// One unanswered question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap {
+    /// The conversation it came from; the gap goes when the conversation does.
+    pub conversation_id: Option<i64>,
+    pub at: DateTime<Utc>,
+    /// `abstained` or `feedback_no`.
+    pub reason: String,
+    pub language: Language,
+    /// The question with personal data masked.
+    pub question: String,
+    pub nearest_faq: Option<String>,
+    pub nearest_score: Option<f64>,
+}
 
 /// Two questions whose term sets overlap this much (Jaccard) are the same
 /// question in other words.

@@ -34,6 +34,6 @@ pub use data::{
 pub use entry::{
     Computed, Entry, EntryKind, FaqId, Link, LocalFact, Problem, Severity, parse_entry,
 };
-pub use lint::{LintReport, check, host_allowed, lint};
+pub use lint::{LintReport, check, lint};
 pub use loader::{LoadedKnowledge, load_dir};
 pub use synonyms::Synonyms;

@@ -215,10 +215,24 @@ pub fn domain_of(link: &str) -> Option<String> {
     (!host.is_empty()).then_some(host)
 }
 
+/// Whether `host` is an allowlisted domain or a subdomain of one
+/// (`www.voorbeeldstad.nl` for `voorbeeldstad.nl`, but never
+/// `voorbeeldstad.nl.example.com` or `notvoorbeeldstad.nl`).
+pub fn host_allowed(host: &str, allowlist: &[String]) -> bool {
+    let host = host.trim_end_matches('.').to_lowercase();
+    allowlist.iter().any(|allowed| {
+        let allowed = allowed.trim_end_matches('.').to_lowercase();
+        host == allowed
+            || host
+                .strip_suffix(allowed.as_str())
+                .is_some_and(|prefix| prefix.ends_with('.'))
+    })
+}
+
 /// Whether `link` goes to a domain on `allowlist` or a subdomain of one;
 /// the same rule `loket lint` applies to links in answers.
 pub fn domain_allowed(link: &str, allowlist: &[String]) -> bool {
-    domain_of(link).is_some_and(|host| crate::knowledge::lint::host_allowed(&host, allowlist))
+    domain_of(link).is_some_and(|host| host_allowed(&host, allowlist))
 }
 
 /// Domains of links in an outgoing text that are not on the allowlist
@@ -226,7 +240,7 @@ pub fn domain_allowed(link: &str, allowlist: &[String]) -> bool {
 pub fn disallowed_domains(text: &str, allowlist: &[String]) -> Vec<String> {
     let mut bad: Vec<String> = find_links(text)
         .into_iter()
-        .filter(|link| !crate::knowledge::lint::host_allowed(&link.domain, allowlist))
+        .filter(|link| !host_allowed(&link.domain, allowlist))
         .map(|link| {
             if link.domain.is_empty() {
                 text[link.start..link.end].to_owned()
@@ -243,6 +257,27 @@ pub fn disallowed_domains(text: &str, allowlist: &[String]) -> Vec<String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn list(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_subdomain_of_an_allowlisted_domain_is_allowed() {
+        let allow = list(&["voorbeeldstad.nl", "overheid.nl"]);
+        assert!(host_allowed("voorbeeldstad.nl", &allow));
+        assert!(host_allowed("www.voorbeeldstad.nl", &allow));
+        assert!(host_allowed("loket.wetten.overheid.nl", &allow));
+    }
+
+    #[test]
+    fn a_lookalike_domain_is_not_allowed() {
+        let allow = list(&["voorbeeldstad.nl"]);
+        assert!(!host_allowed("notvoorbeeldstad.nl", &allow));
+        assert!(!host_allowed("voorbeeldstad.nl.example.com", &allow));
+        assert!(!host_allowed("example.com", &allow));
+        assert!(!host_allowed("", &allow));
+    }
 
     #[test]
     fn outgoing_links_must_be_on_the_allowlist() {

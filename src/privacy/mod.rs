@@ -8,3 +8,20 @@ pub mod pii;
 
 pub use links::{Segment, domain_allowed, segments};
 pub use pii::{Finding, PiiKind, contains_personal_data, find, mask};
+
+/// A citizen's text as staff first see it: personal data masked unless
+/// revealed, and the domains of its links.
+pub fn citizen_text(text: String, reveal: bool) -> (String, bool, Vec<String>) {
+    let mut domains: Vec<String> = links::find_links(&text)
+        .into_iter()
+        .map(|l| l.domain)
+        .filter(|d| !d.is_empty())
+        .collect();
+    domains.dedup();
+    if reveal {
+        return (text, false, domains);
+    }
+    let masked = pii::mask(&text);
+    let hidden = masked != text;
+    (masked, hidden, domains)
+}

@@ -8,36 +8,8 @@
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 
-/// What happened to a thread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Change {
-    /// Handed to a person (new in the queue).
-    Queued,
-    /// The citizen wrote again.
-    Message,
-    Claimed,
-    Released,
-    Transferred,
-    Replied,
-    Closed,
-    Reopened,
-}
-
-impl Change {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Change::Queued => "queued",
-            Change::Message => "message",
-            Change::Claimed => "claimed",
-            Change::Released => "released",
-            Change::Transferred => "transferred",
-            Change::Replied => "replied",
-            Change::Closed => "closed",
-            Change::Reopened => "reopened",
-        }
-    }
-}
+/// What happened to a thread: a move of the conversation's state machine.
+pub use crate::domain::Change;
 
 /// One event as the browser receives it. No message content: a page that
 /// wants the text fetches the thread, with its session.

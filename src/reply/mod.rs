@@ -7,9 +7,11 @@
 //! period; the emergency referral goes out at once, at any hour; a promised
 //! deadline is kept, not moved, while it lies in the future.
 
-pub mod language;
+/// Language detection lives with the languages, in `domain`; this path
+/// stays for the callers that know it here.
+pub use crate::domain::language;
 
-use crate::config::{EmergencySettings, FaqSettings, ReplyKey, ReplyTexts};
+use crate::config::{EmergencySettings, FaqSettings, ReplyKey, ReplyTexts, Settings};
 use crate::domain::{
     InteractiveKind, Language, ListRow, MessageContent, OutgoingContent, ReplyButton,
 };
@@ -33,6 +35,20 @@ pub struct ReplyRules<'a> {
     pub faq: &'a FaqSettings,
     /// `None` when no knowledge base is loaded: every question goes to a person.
     pub knowledge: Option<&'a KnowledgeBase>,
+}
+
+impl<'a> ReplyRules<'a> {
+    /// The rules of the loaded configuration and knowledge base.
+    pub fn from_settings(settings: &'a Settings, knowledge: Option<&'a KnowledgeBase>) -> Self {
+        ReplyRules {
+            hours: &settings.hours,
+            texts: &settings.replies,
+            emergency: &settings.emergency,
+            organisation: &settings.organisation,
+            faq: &settings.faq,
+            knowledge,
+        }
+    }
 }
 
 /// What the decision needs to know of the conversation; the decision

@@ -40,7 +40,7 @@ fn body(reply: &PlannedReply) -> &str {
 #[test]
 fn personal_data_gets_the_warning_first_and_then_the_usual_reply() {
     let settings = settings();
-    let rules = crate::processing::rules(&settings, None);
+    let rules = ReplyRules::from_settings(&settings, None);
     let message = text("Mijn bsn is 111222333, waarom is mijn uitkering nog niet betaald?");
     let decision = decide(
         &message,
@@ -60,7 +60,7 @@ fn personal_data_gets_the_warning_first_and_then_the_usual_reply() {
 #[test]
 fn the_warning_is_sent_once_per_conversation() {
     let settings = settings();
-    let rules = crate::processing::rules(&settings, None);
+    let rules = ReplyRules::from_settings(&settings, None);
     let first = decide(
         &text("mijn iban is NL91ABNA0417164300"),
         &ConversationMemory::default(),
@@ -84,7 +84,7 @@ fn the_warning_is_sent_once_per_conversation() {
 #[test]
 fn a_message_without_personal_data_gets_no_warning() {
     let settings = settings();
-    let rules = crate::processing::rules(&settings, None);
+    let rules = ReplyRules::from_settings(&settings, None);
     for message in [
         "Wanneer wordt het grofvuil opgehaald in 1234 AB?",
         "Mijn bsn is 111222334",
@@ -107,7 +107,7 @@ fn a_message_without_personal_data_gets_no_warning() {
 #[test]
 fn the_warning_is_in_the_citizens_language() {
     let settings = settings();
-    let rules = crate::processing::rules(&settings, None);
+    let rules = ReplyRules::from_settings(&settings, None);
     let decision = decide(
         &text("Hello, my bank account is GB82WEST12345698765432, why was my benefit not paid?"),
         &ConversationMemory::default(),
@@ -134,7 +134,7 @@ fn shipped_knowledge() -> crate::knowledge::base::KnowledgeBase {
 fn an_emergency_referral_still_goes_first_and_promises_nothing_false() {
     let settings = settings();
     let knowledge = shipped_knowledge();
-    let rules = crate::processing::rules(&settings, Some(&knowledge));
+    let rules = ReplyRules::from_settings(&settings, Some(&knowledge));
     let decision = decide(
         &text("help er is brand in de flat! bel me op 06-12345678"),
         &ConversationMemory::default(),
@@ -165,7 +165,7 @@ fn an_emergency_referral_still_goes_first_and_promises_nothing_false() {
 #[test]
 fn a_photo_caption_with_personal_data_gets_the_warning() {
     let settings = settings();
-    let rules = crate::processing::rules(&settings, None);
+    let rules = ReplyRules::from_settings(&settings, None);
     let photo = MessageContent::Media {
         media: MediaKind::Image,
         media_id: Some("1234".to_owned()),
@@ -197,7 +197,7 @@ fn personal_data_does_not_spoil_the_faq_answer() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
     )
     .expect("shipped knowledge loads");
-    let rules = crate::processing::rules(&settings, Some(&knowledge));
+    let rules = ReplyRules::from_settings(&settings, Some(&knowledge));
     let decision = decide(
         &text("Hoi, mijn iban is nl91 abna 0417 1643 00, wanneer wordt mijn uitkering betaald?"),
         &ConversationMemory::default(),

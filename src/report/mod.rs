@@ -278,21 +278,48 @@ pub fn build(from: NaiveDate, to: NaiveDate, stored: &Stored) -> Report {
     }
 }
 
+/// Where the report's figures are kept (`db::Store`). The report is pure
+/// and sits below storage in the module layers (docs/architecture.md), so
+/// it names what it needs of the store here and the store provides it.
+pub trait Figures {
+    type Error;
+
+    /// Brings the anonymous day tables up to date with the conversations.
+    fn roll_up(
+        &self,
+        rollup: &rollup::Rollup,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// The stored figures of the days `[from, to]`, without FAQ use.
+    fn figures(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Future<Output = Result<Stored, Self::Error>> + Send;
+
+    /// The use of each answer on one day.
+    fn faq_use(
+        &self,
+        day: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<crate::knowledge::usage::FaqUsage>, Self::Error>> + Send;
+}
+
 /// Brings the figures up to date and builds the report of `[from, to]`:
 /// what the CLI, the API and the page call.
-pub async fn load(
-    store: &crate::db::Store,
+pub async fn load<S: Figures>(
+    store: &S,
     rollup: &rollup::Rollup,
     from: NaiveDate,
     to: NaiveDate,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Report, crate::db::StoreError> {
+) -> Result<Report, S::Error> {
     store.roll_up(rollup, now).await?;
-    let mut stored = store.report_figures(from, to).await?;
+    let mut stored = store.figures(from, to).await?;
     // The answers' use is kept per day by the FAQ usage table (the
     // editors' figures); one small keyed read per day.
     for day in dates(from, to) {
-        for usage in store.faq_usage(day, day).await? {
+        for usage in store.faq_use(day).await? {
             stored.faq.push(FaqCount {
                 day,
                 faq_id: usage.faq_id,

@@ -26,8 +26,8 @@
 //! so figures of recent days move as conversations go on; the entry last
 //! stored when the purge deletes the conversation is final.
 
+use crate::domain::ConversationState;
 use crate::hours::OpeningHours;
-use crate::queue::State;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -94,7 +94,7 @@ impl Step {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     pub created_at: DateTime<Utc>,
-    pub state: State,
+    pub state: ConversationState,
     /// `conversations.queued_at` (moved by a reopen; the first `queued`
     /// step wins when there is one).
     pub queued_at: Option<DateTime<Utc>>,
@@ -138,7 +138,7 @@ impl Rollup {
             .find(|(_, step)| *step == Step::Queued)
             .map(|(at, _)| *at)
             .or(facts.queued_at);
-        let handed_over = facts.state != State::Bot || first_queued.is_some();
+        let handed_over = facts.state != ConversationState::Bot || first_queued.is_some();
         let outcome = if handed_over {
             Outcome::HandedOver
         } else if now - facts.last_inbound_at < self.settle_after {
@@ -157,14 +157,14 @@ impl Rollup {
         let deadline_met = match (handed_over, facts.reply_deadline) {
             (true, Some(deadline)) => match facts.first_staff_reply_at {
                 Some(reply) => Some(reply <= deadline),
-                None if facts.state == State::Closed => None,
+                None if facts.state == ConversationState::Closed => None,
                 None if now > deadline => Some(false),
                 None => None,
             },
             _ => None,
         };
         let topic = match (facts.state, &facts.close_topic) {
-            (State::Closed, Some(topic)) => clean_topic(topic),
+            (ConversationState::Closed, Some(topic)) => clean_topic(topic),
             _ => None,
         };
         Entry {
@@ -235,7 +235,7 @@ mod tests {
     fn bot(created: DateTime<Utc>, questions: i64) -> Facts {
         Facts {
             created_at: created,
-            state: State::Bot,
+            state: ConversationState::Bot,
             queued_at: None,
             first_staff_reply_at: None,
             reply_deadline: None,
@@ -279,7 +279,7 @@ mod tests {
         // Queued Friday 27 November 16:50, answered Monday 30 November 09:10.
         let queued = local(27, 16, 50);
         let facts = Facts {
-            state: State::Closed,
+            state: ConversationState::Closed,
             queued_at: Some(local(30, 9, 0)), // moved by a reopen: the step wins
             first_staff_reply_at: Some(local(30, 9, 10)),
             reply_deadline: rollup().hours.deadline(queued),
@@ -306,7 +306,7 @@ mod tests {
         let queued = local(23, 10, 0);
         let deadline = rollup().hours.deadline(queued).expect("deadline");
         let facts = Facts {
-            state: State::Queued,
+            state: ConversationState::Queued,
             queued_at: Some(queued),
             reply_deadline: Some(deadline),
             steps: vec![(queued, Step::Queued)],
@@ -322,7 +322,7 @@ mod tests {
         };
         assert_eq!(rollup().entry(&late, deadline).deadline_met, Some(false));
         let closed_unanswered = Facts {
-            state: State::Closed,
+            state: ConversationState::Closed,
             ..facts
         };
         assert_eq!(

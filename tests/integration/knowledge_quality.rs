@@ -130,7 +130,7 @@ fn the_test_set_stays_above_the_floor() {
     let cases = read_cases(&root().join("tests/eval/test.jsonl")).expect("eval file reads");
     assert!(cases.len() >= 250, "test has {} questions", cases.len());
     let mut report = score(
-        &prepare(cases, &settings, &knowledge, date),
+        &prepare(cases, &knowledge, date),
         &settings.faq.thresholds(),
     );
     // The test set is scored, never read question by question: a failure
@@ -157,7 +157,7 @@ fn crisis_messages_are_urgent_and_ordinary_ones_rarely() {
     let date = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
     let cases = read_cases(&root().join("tests/eval/crisis.jsonl")).expect("reads");
     let mut report = score(
-        &prepare(cases, &settings, &knowledge, date),
+        &prepare(cases, &knowledge, date),
         &settings.faq.thresholds(),
     );
     report.misses.clear();

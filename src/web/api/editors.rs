@@ -22,7 +22,7 @@ pub struct Since {
 /// The start of the period: `since` or `default_days` ago.
 fn since(state: &AppState, query: &Since, default_days: i64) -> Result<DateTime<Utc>, ApiError> {
     match query.since.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(text) => crate::cli::parse_moment(text, state.settings.hours.timezone()).map_err(|_| {
+        Some(text) => crate::clock::parse_moment(text, state.settings.hours.timezone()).map_err(|_| {
             ApiError::invalid(
                 "Ongeldige datum bij 'since': gebruik bijvoorbeeld 2026-11-01 of 2026-11-01T08:00:00+01:00.",
             )

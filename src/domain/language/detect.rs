@@ -3,7 +3,7 @@
 //! this counts words that are typical for Dutch or English chat and only
 //! switches to English when the evidence is clear. Dutch is the default.
 
-use crate::domain::Language;
+use super::Language;
 
 /// Words that in chat almost only occur in English.
 const ENGLISH: &[&str] = &[

@@ -1,4 +1,9 @@
-//! The languages Loket answers in.
+//! The languages Loket answers in, and which one a citizen writes in
+//! ([`detect`]).
+
+mod detect;
+
+pub use detect::detect;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,241 @@
+//! A thread as staff see it: the queue's summary, the messages and the
+//! history of one conversation, WhatsApp's 24-hour window, and how a
+//! message reads on the staff screen. Pure; `db::queue` fills these from
+//! the tables and `web::api` sends them.
+
+use super::{CitizenRef, ConversationState, Language, MediaKind, MessageContent, OutgoingContent};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+/// WhatsApp's customer-service window: free text is allowed this long after
+/// the citizen's last message; after that only approved templates.
+pub const WINDOW: Duration = Duration::hours(24);
+
+/// Whether free text may go out now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Window {
+    pub open: bool,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The window after the citizen's last message at `last_inbound_at`.
+pub fn window(last_inbound_at: DateTime<Utc>, now: DateTime<Utc>) -> Window {
+    let expires_at = last_inbound_at + WINDOW;
+    Window {
+        open: now < expires_at,
+        expires_at,
+    }
+}
+
+/// A thread as the queue lists it. No full phone number: `citizen` tells
+/// threads apart without revealing it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub id: i64,
+    pub state: ConversationState,
+    pub reason: Option<String>,
+    pub urgent: bool,
+    pub deadline: Option<DateTime<Utc>>,
+    pub claimed_by: Option<String>,
+    pub language: Language,
+    pub queued_at: Option<DateTime<Utc>>,
+    pub last_message_at: DateTime<Utc>,
+    pub citizen: String,
+    pub preview: String,
+    #[serde(skip)]
+    pub to: CitizenRef,
+}
+
+/// One line of a thread.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThreadMessage {
+    pub at: DateTime<Utc>,
+    /// `citizen`, `bot` or `staff:<username>`.
+    pub author: String,
+    pub kind: String,
+    pub text: String,
+    /// Personal data (BSN, IBAN, e-mail, phone number) in `text` is hidden
+    /// behind labels; `POST .../reveal` shows it, and is audited.
+    pub masked: bool,
+    /// Domains of links in a citizen's message, shown beside the text
+    /// (links are never clickable for staff).
+    pub link_domains: Vec<String>,
+    /// Delivery of our messages: pending, sent, delivered, read, failed.
+    pub status: Option<String>,
+}
+
+/// One stored state change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub kind: String,
+    pub detail: Option<String>,
+}
+
+/// A whole thread for the conversation view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Thread {
+    #[serde(flatten)]
+    pub summary: Summary,
+    pub window: Window,
+    pub messages: Vec<ThreadMessage>,
+    pub events: Vec<Event>,
+}
+
+/// What staff see of a citizen's message: the text, or a placeholder for
+/// media (the media itself is not fetched: it would keep personal data).
+pub fn describe_inbound(content: &MessageContent) -> String {
+    let with_caption = |label: &str, caption: &Option<String>| match caption {
+        Some(c) if !c.trim().is_empty() => format!("{label} {c}"),
+        _ => label.to_owned(),
+    };
+    match content {
+        MessageContent::Text { body } => body.clone(),
+        MessageContent::Media {
+            media,
+            caption,
+            voice,
+            ..
+        } => {
+            let label = match (media, voice) {
+                (MediaKind::Image, _) => "[foto]",
+                (MediaKind::Audio, true) => "[spraakbericht]",
+                (MediaKind::Audio, false) => "[geluidsbestand]",
+                (MediaKind::Video, _) => "[video]",
+                (MediaKind::Document, _) => "[document]",
+                (MediaKind::Sticker, _) => "[sticker]",
+            };
+            with_caption(label, caption)
+        }
+        MessageContent::Location { name, address, .. } => {
+            let place = [name.as_deref(), address.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if place.is_empty() {
+                "[locatie]".to_owned()
+            } else {
+                format!("[locatie] {place}")
+            }
+        }
+        MessageContent::Contacts { count } => format!("[{count} contact(en)]"),
+        MessageContent::Interactive { title, .. } => format!("[keuze] {title}"),
+        MessageContent::Button { text, .. } => format!("[knop] {text}"),
+        MessageContent::Reaction { emoji, .. } => {
+            format!("[reactie] {}", emoji.as_deref().unwrap_or("(verwijderd)"))
+        }
+        MessageContent::Order { items, .. } => format!("[bestelling, {items} artikel(en)]"),
+        MessageContent::System { .. } => "[systeemmelding]".to_owned(),
+        MessageContent::Unsupported { type_name } => format!("[niet ondersteund: {type_name}]"),
+    }
+}
+
+/// What staff see of one of our messages.
+pub fn describe_outgoing(content: &OutgoingContent) -> String {
+    match content {
+        OutgoingContent::Text { body } => body.clone(),
+        OutgoingContent::Buttons { body, buttons } => {
+            let titles: Vec<&str> = buttons.iter().map(|b| b.title.as_str()).collect();
+            format!("{body} [{}]", titles.join(" | "))
+        }
+        OutgoingContent::List { body, rows, .. } => {
+            let titles: Vec<&str> = rows.iter().map(|r| r.title.as_str()).collect();
+            format!("{body} [{}]", titles.join(" | "))
+        }
+        OutgoingContent::Template { name, language, .. } => {
+            format!("[sjabloon {name} ({language})]")
+        }
+        OutgoingContent::MarkRead { .. } => "[gelezen]".to_owned(),
+    }
+}
+
+/// The first `max` characters of a text on one line.
+pub fn preview(text: &str, max: usize) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= max {
+        line
+    } else {
+        line.chars().take(max - 1).collect::<String>() + "…"
+    }
+}
+
+/// How staff tell citizens apart without seeing the number.
+pub fn citizen_label(citizen: &CitizenRef) -> String {
+    match (&citizen.wa_id, &citizen.user_id) {
+        (Some(wa_id), _) => {
+            let digits = wa_id.as_str();
+            let tail = &digits[digits.len().saturating_sub(4)..];
+            format!("•••• {tail}")
+        }
+        (None, Some(user_id)) => {
+            let id = user_id.as_str();
+            let tail: String = id
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!("BSUID …{tail}")
+        }
+        (None, None) => "onbekend".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::WaId;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_window_closes_exactly_24_hours_after_the_last_message() {
+        let last = Utc
+            .with_ymd_and_hms(2026, 11, 20, 9, 0, 0)
+            .single()
+            .expect("valid");
+        assert!(window(last, last + Duration::hours(23) + Duration::minutes(59)).open);
+        let at_close = window(last, last + Duration::hours(24));
+        assert!(!at_close.open);
+        assert_eq!(at_close.expires_at, last + WINDOW);
+    }
+
+    #[test]
+    fn media_become_placeholders_with_caption() {
+        let photo = MessageContent::Media {
+            media: MediaKind::Image,
+            media_id: Some("1".into()),
+            mime_type: None,
+            caption: Some("kapotte lantaarnpaal".into()),
+            filename: None,
+            voice: false,
+        };
+        assert_eq!(describe_inbound(&photo), "[foto] kapotte lantaarnpaal");
+        let voice = MessageContent::Media {
+            media: MediaKind::Audio,
+            media_id: None,
+            mime_type: None,
+            caption: None,
+            filename: None,
+            voice: true,
+        };
+        assert_eq!(describe_inbound(&voice), "[spraakbericht]");
+    }
+
+    #[test]
+    fn previews_are_one_short_line() {
+        assert_eq!(preview("hallo\n\nwereld", 80), "hallo wereld");
+        assert_eq!(preview("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn citizens_are_labelled_by_their_last_four_digits() {
+        let wa = WaId::parse("31600000001").expect("valid");
+        let citizen = CitizenRef::new(Some(wa), None).expect("citizen");
+        assert_eq!(citizen_label(&citizen), "•••• 0001");
+        assert!(!citizen_label(&citizen).contains("316"));
+    }
+}
