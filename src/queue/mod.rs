@@ -15,7 +15,7 @@ use serde::Serialize;
 pub const WINDOW: Duration = Duration::hours(24);
 
 /// Whether free text may go out now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Window {
     pub open: bool,
     pub expires_at: DateTime<Utc>,
@@ -31,7 +31,7 @@ pub fn window(last_inbound_at: DateTime<Utc>, now: DateTime<Utc>) -> Window {
 }
 
 /// A conversation's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Bot,
@@ -63,7 +63,7 @@ impl State {
 
 /// A thread as the queue lists it. No full phone number: `citizen` tells
 /// threads apart without revealing it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Summary {
     pub id: i64,
     pub state: State,
@@ -81,7 +81,7 @@ pub struct Summary {
 }
 
 /// One line of a thread.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ThreadMessage {
     pub at: DateTime<Utc>,
     /// `citizen`, `bot` or `staff:<username>`.
@@ -99,7 +99,8 @@ pub struct ThreadMessage {
 }
 
 /// One stored state change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = ThreadEvent)]
 pub struct Event {
     pub at: DateTime<Utc>,
     pub actor: String,
@@ -108,7 +109,7 @@ pub struct Event {
 }
 
 /// A whole thread for the conversation view.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Thread {
     #[serde(flatten)]
     pub summary: Summary,

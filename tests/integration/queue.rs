@@ -123,9 +123,9 @@ on_both_databases! {
 async fn staff_routes_refuse_without_a_session_and_leak_nothing() {
     let app = spawn_app_at(tuesday_morning()).await;
     let id = queued_thread(&app, CITIZEN).await;
-    for (method, path) in loket::web::api::ROUTES {
-        let public = matches!(*path, "/api/availability" | "/api/openapi.json")
-            || (*method == "post" && *path == "/api/session");
+    for (method, path) in loket::web::api::routes() {
+        let public = matches!(path, "/api/availability" | "/api/openapi.json")
+            || (method == "post" && path == "/api/session");
         if public {
             continue;
         }
@@ -865,13 +865,61 @@ async fn the_openapi_document_lists_exactly_the_routes() {
                 .map(move |method| (method.clone(), path.clone()))
         })
         .collect();
-    let mut served: Vec<(String, String)> = loket::web::api::ROUTES
-        .iter()
-        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+    let mut served: Vec<(String, String)> = loket::web::api::routes()
+        .map(|(m, p)| (m.to_owned(), p.to_owned()))
         .collect();
     documented.sort();
     served.sort();
     assert_eq!(documented, served);
+    // A method a path does not serve: 405, the methods it does serve in
+    // `Allow`, and the API's JSON error.
+    for (path, item) in paths {
+        let declared: Vec<String> = item
+            .as_object()
+            .map(|ops| ops.keys().map(|m| m.to_uppercase()).collect())
+            .unwrap_or_default();
+        let url = app.url(&path.replace("{id}", "1"));
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            if declared.iter().any(|m| m == method) {
+                continue;
+            }
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let response = app
+                .http
+                .request(method.clone(), &url)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(
+                response.status(),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+            let allow = response
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let mut allowed: Vec<String> = allow.split(", ").map(str::to_owned).collect();
+            let mut expected = declared.clone();
+            allowed.sort();
+            expected.sort();
+            assert_eq!(allowed, expected, "Allow of {path}");
+            let body: Value = response.json().await.expect("json");
+            assert_eq!(body["error"], "method_not_allowed", "{method} {path}");
+        }
+    }
+    // A path under /api that does not exist: 404 in the same JSON.
+    let response = app
+        .http
+        .get(app.url("/api/no-such-route"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"], "not_found");
     // And every served route answers something other than 404/405.
     for (method, path) in &served {
         let path = path.replace("{id}", "1");
