@@ -2,8 +2,8 @@
 //! admins. A failed audit write is logged loudly but does not undo the
 //! action the citizen is waiting for.
 
-use super::doc::{BadRequest, Forbidden, Internal, Unauthenticated};
-use super::error::ApiError;
+use super::doc::Forbidden;
+use super::error::{ApiError, ErrorBody};
 use crate::accounts::Role;
 use crate::db::AuditEntry;
 use crate::web::AppState;
@@ -64,20 +64,9 @@ pub struct AuditLog {
 
 /// The audit log, newest first (admins only): logins, claims, replies,
 /// transfers, closes, reveals, purges, forgets; no message content.
-#[utoipa::path(
-    get,
-    path = "/api/audit",
-    tag = "audit",
-    security(("session" = [])),
-    params(AuditQuery),
-    responses(
-        (status = 200, description = "The entries", body = AuditLog),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(get, path = "/api/audit", tag = "audit", security(("session" = [])), params(AuditQuery),
+    responses((status = 200, description = "The entries", body = AuditLog), (status = 403, response = Forbidden),
+        (status = 400, description = "`since` or `limit` does not fit (`invalid`)", body = ErrorBody)))]
 pub async fn list(
     staff: Staff,
     state: web::Data<AppState>,

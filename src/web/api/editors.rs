@@ -3,8 +3,8 @@
 //! (per answer: given, "Ja", "Nee", last given; answers unused for 90
 //! days). Editors and admins only: staff work the queue, not the texts.
 
-use super::doc::{BadRequest, Forbidden, Internal, Unauthenticated};
-use super::error::ApiError;
+use super::doc::Forbidden;
+use super::error::{ApiError, ErrorBody};
 use crate::editors::{GAPS_DEFAULT_DAYS, USAGE_DEFAULT_DAYS, gap_groups, usage_report};
 use crate::knowledge::gaps::GapGroup;
 use crate::knowledge::usage::UsageReport;
@@ -21,8 +21,7 @@ use utoipa::openapi::schema::{
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Since {
-    /// A day (`2026-11-01`, office time) or an RFC 3339 moment; empty or
-    /// left out: the default period.
+    /// A day or a moment; see `since_schema`.
     #[param(schema_with = since_schema)]
     pub since: Option<String>,
 }
@@ -35,6 +34,9 @@ fn since_schema() -> RefOr<Schema> {
             .format(Some(SchemaFormat::KnownFormat(known)))
     };
     AnyOfBuilder::new()
+        .description(Some(
+            "A day (`2026-11-01`, office time) or an RFC 3339 moment; empty or left out: the default period",
+        ))
         .item(format(KnownFormat::Date))
         .item(format(KnownFormat::DateTime))
         .item(
@@ -67,20 +69,9 @@ fn since(state: &AppState, query: &Since, default_days: i64) -> Result<DateTime<
 
 /// Questions the bot could not answer (or got "Nee" on), grouped by
 /// wording, largest group first (editors, admins). Personal data masked.
-#[utoipa::path(
-    get,
-    path = "/api/knowledge/gaps",
-    tag = "knowledge",
-    security(("session" = [])),
-    params(Since),
-    responses(
-        (status = 200, description = "The groups", body = Gaps),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(get, path = "/api/knowledge/gaps", tag = "knowledge", security(("session" = [])), params(Since),
+    responses((status = 200, description = "The groups", body = Gaps), (status = 403, response = Forbidden),
+        (status = 400, description = "`since` is neither a day nor a moment (`invalid`)", body = ErrorBody)))]
 pub async fn gaps(
     staff: Staff,
     state: web::Data<AppState>,
@@ -95,20 +86,9 @@ pub async fn gaps(
 
 /// Per answer: how often given, "Ja"/"Nee" feedback, last given; and the
 /// answers not given in 90 days (editors, admins).
-#[utoipa::path(
-    get,
-    path = "/api/knowledge/usage",
-    tag = "knowledge",
-    security(("session" = [])),
-    params(Since),
-    responses(
-        (status = 200, description = "The usage table", body = UsageReport),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(get, path = "/api/knowledge/usage", tag = "knowledge", security(("session" = [])), params(Since),
+    responses((status = 200, description = "The usage table", body = UsageReport), (status = 403, response = Forbidden),
+        (status = 400, description = "`since` is neither a day nor a moment (`invalid`)", body = ErrorBody)))]
 pub async fn usage(
     staff: Staff,
     state: web::Data<AppState>,

@@ -241,3 +241,49 @@ impl From<QueueError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body(error: &ApiError) -> Value {
+        let bytes = error
+            .error_response()
+            .into_body()
+            .try_into_bytes()
+            .unwrap_or_default();
+        serde_json::from_slice(&bytes).unwrap_or_default()
+    }
+
+    #[test]
+    fn unreadable_bodies_get_the_status_that_names_the_problem() {
+        let wrong_type = ApiError::from_json(&JsonPayloadError::ContentType, 10);
+        assert_eq!(wrong_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let too_big = ApiError::from_json(
+            &JsonPayloadError::OverflowKnownLength {
+                length: 11,
+                limit: 10,
+            },
+            10,
+        );
+        assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let broken = serde_json::from_str::<Value>("{").map_err(JsonPayloadError::Deserialize);
+        let broken = ApiError::from_json(&broken.err().expect("not JSON"), 10);
+        assert_eq!(
+            (broken.status, broken.code),
+            (StatusCode::BAD_REQUEST, "invalid")
+        );
+    }
+
+    #[test]
+    fn the_body_has_code_message_and_extras_and_the_code_wins() {
+        let error = ApiError::new(StatusCode::CONFLICT, "already_claimed", "Bezet.")
+            .with("claimed_by", "bram")
+            .with("error", "overruled?");
+        let sent = body(&error);
+        assert_eq!(sent["error"], "already_claimed");
+        assert_eq!(sent["message"], "Bezet.");
+        assert_eq!(sent["claimed_by"], "bram");
+    }
+}

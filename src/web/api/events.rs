@@ -4,7 +4,7 @@
 //! stream and marks the staff member online; the stream ends when the
 //! session does, or when the service stops.
 
-use super::doc::{Forbidden, Internal, Unauthenticated};
+use super::doc::Forbidden;
 use super::error::ApiError;
 use crate::queue::events::QueueEvent;
 use crate::web::AppState;
@@ -112,18 +112,9 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
 /// Server-sent events for new and changed conversations (staff, admins).
 /// The stream starts with `retry: 3000` and a comment, sends a
 /// `: keep-alive` comment every 15 seconds and ends with the session.
-#[utoipa::path(
-    get,
-    path = "/api/events",
-    tag = "queue",
-    security(("session" = [])),
-    responses(
-        (status = 200, description = "The stream; each event as `StreamEvent` describes it", content_type = "text/event-stream", body = StreamEvent),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(get, path = "/api/events", tag = "queue", security(("session" = [])), responses(
+    (status = 200, description = "The stream; each event as `StreamEvent` describes it", content_type = "text/event-stream", body = StreamEvent),
+    (status = 403, response = Forbidden)))]
 pub async fn stream(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
     let mut keep_alive = tokio::time::interval(KEEP_ALIVE);

@@ -1,8 +1,7 @@
 //! `GET /api/knowledge/search`: the knowledge base for staff and editors,
 //! so a reply can start from the approved answer.
 
-use super::doc::{BadRequest, Internal, Unauthenticated};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::domain::Language;
 use crate::knowledge::compose::{Composed, compose};
 use crate::web::AppState;
@@ -43,19 +42,9 @@ pub struct Hits {
 }
 
 /// Search the knowledge base for a reply draft (staff, editors, admins).
-#[utoipa::path(
-    get,
-    path = "/api/knowledge/search",
-    tag = "knowledge",
-    security(("session" = [])),
-    params(Search),
-    responses(
-        (status = 200, description = "The best answers, best first", body = Hits),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(get, path = "/api/knowledge/search", tag = "knowledge", security(("session" = [])),
+    params(Search), responses((status = 200, description = "The best answers, best first", body = Hits),
+        (status = 400, description = "`q` too long, or a query string that does not fit (`invalid`)", body = ErrorBody)))]
 pub async fn search(
     _staff: Staff,
     state: web::Data<AppState>,

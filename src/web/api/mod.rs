@@ -214,20 +214,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_path_is_one_resource_listing_its_methods() {
+    fn each_path_is_one_resource_with_all_its_methods() {
         let grouped = resources();
-        let session = grouped
-            .iter()
-            .find(|(path, _)| *path == "/api/session")
-            .map(|(_, endpoints)| endpoints.iter().map(|e| e.method).collect::<Vec<_>>());
-        assert_eq!(session, Some(vec!["post", "get", "delete"]));
-        let mut paths: Vec<&str> = grouped.iter().map(|(path, _)| *path).collect();
-        let count = paths.len();
-        paths.dedup();
-        assert_eq!(paths.len(), count, "a path is registered twice");
+        let methods = |wanted: &str| {
+            grouped
+                .iter()
+                .find(|(path, _)| *path == wanted)
+                .map(|(_, endpoints)| endpoints.iter().map(|e| e.method).collect::<Vec<_>>())
+        };
+        assert_eq!(methods("/api/session"), Some(vec!["post", "get", "delete"]));
+        assert_eq!(methods("/api/queue"), Some(vec!["get"]));
+        assert_eq!(
+            grouped.iter().map(|(_, e)| e.len()).sum::<usize>(),
+            ENDPOINTS.len(),
+            "every endpoint is registered once"
+        );
         assert!(
             grouped.iter().all(|(path, _)| path.starts_with("/api/")),
-            "every route lives under /api"
+            "every route lives under /api, the scope configure registers"
         );
     }
 }

@@ -19,15 +19,8 @@ pub struct Availability {
 }
 
 /// Whether someone can answer now (public, for a website's chat button).
-#[utoipa::path(
-    get,
-    path = "/api/availability",
-    tag = "public",
-    responses(
-        (status = 200, description = "Now", body = Availability,
-            headers(("Access-Control-Allow-Origin" = String, description = "`*`: any website may ask"))),
-    ),
-)]
+#[utoipa::path(get, path = "/api/availability", tag = "public", responses((status = 200, description = "Now",
+    body = Availability, headers(("Access-Control-Allow-Origin" = String, description = "`*`: any website may ask")))))]
 pub async fn availability(state: web::Data<AppState>) -> HttpResponse {
     let now = state.clock.now();
     let online = match state.store.staff_online(super::online_since(&state)).await {

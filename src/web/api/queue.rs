@@ -1,10 +1,7 @@
 //! The queue routes: thin handlers over `db::queue`. Each checks the role,
 //! calls one store method, publishes what changed and answers JSON.
 
-use super::doc::{
-    BadRequest, ConversationNotFound, Forbidden, ForbiddenOrCsrf, Internal, TooLarge,
-    Unauthenticated, UnsupportedMediaType,
-};
+use super::doc::{Forbidden, ForbiddenOrCsrf, NotYours};
 use super::error::{ApiError, ErrorBody};
 use crate::db::StaffMessage;
 use crate::queue::events::{Change, QueueEvent};
@@ -96,18 +93,8 @@ fn template(state: &AppState, summary: &Summary) -> Option<TemplateRef> {
 }
 
 /// Queued and claimed conversations, urgent first, then by deadline.
-#[utoipa::path(
-    get,
-    path = "/api/queue",
-    tag = "queue",
-    security(("session" = [])),
-    responses(
-        (status = 200, description = "The queue", body = QueueList),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(get, path = "/api/queue", tag = "queue", security(("session" = [])), responses(
+    (status = 200, description = "The queue", body = QueueList), (status = 403, response = Forbidden)))]
 pub async fn list(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
     let conversations = state.store.queue().await?;
@@ -121,20 +108,9 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> Result<HttpRespon
 
 /// One whole conversation, personal data masked (unless this login
 /// revealed it).
-#[utoipa::path(
-    get,
-    path = "/api/conversations/{id}",
-    tag = "queue",
-    security(("session" = [])),
+#[utoipa::path(get, path = "/api/conversations/{id}", tag = "queue", security(("session" = [])),
     params(("id" = i64, Path, description = "The conversation")),
-    responses(
-        (status = 200, description = "The thread", body = ThreadView),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = ConversationNotFound),
-        (status = 500, response = Internal),
-    ),
-)]
+    responses((status = 200, description = "The thread", body = ThreadView), (status = 403, response = Forbidden)))]
 pub async fn show(
     staff: Staff,
     state: web::Data<AppState>,
@@ -150,20 +126,10 @@ pub async fn show(
 
 /// The whole conversation with personal data shown: audited the first
 /// time per login, after which `GET` shows it unmasked too.
-#[utoipa::path(
-    post,
-    path = "/api/conversations/{id}/reveal",
-    tag = "queue",
-    security(("session" = [], "csrf" = [])),
-    params(("id" = i64, Path, description = "The conversation")),
-    responses(
-        (status = 200, description = "The thread, unmasked", body = ThreadView),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = ForbiddenOrCsrf),
-        (status = 404, response = ConversationNotFound),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(post, path = "/api/conversations/{id}/reveal", tag = "queue",
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 200, description = "The thread, unmasked", body = ThreadView),
+        (status = 403, response = ForbiddenOrCsrf)))]
 pub async fn reveal(
     staff: Staff,
     state: web::Data<AppState>,
@@ -200,21 +166,10 @@ async fn thread_response(
 }
 
 /// Claim a queued conversation (atomic: one of simultaneous claims wins).
-#[utoipa::path(
-    post,
-    path = "/api/conversations/{id}/claim",
-    tag = "queue",
-    security(("session" = [], "csrf" = [])),
-    params(("id" = i64, Path, description = "The conversation")),
-    responses(
-        (status = 200, description = "Claimed by you", body = Summary),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = ForbiddenOrCsrf),
-        (status = 404, response = ConversationNotFound),
-        (status = 409, description = "Claimed by someone else (`already_claimed`, with `claimed_by`), you hold the most you may (`claim_limit`, with `limit` and `user`), or not in the queue (`not_queued`, with `state`)", body = ErrorBody),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(post, path = "/api/conversations/{id}/claim", tag = "queue",
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 200, description = "Claimed by you", body = Summary), (status = 403, response = ForbiddenOrCsrf),
+        (status = 409, description = "Someone else has it (`already_claimed`, with `claimed_by`), you hold the most you may (`claim_limit`, with `limit` and `user`), or it is not queued (`not_queued`, with `state`)", body = ErrorBody)))]
 pub async fn claim(
     staff: Staff,
     state: web::Data<AppState>,
@@ -236,20 +191,9 @@ pub async fn claim(
 }
 
 /// Put a claimed conversation back in the queue (the claimer or an admin).
-#[utoipa::path(
-    post,
-    path = "/api/conversations/{id}/release",
-    tag = "queue",
-    security(("session" = [], "csrf" = [])),
-    params(("id" = i64, Path, description = "The conversation")),
-    responses(
-        (status = 200, description = "Queued again", body = Summary),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = ForbiddenOrCsrf),
-        (status = 404, response = ConversationNotFound),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(post, path = "/api/conversations/{id}/release", tag = "queue",
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 200, description = "Queued again", body = Summary), (status = 403, response = NotYours)))]
 pub async fn release(
     staff: Staff,
     state: web::Data<AppState>,
@@ -318,25 +262,10 @@ impl utoipa::ToSchema for Reply {}
 
 /// Send a message to the citizen (the claimer or an admin). Free text
 /// only inside WhatsApp's 24-hour window; the template at any time.
-#[utoipa::path(
-    post,
-    path = "/api/conversations/{id}/reply",
-    tag = "queue",
-    security(("session" = [], "csrf" = [])),
-    params(("id" = i64, Path, description = "The conversation")),
-    request_body = Reply,
-    responses(
-        (status = 202, description = "Queued for sending", body = Queued),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = ForbiddenOrCsrf),
-        (status = 404, response = ConversationNotFound),
-        (status = 409, description = "The 24-hour window is closed (`window_closed`, with `expires_at` and `template`), or no template is configured (`no_template`)", body = ErrorBody),
-        (status = 413, response = TooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(post, path = "/api/conversations/{id}/reply", tag = "queue", request_body = Reply,
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 202, description = "Queued for sending", body = Queued), (status = 403, response = NotYours),
+        (status = 409, description = "The 24-hour window is closed (`window_closed`, with `expires_at` and `template`), or no template is configured (`no_template`)", body = ErrorBody)))]
 pub async fn reply(
     staff: Staff,
     state: web::Data<AppState>,
@@ -414,25 +343,11 @@ pub struct Transfer {
 }
 
 /// Pass a claimed conversation to a colleague, who then holds it.
-#[utoipa::path(
-    post,
-    path = "/api/conversations/{id}/transfer",
-    tag = "queue",
-    security(("session" = [], "csrf" = [])),
-    params(("id" = i64, Path, description = "The conversation")),
-    request_body = Transfer,
-    responses(
-        (status = 200, description = "Held by the colleague now", body = Summary),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = ForbiddenOrCsrf),
+#[utoipa::path(post, path = "/api/conversations/{id}/transfer", tag = "queue", request_body = Transfer,
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 200, description = "The colleague holds it now", body = Summary), (status = 403, response = NotYours),
         (status = 404, description = "No such conversation (`not_found`) or colleague (`unknown_user`)", body = ErrorBody),
-        (status = 409, description = "The colleague holds the most they may (`claim_limit`, with `limit` and `user`)", body = ErrorBody),
-        (status = 413, response = TooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 500, response = Internal),
-    ),
-)]
+        (status = 409, description = "The colleague holds the most they may (`claim_limit`, with `limit` and `user`)", body = ErrorBody)))]
 pub async fn transfer(
     staff: Staff,
     state: web::Data<AppState>,
@@ -487,25 +402,10 @@ fn topic_schema() -> ObjectBuilder {
 
 /// Close a conversation with a topic (the claimer; an admin also one
 /// nobody holds).
-#[utoipa::path(
-    post,
-    path = "/api/conversations/{id}/close",
-    tag = "queue",
-    security(("session" = [], "csrf" = [])),
-    params(("id" = i64, Path, description = "The conversation")),
-    request_body = Close,
-    responses(
-        (status = 200, description = "Closed", body = Summary),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = ForbiddenOrCsrf),
-        (status = 404, response = ConversationNotFound),
-        (status = 409, description = "Not queued or claimed (`not_queued`, with `state`)", body = ErrorBody),
-        (status = 413, response = TooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(post, path = "/api/conversations/{id}/close", tag = "queue", request_body = Close,
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 200, description = "Closed", body = Summary), (status = 403, response = NotYours),
+        (status = 409, description = "Neither queued nor claimed (`not_queued`, with `state`)", body = ErrorBody)))]
 pub async fn close(
     staff: Staff,
     state: web::Data<AppState>,
@@ -530,18 +430,8 @@ pub async fn close(
 }
 
 /// Colleagues who can take a thread (for a transfer).
-#[utoipa::path(
-    get,
-    path = "/api/staff",
-    tag = "queue",
-    security(("session" = [])),
-    responses(
-        (status = 200, description = "Staff and admins, not disabled", body = StaffList),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(get, path = "/api/staff", tag = "queue", security(("session" = [])), responses(
+    (status = 200, description = "Staff and admins, not disabled", body = StaffList), (status = 403, response = Forbidden)))]
 pub async fn colleagues(
     staff: Staff,
     state: web::Data<AppState>,

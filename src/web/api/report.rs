@@ -2,7 +2,7 @@
 //! the two charts as SVG. Staff and admins; editors are refused (they have
 //! their own page).
 
-use super::doc::{Forbidden, Internal, Unauthenticated};
+use super::doc::Forbidden;
 use super::error::{ApiError, ErrorBody};
 use crate::accounts::Role;
 use crate::report::rollup::Rollup;
@@ -41,20 +41,9 @@ pub struct ReportResponse {
 /// The team lead's report per day and ISO week (staff and admins):
 /// contacts, outcomes, waiting and handling times, deadlines, topics; with
 /// two SVG charts. Anonymous figures that outlive the retention purge.
-#[utoipa::path(
-    get,
-    path = "/api/report",
-    tag = "report",
-    security(("session" = [])),
-    params(ReportQuery),
-    responses(
-        (status = 200, description = "The report", body = ReportResponse),
-        (status = 400, description = "Not a date, the start after the end, or more than 400 days (`invalid`)", body = ErrorBody),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(get, path = "/api/report", tag = "report", security(("session" = [])), params(ReportQuery),
+    responses((status = 200, description = "The report", body = ReportResponse), (status = 403, response = Forbidden),
+        (status = 400, description = "Not a date, the start after the end, or more than 400 days (`invalid`)", body = ErrorBody)))]
 pub async fn show(
     staff: Staff,
     state: web::Data<AppState>,

@@ -3,7 +3,6 @@
 //! are counted per account name and per client address, and a wrong name
 //! costs as much time as a wrong password.
 
-use super::doc::{BadRequest, Csrf, Internal, TooLarge, Unauthenticated, UnsupportedMediaType};
 use super::error::{ApiError, ErrorBody};
 use crate::accounts::{Account, password, token};
 use crate::config::SecureCookie;
@@ -76,23 +75,12 @@ fn session_cookie(value: String, secure: bool, max_age: Option<i64>) -> Cookie<'
 /// SameSite=Strict). Failed logins are counted per account name and per
 /// client address; too many within `[staff] login_window` are refused
 /// with 429 until the window has passed.
-#[utoipa::path(
-    post,
-    path = "/api/session",
-    tag = "session",
-    request_body = Login,
-    responses(
-        (status = 200, description = "Logged in", body = SessionInfo,
-            headers(("Set-Cookie" = String, description = "The session cookie `loket_session`"))),
-        (status = 400, response = BadRequest),
-        (status = 401, description = "Wrong name or password (`invalid_credentials`)", body = ErrorBody),
-        (status = 413, response = TooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 429, description = "Too many failed attempts (`too_many_attempts`, with `retry_after_seconds`)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until a new attempt can succeed"))),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(post, path = "/api/session", tag = "session", request_body = Login, responses(
+    (status = 200, description = "Logged in", body = SessionInfo,
+        headers(("Set-Cookie" = String, description = "The session cookie `loket_session`"))),
+    (status = 401, description = "Wrong name or password (`invalid_credentials`)", body = ErrorBody),
+    (status = 429, description = "Too many failed attempts (`too_many_attempts`, with `retry_after_seconds`)",
+        body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -208,17 +196,8 @@ pub async fn login(
 }
 
 /// The current session (after a page reload).
-#[utoipa::path(
-    get,
-    path = "/api/session",
-    tag = "session",
-    security(("session" = [])),
-    responses(
-        (status = 200, description = "Logged in", body = SessionInfo),
-        (status = 401, response = Unauthenticated),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(get, path = "/api/session", tag = "session", security(("session" = [])),
+    responses((status = 200, description = "Logged in", body = SessionInfo)))]
 pub async fn current(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -226,18 +205,8 @@ pub async fn current(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Log out: ends the session and clears the cookie.
-#[utoipa::path(
-    delete,
-    path = "/api/session",
-    tag = "session",
-    security(("session" = [], "csrf" = [])),
-    responses(
-        (status = 204, description = "Logged out; the cookie is cleared"),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Csrf),
-        (status = 500, response = Internal),
-    ),
-)]
+#[utoipa::path(delete, path = "/api/session", tag = "session", security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "Logged out; the cookie is cleared")))]
 pub async fn logout(
     req: HttpRequest,
     staff: Staff,
