@@ -269,7 +269,7 @@ mod tests {
         );
         assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
         let broken = serde_json::from_str::<Value>("{").map_err(JsonPayloadError::Deserialize);
-        let broken = ApiError::from_json(&broken.err().expect("not JSON"), 10);
+        let broken = ApiError::from_json(&broken.expect_err("not JSON"), 10);
         assert_eq!(
             (broken.status, broken.code),
             (StatusCode::BAD_REQUEST, "invalid")
