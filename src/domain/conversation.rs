@@ -27,7 +27,7 @@ use super::staff::{Account, Role};
 use serde::{Deserialize, Serialize};
 
 /// A conversation's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ConversationState {
     Bot,
@@ -59,7 +59,7 @@ impl ConversationState {
 
 /// What happened to a thread: what staff pages hear of, and the kind of
 /// the stored conversation event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
     /// Handed to a person (new in the queue).

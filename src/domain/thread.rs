@@ -12,7 +12,7 @@ use serde::Serialize;
 pub const WINDOW: Duration = Duration::hours(24);
 
 /// Whether free text may go out now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Window {
     pub open: bool,
     pub expires_at: DateTime<Utc>,
@@ -29,7 +29,7 @@ pub fn window(last_inbound_at: DateTime<Utc>, now: DateTime<Utc>) -> Window {
 
 /// A thread as the queue lists it. No full phone number: `citizen` tells
 /// threads apart without revealing it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Summary {
     pub id: i64,
     pub state: ConversationState,
@@ -47,7 +47,7 @@ pub struct Summary {
 }
 
 /// One line of a thread.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ThreadMessage {
     pub at: DateTime<Utc>,
     /// `citizen`, `bot` or `staff:<username>`.
@@ -65,7 +65,8 @@ pub struct ThreadMessage {
 }
 
 /// One stored state change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = ThreadEvent)]
 pub struct Event {
     pub at: DateTime<Utc>,
     pub actor: String,
@@ -74,7 +75,7 @@ pub struct Event {
 }
 
 /// A whole thread for the conversation view.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Thread {
     #[serde(flatten)]
     pub summary: Summary,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One question that landed on another entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Confused {
     pub question: String,
     /// The entry it landed on.
@@ -21,7 +21,7 @@ pub struct Confused {
 }
 
 /// How one entry's own questions fare.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EntryConfusion {
     pub id: String,
     pub lang: Language,
@@ -32,7 +32,7 @@ pub struct EntryConfusion {
 }
 
 /// Two entries whose questions land on each other, in either direction.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConfusedPair {
     pub lang: Language,
     pub a: String,
@@ -43,7 +43,7 @@ pub struct ConfusedPair {
 
 /// Leave-one-out figures of the urgent entries: how their questions and
 /// the other entries' questions score on them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UrgentLoo {
     pub threshold: f64,
     /// Urgent entries' own questions treated as urgent at the threshold.
@@ -53,7 +53,7 @@ pub struct UrgentLoo {
 }
 
 /// The whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConfusionReport {
     pub questions: usize,
     /// Share of questions whose first candidate is their own entry.

@@ -32,7 +32,7 @@ const SAME_QUESTION: f64 = 0.5;
 const EXAMPLES: usize = 5;
 
 /// Questions that belong together.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GapGroup {
     /// How many times it was asked.
     pub count: usize,

@@ -54,7 +54,7 @@ pub struct FaqUsage {
 
 /// One line of the editors' usage table: an entry of the loaded knowledge
 /// base (or an id that is counted but no longer loaded: `title` is `None`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct EntryUsage {
     pub faq_id: String,
     pub lang: Language,
@@ -69,7 +69,7 @@ pub struct EntryUsage {
 
 /// The usage report: every entry with its counts, busiest first, and the
 /// loaded entries nobody received in the last [`UNUSED_AFTER_DAYS`] days.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UsageReport {
     pub since: NaiveDate,
     pub until: NaiveDate,

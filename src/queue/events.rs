@@ -13,7 +13,7 @@ pub use crate::domain::Change;
 
 /// One event as the browser receives it. No message content: a page that
 /// wants the text fetches the thread, with its session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QueueEvent {
     pub id: i64,
     pub change: Change,

@@ -103,14 +103,16 @@ pub struct Stored {
 }
 
 /// A topic and how often it was given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportTopic)]
 pub struct Topic {
     pub topic: String,
     pub count: i64,
 }
 
 /// An FAQ entry with its use and feedback.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportFaq)]
 pub struct FaqUse {
     pub faq_id: String,
     pub answered: i64,
@@ -119,7 +121,8 @@ pub struct FaqUse {
 }
 
 /// The figures of one day or one week.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportRow)]
 pub struct Row {
     /// `2026-11-23` for a day, `2026-W48` for a week.
     pub period: String,
@@ -147,7 +150,7 @@ pub struct Row {
 }
 
 /// The report of a date range (both ends included).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub from: NaiveDate,
     pub to: NaiveDate,

@@ -123,9 +123,9 @@ on_both_databases! {
 async fn staff_routes_refuse_without_a_session_and_leak_nothing() {
     let app = spawn_app_at(tuesday_morning()).await;
     let id = queued_thread(&app, CITIZEN).await;
-    for (method, path) in loket::web::api::ROUTES {
-        let public = matches!(*path, "/api/availability" | "/api/openapi.json")
-            || (*method == "post" && *path == "/api/session");
+    for (method, path) in loket::web::api::routes() {
+        let public = matches!(path, "/api/availability" | "/api/openapi.json")
+            || (method == "post" && path == "/api/session");
         if public {
             continue;
         }
@@ -865,13 +865,47 @@ async fn the_openapi_document_lists_exactly_the_routes() {
                 .map(move |method| (method.clone(), path.clone()))
         })
         .collect();
-    let mut served: Vec<(String, String)> = loket::web::api::ROUTES
-        .iter()
-        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+    let mut served: Vec<(String, String)> = loket::web::api::routes()
+        .map(|(m, p)| (m.to_owned(), p.to_owned()))
         .collect();
     documented.sort();
     served.sort();
     assert_eq!(documented, served);
+    // A method a path does not serve: 405, the methods it does serve in
+    // `Allow`, and the API's JSON error.
+    for (path, item) in paths {
+        let mut declared: Vec<String> = item
+            .as_object()
+            .map(|ops| ops.keys().map(|m| m.to_uppercase()).collect())
+            .unwrap_or_default();
+        declared.sort();
+        let url = app.url(&path.replace("{id}", "1"));
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            if declared.iter().any(|m| m == method) {
+                continue;
+            }
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let answer = app.http.request(method.clone(), &url).send().await;
+            let answer = answer.expect("request");
+            let allow = answer.headers().get("allow").cloned();
+            let mut allowed: Vec<String> = allow
+                .as_ref()
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(", ").map(str::to_owned).collect())
+                .unwrap_or_default();
+            allowed.sort();
+            let status = answer.status();
+            let error = answer.json::<Value>().await.unwrap_or_default()["error"].clone();
+            assert_eq!(
+                (status, allowed, error),
+                (StatusCode::METHOD_NOT_ALLOWED, declared.clone(), json!("method_not_allowed")),
+                "{method} {path}"
+            );
+        }
+    }
+    // A path under /api that does not exist: 404 in the same JSON.
+    let (status, body) = call(&app, reqwest::Method::GET, "/api/nothing", None, None).await;
+    assert_eq!((status, &body["error"]), (StatusCode::NOT_FOUND, &json!("not_found")));
     // And every served route answers something other than 404/405.
     for (method, path) in &served {
         let path = path.replace("{id}", "1");

@@ -2,13 +2,14 @@
 //! admins. A failed audit write is logged loudly but does not undo the
 //! action the citizen is waiting for.
 
-use super::error::ApiError;
+use super::doc::Forbidden;
+use super::error::{ApiError, ErrorBody};
 use crate::accounts::Role;
+use crate::db::AuditEntry;
 use crate::web::AppState;
 use crate::web::auth::Staff;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 /// Records an action by a logged-in staff member.
 pub async fn record(
@@ -46,13 +47,26 @@ pub async fn record_as(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Only entries from this moment on.
     pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// At most this many (default 500; below 1 counts as 1, above 5000 as 5000).
     pub limit: Option<i64>,
 }
 
-/// `GET /api/audit` (admins only).
+/// The audit log, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditLog {
+    pub entries: Vec<AuditEntry>,
+}
+
+/// The audit log, newest first (admins only): logins, claims, replies,
+/// transfers, closes, reveals, purges, forgets; no message content.
+#[utoipa::path(get, path = "/api/audit", tag = "audit", security(("session" = [])), params(AuditQuery),
+    responses((status = 200, description = "The entries", body = AuditLog), (status = 403, response = Forbidden),
+        (status = 400, description = "`since` or `limit` does not fit (`invalid`)", body = ErrorBody)))]
 pub async fn list(
     staff: Staff,
     state: web::Data<AppState>,
@@ -65,5 +79,5 @@ pub async fn list(
     let entries = state.store.audit_log(query.since, limit).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({"entries": entries})))
+        .json(AuditLog { entries }))
 }

@@ -2,9 +2,28 @@
 //! Dutch sentence for staff, plus fields that help (who holds a thread).
 
 use crate::queue::QueueError;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// An API error as the client receives it; also its schema in the OpenAPI
+/// document, so the two cannot differ.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// A stable code for programs, e.g. `unauthenticated`, `csrf`,
+    /// `not_found`, `already_claimed`, `invalid`.
+    pub error: &'static str,
+    /// A Dutch sentence for staff.
+    pub message: String,
+    /// Fields that help, by code: `claimed_by`, `limit`, `user`, `state`,
+    /// `expires_at`, `template`, `domain`, `retry_after_seconds`.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extra: Map<String, Value>,
+}
 
 /// An API error as sent: `{"error": code, "message": text, ...extra}`.
 #[derive(Debug)]
@@ -61,6 +80,59 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "invalid", message)
     }
 
+    /// A request body larger than the API accepts.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("Het verzoek is te groot: hooguit {limit} bytes."),
+        )
+    }
+
+    /// A body that is not `application/json`.
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Stuur de gegevens als JSON (Content-Type: application/json).",
+        )
+    }
+
+    /// A method the path does not serve; `allow` lists those it does.
+    pub fn method_not_allowed(allow: &str) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("Deze methode kan hier niet; wel: {allow}."),
+        )
+    }
+
+    /// A JSON body that could not be read.
+    pub fn from_json(error: &JsonPayloadError, limit: usize) -> Self {
+        match error {
+            JsonPayloadError::ContentType => Self::unsupported_media_type(),
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                Self::too_large(limit)
+            }
+            other => Self::invalid(format!("Ongeldige JSON: {other}")),
+        }
+    }
+
+    /// A query string that does not fit the route's parameters.
+    pub fn from_query(error: &QueryPayloadError) -> Self {
+        Self::invalid(format!("Ongeldige zoekparameters: {error}"))
+    }
+
+    /// A path segment of the wrong type: an id that is not a number names
+    /// nothing, so the answer is the same as for an id that does not exist.
+    pub fn from_path(error: &PathError) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("Dit adres bestaat niet: {error}."),
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -88,14 +160,20 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut body = self.extra.clone();
-        body.insert("error".to_owned(), json!(self.code));
-        body.insert("message".to_owned(), json!(self.message));
+        let mut extra = self.extra.clone();
+        // The two fixed fields win over an extra of the same name.
+        extra.remove("error");
+        extra.remove("message");
+        let body = ErrorBody {
+            error: self.code,
+            message: self.message.clone(),
+            extra,
+        };
         let mut response = HttpResponse::build(self.status);
         if let Some(seconds) = self.retry_after {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
-        response.json(Value::Object(body))
+        response.json(body)
     }
 }
 
@@ -161,5 +239,51 @@ impl From<QueueError> for ApiError {
             QueueError::Invalid(message) => ApiError::invalid(message),
             QueueError::Store(error) => error.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body(error: &ApiError) -> Value {
+        let bytes = error
+            .error_response()
+            .into_body()
+            .try_into_bytes()
+            .unwrap_or_default();
+        serde_json::from_slice(&bytes).unwrap_or_default()
+    }
+
+    #[test]
+    fn unreadable_bodies_get_the_status_that_names_the_problem() {
+        let wrong_type = ApiError::from_json(&JsonPayloadError::ContentType, 10);
+        assert_eq!(wrong_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let too_big = ApiError::from_json(
+            &JsonPayloadError::OverflowKnownLength {
+                length: 11,
+                limit: 10,
+            },
+            10,
+        );
+        assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let broken = serde_json::from_str::<Value>("{").map_err(JsonPayloadError::Deserialize);
+        let broken = ApiError::from_json(&broken.expect_err("not JSON"), 10);
+        assert_eq!(
+            (broken.status, broken.code),
+            (StatusCode::BAD_REQUEST, "invalid")
+        );
+    }
+
+    #[test]
+    fn the_body_has_code_message_and_extras_and_the_code_wins() {
+        let error = ApiError::new(StatusCode::CONFLICT, "already_claimed", "Bezet.")
+            .with("claimed_by", "bram")
+            .with("error", "overruled?");
+        let sent = body(&error);
+        assert_eq!(sent["error"], "already_claimed");
+        assert_eq!(sent["message"], "Bezet.");
+        assert_eq!(sent["claimed_by"], "bram");
     }
 }

@@ -4,16 +4,57 @@
 //! stream and marks the staff member online; the stream ends when the
 //! session does, or when the service stops.
 
+use super::doc::Forbidden;
 use super::error::ApiError;
 use crate::queue::events::QueueEvent;
 use crate::web::AppState;
 use crate::web::auth::Staff;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
+use serde::Serialize;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// What an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StreamEventKind {
+    /// A thread changed; `data` is a `QueueEvent`.
+    Conversation,
+    /// The page fell behind: reload the whole queue; `data` is `{}`.
+    Resync,
+}
+
+impl StreamEventKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            StreamEventKind::Conversation => "conversation",
+            StreamEventKind::Resync => "resync",
+        }
+    }
+}
+
+/// One server-sent event as the stream writes it: an `event:` line and a
+/// `data:` line. Comments (`: keep-alive`) carry no event.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StreamEvent {
+    pub event: StreamEventKind,
+    /// JSON: a `QueueEvent` for `conversation`, `{}` for `resync`.
+    #[schema(content_media_type = "application/json")]
+    pub data: String,
+}
+
+impl StreamEvent {
+    fn frame(&self) -> Bytes {
+        Bytes::from(format!(
+            "event: {}\ndata: {}\n\n",
+            self.event.as_str(),
+            self.data
+        ))
+    }
+}
 
 struct Stream {
     events: tokio::sync::broadcast::Receiver<QueueEvent>,
@@ -24,8 +65,19 @@ struct Stream {
 }
 
 fn frame(event: &QueueEvent) -> Bytes {
-    let data = serde_json::to_string(event).unwrap_or_else(|_| "{}".to_owned());
-    Bytes::from(format!("event: conversation\ndata: {data}\n\n"))
+    StreamEvent {
+        event: StreamEventKind::Conversation,
+        data: serde_json::to_string(event).unwrap_or_else(|_| "{}".to_owned()),
+    }
+    .frame()
+}
+
+fn resync() -> Bytes {
+    StreamEvent {
+        event: StreamEventKind::Resync,
+        data: "{}".to_owned(),
+    }
+    .frame()
 }
 
 async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>, Stream)> {
@@ -43,7 +95,7 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
                 Some((Ok(bytes), s))
             }
             // Fell behind: tell the page to reload the whole queue.
-            Err(RecvError::Lagged(_)) => Some((Ok(Bytes::from_static(b"event: resync\ndata: {}\n\n")), s)),
+            Err(RecvError::Lagged(_)) => Some((Ok(resync()), s)),
             Err(RecvError::Closed) => None,
         },
         _ = s.keep_alive.tick() => {
@@ -57,7 +109,12 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
     }
 }
 
-/// `GET /api/events`
+/// Server-sent events for new and changed conversations (staff, admins).
+/// The stream starts with `retry: 3000` and a comment, sends a
+/// `: keep-alive` comment every 15 seconds and ends with the session.
+#[utoipa::path(get, path = "/api/events", tag = "queue", security(("session" = [])), responses(
+    (status = 200, description = "The stream; each event as `StreamEvent` describes it", content_type = "text/event-stream", body = StreamEvent),
+    (status = 403, response = Forbidden)))]
 pub async fn stream(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
     let mut keep_alive = tokio::time::interval(KEEP_ALIVE);

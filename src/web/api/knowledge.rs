@@ -1,30 +1,64 @@
 //! `GET /api/knowledge/search`: the knowledge base for staff and editors,
 //! so a reply can start from the approved answer.
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::domain::Language;
 use crate::knowledge::compose::{Composed, compose};
 use crate::web::AppState;
 use crate::web::auth::Staff;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+/// Longest question, in characters.
+const MAX_QUESTION: usize = 500;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Search {
+    /// The question, as a citizen would ask it. Blank finds nothing.
+    #[param(max_length = 500)]
     pub q: String,
+    /// `nl` or `en`; anything else (or nothing) searches both.
     pub lang: Option<String>,
 }
 
-/// `GET /api/knowledge/search?q=...&lang=nl`
+/// One approved answer that fits the question.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Hit {
+    /// The entry's id.
+    pub id: String,
+    pub title: String,
+    pub language: Language,
+    /// How well it fits, rounded to three decimals.
+    pub score: f64,
+    /// The answer as the bot would send it now (opening hours filled in).
+    pub body: String,
+}
+
+/// The best answers, at most five.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Hits {
+    pub hits: Vec<Hit>,
+}
+
+/// Search the knowledge base for a reply draft (staff, editors, admins).
+#[utoipa::path(get, path = "/api/knowledge/search", tag = "knowledge", security(("session" = [])),
+    params(Search), responses((status = 200, description = "The best answers, best first", body = Hits),
+        (status = 400, description = "`q` too long, or a query string that does not fit (`invalid`)", body = ErrorBody)))]
 pub async fn search(
     _staff: Staff,
     state: web::Data<AppState>,
     query: web::Query<Search>,
 ) -> Result<HttpResponse, ApiError> {
+    // As the schema says: at most 500 characters as sent.
+    if query.q.chars().count() > MAX_QUESTION {
+        return Err(ApiError::invalid(format!(
+            "Typ een zoekvraag van hooguit {MAX_QUESTION} tekens."
+        )));
+    }
     let question = query.q.trim();
-    if question.is_empty() || question.chars().count() > 500 {
-        return Err(ApiError::invalid("Typ een zoekvraag van 1 tot 500 tekens."));
+    if question.is_empty() {
+        return Ok(HttpResponse::Ok().json(Hits { hits: Vec::new() }));
     }
     let language = query.lang.as_deref().and_then(Language::parse);
     let knowledge = state.knowledge.load();
@@ -33,7 +67,7 @@ pub async fn search(
     let date = now.with_timezone(&hours.timezone()).date_naive();
     let asked = knowledge.ask(question, language, date, &state.settings.faq.thresholds());
     let entries = knowledge.index.entries();
-    let hits: Vec<serde_json::Value> = asked
+    let hits = asked
         .hits
         .iter()
         .take(5)
@@ -43,14 +77,14 @@ pub async fn search(
                 Composed::Answer(body) => body,
                 _ => entry.body.clone(),
             };
-            json!({
-                "id": entry.id.as_str(),
-                "title": entry.title,
-                "language": entry.lang,
-                "score": (hit.score * 1000.0).round() / 1000.0,
-                "body": body,
-            })
+            Hit {
+                id: entry.id.as_str().to_owned(),
+                title: entry.title.clone(),
+                language: entry.lang,
+                score: (hit.score * 1000.0).round() / 1000.0,
+                body,
+            }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"hits": hits})))
+    Ok(HttpResponse::Ok().json(Hits { hits }))
 }

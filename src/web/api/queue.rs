@@ -1,18 +1,78 @@
 //! The queue routes: thin handlers over `db::queue`. Each checks the role,
 //! calls one store method, publishes what changed and answers JSON.
 
-use super::error::ApiError;
+use super::doc::{Forbidden, ForbiddenOrCsrf, NotYours};
+use super::error::{ApiError, ErrorBody};
 use crate::db::StaffMessage;
 use crate::queue::events::{Change, QueueEvent};
+use crate::domain::thread::Thread;
 use crate::queue::{QueueError, Summary};
 use crate::web::AppState;
 use crate::web::auth::Staff;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{
+    AllOfBuilder, AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type,
+};
 
 /// Longest staff message: WhatsApp's limit for a text body.
 const MAX_TEXT: usize = 4096;
+
+/// Longest close topic.
+const MAX_TOPIC: usize = 80;
+
+/// A string with at least one character that is not white space, as
+/// Rust's `str::trim` sees it (the Unicode `White_Space` property): the
+/// schema's wording of "not blank", for text the handlers trim.
+pub const NOT_BLANK: &str = "[^\\t\\n\\x0B\\x0C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+
+/// The queue as the staff page lists it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QueueList {
+    pub now: DateTime<Utc>,
+    /// Queued and claimed conversations, urgent first, then by deadline.
+    pub conversations: Vec<Summary>,
+}
+
+/// The approved WhatsApp template for a thread's language.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TemplateRef {
+    pub name: String,
+    pub language: String,
+}
+
+/// A whole thread and the template a reply outside the window can use.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ThreadView {
+    #[serde(flatten)]
+    pub thread: Thread,
+    /// `null` when no template is configured for the thread's language.
+    pub template: Option<TemplateRef>,
+}
+
+/// A staff message queued for sending.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Queued {
+    pub outbox_id: i64,
+}
+
+/// A colleague who can take a thread.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Colleague {
+    pub username: String,
+    /// `staff` or `admin`.
+    pub role: &'static str,
+    /// Had the staff page open in the last two minutes.
+    pub online: bool,
+}
+
+/// Colleagues who can take a thread.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StaffList {
+    pub staff: Vec<Colleague>,
+}
 
 fn publish(state: &AppState, summary: &Summary, change: Change, to: Option<String>) {
     state.events.publish(QueueEvent {
@@ -25,23 +85,33 @@ fn publish(state: &AppState, summary: &Summary, change: Change, to: Option<Strin
     });
 }
 
-fn template_json(state: &AppState, summary: &Summary) -> serde_json::Value {
-    state.settings.queue.template_for(summary.language).map_or(
-        serde_json::Value::Null,
-        |(name, language)| json!({"name": name, "language": language}),
-    )
+fn template(state: &AppState, summary: &Summary) -> Option<TemplateRef> {
+    state
+        .settings
+        .queue
+        .template_for(summary.language)
+        .map(|(name, language)| TemplateRef { name, language })
 }
 
-/// `GET /api/queue`
+/// Queued and claimed conversations, urgent first, then by deadline.
+#[utoipa::path(get, path = "/api/queue", tag = "queue", security(("session" = [])), responses(
+    (status = 200, description = "The queue", body = QueueList), (status = 403, response = Forbidden)))]
 pub async fn list(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
     let conversations = state.store.queue().await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({"now": state.clock.now(), "conversations": conversations})))
+        .json(QueueList {
+            now: state.clock.now(),
+            conversations,
+        }))
 }
 
-/// `GET /api/conversations/{id}`: personal data masked.
+/// One whole conversation, personal data masked (unless this login
+/// revealed it).
+#[utoipa::path(get, path = "/api/conversations/{id}", tag = "queue", security(("session" = [])),
+    params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 200, description = "The thread", body = ThreadView), (status = 403, response = Forbidden)))]
 pub async fn show(
     staff: Staff,
     state: web::Data<AppState>,
@@ -55,8 +125,12 @@ pub async fn show(
     thread_response(&staff, &state, *id, revealed).await
 }
 
-/// `POST /api/conversations/{id}/reveal`: the same, unmasked; audited the
-/// first time per login, after which `GET` shows it unmasked too.
+/// The whole conversation with personal data shown: audited the first
+/// time per login, after which `GET` shows it unmasked too.
+#[utoipa::path(post, path = "/api/conversations/{id}/reveal", tag = "queue",
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 200, description = "The thread, unmasked", body = ThreadView),
+        (status = 403, response = ForbiddenOrCsrf)))]
 pub async fn reveal(
     staff: Staff,
     state: web::Data<AppState>,
@@ -86,16 +160,17 @@ async fn thread_response(
         .thread(id, state.clock.now(), reveal)
         .await?
         .ok_or(QueueError::NotFound)?;
-    let mut body = serde_json::to_value(&thread).map_err(|_| ApiError::internal())?;
-    if let Some(object) = body.as_object_mut() {
-        object.insert("template".to_owned(), template_json(state, &thread.summary));
-    }
+    let template = template(state, &thread.summary);
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(body))
+        .json(ThreadView { thread, template }))
 }
 
-/// `POST /api/conversations/{id}/claim`
+/// Claim a queued conversation (atomic: one of simultaneous claims wins).
+#[utoipa::path(post, path = "/api/conversations/{id}/claim", tag = "queue",
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 200, description = "Claimed by you", body = Summary), (status = 403, response = ForbiddenOrCsrf),
+        (status = 409, description = "Someone else has it (`already_claimed`, with `claimed_by`), you hold the most you may (`claim_limit`, with `limit` and `user`), or it is not queued (`not_queued`, with `state`)", body = ErrorBody)))]
 pub async fn claim(
     staff: Staff,
     state: web::Data<AppState>,
@@ -116,7 +191,10 @@ pub async fn claim(
     Ok(HttpResponse::Ok().json(summary))
 }
 
-/// `POST /api/conversations/{id}/release`
+/// Put a claimed conversation back in the queue (the claimer or an admin).
+#[utoipa::path(post, path = "/api/conversations/{id}/release", tag = "queue",
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 200, description = "Queued again", body = Summary), (status = 403, response = NotYours)))]
 pub async fn release(
     staff: Staff,
     state: web::Data<AppState>,
@@ -132,6 +210,7 @@ pub async fn release(
     Ok(HttpResponse::Ok().json(summary))
 }
 
+/// A staff message: free text, or the approved template.
 #[derive(Debug, Deserialize)]
 pub struct Reply {
     pub text: Option<String>,
@@ -140,7 +219,54 @@ pub struct Reply {
     pub template: bool,
 }
 
-/// `POST /api/conversations/{id}/reply`
+// Written out rather than derived: which fields must be there depends on
+// `template`, which a derive cannot say. `reply` below checks the same.
+impl utoipa::PartialSchema for Reply {
+    fn schema() -> RefOr<Schema> {
+        let template = || ObjectBuilder::new().schema_type(Type::Boolean);
+        let body = || ObjectBuilder::new().schema_type(Type::Object);
+        let as_text = body()
+            .property(
+                "text",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(Some(MAX_TEXT))
+                    .pattern(Some(NOT_BLANK)),
+            )
+            .required("text");
+        let as_template = body()
+            .property("template", template().enum_values(Some([true])))
+            .required("template");
+        let fields = body()
+            .property(
+                "text",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .max_length(Some(MAX_TEXT)),
+            )
+            .property(
+                "template",
+                template()
+                    .description(Some("`true`: send the configured template instead of text")),
+            );
+        AllOfBuilder::new()
+            .description(Some(
+                "Free text (not blank, at most 4096 characters; links only to the allowed sites), or `\"template\": true` for the approved template",
+            ))
+            .item(fields)
+            .item(AnyOfBuilder::new().item(as_text).item(as_template))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Reply {}
+
+/// Send a message to the citizen (the claimer or an admin). Free text
+/// only inside WhatsApp's 24-hour window; the template at any time.
+#[utoipa::path(post, path = "/api/conversations/{id}/reply", tag = "queue", request_body = Reply,
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 202, description = "Queued for sending", body = Queued), (status = 403, response = NotYours),
+        (status = 409, description = "The 24-hour window is closed (`window_closed`, with `expires_at` and `template`), or no template is configured (`no_template`)", body = ErrorBody)))]
 pub async fn reply(
     staff: Staff,
     state: web::Data<AppState>,
@@ -195,23 +321,34 @@ pub async fn reply(
         .await
     {
         Err(QueueError::WindowClosed { expires_at }) => {
-            return Err(ApiError::from(QueueError::WindowClosed { expires_at })
-                .with("template", template_json(&state, &summary)));
+            return Err(
+                ApiError::from(QueueError::WindowClosed { expires_at }).with(
+                    "template",
+                    serde_json::to_value(template(&state, &summary)).unwrap_or_default(),
+                ),
+            );
         }
         other => other?,
     };
     state.wake_outbox.notify_one();
     publish(&state, &summary, Change::Replied, None);
     super::audit::record(&state, &staff, "reply", Some(summary.id), None).await;
-    Ok(HttpResponse::Accepted().json(json!({"outbox_id": outbox_id})))
+    Ok(HttpResponse::Accepted().json(Queued { outbox_id }))
 }
 
-#[derive(Debug, Deserialize)]
+/// Who gets the thread.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Transfer {
+    /// A colleague's user name (staff or admin, not disabled).
     pub to: String,
 }
 
-/// `POST /api/conversations/{id}/transfer`
+/// Pass a claimed conversation to a colleague, who then holds it.
+#[utoipa::path(post, path = "/api/conversations/{id}/transfer", tag = "queue", request_body = Transfer,
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 200, description = "The colleague holds it now", body = Summary), (status = 403, response = NotYours),
+        (status = 404, description = "No such conversation (`not_found`) or colleague (`unknown_user`)", body = ErrorBody),
+        (status = 409, description = "The colleague holds the most they may (`claim_limit`, with `limit` and `user`)", body = ErrorBody)))]
 pub async fn transfer(
     staff: Staff,
     state: web::Data<AppState>,
@@ -247,12 +384,29 @@ pub async fn transfer(
     Ok(HttpResponse::Ok().json(summary))
 }
 
-#[derive(Debug, Deserialize)]
+/// What the conversation was about, for the team lead's report.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Close {
+    /// Stored trimmed; not blank.
+    #[schema(schema_with = topic_schema)]
     pub topic: String,
 }
 
-/// `POST /api/conversations/{id}/close`
+/// What `close` accepts as a topic: not blank, at most 80 characters.
+fn topic_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(MAX_TOPIC))
+        .pattern(Some(NOT_BLANK))
+        .description(Some("Stored trimmed"))
+}
+
+/// Close a conversation with a topic (the claimer; an admin also one
+/// nobody holds).
+#[utoipa::path(post, path = "/api/conversations/{id}/close", tag = "queue", request_body = Close,
+    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    responses((status = 200, description = "Closed", body = Summary), (status = 403, response = NotYours),
+        (status = 409, description = "Neither queued nor claimed (`not_queued`, with `state`)", body = ErrorBody)))]
 pub async fn close(
     staff: Staff,
     state: web::Data<AppState>,
@@ -260,8 +414,9 @@ pub async fn close(
     body: web::Json<Close>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
+    // As the schema says: at most 80 characters as sent, not blank.
     let topic = body.topic.trim();
-    if topic.is_empty() || topic.chars().count() > 80 {
+    if topic.is_empty() || body.topic.chars().count() > MAX_TOPIC {
         return Err(ApiError::invalid(
             "Kies of typ een onderwerp (1 tot 80 tekens) om het gesprek af te sluiten.",
         ));
@@ -275,7 +430,9 @@ pub async fn close(
     Ok(HttpResponse::Ok().json(summary))
 }
 
-/// `GET /api/staff`: colleagues who can take a thread.
+/// Colleagues who can take a thread (for a transfer).
+#[utoipa::path(get, path = "/api/staff", tag = "queue", security(("session" = [])), responses(
+    (status = 200, description = "Staff and admins, not disabled", body = StaffList), (status = 403, response = Forbidden)))]
 pub async fn colleagues(
     staff: Staff,
     state: web::Data<AppState>,
@@ -285,19 +442,17 @@ pub async fn colleagues(
         .store
         .staff_online(super::online_since(&state))
         .await?;
-    let list: Vec<serde_json::Value> = state
+    let staff = state
         .store
         .users()
         .await?
         .into_iter()
         .filter(|a| !a.disabled && a.role.works_the_queue())
-        .map(|a| {
-            json!({
-                "username": a.username,
-                "role": a.role.as_str(),
-                "online": online.contains(&a.username),
-            })
+        .map(|a| Colleague {
+            online: online.contains(&a.username),
+            role: a.role.as_str(),
+            username: a.username,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"staff": list})))
+    Ok(HttpResponse::Ok().json(StaffList { staff }))
 }

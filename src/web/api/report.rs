@@ -2,7 +2,8 @@
 //! the two charts as SVG. Staff and admins; editors are refused (they have
 //! their own page).
 
-use super::error::ApiError;
+use super::doc::Forbidden;
+use super::error::{ApiError, ErrorBody};
 use crate::accounts::Role;
 use crate::report::rollup::Rollup;
 use crate::report::{Report, chart};
@@ -11,29 +12,38 @@ use crate::web::auth::Staff;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// First day, YYYY-MM-DD (default: four weeks before `to`).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, YYYY-MM-DD, included (default: today).
+    #[param(format = Date)]
     pub to: Option<String>,
 }
 
 /// The charts, as SVG documents the page places as they are.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Charts {
     pub contacts: String,
     pub waiting: String,
 }
 
-#[derive(Debug, Serialize)]
-struct ReportResponse {
+/// The report and its charts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportResponse {
     #[serde(flatten)]
     report: Report,
     charts: Charts,
 }
 
-/// `GET /api/report?from=&to=`
+/// The team lead's report per day and ISO week (staff and admins):
+/// contacts, outcomes, waiting and handling times, deadlines, topics; with
+/// two SVG charts. Anonymous figures that outlive the retention purge.
+#[utoipa::path(get, path = "/api/report", tag = "report", security(("session" = [])), params(ReportQuery),
+    responses((status = 200, description = "The report", body = ReportResponse), (status = 403, response = Forbidden),
+        (status = 400, description = "Not a date, the start after the end, or more than 400 days (`invalid`)", body = ErrorBody)))]
 pub async fn show(
     staff: Staff,
     state: web::Data<AppState>,

@@ -3,7 +3,7 @@
 //! are counted per account name and per client address, and a wrong name
 //! costs as much time as a wrong password.
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::accounts::{Account, password, token};
 use crate::config::SecureCookie;
 use crate::web::AppState;
@@ -13,18 +13,21 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Login {
     pub username: String,
     pub password: String,
 }
 
 /// What the page needs after logging in (and after a reload).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionInfo {
     pub username: String,
+    /// `staff`, `editor` or `admin`.
     pub role: &'static str,
+    /// Send it back as `X-CSRF-Token` on every call that changes something.
     pub csrf_token: String,
+    /// The topics a conversation can be closed with.
     pub topics: Vec<String>,
 }
 
@@ -66,7 +69,18 @@ fn session_cookie(value: String, secure: bool, max_age: Option<i64>) -> Cookie<'
     cookie
 }
 
-/// `POST /api/session`
+/// Log in.
+///
+/// Starts a fresh session and sets the `loket_session` cookie (HttpOnly,
+/// SameSite=Strict). Failed logins are counted per account name and per
+/// client address; too many within `[staff] login_window` are refused
+/// with 429 until the window has passed.
+#[utoipa::path(post, path = "/api/session", tag = "session", request_body = Login, responses(
+    (status = 200, description = "Logged in", body = SessionInfo,
+        headers(("Set-Cookie" = String, description = "The session cookie `loket_session`"))),
+    (status = 401, description = "Wrong name or password (`invalid_credentials`)", body = ErrorBody),
+    (status = 429, description = "Too many failed attempts (`too_many_attempts`, with `retry_after_seconds`)",
+        body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -181,14 +195,18 @@ pub async fn login(
         .json(info(&state, &account, csrf_token)))
 }
 
-/// `GET /api/session`
+/// The current session (after a page reload).
+#[utoipa::path(get, path = "/api/session", tag = "session", security(("session" = [])),
+    responses((status = 200, description = "Logged in", body = SessionInfo)))]
 pub async fn current(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(info(&state, &staff.account, staff.csrf_token))
 }
 
-/// `DELETE /api/session`
+/// Log out: ends the session and clears the cookie.
+#[utoipa::path(delete, path = "/api/session", tag = "session", security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "Logged out; the cookie is cleared")))]
 pub async fn logout(
     req: HttpRequest,
     staff: Staff,
