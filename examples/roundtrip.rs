@@ -7,8 +7,9 @@
 
 use loket::clock::{Clock, SystemClock};
 use loket::config::Settings;
-use loket::whatsapp::fake_graph::{FakeGraphApi, FakeGraphConfig};
-use loket::whatsapp::{payload, signature};
+use loket::whatsapp::signature;
+use loket_testkit::fake_graph::{FakeGraphApi, FakeGraphConfig};
+use loket_testkit::payload;
 use secrecy::SecretString;
 use std::path::Path;
 use std::sync::Arc;

@@ -10,9 +10,6 @@
 //! 3. `outbox` sends the rows through `whatsapp::client` with retries,
 //!    within Meta's limits (`send_limits`).
 //!
-//! `loadgen` drives a whole service with signed webhook traffic and counts
-//! the replies at a fake Graph API.
-//!
 //! `startup` wires these together; `cli` exposes the same code as commands.
 
 pub mod accounts;
@@ -26,7 +23,6 @@ pub mod editors;
 pub mod hours;
 pub mod intake;
 pub mod knowledge;
-pub mod loadgen;
 pub mod metrics;
 pub mod outbox;
 pub mod privacy;

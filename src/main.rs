@@ -20,11 +20,7 @@ fn main() -> ExitCode {
     if prints_for_a_reader(&cli.command) {
         stop_quietly_on_broken_pipe();
     }
-    if matches!(cli.command, Command::Loadgen(_)) {
-        loket::telemetry::init_with_default("warn");
-    } else {
-        loket::telemetry::init();
-    }
+    loket::telemetry::init();
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -51,8 +47,8 @@ fn prints_for_a_reader(command: &Command) -> bool {
 
 /// When the reader of the pipe goes away, stop quietly as any Unix tool
 /// does, instead of panicking on the broken pipe with a backtrace. Rust
-/// ignores SIGPIPE for the whole process; `serve` and `loadgen` keep that,
-/// since they write to sockets whose peers may leave.
+/// ignores SIGPIPE for the whole process; `serve` keeps that, since it
+/// writes to sockets whose peers may leave.
 #[cfg(unix)]
 fn stop_quietly_on_broken_pipe() {
     // SAFETY: called first thing on the main thread, before any other
@@ -106,13 +102,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = Settings::load_from_env()?;
             let knowledge = load_knowledge(&settings)?;
             if !loket::cli::eval::run(&args, &settings, &knowledge, today(&settings))? {
-                return Ok(ExitCode::FAILURE);
-            }
-        }
-        Command::Loadgen(args) => {
-            let settings = Settings::load_from_env()?;
-            let runtime = tokio::runtime::Runtime::new()?;
-            if !runtime.block_on(loket::cli::loadgen::run(&args, &settings))? {
                 return Ok(ExitCode::FAILURE);
             }
         }

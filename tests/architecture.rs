@@ -38,7 +38,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("workers", &["processing", "outbox", "retention"]),
     // What a person or a process starts: HTTP, the commands, the wiring
     // and (until it moves to its own crate) the load generator.
-    ("entry points", &["web", "startup", "cli", "loadgen"]),
+    ("entry points", &["web", "startup", "cli"]),
 ];
 
 /// One place where a top-level module uses another.

@@ -7,7 +7,6 @@ pub mod forget;
 pub mod gaps;
 pub mod hours;
 pub mod lint;
-pub mod loadgen;
 pub mod report;
 pub mod simulate;
 pub mod usage;
@@ -54,8 +53,6 @@ pub enum Command {
         #[command(subcommand)]
         command: user::UserCommand,
     },
-    /// Load the service with signed webhook traffic; count lost and duplicated replies.
-    Loadgen(loadgen::LoadgenArgs),
     /// Configuration commands.
     Config {
         #[command(subcommand)]

@@ -200,8 +200,9 @@ impl Settings {
     }
 }
 
-/// `sqlite:` or `postgres:` URLs only.
-pub(crate) fn check_database_url(url: &str) -> Result<(), String> {
+/// `sqlite:` or `postgres:` URLs only (public for the load tool's
+/// `--database-url`).
+pub fn check_database_url(url: &str) -> Result<(), String> {
     if url.starts_with("sqlite:")
         || url.starts_with("postgres://")
         || url.starts_with("postgresql://")

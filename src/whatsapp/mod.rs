@@ -1,6 +1,7 @@
 //! The edge towards Meta's WhatsApp Business Cloud API: checking that a
 //! webhook POST really comes from Meta, turning its JSON into domain types,
-//! and building bodies of the same shape for tests and load tools.
+//! and sending through the Graph API. (Bodies of Meta's shape for tests,
+//! and a fake of the Graph API, are in the test kit, `loket-testkit`.)
 //!
 //! Invariant kept here: nothing from Meta reaches the rest of Loket
 //! unchecked. The signature is verified over the raw bytes before anything
@@ -9,7 +10,5 @@
 //! `WebhookBatch::skipped`, never a panic and never half-filled data.
 
 pub mod client;
-pub mod fake_graph;
-pub mod payload;
 pub mod signature;
 pub mod webhook;

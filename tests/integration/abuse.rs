@@ -2,7 +2,7 @@
 //! to the per-minute limit.
 
 use crate::helpers::*;
-use loket::whatsapp::payload::text_message;
+use loket_testkit::payload::text_message;
 
 on_both_databases! {
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! about the citizen's own case, which the bot never answers itself.
 
 use crate::helpers::*;
-use loket::whatsapp::payload;
+use loket_testkit::payload;
 
 const TS: i64 = 1_763_759_700;
 

@@ -15,7 +15,7 @@
 
 use crate::helpers::*;
 use loket::accounts::{self, Role};
-use loket::whatsapp::payload;
+use loket_testkit::payload;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,8 +3,8 @@
 
 use crate::helpers::*;
 use loket::db::{CountedTable, StoredInbound};
-use loket::whatsapp::fake_graph::Fault;
-use loket::whatsapp::payload;
+use loket_testkit::fake_graph::Fault;
+use loket_testkit::payload;
 
 const TS: i64 = 1_763_759_700;
 

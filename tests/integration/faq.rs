@@ -8,7 +8,7 @@
 use crate::helpers::*;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use loket::db::ConversationRow;
-use loket::whatsapp::payload;
+use loket_testkit::payload;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;

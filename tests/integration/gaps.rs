@@ -2,7 +2,7 @@
 //! masked, for editors.
 
 use crate::helpers::*;
-use loket::whatsapp::payload::text_message;
+use loket_testkit::payload::text_message;
 
 on_both_databases! {
 #[tokio::test]

@@ -1,9 +1,9 @@
 //! CI smoke test of the load tool: a short, slow run against a service of
 //! its own must lose and duplicate nothing. No timing assertions: speed
-//! figures come from `loket loadgen` in release mode (README).
+//! figures come from `loket-loadgen` in release mode (docs/performance.md).
 
 use loket::config::Settings;
-use loket::loadgen::{self, Mode, Options};
+use loket_testkit::loadgen::{self, Mode, Options};
 use std::path::Path;
 use std::time::Duration;
 

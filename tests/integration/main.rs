@@ -10,6 +10,8 @@ mod browser;
 mod delivery;
 mod faq;
 mod gaps;
+mod graph_client;
+mod intake;
 mod knowledge_quality;
 mod loadgen;
 mod metrics;

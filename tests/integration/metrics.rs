@@ -3,7 +3,7 @@
 //! webhook responses carry an `X-Request-Id`.
 
 use crate::helpers::*;
-use loket::whatsapp::payload;
+use loket_testkit::payload;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! not to share it on WhatsApp. All numbers are fictional.
 
 use crate::helpers::*;
-use loket::whatsapp::payload;
+use loket_testkit::payload;
 
 const TS: i64 = 1_763_759_700;
 
@@ -88,7 +88,7 @@ async fn logs_hold_neither_message_text_nor_full_phone_numbers() {
         if graph {
             app.graph.fail_next(
                 1,
-                loket::whatsapp::fake_graph::Fault::Permanent(
+                loket_testkit::fake_graph::Fault::Permanent(
                     131026,
                     format!("Message undeliverable to {NUMBER}"),
                 ),

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use loket::db::{CountedTable, NewOutbound, Processed, Store, StoreError, StoredInbound};
 use loket::domain::{OutgoingContent, OutgoingMessage};
 use loket::reply::{ConversationMemory, Decision, ReplyKind};
-use loket::whatsapp::payload;
+use loket_testkit::payload;
 use sqlx::Connection;
 
 const A: &str = "31600000011";

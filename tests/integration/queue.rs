@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use loket::accounts::{self, Role};
-use loket::whatsapp::payload::{media_message, text_message};
+use loket_testkit::payload::{media_message, text_message};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};

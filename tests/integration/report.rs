@@ -17,7 +17,7 @@ use loket::knowledge::usage::{FaqUse, UseEvent};
 use loket::reply::{ConversationMemory, Decision, HandoverReason};
 use loket::report::rollup::Rollup;
 use loket::report::{Report, Row};
-use loket::whatsapp::payload;
+use loket_testkit::payload;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;

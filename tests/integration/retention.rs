@@ -2,7 +2,7 @@
 //! the database files (checked on the raw bytes, write-ahead log included).
 
 use crate::helpers::*;
-use loket::whatsapp::payload::{media_message, text_message};
+use loket_testkit::payload::{media_message, text_message};
 use std::time::Duration;
 
 /// What the citizen who goes wrote, and what the one who stays wrote.

@@ -9,8 +9,8 @@ use loket::config::{HumanDuration, Settings};
 use loket::db::CountedTable;
 use loket::queue::events::{Change, QueueEvent};
 use loket::startup::{self, RunningApp};
-use loket::whatsapp::fake_graph::{FakeGraphApi, FakeGraphConfig};
-use loket::whatsapp::payload::text_message;
+use loket_testkit::fake_graph::{FakeGraphApi, FakeGraphConfig};
+use loket_testkit::payload::text_message;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,7 +98,7 @@ async fn two_instances_answer_every_message_once_when_one_dies_half_way() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     // Replies the dead instance sent but did not record: the most that can
     // arrive twice (measured now, before the survivor takes them over).
-    let in_flight = loket::loadgen::in_flight::sends_in_flight(&store, &graph.received())
+    let in_flight = loket_testkit::loadgen::in_flight::sends_in_flight(&store, &graph.received())
         .await
         .expect("in-flight sends");
     accepted.extend(round(&http, &[&second], 2, at).await);

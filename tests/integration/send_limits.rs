@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use loket::config::HumanDuration;
-use loket::whatsapp::payload;
+use loket_testkit::payload;
 use std::collections::HashMap;
 use std::time::Duration;
 

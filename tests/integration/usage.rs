@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use loket::accounts::Role;
 use loket::domain::Language;
 use loket::knowledge::usage::FaqUsage;
-use loket::whatsapp::payload;
+use loket_testkit::payload;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use loket::db::CountedTable;
-use loket::whatsapp::payload;
+use loket_testkit::payload;
 
 on_both_databases! {
 #[tokio::test]

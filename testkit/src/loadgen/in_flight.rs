@@ -3,8 +3,8 @@
 //! sent again after the restart (Meta offers no idempotency key), so this
 //! count is the honest upper bound for duplicates after a kill -9.
 
-use crate::db::{OutboxRow, Store, StoreError};
-use crate::whatsapp::fake_graph::RecordedRequest;
+use crate::fake_graph::RecordedRequest;
+use loket::db::{OutboxRow, Store, StoreError};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Pending outbox rows whose request the Graph API already accepted.
@@ -40,7 +40,7 @@ fn count(pending: &[OutboxRow], received: &[RecordedRequest]) -> u64 {
     // Each conversation's pending messages (not receipts), oldest first.
     let mut messages: BTreeMap<i64, Vec<serde_json::Value>> = BTreeMap::new();
     for row in pending {
-        let Ok(body) = crate::whatsapp::client::request_body(&row.message) else {
+        let Ok(body) = loket::whatsapp::client::request_body(&row.message) else {
             continue;
         };
         if body.get("status").is_some() {
@@ -76,7 +76,7 @@ fn count(pending: &[OutboxRow], received: &[RecordedRequest]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CitizenRef, OutgoingContent, OutgoingMessage, WaId, Wamid};
+    use loket::domain::{CitizenRef, OutgoingContent, OutgoingMessage, WaId, Wamid};
 
     fn citizen(number: &str) -> CitizenRef {
         CitizenRef {
@@ -108,7 +108,7 @@ mod tests {
     fn received(row: &OutboxRow) -> RecordedRequest {
         RecordedRequest {
             path: "/v23.0/1/messages".to_owned(),
-            body: crate::whatsapp::client::request_body(&row.message).expect("body"),
+            body: loket::whatsapp::client::request_body(&row.message).expect("body"),
             bearer: None,
             wamid: None,
             received_at: std::time::Instant::now(),

@@ -7,8 +7,8 @@
 //! and a number over `[privacy] auto_replies_per_minute` is not answered,
 //! so neither is generated.
 
-use crate::whatsapp::payload;
-use crate::whatsapp::signature::sign_body;
+use crate::payload;
+use loket::whatsapp::signature::sign_body;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
@@ -267,7 +267,7 @@ mod tests {
                 assert!(seen.insert(message.wamid.clone()), "unique wamids");
             }
             assert!(
-                crate::whatsapp::signature::verify_signature(
+                loket::whatsapp::signature::verify_signature(
                     b"secret",
                     &request.body,
                     Some(&request.signature)

@@ -1,4 +1,4 @@
-//! The load tool behind `loket loadgen`: drives a service with signed
+//! The load tool behind `loket-loadgen`: drives a service with signed
 //! webhook traffic ([`traffic`]) over N connections, at a target rate or
 //! flat out, runs the fake Graph API the service replies to, and counts
 //! the replies ([`tally`]): webhook throughput and latency, end-to-end
@@ -6,15 +6,16 @@
 //! service is a child process that is killed with SIGKILL mid-run and
 //! started again on the same database.
 
+pub mod cli;
 pub mod in_flight;
 pub mod service;
 pub mod tally;
 pub mod traffic;
 
-use crate::config::Settings;
-use crate::whatsapp::fake_graph::{FakeGraphApi, FakeGraphConfig, RecordedRequest};
+use crate::fake_graph::{FakeGraphApi, FakeGraphConfig, RecordedRequest};
 use anyhow::Context;
 use hdrhistogram::Histogram;
+use loket::config::Settings;
 use serde::Serialize;
 use service::{ChildService, Service, Wiring};
 use std::collections::HashMap;
@@ -30,8 +31,12 @@ use traffic::Traffic;
 pub enum Mode {
     /// In this process (default).
     InProcess,
-    /// `loket serve` as a child process; killed after this long when set.
-    Child { kill_after: Option<Duration> },
+    /// `loket serve` as a child process, started from `loket_bin`; killed
+    /// after `kill_after` when set.
+    Child {
+        kill_after: Option<Duration>,
+        loket_bin: PathBuf,
+    },
     /// A service someone else runs, at this base URL.
     Target(String),
 }
@@ -104,7 +109,7 @@ impl Report {
     /// The human-readable summary.
     pub fn render(&self) -> String {
         let mut out = format!(
-            "loket loadgen: {} for {:.1}s, {} connections, rate {}\n",
+            "loket-loadgen: {} for {:.1}s, {} connections, rate {}\n",
             self.mode,
             self.duration_s,
             self.connections,
@@ -228,9 +233,9 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
             report.mode = "service in this process".to_owned();
             service::start_in_process(service::own_settings(base, &wiring)).await?
         }
-        Mode::Child { .. } => {
+        Mode::Child { loket_bin, .. } => {
             report.mode = "`loket serve` as a child process".to_owned();
-            Service::Child(ChildService::start(base, &wiring, dir.path()).await?)
+            Service::Child(ChildService::start(base, &wiring, loket_bin, dir.path()).await?)
         }
         Mode::Target(url) => {
             report.mode = format!("service at {url}");
@@ -254,8 +259,8 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
         .clamp(1, 5);
     let run_id = u64::from(rand::random::<u16>());
     let timestamp = {
-        use crate::clock::Clock;
-        crate::clock::SystemClock.now().timestamp()
+        use loket::clock::Clock;
+        loket::clock::SystemClock.now().timestamp()
     };
     let mut traffic = Traffic::new(app_secret.as_bytes(), run_id, burst, timestamp);
     traffic.prepare(planned_requests(options));
@@ -291,6 +296,7 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
     if let (
         Mode::Child {
             kill_after: Some(after),
+            ..
         },
         Service::Child(child),
     ) = (&options.mode, &mut service)
@@ -472,7 +478,7 @@ async fn in_flight_after_kill(
     database_url: &str,
     received: &[RecordedRequest],
 ) -> anyhow::Result<u64> {
-    let store = crate::db::Store::connect(database_url)
+    let store = loket::db::Store::connect(database_url)
         .await
         .context("opening the database after the kill")?;
     let count = in_flight::sends_in_flight(&store, received).await;

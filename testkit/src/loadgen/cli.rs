@@ -1,14 +1,20 @@
-//! `loket loadgen`: load the service with signed webhook traffic and count
-//! the replies (see `loadgen` for the engine and README for the figures).
+//! The command line of `loket-loadgen`: load the service with signed
+//! webhook traffic and count the replies (see [`crate::loadgen`] for the
+//! engine and docs/performance.md for the figures).
 
-use crate::config::Settings;
-use crate::loadgen::{self, Mode, Options};
-use clap::Args;
-use std::path::PathBuf;
+use super::{Mode, Options};
+use clap::Parser;
+use loket::config::Settings;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Arguments of `loket loadgen`.
-#[derive(Debug, Args)]
+/// Load a Loket service with signed webhook traffic; count lost and
+/// duplicated replies.
+///
+/// The service's configuration comes from the config folder and the
+/// environment, as for `loket serve` (LOKET_CONFIG_DIR, default config/).
+#[derive(Debug, Parser)]
+#[command(name = "loket-loadgen", version)]
 pub struct LoadgenArgs {
     /// How long to send, e.g. 10s or 1m.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
@@ -32,6 +38,10 @@ pub struct LoadgenArgs {
     /// its peak memory.
     #[arg(long)]
     pub child: bool,
+    /// The `loket` binary that --child and --crash start (default: `loket`
+    /// next to this program, as `cargo build --release --workspace` puts it).
+    #[arg(long, env = "LOKET_BIN")]
+    pub loket_bin: Option<PathBuf>,
     /// Crash mode: kill -9 the child service halfway and restart it on the
     /// same database.
     #[arg(long)]
@@ -87,11 +97,12 @@ impl LoadgenArgs {
             }
             (None, true) => Mode::Child {
                 kill_after: crash.then(|| self.kill_after.unwrap_or(self.duration / 2)),
+                loket_bin: self.loket_bin()?,
             },
             (None, false) => Mode::InProcess,
         };
         if let Some(url) = &self.database_url {
-            crate::config::check_database_url(url)
+            loket::config::check_database_url(url)
                 .map_err(|message| anyhow::anyhow!("--database-url: {message}"))?;
         }
         Ok(Options {
@@ -108,15 +119,114 @@ impl LoadgenArgs {
     }
 }
 
+impl LoadgenArgs {
+    /// The `loket` binary for a child service: `--loket-bin`, or `loket`
+    /// beside this program. The child must be the server binary operators
+    /// run (its peak memory is a published figure), and that binary lives
+    /// in the server's crate, not in this one.
+    fn loket_bin(&self) -> anyhow::Result<PathBuf> {
+        let path = match &self.loket_bin {
+            Some(path) => path.clone(),
+            None => {
+                let me = std::env::current_exe()
+                    .map_err(|e| anyhow::anyhow!("finding this program's folder: {e}"))?;
+                sibling_loket(&me)
+            }
+        };
+        if !path.is_file() {
+            anyhow::bail!(
+                "no `loket` binary at {}; build it with `cargo build --release --workspace`, or name one with --loket-bin",
+                path.display()
+            );
+        }
+        Ok(path)
+    }
+}
+
+/// `loket` in the folder of `program`.
+fn sibling_loket(program: &Path) -> PathBuf {
+    program.with_file_name(format!("loket{}", std::env::consts::EXE_SUFFIX))
+}
+
 /// Runs the load test and prints the figures; the result says whether no
 /// reply was lost or duplicated (beyond the sends in flight at a kill).
 pub async fn run(args: &LoadgenArgs, settings: &Settings) -> anyhow::Result<bool> {
     let options = args.options()?;
-    let report = loadgen::run(&options, settings).await?;
+    let report = super::run(&options, settings).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", report.render());
     }
     Ok(report.lost == 0 && report.duplicated <= report.in_flight_at_kill)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> LoadgenArgs {
+        LoadgenArgs::try_parse_from(std::iter::once("loket-loadgen").chain(args.iter().copied()))
+            .expect("arguments parse")
+    }
+
+    #[test]
+    fn the_child_server_is_loket_beside_the_load_tool() {
+        let program = Path::new("/opt/loket/target/release/loket-loadgen");
+        assert_eq!(
+            sibling_loket(program),
+            Path::new("/opt/loket/target/release")
+                .join(format!("loket{}", std::env::consts::EXE_SUFFIX))
+        );
+    }
+
+    #[test]
+    fn a_child_run_without_a_server_binary_is_refused_with_how_to_build_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("loket");
+        let args = parse(&["--crash", "--loket-bin", &missing.display().to_string()]);
+        let error = args.options().expect_err("no binary there").to_string();
+        // What is missing, and how to build it.
+        for said in ["no `loket` binary", "cargo build --release --workspace"] {
+            assert!(error.contains(said), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_crash_run_starts_the_named_binary_and_kills_it_halfway_by_default() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let server = dir.path().join("loket");
+        std::fs::write(&server, "").expect("a file");
+        let args = parse(&[
+            "--crash",
+            "--duration",
+            "8s",
+            "--loket-bin",
+            &server.display().to_string(),
+        ]);
+        let options = args.options().expect("valid");
+        assert_eq!(
+            options.mode,
+            Mode::Child {
+                kill_after: Some(Duration::from_secs(4)),
+                loket_bin: server,
+            }
+        );
+    }
+
+    #[test]
+    fn a_run_in_process_needs_no_server_binary() {
+        let options = parse(&["--loket-bin", "/nowhere/loket"])
+            .options()
+            .expect("in-process runs start no binary");
+        assert_eq!(options.mode, Mode::InProcess);
+    }
+
+    #[test]
+    fn target_and_child_together_are_refused() {
+        let error = parse(&["--child", "--target", "http://127.0.0.1:8080"])
+            .options()
+            .expect_err("both");
+        assert!(error.to_string().contains("leave out --target"), "{error}");
+    }
 }

@@ -2,10 +2,10 @@
 //! process (`loket serve`, which crash mode kills with SIGKILL and starts
 //! again on the same database), or an external one at `--target`.
 
-use crate::clock::SystemClock;
-use crate::config::Settings;
-use crate::startup::RunningApp;
 use anyhow::Context;
+use loket::clock::SystemClock;
+use loket::config::Settings;
+use loket::startup::RunningApp;
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -77,7 +77,7 @@ pub fn own_settings(base: &Settings, wiring: &Wiring) -> Settings {
 /// Starts the service in this process on a free loopback port.
 pub async fn start_in_process(settings: Settings) -> anyhow::Result<Service> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
-    let app = crate::startup::start_on(listener, settings, Arc::new(SystemClock))
+    let app = loket::startup::start_on(listener, settings, Arc::new(SystemClock))
         .await
         .context("starting the service")?;
     Ok(Service::InProcess(Box::new(app)))
@@ -87,14 +87,20 @@ pub async fn start_in_process(settings: Settings) -> anyhow::Result<Service> {
 pub struct ChildService {
     child: Option<Child>,
     pub base_url: String,
+    loket_bin: PathBuf,
     command: Vec<(String, String)>,
     log: PathBuf,
 }
 
 impl ChildService {
     /// Writes a config folder into `dir` (from `base`'s folder, with the
-    /// load tool's send rate) and starts `loket serve` on a free port.
-    pub async fn start(base: &Settings, wiring: &Wiring, dir: &Path) -> anyhow::Result<Self> {
+    /// load tool's send rate) and starts `loket_bin serve` on a free port.
+    pub async fn start(
+        base: &Settings,
+        wiring: &Wiring,
+        loket_bin: &Path,
+        dir: &Path,
+    ) -> anyhow::Result<Self> {
         let config = dir.join("config");
         std::fs::create_dir_all(&config)
             .with_context(|| format!("creating {}", config.display()))?;
@@ -155,6 +161,7 @@ impl ChildService {
         let mut service = Self {
             child: None,
             base_url: format!("http://127.0.0.1:{port}"),
+            loket_bin: loket_bin.to_owned(),
             command,
             log: dir.join("service.log"),
         };
@@ -163,20 +170,19 @@ impl ChildService {
     }
 
     async fn spawn(&mut self) -> anyhow::Result<()> {
-        let exe = std::env::current_exe().context("finding the loket binary")?;
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.log)
             .with_context(|| format!("opening {}", self.log.display()))?;
-        let child = Command::new(exe)
+        let child = Command::new(&self.loket_bin)
             .arg("serve")
             .envs(self.command.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .context("starting `loket serve`")?;
+            .with_context(|| format!("starting `{} serve`", self.loket_bin.display()))?;
         self.child = Some(child);
         self.wait_ready().await
     }

@@ -281,9 +281,9 @@ impl serde_json::ser::Formatter for MetaFormatter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{DeliveryStatus, MediaKind, MessageContent};
-    use crate::whatsapp::webhook::parse_webhook;
     use chrono::{DateTime, Utc};
+    use loket::domain::{DeliveryStatus, MediaKind, MessageContent};
+    use loket::whatsapp::webhook::parse_webhook;
 
     const T: i64 = 1_767_000_000;
 

@@ -15,7 +15,7 @@
 //! - end-to-end latency: from the webhook's 200 to the first reply message.
 
 use super::traffic::Expect;
-use crate::whatsapp::fake_graph::RecordedRequest;
+use crate::fake_graph::RecordedRequest;
 use hdrhistogram::Histogram;
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;

@@ -14,12 +14,15 @@
 //! [`FakeGraphApi::rejected`] (answered with an error or dropped) — so tests
 //! can count attempts.
 //!
+//! It uses no type of the server crate's: it speaks HTTP and JSON, as Meta
+//! does. `FakeGraphApi::client_settings`, which points the server's client
+//! at it, lives in this crate's `client` module.
+//!
 //! Status codes: Meta documents 400 for the throughput (130429) and pair
 //! rate (131056) errors and 429 for "too many calls" (code 4); the fake
 //! follows that, which also proves the client sorts by Meta's code rather
 //! than by HTTP status.
 
-use super::client::GraphSettings;
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
@@ -261,17 +264,10 @@ impl FakeGraphApi {
         &self.base_url
     }
 
-    /// Client settings that reach this fake with the right token, phone
-    /// number id and version, and a 5 second timeout.
-    pub fn client_settings(&self) -> GraphSettings {
-        let config = &self.shared.config;
-        GraphSettings {
-            api_base: self.base_url.clone(),
-            api_version: config.api_version.clone(),
-            phone_number_id: config.phone_number_id.clone(),
-            access_token: config.access_token.clone().into(),
-            timeout: Duration::from_secs(5),
-        }
+    /// The account it pretends to be: the token, phone number id and
+    /// version it accepts.
+    pub fn config(&self) -> &FakeGraphConfig {
+        &self.shared.config
     }
 
     /// Every accepted request, in arrival order.
