@@ -4,8 +4,8 @@
 //! minute. A burst into an empty or small database outgrows that: the
 //! planner still thought the outbox held a few hundred pending rows when it
 //! held 100,000, chose a hash join over all of them for the sender's take,
-//! and one take ran for 8 seconds (replies stalled; measured with `loket
-//! loadgen --rate 0` on a fresh database). So each instance counts the rows
+//! and one take ran for 8 seconds (replies stalled; measured with
+//! `loket-loadgen --rate 0` on a fresh database). So each instance counts the rows
 //! it adds to the hot tables and runs `ANALYZE` itself once they grew by a
 //! quarter since its last one (at least 1,000 rows): a handful of runs in a
 //! burst, each a few milliseconds to a fraction of a second of sampling,
