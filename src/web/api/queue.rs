@@ -4,8 +4,8 @@
 use super::doc::{Forbidden, ForbiddenOrCsrf, NotYours};
 use super::error::{ApiError, ErrorBody};
 use crate::db::StaffMessage;
-use crate::queue::events::{Change, QueueEvent};
 use crate::domain::thread::Thread;
+use crate::queue::events::{Change, QueueEvent};
 use crate::queue::{QueueError, Summary};
 use crate::web::AppState;
 use crate::web::auth::Staff;
