@@ -1127,12 +1127,13 @@ impl Classifier {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::knowledge::parse_entry;
     use std::path::Path;
 
-    fn entry(id: &str, questions: &[&str], extra: &str) -> Entry {
+    /// An entry with these questions; `extra` is more front matter.
+    pub(crate) fn entry(id: &str, questions: &[&str], extra: &str) -> Entry {
         let list: String = questions.iter().map(|q| format!("  - {q}\n")).collect();
         let text =
             format!("---\nid: {id}\ntitle: {id}\n{extra}questions:\n{list}---\nTekst over {id}.\n");

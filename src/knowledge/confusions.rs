@@ -169,17 +169,9 @@ pub fn confusions(knowledge: &KnowledgeBase, urgent_threshold: f64) -> Confusion
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knowledge::{Entry, LoadedKnowledge, parse_entry};
-    use std::path::Path;
+    use crate::knowledge::LoadedKnowledge;
+    use crate::knowledge::classifier::tests::entry;
     use std::sync::Arc;
-
-    fn entry(id: &str, questions: &[&str]) -> Entry {
-        let list: String = questions.iter().map(|q| format!("  - {q}\n")).collect();
-        let text = format!("---\nid: {id}\ntitle: {id}\nquestions:\n{list}---\nTekst over {id}.\n");
-        parse_entry(Path::new(&format!("nl/{id}.md")), &text)
-            .expect("valid")
-            .0
-    }
 
     /// Two entries about the same thing in other words (their questions
     /// land on each other) and one that stands apart.
@@ -194,6 +186,7 @@ mod tests {
                     "wanneer komt de grofvuilwagen",
                     "kast wegbrengen",
                 ],
+                "",
             ),
             entry(
                 "milieustraat",
@@ -204,6 +197,7 @@ mod tests {
                     "matras wegbrengen naar de milieustraat",
                     "grofvuil zelf wegbrengen",
                 ],
+                "",
             ),
             entry(
                 "paspoort",
@@ -214,6 +208,7 @@ mod tests {
                     "wat kost een paspoort",
                     "paspoort kwijt",
                 ],
+                "",
             ),
         ];
         KnowledgeBase::from_loaded(LoadedKnowledge {
