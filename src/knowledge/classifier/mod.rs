@@ -21,9 +21,12 @@
 //! Invariant: building is deterministic (no randomness, fixed hashing), so
 //! the same files always give the same answers.
 
+mod space;
+
 use super::Entry;
 use crate::domain::Language;
 use serde::Serialize;
+use space::{Counts, Space, Vector};
 use std::collections::{HashMap, HashSet};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language as StemLanguage, LowerCaser, RemoveLongFilter, SimpleTokenizer,
@@ -40,6 +43,9 @@ const COMMON_PIECE_MIN: usize = 200;
 /// Training asks at most this many held-out questions per language, spread
 /// evenly over the entries, so start-up stays within seconds on a large base.
 const MAX_TRAINING_QUESTIONS: usize = 6000;
+/// Threads that ask the held-out training questions. Fixed, not the
+/// machine's core count, so the chunks (and the rows) never differ.
+const TRAINING_THREADS: usize = 2;
 /// Passes of gradient descent over the training rows, its step and the L2
 /// penalty that keeps the few weights small.
 const EPOCHS: usize = 150;
@@ -140,18 +146,16 @@ impl Ranker {
         sigmoid(z)
     }
 
-    /// Fits the weights to `rows` (features, right entry or not), with
-    /// both classes weighted equally.
-    fn train(rows: &[(Features, bool)]) -> Self {
+    /// Fits the weights to `rows` (a candidate's inputs, right entry or
+    /// not), with both classes weighted equally.
+    fn train(rows: &[([f64; INPUTS], bool)]) -> Self {
         let positives = rows.iter().filter(|(_, y)| *y).count();
         let negatives = rows.len() - positives;
         if positives == 0 || negatives == 0 {
             return Self::default();
         }
-        let inputs: Vec<([f64; INPUTS], bool)> =
-            rows.iter().map(|(f, y)| (f.inputs(), *y)).collect();
         Self {
-            weights: fit_logistic(&inputs, Self::default().weights),
+            weights: fit_logistic(rows, Self::default().weights),
         }
     }
 }
@@ -317,9 +321,9 @@ struct Analysed {
     /// Hashed stemmed words (deduplicated), for coverage.
     unigrams: Vec<u64>,
     /// Hashed words and word pairs with their counts.
-    word_terms: HashMap<u64, f64>,
+    word_terms: Counts,
     /// Hashed letter pieces with their counts.
-    pieces: HashMap<u64, f64>,
+    pieces: Counts,
 }
 
 fn analyse(analyzer: &mut Analyzer, text: &str) -> Analysed {
@@ -368,31 +372,6 @@ fn analyse(analyzer: &mut Analyzer, text: &str) -> Analysed {
     out
 }
 
-/// Sparse vector: (feature, weight), L2-normalised.
-type Vector = Vec<(u64, f32)>;
-
-fn weigh(counts: &HashMap<u64, f64>, idf: &HashMap<u64, f64>, default_idf: f64) -> Vector {
-    let mut v: Vec<(u64, f64)> = counts
-        .iter()
-        .map(|(f, c)| {
-            (
-                *f,
-                (1.0 + c.ln()) * idf.get(f).copied().unwrap_or(default_idf),
-            )
-        })
-        .collect();
-    // Sorted before summing: a float sum in hash order differs between
-    // runs in its last bits, and the model must be the same every time.
-    v.sort_unstable_by_key(|(f, _)| *f);
-    let norm = v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
-    if norm > 0.0 {
-        for (_, w) in &mut v {
-            *w /= norm;
-        }
-    }
-    v.into_iter().map(|(f, w)| (f, w as f32)).collect()
-}
-
 /// One training example: a title, keyword line or question of an entry.
 #[derive(Debug)]
 struct Example {
@@ -400,6 +379,8 @@ struct Example {
     slot: u32,
     /// A question (held out in training); titles and keywords never are.
     question: bool,
+    /// Unit tf-idf vectors in the word and the piece space, kept only
+    /// while training.
     words: Vector,
     pieces: Vector,
     unigrams: Vec<u64>,
@@ -411,16 +392,14 @@ struct LanguageModel {
     /// Positions in the base's entry list.
     entries: Vec<usize>,
     examples: Vec<Example>,
-    word_postings: HashMap<u64, Vec<(u32, f32)>>,
-    piece_postings: HashMap<u64, Vec<(u32, f32)>>,
-    word_idf: HashMap<u64, f64>,
-    piece_idf: HashMap<u64, f64>,
-    /// Idf of a word no example has.
-    unseen_idf: f64,
-    /// Per slot: in how many of its examples each word occurs.
-    strong_words: Vec<HashMap<u64, u32>>,
-    /// Per slot: the words of the answer text.
-    body_words: Vec<HashSet<u64>>,
+    /// Stemmed words and word pairs.
+    words: Space,
+    /// Letter pieces.
+    pieces: Space,
+    /// Per slot: in how many of its examples each word occurs, by word.
+    strong_words: Vec<Vec<(u64, u32)>>,
+    /// Per slot: the words of the answer text, sorted.
+    body_words: Vec<Vec<u64>>,
     /// Per word: in how many examples and bodies of all entries it occurs.
     known: HashMap<u64, u32>,
     /// Per slot: an urgent entry.
@@ -441,7 +420,10 @@ struct LanguageModel {
 /// make a message ordinary, which similarity to examples alone cannot.
 #[derive(Debug, Default)]
 struct CrisisWords {
-    weights: HashMap<u64, f64>,
+    /// Per feature: word ids first, then piece ids after `word_count`.
+    /// 0 for a feature the model does not know.
+    weights: Vec<f64>,
+    word_count: usize,
     bias: f64,
 }
 
@@ -456,26 +438,48 @@ const CRISIS_MAX_NEGATIVES: usize = 20_000;
 const CRISIS_EPOCHS: usize = 20;
 
 impl CrisisWords {
+    /// The features of a message, in one index over both spaces.
+    fn features<'a>(
+        word_count: usize,
+        words: &'a Vector,
+        pieces: &'a Vector,
+    ) -> impl Iterator<Item = (usize, f64)> + 'a {
+        words
+            .iter()
+            .map(|(id, w)| (*id as usize, f64::from(*w)))
+            .chain(
+                pieces
+                    .iter()
+                    .map(move |(id, w)| (word_count + *id as usize, f64::from(*w))),
+            )
+    }
+
     /// The probability that the message is this crisis. A message with
     /// no word or piece the model knows ("👍", an unknown language) has no
     /// evidence either way: 0, not the intercept.
     fn score(&self, words: &Vector, pieces: &Vector) -> f64 {
         let mut known = false;
-        let z: f64 = words
-            .iter()
-            .chain(pieces)
-            .filter_map(|(f, w)| self.weights.get(f).map(|weight| weight * f64::from(*w)))
+        let z: f64 = Self::features(self.word_count, words, pieces)
+            .filter_map(|(i, v)| {
+                self.weights
+                    .get(i)
+                    .filter(|weight| **weight != 0.0)
+                    .map(|weight| weight * v)
+            })
             .inspect(|_| known = true)
             .sum();
         if known { sigmoid(z + self.bias) } else { 0.0 }
     }
 
-    fn train(examples: &[(&Vector, &Vector, bool)]) -> Self {
+    /// Trains on `examples` (word and piece vectors, urgent or not) over
+    /// `word_count` word ids and `piece_count` piece ids.
+    fn train(examples: &[(&Vector, &Vector, bool)], word_count: usize, piece_count: usize) -> Self {
         let positives = examples.iter().filter(|e| e.2).count();
         let negatives = examples.len() - positives;
         if positives == 0 || negatives == 0 {
             return Self {
-                weights: HashMap::new(),
+                weights: Vec::new(),
+                word_count,
                 bias: -20.0,
             };
         }
@@ -484,7 +488,7 @@ impl CrisisWords {
         // shipped base is far below the cap and uses them all.
         let stride = negatives.div_ceil(CRISIS_MAX_NEGATIVES).max(1);
         let mut seen_negatives = 0usize;
-        let examples: Vec<&(&Vector, &Vector, bool)> = examples
+        let rows: Vec<&(&Vector, &Vector, bool)> = examples
             .iter()
             .filter(|(_, _, urgent)| {
                 if *urgent {
@@ -494,41 +498,27 @@ impl CrisisWords {
                 (seen_negatives - 1) % stride == 0
             })
             .collect();
-        // Features as dense positions: training touches each many times.
-        let mut index: HashMap<u64, u32> = HashMap::new();
-        let rows: Vec<(Vec<(u32, f64)>, bool)> = examples
-            .iter()
-            .map(|(words, pieces, urgent)| {
-                let x = words
-                    .iter()
-                    .chain(pieces.iter())
-                    .map(|(f, w)| {
-                        let next = index.len() as u32;
-                        (*index.entry(*f).or_insert(next), f64::from(*w))
-                    })
-                    .collect();
-                (x, *urgent)
-            })
-            .collect();
         // Positives weigh CRISIS_POSITIVE_WEIGHT times a negative, not as
         // much as all negatives together: with fully balanced classes the
         // intercept turns positive, and a message with no known word at
         // all ("👍") would look like a cry for help.
         let (weight_pos, weight_neg) = (CRISIS_POSITIVE_WEIGHT, 1.0);
-        let mut weights = vec![0.0f64; index.len()];
-        let mut squared = vec![1e-8f64; index.len()];
+        let mut weights = vec![0.0f64; word_count + piece_count];
+        let mut squared = vec![1e-8f64; word_count + piece_count];
         let (mut bias, mut bias_squared) = (0.0f64, 1e-8f64);
         for _ in 0..CRISIS_EPOCHS {
-            for (x, urgent) in &rows {
-                let z: f64 = x.iter().map(|(i, v)| weights[*i as usize] * v).sum::<f64>() + bias;
+            for (words, pieces, urgent) in &rows {
+                let z: f64 = Self::features(word_count, words, pieces)
+                    .map(|(i, v)| weights[i] * v)
+                    .sum::<f64>()
+                    + bias;
                 let (target, weight) = if *urgent {
                     (1.0, weight_pos)
                 } else {
                     (0.0, weight_neg)
                 };
                 let error = (sigmoid(z) - target) * weight;
-                for (i, v) in x {
-                    let i = *i as usize;
+                for (i, v) in Self::features(word_count, words, pieces) {
                     let g = error * v + L2 * weights[i];
                     squared[i] += g * g;
                     weights[i] -= STEP * g / squared[i].sqrt();
@@ -537,12 +527,11 @@ impl CrisisWords {
                 bias -= STEP * error / bias_squared.sqrt();
             }
         }
-        let weights = index
-            .into_iter()
-            .map(|(f, i)| (f, weights[i as usize]))
-            .filter(|(_, w)| *w != 0.0)
-            .collect();
-        Self { weights, bias }
+        Self {
+            weights,
+            word_count,
+            bias,
+        }
     }
 }
 
@@ -565,91 +554,77 @@ impl LanguageModel {
             .iter()
             .map(|&p| entries[p].kind == super::EntryKind::Urgent)
             .collect();
-        let mut raw: Vec<(u32, bool, Analysed)> = Vec::new();
+        let slots = model.entries.len();
+        model.strong_words = Vec::with_capacity(slots);
+        model.slot_examples = vec![Vec::new(); slots];
+        // Each text is analysed once and kept only as counts over dense
+        // ids; the examples of an entry are consecutive.
         for (slot, &position) in model.entries.iter().enumerate() {
             let entry = &entries[position];
             let slot = slot as u32;
-            raw.push((slot, false, analyse(&mut analyzer, &entry.title)));
+            let mut texts: Vec<(bool, &str)> = Vec::new();
+            let keywords = entry.keywords.join(" ");
+            texts.push((false, &entry.title));
             if !entry.keywords.is_empty() {
-                raw.push((
+                texts.push((false, &keywords));
+            }
+            texts.extend(entry.questions.iter().map(|q| (true, q.as_str())));
+            let mut strong: HashMap<u64, u32> = HashMap::new();
+            for (question, text) in texts {
+                let a = analyse(&mut analyzer, text);
+                for u in &a.unigrams {
+                    *strong.entry(*u).or_default() += 1;
+                    *model.known.entry(*u).or_default() += 1;
+                }
+                model.slot_examples[slot as usize].push(model.examples.len() as u32);
+                model.examples.push(Example {
                     slot,
-                    false,
-                    analyse(&mut analyzer, &entry.keywords.join(" ")),
-                ));
+                    question,
+                    words: model.words.intern(&a.word_terms),
+                    pieces: model.pieces.intern(&a.pieces),
+                    unigrams: a.unigrams,
+                });
             }
-            for question in &entry.questions {
-                raw.push((slot, true, analyse(&mut analyzer, question)));
-            }
-            let body: HashSet<u64> = analyse(&mut analyzer, &entry.body)
-                .unigrams
-                .into_iter()
-                .collect();
+            let mut strong: Vec<(u64, u32)> = strong.into_iter().collect();
+            strong.sort_unstable();
+            model.strong_words.push(strong);
+            let mut body = analyse(&mut analyzer, &entry.body).unigrams;
+            body.sort_unstable();
+            body.dedup();
             for word in &body {
                 *model.known.entry(*word).or_default() += 1;
             }
             model.body_words.push(body);
         }
-        let n = raw.len().max(1) as f64;
-        let mut word_df: HashMap<u64, u32> = HashMap::new();
-        let mut piece_df: HashMap<u64, u32> = HashMap::new();
-        for (_, _, a) in &raw {
-            for f in a.word_terms.keys() {
-                *word_df.entry(*f).or_default() += 1;
-            }
-            for f in a.pieces.keys() {
-                *piece_df.entry(*f).or_default() += 1;
-            }
+        model.words.set_idf(model.examples.iter().map(|e| &e.words));
+        model
+            .pieces
+            .set_idf(model.examples.iter().map(|e| &e.pieces));
+        for example in &mut model.examples {
+            model.words.weigh_example(&mut example.words);
+            model.pieces.weigh_example(&mut example.pieces);
         }
-        let idf = |df: u32| ((n + 1.0) / (f64::from(df) + 1.0)).ln() + 1.0;
-        model.word_idf = word_df.iter().map(|(f, df)| (*f, idf(*df))).collect();
-        model.piece_idf = piece_df.iter().map(|(f, df)| (*f, idf(*df))).collect();
-        model.unseen_idf = idf(0);
-        let common = ((n * COMMON_PIECE_SHARE) as usize).max(COMMON_PIECE_MIN) as u32;
-        let slots = model.entries.len();
-        model.strong_words = vec![HashMap::new(); slots];
-        model.slot_examples = vec![Vec::new(); slots];
-        for (slot, question, a) in raw {
-            let index = model.examples.len() as u32;
-            let words = weigh(&a.word_terms, &model.word_idf, model.unseen_idf);
-            let pieces = weigh(&a.pieces, &model.piece_idf, model.unseen_idf);
-            for (f, w) in &words {
-                model.word_postings.entry(*f).or_default().push((index, *w));
-            }
-            for (f, w) in &pieces {
-                if piece_df.get(f).copied().unwrap_or(0) <= common {
-                    model
-                        .piece_postings
-                        .entry(*f)
-                        .or_default()
-                        .push((index, *w));
-                }
-            }
-            for u in &a.unigrams {
-                *model.strong_words[slot as usize].entry(*u).or_default() += 1;
-                *model.known.entry(*u).or_default() += 1;
-            }
-            model.slot_examples[slot as usize].push(index);
-            model.examples.push(Example {
-                slot,
-                question,
-                words,
-                pieces,
-                unigrams: a.unigrams,
-            });
-        }
+        let n = model.examples.len();
+        let common = ((n as f64 * COMMON_PIECE_SHARE) as usize).max(COMMON_PIECE_MIN) as u32;
+        model
+            .words
+            .index(model.examples.iter().map(|e| &e.words), u32::MAX);
+        model
+            .pieces
+            .index(model.examples.iter().map(|e| &e.pieces), common);
         // ||sum of an entry's example vectors||², for the entry cosine.
         model.word_sum_sq = vec![0.0; slots];
         model.piece_sum_sq = vec![0.0; slots];
         for slot in 0..slots {
             let members = &model.slot_examples[slot];
             let sum_sq = |pick: fn(&Example) -> &Vector| {
-                let mut sum: HashMap<u64, f64> = HashMap::new();
+                let mut sum: HashMap<u32, f64> = HashMap::new();
                 for &i in members {
                     for (f, w) in pick(&model.examples[i as usize]) {
                         *sum.entry(*f).or_default() += f64::from(*w);
                     }
                 }
-                let mut values: Vec<(u64, f64)> = sum.into_iter().collect();
+                let mut values: Vec<(u32, f64)> = sum.into_iter().collect();
                 values.sort_unstable_by_key(|(f, _)| *f);
                 values.iter().map(|(_, w)| w * w).sum::<f64>()
             };
@@ -658,18 +633,16 @@ impl LanguageModel {
         }
         // One model per urgent entry against all other examples: the
         // words of suicide are not those of a fire.
-        let urgent_slots: Vec<u32> = (0..slots as u32)
+        let (word_count, piece_count) = (model.words.len(), model.pieces.len());
+        let crisis = (0..slots as u32)
             .filter(|s| model.urgent[*s as usize])
-            .collect();
-        let crisis = urgent_slots
-            .into_iter()
             .map(|slot| {
                 let labelled: Vec<(&Vector, &Vector, bool)> = model
                     .examples
                     .iter()
                     .map(|e| (&e.words, &e.pieces, e.slot == slot))
                     .collect();
-                (slot, CrisisWords::train(&labelled))
+                (slot, CrisisWords::train(&labelled, word_count, piece_count))
             })
             .collect();
         model.crisis = crisis;
@@ -689,8 +662,8 @@ impl LanguageModel {
     /// The urgent entry (slot) whose crisis words fit an analysed message
     /// best, with that model's probability.
     fn crisis_score(&self, query: &Analysed) -> Option<(u32, f64)> {
-        let words = weigh(&query.word_terms, &self.word_idf, self.unseen_idf);
-        let pieces = weigh(&query.pieces, &self.piece_idf, self.unseen_idf);
+        let words = self.words.weigh_query(&query.word_terms);
+        let pieces = self.pieces.weigh_query(&query.pieces);
         self.crisis
             .iter()
             .map(|(slot, model)| (*slot, model.score(&words, &pieces)))
@@ -705,18 +678,16 @@ impl LanguageModel {
             touched: Vec::new(),
         };
         let mut seen = vec![false; self.examples.len()];
-        for (postings, query, out) in [
-            (&self.word_postings, words, &mut dots.word),
-            (&self.piece_postings, pieces, &mut dots.piece),
+        for (space, query, out) in [
+            (&self.words, words, &mut dots.word),
+            (&self.pieces, pieces, &mut dots.piece),
         ] {
             for (f, qw) in query {
-                if let Some(list) = postings.get(f) {
-                    for (i, w) in list {
-                        out[*i as usize] += qw * w;
-                        if !seen[*i as usize] {
-                            seen[*i as usize] = true;
-                            dots.touched.push(*i);
-                        }
+                for (i, w) in space.postings(*f) {
+                    out[*i as usize] += qw * w;
+                    if !seen[*i as usize] {
+                        seen[*i as usize] = true;
+                        dots.touched.push(*i);
                     }
                 }
             }
@@ -728,8 +699,8 @@ impl LanguageModel {
     /// first by their best example. `held_out`: the example being asked in
     /// training, which must not count as evidence for its own entry.
     fn candidates(&self, query: &Analysed, held_out: Option<u32>) -> Vec<(u32, Features)> {
-        let words = weigh(&query.word_terms, &self.word_idf, self.unseen_idf);
-        let pieces = weigh(&query.pieces, &self.piece_idf, self.unseen_idf);
+        let words = self.words.weigh_query(&query.word_terms);
+        let pieces = self.pieces.weigh_query(&query.pieces);
         let dots = self.dots(&words, &pieces);
         let slots = self.entries.len();
         let mut best = vec![(0.0f64, 0.0f64); slots];
@@ -771,7 +742,7 @@ impl LanguageModel {
 
         let held = held_out.map(|i| &self.examples[i as usize]);
         // The query's word weights, for coverage.
-        let weight = |u: &u64| self.word_idf.get(u).copied().unwrap_or(self.unseen_idf);
+        let weight = |u: &u64| self.words.idf_of(*u);
         let total: f64 = query.unigrams.iter().map(weight).sum();
         let held_has = |u: &u64| held.is_some_and(|h| h.unigrams.contains(u));
         let unknown: f64 = query
@@ -808,7 +779,9 @@ impl LanguageModel {
                     .unigrams
                     .iter()
                     .filter(|u| {
-                        let count = strong.get(*u).copied().unwrap_or(0);
+                        let count = strong
+                            .binary_search_by_key(*u, |(word, _)| *word)
+                            .map_or(0, |at| strong[at].1);
                         count > u32::from(own && held_has(u))
                     })
                     .map(weight)
@@ -816,7 +789,7 @@ impl LanguageModel {
                 let in_body: f64 = query
                     .unigrams
                     .iter()
-                    .filter(|u| self.body_words[slot].contains(*u))
+                    .filter(|u| self.body_words[slot].binary_search(*u).is_ok())
                     .map(weight)
                     .sum();
                 let features = Features {
@@ -836,7 +809,8 @@ impl LanguageModel {
     }
 
     /// The model of one language, its analyzer and its held-out training
-    /// rows; the training vectors are dropped once the rows exist.
+    /// rows. The training vectors are dropped before the rows are asked,
+    /// so they and the rows' scratch space are never alive together.
     fn train(entries: &[Entry], lang: Language) -> (Self, Analyzer, Vec<Group>) {
         let positions: Vec<usize> = entries
             .iter()
@@ -845,43 +819,71 @@ impl LanguageModel {
             .map(|(i, _)| i)
             .collect();
         let mut model = Self::build(entries, lang, positions);
-        let mut analyzer = Analyzer::new(lang);
-        let rows = model.training_rows(&mut analyzer, entries);
         model.forget_vectors();
+        let analyzer = Analyzer::new(lang);
+        let rows = model.training_rows(&analyzer, entries);
         (model, analyzer, rows)
     }
 
     /// Training rows: each example question asked with itself left out,
-    /// at most `MAX_TRAINING_QUESTIONS`, spread evenly.
-    fn training_rows(&self, analyzer: &mut Analyzer, entries: &[Entry]) -> Vec<Group> {
+    /// at most `MAX_TRAINING_QUESTIONS`, spread evenly. Asking them is
+    /// most of the training time, and each is independent of the others:
+    /// they are asked on `TRAINING_THREADS` threads, in fixed chunks joined
+    /// in order, so the rows are the same on any machine.
+    fn training_rows(&self, analyzer: &Analyzer, entries: &[Entry]) -> Vec<Group> {
         let questions: Vec<u32> = (0..self.examples.len() as u32)
             .filter(|i| self.examples[*i as usize].question)
             .collect();
         let stride = questions.len().div_ceil(MAX_TRAINING_QUESTIONS).max(1);
-        // Re-analyse the question text (the examples keep only vectors).
+        // Re-analyse the question text (the examples keep no vectors).
         let texts: Vec<&str> = self
             .entries
             .iter()
             .flat_map(|&p| entries[p].questions.iter().map(String::as_str))
             .collect();
-        let mut groups = Vec::new();
-        for (k, &i) in questions.iter().enumerate().step_by(stride) {
-            let Some(text) = texts.get(k) else { continue };
-            let example = &self.examples[i as usize];
-            let query = analyse(analyzer, text);
-            let candidates = self
-                .candidates(&query, Some(i))
-                .into_iter()
-                .map(|(slot, features)| {
-                    (features, slot == example.slot, self.urgent[slot as usize])
+        let picked: Vec<(&str, u32)> = questions
+            .iter()
+            .enumerate()
+            .step_by(stride)
+            .filter_map(|(k, &i)| texts.get(k).map(|text| (*text, i)))
+            .collect();
+        let chunk = picked.len().div_ceil(TRAINING_THREADS).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = picked
+                .chunks(chunk)
+                .map(|part| {
+                    let mut analyzer = analyzer.clone();
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(text, i)| self.held_out_group(&mut analyzer, text, *i))
+                            .collect::<Vec<_>>()
+                    })
                 })
                 .collect();
-            groups.push(Group {
-                candidates,
-                urgent: self.urgent[example.slot as usize],
-            });
+            workers
+                .into_iter()
+                .flat_map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
+    }
+
+    /// Example question `i` (with `text`) asked with itself left out.
+    fn held_out_group(&self, analyzer: &mut Analyzer, text: &str, i: u32) -> Group {
+        let example = &self.examples[i as usize];
+        let query = analyse(analyzer, text);
+        let candidates = self
+            .candidates(&query, Some(i))
+            .into_iter()
+            .map(|(slot, features)| (features, slot == example.slot, self.urgent[slot as usize]))
+            .collect();
+        Group {
+            candidates,
+            urgent: self.urgent[example.slot as usize],
         }
-        groups
     }
 }
 
@@ -954,24 +956,14 @@ impl Classifier {
     /// Builds the models and trains the ranker. `usable(i)` says whether
     /// entry `i` takes part (valid, loaded without errors).
     pub fn train(entries: &[Entry]) -> Self {
-        // The two languages share nothing until the ranker: build them on
-        // two threads, which nearly halves the start-up on two cores. The
-        // results are joined in a fixed order, so training stays
-        // deterministic.
-        let per_language = std::thread::scope(|scope| {
-            let workers: Vec<_> = [Language::Nl, Language::En]
-                .into_iter()
-                .map(|lang| scope.spawn(move || (lang, LanguageModel::train(entries, lang))))
-                .collect();
-            workers
-                .into_iter()
-                .map(|worker| {
-                    worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect::<Vec<_>>()
-        });
+        // One language after the other: each one's training vectors are
+        // dropped before the next is built, which keeps the peak memory of
+        // a large base to one language's (the held-out questions, most of
+        // the time, run on several threads within a language instead).
+        let per_language: Vec<_> = [Language::Nl, Language::En]
+            .into_iter()
+            .map(|lang| (lang, LanguageModel::train(entries, lang)))
+            .collect();
         let mut models = HashMap::new();
         let mut analyzers = HashMap::new();
         let mut groups = Vec::new();
@@ -980,11 +972,16 @@ impl Classifier {
             models.insert(lang, model);
             analyzers.insert(lang, analyzer);
         }
-        let rows: Vec<(Features, bool)> = groups
+        let rows: Vec<([f64; INPUTS], bool)> = groups
             .iter()
-            .flat_map(|g| g.candidates.iter().map(|(f, right, _)| (*f, *right)))
+            .flat_map(|g| {
+                g.candidates
+                    .iter()
+                    .map(|(f, right, _)| (f.inputs(), *right))
+            })
             .collect();
         let ranker = Ranker::train(&rows);
+        drop(rows);
         let urgent_rows: Vec<([f64; URGENT_INPUTS], bool)> = groups
             .iter()
             .map(|g| {
