@@ -25,3 +25,37 @@ pub fn citizen_text(text: String, reveal: bool) -> (String, bool, Vec<String>) {
     let hidden = masked != text;
     (masked, hidden, domains)
 }
+
+/// What the audit log keeps of a close topic in place of free text.
+pub const FREE_TOPIC: &str = "(own words)";
+
+/// What the audit log keeps of a close topic: one of the configured
+/// topics as it is, anything else as the reference [`FREE_TOPIC`]. A
+/// typed topic is free text and may hold a BSN or a name; the audit log
+/// outlives the conversation (`[privacy] audit_retention`), so it keeps
+/// no free text. The topic itself, masked, is in the anonymous report.
+pub fn topic_for_audit(topic: &str, configured: &[String]) -> String {
+    let topic = topic.trim();
+    configured
+        .iter()
+        .find(|known| known.trim() == topic)
+        .map_or_else(|| FREE_TOPIC.to_owned(), |known| known.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_audit_log_keeps_configured_topics_and_no_typed_ones() {
+        let configured = vec!["Afval".to_owned(), "Paspoort en ID-kaart".to_owned()];
+        assert_eq!(topic_for_audit(" Afval ", &configured), "Afval");
+        assert_eq!(
+            topic_for_audit("Paspoort en ID-kaart", &configured),
+            "Paspoort en ID-kaart"
+        );
+        for typed in ["BSN 111222333 klacht", "mevrouw Jansen", "afval"] {
+            assert_eq!(topic_for_audit(typed, &configured), FREE_TOPIC, "{typed}");
+        }
+    }
+}

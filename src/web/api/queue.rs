@@ -356,7 +356,10 @@ pub async fn transfer(
     body: web::Json<Transfer>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
-    let name = body.to.trim().to_lowercase();
+    // A name that cannot be an account's is refused before the lookup.
+    let name = crate::accounts::login_name(&body.to).map_err(|_| {
+        ApiError::invalid("Dat is geen gebruikersnaam van een collega.")
+    })?;
     let to = state
         .store
         .user(&name)
@@ -426,7 +429,10 @@ pub async fn close(
         .close_conversation(*id, &staff.account, topic, state.clock.now())
         .await?;
     publish(&state, &summary, Change::Closed, None);
-    super::audit::record(&state, &staff, "close", Some(summary.id), Some(topic)).await;
+    // The audit log outlives the conversation: a configured topic, or a
+    // reference in place of what was typed.
+    let detail = crate::privacy::topic_for_audit(topic, &state.settings.queue.topics);
+    super::audit::record(&state, &staff, "close", Some(summary.id), Some(&detail)).await;
     Ok(HttpResponse::Ok().json(summary))
 }
 
