@@ -149,4 +149,34 @@ mod tests {
                 .any(|p| p.message.contains("www.voorbeeldstad.nl"))
         );
     }
+
+    #[test]
+    fn a_bare_domain_under_any_public_suffix_is_checked_too() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let nl = dir.path().join("nl");
+        std::fs::create_dir_all(&nl).expect("folder");
+        std::fs::write(
+            nl.join("test.md"),
+            "---\nid: test-bare\ntitle: Test\nlang: nl\nquestions:\n  - hoe betaal ik\n  - waar betaal ik\n  - kan ik online betalen\n---\nBetaal op voorbeeldstad-betalen.nu/ideal,\nvoorbeeldstad.zip of betaal-gemeente.help.\nOf op voorbeeldstad.nl/betalen.\n",
+        )
+        .expect("write");
+        let problems = lint(dir.path(), &list(&["voorbeeldstad.nl"]));
+        for (domain, line) in [
+            ("voorbeeldstad-betalen.nu", 10),
+            ("voorbeeldstad.zip", 11),
+            ("betaal-gemeente.help", 11),
+        ] {
+            let found: Vec<&Problem> = problems
+                .iter()
+                .filter(|p| p.message.contains(&format!("goes to {domain},")))
+                .collect();
+            assert_eq!(found.len(), 1, "{domain}: {problems:?}");
+            assert_eq!(found[0].line, line, "{domain}");
+        }
+        assert!(
+            !problems
+                .iter()
+                .any(|p| p.message.contains("goes to voorbeeldstad.nl,"))
+        );
+    }
 }

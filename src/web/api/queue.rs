@@ -108,7 +108,9 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> Result<HttpRespon
 }
 
 /// One whole conversation, personal data masked (unless this login
-/// revealed it).
+/// revealed it). Reading a thread that is neither in the queue nor the
+/// reader's own (the bot's, a colleague's, one closed by someone else)
+/// is written to the audit log, once per login.
 #[utoipa::path(get, path = "/api/conversations/{id}", tag = "queue", security(("session" = [])),
     params(("id" = i64, Path, description = "The conversation")),
     responses((status = 200, description = "The thread", body = ThreadView), (status = 403, response = Forbidden)))]
@@ -122,7 +124,18 @@ pub async fn show(
         .lock()
         .map(|set| set.contains(&(staff.token_hash.clone(), *id)))
         .unwrap_or(false);
-    thread_response(&staff, &state, *id, revealed).await
+    let view = load_thread(&staff, &state, *id, revealed).await?;
+    if !conversation_of(&view.thread.summary).read_is_routine(&staff.account) {
+        let first = state
+            .read_audited
+            .lock()
+            .map(|mut set| set.insert((staff.token_hash.clone(), *id)))
+            .unwrap_or(true);
+        if first {
+            super::audit::record(&state, &staff, "read", Some(*id), None).await;
+        }
+    }
+    Ok(thread_json(&view))
 }
 
 /// The whole conversation with personal data shown: audited the first
@@ -136,7 +149,7 @@ pub async fn reveal(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let response = thread_response(&staff, &state, *id, true).await?;
+    let view = load_thread(&staff, &state, *id, true).await?;
     let first = state
         .revealed
         .lock()
@@ -145,15 +158,20 @@ pub async fn reveal(
     if first {
         super::audit::record(&state, &staff, "reveal", Some(*id), None).await;
     }
-    Ok(response)
+    Ok(thread_json(&view))
 }
 
-async fn thread_response(
+/// A thread's state and holder, as the conversation rules see them.
+fn conversation_of(summary: &Summary) -> crate::domain::Conversation {
+    crate::domain::Conversation::stored(summary.state, summary.claimed_by.clone())
+}
+
+async fn load_thread(
     staff: &Staff,
     state: &AppState,
     id: i64,
     reveal: bool,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<ThreadView, ApiError> {
     staff.require_queue()?;
     let thread = state
         .store
@@ -161,9 +179,13 @@ async fn thread_response(
         .await?
         .ok_or(QueueError::NotFound)?;
     let template = template(state, &thread.summary);
-    Ok(HttpResponse::Ok()
+    Ok(ThreadView { thread, template })
+}
+
+fn thread_json(view: &ThreadView) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(ThreadView { thread, template }))
+        .json(view)
 }
 
 /// Claim a queued conversation (atomic: one of simultaneous claims wins).
@@ -357,9 +379,8 @@ pub async fn transfer(
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
     // A name that cannot be an account's is refused before the lookup.
-    let name = crate::accounts::login_name(&body.to).map_err(|_| {
-        ApiError::invalid("Dat is geen gebruikersnaam van een collega.")
-    })?;
+    let name = crate::accounts::login_name(&body.to)
+        .map_err(|_| ApiError::invalid("Dat is geen gebruikersnaam van een collega."))?;
     let to = state
         .store
         .user(&name)

@@ -247,8 +247,13 @@ pub async fn logout(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.store.delete_session(&staff.token_hash).await?;
+    // Open event streams of this login end now (no receiver: none open).
+    let _ = state.ended_sessions.send(staff.token_hash.clone());
     if let Ok(mut revealed) = state.revealed.lock() {
         revealed.retain(|(session, _)| session != &staff.token_hash);
+    }
+    if let Ok(mut audited) = state.read_audited.lock() {
+        audited.retain(|(session, _)| session != &staff.token_hash);
     }
     tracing::info!(username = ?staff.account.username, "staff logout");
     super::audit::record(&state, &staff, "logout", None, None).await;
