@@ -265,21 +265,25 @@ mod tests {
     #[test]
     fn bare_domains_under_any_public_suffix_are_links() {
         // Found by the black-box test: top-level domains a hand-kept list missed.
-        assert_eq!(
-            links("betaal via voorbeeldstad-betalen.nu/ideal vandaag"),
-            vec![pair(
+        for (text, domain, full) in [
+            (
+                "betaal via voorbeeldstad-betalen.nu/ideal vandaag",
                 "voorbeeldstad-betalen.nu",
-                "voorbeeldstad-betalen.nu/ideal"
-            )]
-        );
-        assert_eq!(
-            links("zie voorbeeldstad.zip"),
-            vec![pair("voorbeeldstad.zip", "voorbeeldstad.zip")]
-        );
-        assert_eq!(
-            links("betaal-gemeente.help."),
-            vec![pair("betaal-gemeente.help", "betaal-gemeente.help")]
-        );
+                "voorbeeldstad-betalen.nu/ideal",
+            ),
+            (
+                "zie voorbeeldstad.zip",
+                "voorbeeldstad.zip",
+                "voorbeeldstad.zip",
+            ),
+            (
+                "betaal-gemeente.help.",
+                "betaal-gemeente.help",
+                "betaal-gemeente.help",
+            ),
+        ] {
+            assert_eq!(links(text), vec![pair(domain, full)], "{text}");
+        }
         assert!(under_public_suffix("gemeente.amsterdam"));
         assert!(under_public_suffix("voorbeeldstad.co.uk"));
         assert!(!under_public_suffix("co.uk"), "a suffix alone is no domain");

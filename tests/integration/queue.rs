@@ -244,6 +244,30 @@ async fn state_changes_need_the_csrf_token() {
 }
 }
 
+/// The citizen sends `text`, which asks for a person; returns the queued
+/// conversation's id (the first in the queue).
+pub(crate) async fn text_queued(app: &TestApp, text: &str) -> i64 {
+    let at = app.clock.now().timestamp();
+    app.post_webhook(&text_message(CITIZEN, &wamid(), text, at))
+        .await;
+    for _ in 0..500 {
+        if let Some(first) = app.store().queue().await.expect("queue").first() {
+            return first.id;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the thread was not queued");
+}
+
+/// A thread of `citizen`'s, claimed by `session`: its API path.
+pub(crate) async fn claimed_thread(app: &TestApp, session: &Session, citizen: &str) -> String {
+    let id = queued_thread(app, citizen).await;
+    let base = format!("/api/conversations/{id}");
+    let (status, body) = post(app, &format!("{base}/claim"), session, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    base
+}
+
 on_both_databases! {
 #[tokio::test]
 async fn login_sets_a_strict_cookie_throttles_guessing_and_resists_fixation() {
@@ -1009,19 +1033,8 @@ async fn personal_data_is_masked_until_revealed_and_the_reveal_is_audited() {
     add_user(&app, "anna", Role::Staff).await;
     add_user(&app, "lead", Role::Admin).await;
     let anna = login(&app, "anna").await;
-    let at = app.clock.now().timestamp();
     let text = "Ik wil een medewerker. Mijn BSN is 111222333, zie https://voorbeeldstad.nl.example-login.com/inloggen";
-    app.post_webhook(&text_message(CITIZEN, &wamid(), text, at))
-        .await;
-    let mut id = None;
-    for _ in 0..500 {
-        if let Some(first) = app.store().queue().await.expect("queue").first() {
-            id = Some(first.id);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let id = id.expect("queued");
+    let id = text_queued(&app, text).await;
 
     let (_, queue) = get(&app, "/api/queue", &anna).await;
     assert!(!queue.to_string().contains("111222333"), "{queue}");

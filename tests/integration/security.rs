@@ -5,13 +5,25 @@
 //! database files readable by all, an event stream outliving its logout.
 
 use crate::helpers::*;
-use crate::queue::{PASSWORD, Session, add_user, call, get, login, post, queued_thread, wamid};
+use crate::queue::{
+    PASSWORD, Session, add_user, call, claimed_thread, get, login, post, queued_thread,
+    text_queued, wamid,
+};
 use crate::retention::{contains, raw_bytes};
 use loket::accounts::Role;
 use loket_testkit::payload::text_message;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
+
+/// An app with a staff member, anna (logged in), and an admin, lead.
+async fn anna_and_lead() -> (TestApp, Session) {
+    let app = spawn_app_at(tuesday_morning()).await;
+    add_user(&app, "anna", Role::Staff).await;
+    add_user(&app, "lead", Role::Admin).await;
+    let anna = login(&app, "anna").await;
+    (app, anna)
+}
 
 /// The audit log as an admin reads it.
 async fn audit_entries(app: &TestApp, admin: &Session) -> Vec<Value> {
@@ -35,9 +47,7 @@ on_both_databases! {
 #[tokio::test]
 async fn login_names_are_checked_before_any_lookup_count_or_log() {
     captured_logs();
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    add_user(&app, "lead", Role::Admin).await;
+    let (app, _) = anna_and_lead().await;
     let huge = "a".repeat(60_000);
     let forged = "anna\n2026-11-24T09:00:00.000000Z  INFO loket::web::api::session: NAMEFORGERY staff login\u{1b}[2K";
     for name in [huge.as_str(), forged, "anna lead", "Welkom01!"] {
@@ -93,9 +103,7 @@ async fn a_line_break_in_a_reply_cannot_forge_a_log_line() {
     let app = spawn_app_with(tuesday_morning(), |s| s.secrets.access_token = None).await;
     add_user(&app, "anna", Role::Staff).await;
     let anna = login(&app, "anna").await;
-    let id = queued_thread(&app, CITIZEN).await;
-    let base = format!("/api/conversations/{id}");
-    post(&app, &format!("{base}/claim"), &anna, json!({})).await;
+    let base = claimed_thread(&app, &anna, CITIZEN).await;
     let forged = "REPLYFORGERY  INFO loket::web::api::session: staff login username=lead";
     let (status, body) = post(
         &app,
@@ -120,23 +128,20 @@ async fn a_line_break_in_a_reply_cannot_forge_a_log_line() {
 on_both_databases! {
 #[tokio::test]
 async fn the_audit_log_keeps_no_typed_topic_before_or_after_forget() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    add_user(&app, "lead", Role::Admin).await;
-    let anna = login(&app, "anna").await;
+    let (app, anna) = anna_and_lead().await;
     let configured = app.settings.queue.topics[0].clone();
     const OTHER: &str = "31600000002";
-    let typed = queued_thread(&app, CITIZEN).await;
-    let chosen = queued_thread(&app, OTHER).await;
-    for (id, topic) in [
-        (typed, "BSN 111222333 mevrouw Jansen"),
-        (chosen, configured.as_str()),
+    let typed = claimed_thread(&app, &anna, CITIZEN).await;
+    let chosen = claimed_thread(&app, &anna, OTHER).await;
+    for (base, topic) in [
+        (&typed, "BSN 111222333 mevrouw Jansen"),
+        (&chosen, configured.as_str()),
     ] {
-        let base = format!("/api/conversations/{id}");
-        post(&app, &format!("{base}/claim"), &anna, json!({})).await;
         let (status, body) = post(&app, &format!("{base}/close"), &anna, json!({"topic": topic})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
+    let id_of = |base: &str| base.rsplit('/').next().and_then(|id| id.parse::<i64>().ok()).expect("id");
+    let (typed, chosen) = (id_of(&typed), id_of(&chosen));
     let lead = login(&app, "lead").await;
     let closes = |entries: &[Value]| -> Vec<(i64, String)> {
         entries
@@ -173,53 +178,40 @@ async fn the_audit_log_keeps_no_typed_topic_before_or_after_forget() {
 
 #[tokio::test]
 async fn replies_with_bare_links_under_any_public_suffix_are_refused() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    let anna = login(&app, "anna").await;
-    let id = queued_thread(&app, CITIZEN).await;
-    let base = format!("/api/conversations/{id}");
-    post(&app, &format!("{base}/claim"), &anna, json!({})).await;
-    for (text, domain) in [
+    let (app, anna) = anna_and_lead().await;
+    let base = claimed_thread(&app, &anna, CITIZEN).await;
+    // `None`: the allowed site, sent.
+    for (text, refused) in [
         (
             "Betaal op voorbeeldstad-betalen.nu/ideal",
-            "voorbeeldstad-betalen.nu",
+            Some("voorbeeldstad-betalen.nu"),
         ),
-        ("Het formulier: voorbeeldstad.zip", "voorbeeldstad.zip"),
-        ("Hulp nodig? betaal-gemeente.help", "betaal-gemeente.help"),
+        (
+            "Het formulier: voorbeeldstad.zip",
+            Some("voorbeeldstad.zip"),
+        ),
+        (
+            "Hulp nodig? betaal-gemeente.help",
+            Some("betaal-gemeente.help"),
+        ),
+        ("Kijk op voorbeeldstad.nl/afval", None),
     ] {
         let (status, body) =
             post(&app, &format!("{base}/reply"), &anna, json!({"text": text})).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{text}: {body}");
-        assert_eq!(body["domain"], domain, "{body}");
+        match refused {
+            Some(domain) => {
+                assert_eq!(status, StatusCode::BAD_REQUEST, "{text}: {body}");
+                assert_eq!(body["domain"], domain, "{body}");
+            }
+            None => assert_eq!(status, StatusCode::ACCEPTED, "{text}: {body}"),
+        }
     }
-    let (status, _) = post(
-        &app,
-        &format!("{base}/reply"),
-        &anna,
-        json!({"text": "Kijk op voorbeeldstad.nl/afval"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
 }
 
 #[tokio::test]
 async fn bidi_overrides_reach_staff_as_visible_markers() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    let anna = login(&app, "anna").await;
-    let text = "Ik wil een medewerker over Factuur \u{202E}gnp.exe";
-    let at = app.clock.now().timestamp();
-    app.post_webhook(&text_message(CITIZEN, &wamid(), text, at))
-        .await;
-    let mut id = None;
-    for _ in 0..500 {
-        if let Some(first) = app.store().queue().await.expect("queue").first() {
-            id = Some(first.id);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let id = id.expect("queued");
+    let (app, anna) = anna_and_lead().await;
+    let id = text_queued(&app, "Ik wil een medewerker over Factuur \u{202E}gnp.exe").await;
     let base = format!("/api/conversations/{id}");
     let (_, queue) = get(&app, "/api/queue", &anna).await;
     let (_, thread) = get(&app, &base, &anna).await;
@@ -241,11 +233,8 @@ async fn bidi_overrides_reach_staff_as_visible_markers() {
 on_both_databases! {
 #[tokio::test]
 async fn reading_a_thread_outside_ones_work_is_audited_once_per_login() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
+    let (app, anna) = anna_and_lead().await;
     add_user(&app, "bram", Role::Staff).await;
-    add_user(&app, "lead", Role::Admin).await;
-    let anna = login(&app, "anna").await;
     let bram = login(&app, "bram").await;
     // A conversation the bot handles on its own.
     let at = app.clock.now().timestamp();
@@ -333,9 +322,8 @@ async fn database_files_are_readable_by_the_service_user_only() {
 
 #[tokio::test]
 async fn the_event_stream_ends_at_logout() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    let leaving = login(&app, "anna").await;
+    // Two logins of one person: only the one that logs out loses its stream.
+    let (app, leaving) = anna_and_lead().await;
     let staying = login(&app, "anna").await;
     let open = |session: &Session| {
         app.http
@@ -354,12 +342,8 @@ async fn the_event_stream_ends_at_logout() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     // Well before the 15-second keep-alive that ended it before.
     let ended = tokio::time::timeout(Duration::from_secs(3), async {
-        loop {
-            match leaving_stream.chunk().await {
-                Ok(Some(_)) => continue,
-                Ok(None) | Err(_) => break,
-            }
-        }
+        // Until the stream ends (or breaks off).
+        while let Ok(Some(_)) = leaving_stream.chunk().await {}
     })
     .await;
     assert!(ended.is_ok(), "the stream outlived its logout");

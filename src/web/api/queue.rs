@@ -126,14 +126,7 @@ pub async fn show(
         .unwrap_or(false);
     let view = load_thread(&staff, &state, *id, revealed).await?;
     if !conversation_of(&view.thread.summary).read_is_routine(&staff.account) {
-        let first = state
-            .read_audited
-            .lock()
-            .map(|mut set| set.insert((staff.token_hash.clone(), *id)))
-            .unwrap_or(true);
-        if first {
-            super::audit::record(&state, &staff, "read", Some(*id), None).await;
-        }
+        audit_once_per_login(&state, &state.read_audited, &staff, "read", *id).await;
     }
     Ok(thread_json(&view))
 }
@@ -150,15 +143,29 @@ pub async fn reveal(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let view = load_thread(&staff, &state, *id, true).await?;
-    let first = state
-        .revealed
+    audit_once_per_login(&state, &state.revealed, &staff, "reveal", *id).await;
+    Ok(thread_json(&view))
+}
+
+/// (session token hash, conversation) pairs already seen this login.
+type SeenThisLogin = std::sync::Mutex<std::collections::HashSet<(String, i64)>>;
+
+/// Writes `action` on conversation `id` to the audit log the first time
+/// this login does it (`seen` remembers), not on every reload.
+async fn audit_once_per_login(
+    state: &AppState,
+    seen: &SeenThisLogin,
+    staff: &Staff,
+    action: &str,
+    id: i64,
+) {
+    let first = seen
         .lock()
-        .map(|mut set| set.insert((staff.token_hash.clone(), *id)))
+        .map(|mut set| set.insert((staff.token_hash.clone(), id)))
         .unwrap_or(true);
     if first {
-        super::audit::record(&state, &staff, "reveal", Some(*id), None).await;
+        super::audit::record(state, staff, action, Some(id), None).await;
     }
-    Ok(thread_json(&view))
 }
 
 /// A thread's state and holder, as the conversation rules see them.
