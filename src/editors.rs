@@ -22,7 +22,14 @@ pub async fn gap_groups(
     since: DateTime<Utc>,
 ) -> Result<Vec<GapGroup>, StoreError> {
     let gaps = store.gaps(since).await?;
-    Ok(group(&gaps, &knowledge.index))
+    let mut groups = group(&gaps, &knowledge.index);
+    // Citizens' words, shown to editors (and in a terminal by `loket gaps`).
+    for example in groups.iter_mut().flat_map(|g| g.examples.iter_mut()) {
+        if let std::borrow::Cow::Owned(shown) = crate::privacy::for_staff(example) {
+            *example = shown;
+        }
+    }
+    Ok(groups)
 }
 
 /// Every loaded entry with its counts from the day of `since` up to today

@@ -314,7 +314,8 @@ impl Sender {
             } => {
                 if gave_up(&self.settings, row, now) {
                     let message = format!("gave up after {} attempts: {title}", row.attempts + 1);
-                    tracing::error!(conversation.id = row.conversation_id, outbox.id = row.id, code = ?code, "{message}");
+                    // Meta's words go in a field, escaped, never into the line itself.
+                    tracing::error!(conversation.id = row.conversation_id, outbox.id = row.id, code = ?code, attempts = row.attempts + 1, title = ?title, "send failed: gave up");
                     self.metrics.outbound(&row.kind, OutboundStatus::Failed);
                     return SendRecord::Failed {
                         id: row.id,
@@ -341,7 +342,8 @@ impl Sender {
                         code = ?code,
                         attempt = row.attempts + 1,
                         retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                        "send failed, will retry: {title}"
+                        title = ?title,
+                        "send failed, will retry"
                     );
                 }
                 self.metrics.outbound(&row.kind, OutboundStatus::Retried);
@@ -359,7 +361,8 @@ impl Sender {
                     conversation.id = row.conversation_id,
                     outbox.id = row.id,
                     code,
-                    "send failed permanently: {title}"
+                    title = ?title,
+                    "send failed permanently"
                 );
                 self.metrics.outbound(&row.kind, OutboundStatus::Failed);
                 SendRecord::Failed {

@@ -198,6 +198,8 @@ pub async fn start_on(
         streams: streams.clone(),
         metrics,
         revealed: Arc::default(),
+        read_audited: Arc::default(),
+        ended_sessions: tokio::sync::broadcast::channel(64).0,
         intake,
     };
     let max_body = settings.webhook.max_body_bytes;

@@ -16,10 +16,19 @@ pub use crate::domain::{Account, Role};
 )]
 pub struct BadUsername(pub String);
 
+/// Longest username, in characters.
+pub const MAX_USERNAME: usize = 40;
+
 /// Usernames appear in URLs, logs and the audit trail: keep them plain.
 pub fn check_username(name: &str) -> Result<String, BadUsername> {
     let name = name.trim();
-    let ok = (2..=40).contains(&name.chars().count())
+    // Refuse a huge input before walking or copying it: the error keeps
+    // only its start.
+    if name.len() > 4 * MAX_USERNAME {
+        let start: String = name.chars().take(MAX_USERNAME).collect();
+        return Err(BadUsername(format!("{start}…")));
+    }
+    let ok = (2..=MAX_USERNAME).contains(&name.chars().count())
         && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
             .chars()
@@ -31,9 +40,41 @@ pub fn check_username(name: &str) -> Result<String, BadUsername> {
     }
 }
 
+/// A name typed at the login form as an account name: trimmed, lower
+/// case, and refused unless it could be one (see [`check_username`]).
+/// The login checks this before it looks anything up, counts a failure
+/// or logs, so a name of 60 KB, with a line break or with control
+/// characters never reaches the database or the logs.
+pub fn login_name(typed: &str) -> Result<String, BadUsername> {
+    let typed = typed.trim();
+    if typed.len() > 4 * MAX_USERNAME {
+        return check_username(typed);
+    }
+    check_username(&typed.to_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_names_are_bounded_and_plain_before_anything_else() {
+        assert_eq!(login_name(" Anna "), Ok("anna".to_owned()));
+        let huge = "a".repeat(60_000);
+        let refused = login_name(&huge).expect_err("too long");
+        assert!(refused.0.chars().count() <= MAX_USERNAME + 1, "{refused}");
+        assert!(login_name(&"a".repeat(MAX_USERNAME)).is_ok());
+        assert!(login_name(&"a".repeat(MAX_USERNAME + 1)).is_err());
+        for forged in [
+            "anna\n2026-01-01T00:00:00Z  INFO loket: staff login",
+            "anna\u{1b}[2K",
+            "anna lead",
+            "Welkom01!",
+            "",
+        ] {
+            assert!(login_name(forged).is_err(), "{forged:?}");
+        }
+    }
 
     #[test]
     fn usernames_are_plain() {

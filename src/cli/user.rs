@@ -41,17 +41,16 @@ pub async fn run(
     let result = match command {
         UserCommand::Add { name, role } => add(&store, name, *role, now).await,
         UserCommand::List => list(&store).await,
-        UserCommand::Disable { name } => {
-            if store.disable_user(name.trim()).await? {
-                println!("{} is disabled; its sessions have ended.", name.trim());
+        UserCommand::Disable { name } => match crate::accounts::check_username(name) {
+            Err(bad) => Err(anyhow::Error::new(bad)),
+            Ok(name) if store.disable_user(&name).await? => {
+                println!("{name} is disabled; its sessions have ended.");
                 Ok(())
-            } else {
-                Err(anyhow::anyhow!(
-                    "there is no account named {:?}; see `loket user list`",
-                    name.trim()
-                ))
             }
-        }
+            Ok(name) => Err(anyhow::anyhow!(
+                "there is no account named {name:?}; see `loket user list`"
+            )),
+        },
     };
     store.close().await;
     result

@@ -58,7 +58,9 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
-    #[error("cannot create the database folder {path}: {source}")]
+    #[error(
+        "cannot create the database file or its folder, or make it private to this user: {path}: {source}"
+    )]
     Folder {
         path: String,
         #[source]
@@ -330,31 +332,66 @@ pub enum CountedTable {
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 /// Creates the SQLite file (and its folder) when missing: the `Any` driver
-/// opens SQLite URLs without `create_if_missing`.
+/// opens SQLite URLs without `create_if_missing`. The file is made
+/// readable by the service's user only (0600), and one that exists is
+/// narrowed to that, with its `-wal` and `-shm` files: they hold
+/// citizens' messages. SQLite gives the `-wal` and `-shm` files it
+/// creates the main file's permissions, so they are 0600 too.
 fn create_sqlite_file(url: &str) -> Result<(), StoreError> {
     let options = SqliteConnectOptions::from_str(url).map_err(|source| StoreError::Open {
         url: url.to_owned(),
         source,
     })?;
     let file = Path::new(options.get_filename());
-    if file.as_os_str().is_empty() || file.as_os_str() == ":memory:" || file.exists() {
+    if file.as_os_str().is_empty() || file.as_os_str() == ":memory:" {
         return Ok(());
     }
     let folder_error = |source| StoreError::Folder {
         path: file.display().to_string(),
         source,
     };
+    if file.exists() {
+        return owner_only(file).map_err(folder_error);
+    }
     if let Some(parent) = file.parent()
         && !parent.as_os_str().is_empty()
     {
         std::fs::create_dir_all(parent).map_err(folder_error)?;
     }
     // An empty file is an empty SQLite database.
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(file)
-        .map_err(folder_error)?;
+    let mut create = std::fs::OpenOptions::new();
+    create.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
+    create.open(file).map_err(folder_error)?;
+    Ok(())
+}
+
+/// Narrows a database file and its `-wal` and `-shm` files (where they
+/// exist) to read and write by the owner only.
+fn owner_only(file: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut files = vec![file.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = file.as_os_str().to_owned();
+            name.push(suffix);
+            files.push(name.into());
+        }
+        for path in files {
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+                }
+                Ok(_) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
     Ok(())
 }
 

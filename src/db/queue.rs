@@ -82,7 +82,10 @@ fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
     let last_content: Option<String> = get(row, "last_content")?;
     let preview_text = last_content
         .and_then(|c| serde_json::from_str::<MessageContent>(&c).ok())
-        .map(|c| preview(&crate::privacy::pii::mask(&describe_inbound(&c)), 80))
+        .map(|c| {
+            let masked = crate::privacy::pii::mask(&describe_inbound(&c));
+            preview(&crate::privacy::for_staff(&masked), 80)
+        })
         .unwrap_or_default();
     let to = citizen(row)?;
     Ok(Summary {
@@ -225,8 +228,9 @@ impl Store {
         .doing("reading a thread's replies")?;
         for row in &outbound {
             let payload: String = get(row, "payload")?;
+            // A staff reply may quote the citizen: shown the same way.
             let text = serde_json::from_str::<OutgoingMessage>(&payload)
-                .map(|m| describe_outgoing(&m.content))
+                .map(|m| crate::privacy::for_staff(&describe_outgoing(&m.content)).into_owned())
                 .unwrap_or_else(|_| "[onleesbaar bericht]".to_owned());
             let state: String = get(row, "state")?;
             let delivery: Option<String> = get(row, "delivery_status")?;
@@ -261,7 +265,9 @@ impl Store {
                 at: from_millis(get(row, "at")?),
                 actor: get(row, "actor")?,
                 kind: get(row, "kind")?,
-                detail: get(row, "detail")?,
+                // A close topic is typed by staff.
+                detail: get::<Option<String>>(row, "detail")?
+                    .map(|d| crate::privacy::for_staff(&d).into_owned()),
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

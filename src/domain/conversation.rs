@@ -143,6 +143,15 @@ impl Conversation {
         self.claimed_by.as_deref()
     }
 
+    /// Whether `reader` reading this thread is part of their work: it is
+    /// in the queue, or it is (or was, once closed) theirs. Any other
+    /// read (a thread the bot handles, a colleague's, one closed by
+    /// someone else) is written to the audit log, admins' reads included.
+    pub fn read_is_routine(&self, reader: &Account) -> bool {
+        self.state == ConversationState::Queued
+            || self.claimed_by() == Some(reader.username.as_str())
+    }
+
     fn to(
         &self,
         state: ConversationState,
@@ -318,6 +327,19 @@ mod tests {
 
     fn held_by(name: &str) -> Conversation {
         Conversation::stored(Claimed, Some(name.to_owned()))
+    }
+
+    #[test]
+    fn reading_the_queue_or_ones_own_thread_is_routine_and_nothing_else() {
+        assert!(at(Queued).read_is_routine(&anna()));
+        assert!(held_by("anna").read_is_routine(&anna()));
+        let closed_by_anna = Conversation::stored(Closed, Some("anna".to_owned()));
+        assert!(closed_by_anna.read_is_routine(&anna()));
+        assert!(!closed_by_anna.read_is_routine(&bram()));
+        assert!(!held_by("anna").read_is_routine(&bram()));
+        assert!(!held_by("anna").read_is_routine(&admin()));
+        assert!(!at(Bot).read_is_routine(&anna()));
+        assert!(!at(Closed).read_is_routine(&admin()));
     }
 
     fn moved(

@@ -126,17 +126,21 @@ mod tests {
         items.iter().map(|s| (*s).to_owned()).collect()
     }
 
-    #[test]
-    fn a_link_in_the_answer_text_must_be_on_the_allowlist_too() {
+    /// What `lint` says of a folder with one answer file, `content`.
+    fn lint_one(content: &str, allowlist: &[&str]) -> Vec<Problem> {
         let dir = tempfile::tempdir().expect("temp dir");
         let nl = dir.path().join("nl");
         std::fs::create_dir_all(&nl).expect("folder");
-        std::fs::write(
-            nl.join("test.md"),
+        std::fs::write(nl.join("test.md"), content).expect("write");
+        lint(dir.path(), &list(allowlist))
+    }
+
+    #[test]
+    fn a_link_in_the_answer_text_must_be_on_the_allowlist_too() {
+        let problems = lint_one(
             "---\nid: test-link\ntitle: Test\nlang: nl\nquestions:\n  - hoe test ik een link\n  - waar staat de link\n  - welke link is goed\n---\nBetaal via https://betaal-voorbeeldstad.example/nu of lees\nhttps://www.voorbeeldstad.nl/info\n",
-        )
-        .expect("write");
-        let problems = lint(dir.path(), &list(&["voorbeeldstad.nl"]));
+            &["voorbeeldstad.nl"],
+        );
         let link_problems: Vec<&Problem> = problems
             .iter()
             .filter(|p| p.message.contains("betaal-voorbeeldstad.example"))
@@ -147,6 +151,31 @@ mod tests {
             !problems
                 .iter()
                 .any(|p| p.message.contains("www.voorbeeldstad.nl"))
+        );
+    }
+
+    #[test]
+    fn a_bare_domain_under_any_public_suffix_is_checked_too() {
+        let problems = lint_one(
+            "---\nid: test-bare\ntitle: Test\nlang: nl\nquestions:\n  - hoe betaal ik\n  - waar betaal ik\n  - kan ik online betalen\n---\nBetaal op voorbeeldstad-betalen.nu/ideal,\nvoorbeeldstad.zip of betaal-gemeente.help.\nOf op voorbeeldstad.nl/betalen.\n",
+            &["voorbeeldstad.nl"],
+        );
+        for (domain, line) in [
+            ("voorbeeldstad-betalen.nu", 10),
+            ("voorbeeldstad.zip", 11),
+            ("betaal-gemeente.help", 11),
+        ] {
+            let found: Vec<&Problem> = problems
+                .iter()
+                .filter(|p| p.message.contains(&format!("goes to {domain},")))
+                .collect();
+            assert_eq!(found.len(), 1, "{domain}: {problems:?}");
+            assert_eq!(found[0].line, line, "{domain}");
+        }
+        assert!(
+            !problems
+                .iter()
+                .any(|p| p.message.contains("goes to voorbeeldstad.nl,"))
         );
     }
 }

@@ -6,8 +6,10 @@
 //! - `linkify` finds the links (`https://...`, `www....`, and bare domains
 //!   like `voorbeeldstad.nl/afval`); it gets the edges right with the
 //!   punctuation around links in chat text.
-//! - A bare domain without scheme or `www.` counts only when its last label
-//!   is a known top-level domain, so "ja.ok" or "zie bijv.de brief" stay
+//! - A bare domain without scheme or `www.` counts when it ends in a
+//!   suffix on the Public Suffix List (the `psl` crate, ADR 0023): every
+//!   top-level domain, `voorbeeldstad.zip` and `betaal-gemeente.help` as
+//!   much as `voorbeeldstad.nl`, while "ja.ok" or "om 10.30 uur" stay
 //!   text. `https://` and `www.` links count whatever their ending.
 //! - The domain comes from the `url` crate, which applies IDNA: a lookalike
 //!   written with Cyrillic letters shows as its `xn--` form, and a link
@@ -48,80 +50,15 @@ impl Segment {
     }
 }
 
-/// Top-level domains a bare domain (no scheme, no `www.`) must end in to
-/// count as a link: the common ones in Dutch chat, and the cheap ones
-/// phishing favours. Links with a scheme or `www.` need no list.
-const BARE_DOMAIN_TLDS: &[&str] = &[
-    "nl",
-    "be",
-    "de",
-    "fr",
-    "uk",
-    "eu",
-    "com",
-    "org",
-    "net",
-    "info",
-    "gov",
-    "edu",
-    "io",
-    "co",
-    "me",
-    "ly",
-    "to",
-    "tv",
-    "app",
-    "dev",
-    "online",
-    "site",
-    "shop",
-    "store",
-    "xyz",
-    "top",
-    "click",
-    "link",
-    "live",
-    "icu",
-    "vip",
-    "buzz",
-    "club",
-    "cc",
-    "ru",
-    "cn",
-    "su",
-    "tk",
-    "ml",
-    "ga",
-    "cf",
-    "gq",
-    "pw",
-    "ws",
-    "biz",
-    "pro",
-    "page",
-    "amsterdam",
-    "frl",
-    "es",
-    "it",
-    "pl",
-    "tr",
-    "ma",
-    "at",
-    "ch",
-    "lu",
-    "us",
-    "ca",
-    "au",
-    "in",
-    "sr",
-    "cw",
-    "aw",
-    "gl",
-    "gg",
-    "ai",
-    "sh",
-    "bio",
-];
+/// Whether `host` (lower case, IDNA form) is a name under a suffix on
+/// the Public Suffix List: `voorbeeldstad.zip`, `betaal-gemeente.help`,
+/// `bit.ly`, but not `ja.ok` (no such suffix) nor a suffix alone. The
+/// list comes with the `psl` crate (ADR 0023), so a new top-level domain
+/// needs a `cargo update -p psl`, not a hand-kept list that phishing
+/// domains slip past.
+pub fn under_public_suffix(host: &str) -> bool {
+    psl::domain(host.trim_end_matches('.').as_bytes()).is_some_and(|d| d.suffix().is_known())
+}
 
 /// `text` split into plain text and links, in order.
 pub fn segments(text: &str) -> Vec<Segment> {
@@ -170,13 +107,9 @@ pub fn find_links(text: &str) -> Vec<FoundLink> {
             let full = link.as_str();
             let explicit = has_scheme(full) || starts_with_www(full);
             let domain = domain_of(full).unwrap_or_default();
-            let known_tld = domain
-                .rsplit('.')
-                .next()
-                .is_some_and(|tld| BARE_DOMAIN_TLDS.contains(&tld));
             // An e-mail-like "user@host" without scheme is an address, not a link.
             let address = !explicit && full.contains('@');
-            (explicit || (known_tld && !address)).then(|| FoundLink {
+            (explicit || (!address && under_public_suffix(&domain))).then(|| FoundLink {
                 start: link.start(),
                 end: link.end(),
                 domain,
@@ -327,6 +260,54 @@ mod tests {
                 pair("bit.ly", "bit.ly/abc")
             ]
         );
+    }
+
+    #[test]
+    fn bare_domains_under_any_public_suffix_are_links() {
+        // Found by the black-box test: top-level domains a hand-kept list missed.
+        for (text, domain, full) in [
+            (
+                "betaal via voorbeeldstad-betalen.nu/ideal vandaag",
+                "voorbeeldstad-betalen.nu",
+                "voorbeeldstad-betalen.nu/ideal",
+            ),
+            (
+                "zie voorbeeldstad.zip",
+                "voorbeeldstad.zip",
+                "voorbeeldstad.zip",
+            ),
+            (
+                "betaal-gemeente.help.",
+                "betaal-gemeente.help",
+                "betaal-gemeente.help",
+            ),
+        ] {
+            assert_eq!(links(text), vec![pair(domain, full)], "{text}");
+        }
+        assert!(under_public_suffix("gemeente.amsterdam"));
+        assert!(under_public_suffix("voorbeeldstad.co.uk"));
+        assert!(!under_public_suffix("co.uk"), "a suffix alone is no domain");
+        assert!(!under_public_suffix("ja.ok"));
+        assert!(!under_public_suffix(""));
+    }
+
+    #[test]
+    fn links_outside_the_allowlist_are_refused_whatever_their_suffix() {
+        let allow = list(&["voorbeeldstad.nl"]);
+        for (text, domain) in [
+            (
+                "Betaal op voorbeeldstad-betalen.nu/ideal",
+                "voorbeeldstad-betalen.nu",
+            ),
+            ("Download voorbeeldstad.zip", "voorbeeldstad.zip"),
+            ("Hulp: betaal-gemeente.help", "betaal-gemeente.help"),
+        ] {
+            assert_eq!(
+                disallowed_domains(text, &allow),
+                vec![domain.to_owned()],
+                "{text}"
+            );
+        }
     }
 
     #[test]

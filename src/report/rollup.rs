@@ -202,10 +202,11 @@ fn handling(steps: &[(DateTime<Utc>, Step)]) -> Option<TimeDelta> {
     total
 }
 
-/// Topics are typed by staff: mask anything that looks like personal data
-/// and group "Paspoort" with "paspoort".
+/// Topics are typed by staff: mask anything that looks like personal data,
+/// show invisible formatting, and group "Paspoort" with "paspoort".
 fn clean_topic(topic: &str) -> Option<String> {
     let masked = crate::privacy::pii::mask(topic.trim()).to_lowercase();
+    let masked = crate::privacy::for_staff(&masked);
     let short: String = masked.chars().take(TOPIC_CHARS).collect();
     (!short.is_empty()).then_some(short)
 }

@@ -44,6 +44,13 @@ pub struct AppState {
     /// staff member revealed: shown unmasked for the rest of that login
     /// without a new audit entry per reload.
     pub revealed: Arc<std::sync::Mutex<std::collections::HashSet<(String, i64)>>>,
+    /// (session token hash, conversation) pairs whose reading outside
+    /// the staff member's work is in the audit log already: one entry
+    /// per login, not one per reload.
+    pub read_audited: Arc<std::sync::Mutex<std::collections::HashSet<(String, i64)>>>,
+    /// Token hashes of sessions that just ended (logout): their event
+    /// streams stop at once instead of at the next keep-alive check.
+    pub ended_sessions: tokio::sync::broadcast::Sender<String>,
     /// Stores webhook batches with group commit.
     pub intake: crate::intake::Intake,
 }

@@ -21,6 +21,7 @@ mod queue;
 mod report;
 mod retention;
 mod scale_out;
+mod security;
 mod send_limits;
 mod usage;
 mod webhook;

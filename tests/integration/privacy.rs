@@ -38,38 +38,6 @@ async fn a_bsn_in_a_message_gets_one_privacy_warning_per_conversation() {
 }
 }
 
-/// Everything the service logs, for the test below.
-fn captured_logs() -> &'static std::sync::Mutex<Vec<u8>> {
-    static LOGS: std::sync::OnceLock<std::sync::Mutex<Vec<u8>>> = std::sync::OnceLock::new();
-    LOGS.get_or_init(|| {
-        // Installed once for the whole test binary, with the service's own
-        // filter plus Loket's debug lines.
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(
-                "info,sqlx=warn,actix_server=warn,actix_web=warn,tantivy=warn,loket=debug",
-            ))
-            .with_writer(|| LogSink)
-            .with_ansi(false)
-            .finish();
-        let _ = tracing::subscriber::set_global_default(subscriber);
-        std::sync::Mutex::new(Vec::new())
-    })
-}
-
-struct LogSink;
-
-impl std::io::Write for LogSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut logs) = captured_logs().lock() {
-            logs.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 on_both_databases! {
 #[tokio::test]
 async fn logs_hold_neither_message_text_nor_full_phone_numbers() {

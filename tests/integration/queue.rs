@@ -10,28 +10,28 @@ use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-const PASSWORD: &str = "een-lang-wachtwoord-42";
+pub(crate) const PASSWORD: &str = "een-lang-wachtwoord-42";
 
 /// A logged-in browser: its cookie and CSRF token.
 #[derive(Clone)]
-struct Session {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Session {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
 static WAMIDS: AtomicU64 = AtomicU64::new(1);
 
-fn wamid() -> String {
+pub(crate) fn wamid() -> String {
     format!("wamid.QUEUE{:06}", WAMIDS.fetch_add(1, Ordering::Relaxed))
 }
 
-async fn add_user(app: &TestApp, name: &str, role: Role) {
+pub(crate) async fn add_user(app: &TestApp, name: &str, role: Role) {
     accounts::create(app.store(), name, role, PASSWORD, app.clock.now())
         .await
         .expect("account created");
 }
 
-async fn login(app: &TestApp, name: &str) -> Session {
+pub(crate) async fn login(app: &TestApp, name: &str) -> Session {
     let response = app
         .http
         .post(app.url("/api/session"))
@@ -49,7 +49,7 @@ async fn login(app: &TestApp, name: &str) -> Session {
 }
 
 /// `loket_session=...` from the Set-Cookie header.
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
+pub(crate) fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response
         .headers()
         .get_all("set-cookie")
@@ -60,7 +60,7 @@ fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -85,17 +85,22 @@ async fn call(
     )
 }
 
-async fn get(app: &TestApp, path: &str, session: &Session) -> (StatusCode, Value) {
+pub(crate) async fn get(app: &TestApp, path: &str, session: &Session) -> (StatusCode, Value) {
     call(app, reqwest::Method::GET, path, Some(session), None).await
 }
 
-async fn post(app: &TestApp, path: &str, session: &Session, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn post(
+    app: &TestApp,
+    path: &str,
+    session: &Session,
+    body: Value,
+) -> (StatusCode, Value) {
     call(app, reqwest::Method::POST, path, Some(session), Some(body)).await
 }
 
 /// A citizen sends a photo (which always goes to a person); returns the
 /// queued conversation's id.
-async fn queued_thread(app: &TestApp, citizen: &str) -> i64 {
+pub(crate) async fn queued_thread(app: &TestApp, citizen: &str) -> i64 {
     let at = app.clock.now().timestamp();
     let body = media_message(citizen, &wamid(), "image", at);
     assert_eq!(app.post_webhook(&body).await.status(), StatusCode::OK);
@@ -237,6 +242,30 @@ async fn state_changes_need_the_csrf_token() {
         .expect("request");
     assert_eq!(logout.status(), StatusCode::FORBIDDEN);
 }
+}
+
+/// The citizen sends `text`, which asks for a person; returns the queued
+/// conversation's id (the first in the queue).
+pub(crate) async fn text_queued(app: &TestApp, text: &str) -> i64 {
+    let at = app.clock.now().timestamp();
+    app.post_webhook(&text_message(CITIZEN, &wamid(), text, at))
+        .await;
+    for _ in 0..500 {
+        if let Some(first) = app.store().queue().await.expect("queue").first() {
+            return first.id;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the thread was not queued");
+}
+
+/// A thread of `citizen`'s, claimed by `session`: its API path.
+pub(crate) async fn claimed_thread(app: &TestApp, session: &Session, citizen: &str) -> String {
+    let id = queued_thread(app, citizen).await;
+    let base = format!("/api/conversations/{id}");
+    let (status, body) = post(app, &format!("{base}/claim"), session, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    base
 }
 
 on_both_databases! {
@@ -1004,19 +1033,8 @@ async fn personal_data_is_masked_until_revealed_and_the_reveal_is_audited() {
     add_user(&app, "anna", Role::Staff).await;
     add_user(&app, "lead", Role::Admin).await;
     let anna = login(&app, "anna").await;
-    let at = app.clock.now().timestamp();
     let text = "Ik wil een medewerker. Mijn BSN is 111222333, zie https://voorbeeldstad.nl.example-login.com/inloggen";
-    app.post_webhook(&text_message(CITIZEN, &wamid(), text, at))
-        .await;
-    let mut id = None;
-    for _ in 0..500 {
-        if let Some(first) = app.store().queue().await.expect("queue").first() {
-            id = Some(first.id);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let id = id.expect("queued");
+    let id = text_queued(&app, text).await;
 
     let (_, queue) = get(&app, "/api/queue", &anna).await;
     assert!(!queue.to_string().contains("111222333"), "{queue}");

@@ -12,7 +12,7 @@ const GONE: &str = "31600000077";
 const STAYS: &str = "31600000088";
 
 /// Every byte of the database and its write-ahead log.
-fn raw_bytes(app: &TestApp) -> Vec<u8> {
+pub(crate) fn raw_bytes(app: &TestApp) -> Vec<u8> {
     let db = app.db_path();
     let mut bytes = std::fs::read(&db).expect("database file");
     for suffix in ["-wal", "-journal"] {
@@ -25,7 +25,7 @@ fn raw_bytes(app: &TestApp) -> Vec<u8> {
     bytes
 }
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())

@@ -63,7 +63,8 @@ pub struct AuditLog {
 }
 
 /// The audit log, newest first (admins only): logins, claims, replies,
-/// transfers, closes, reveals, purges, forgets; no message content.
+/// transfers, closes, reveals, reads of threads outside one's work,
+/// purges, forgets; no message content and no other free text.
 #[utoipa::path(get, path = "/api/audit", tag = "audit", security(("session" = [])), params(AuditQuery),
     responses((status = 200, description = "The entries", body = AuditLog), (status = 403, response = Forbidden),
         (status = 400, description = "`since` or `limit` does not fit (`invalid`)", body = ErrorBody)))]

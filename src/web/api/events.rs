@@ -1,8 +1,10 @@
 //! `GET /api/events`: server-sent events for the staff page. Each event
 //! names a thread and what changed; the page then reloads what it shows.
 //! A keep-alive comment every 15 seconds keeps proxies from closing the
-//! stream and marks the staff member online; the stream ends when the
-//! session does, or when the service stops.
+//! stream and marks the staff member online; the stream ends at once when
+//! its login logs out, within 15 seconds when the session ends otherwise
+//! (expiry, another instance, a disabled account), and when the service
+//! stops.
 
 use super::doc::Forbidden;
 use super::error::ApiError;
@@ -58,6 +60,8 @@ impl StreamEvent {
 
 struct Stream {
     events: tokio::sync::broadcast::Receiver<QueueEvent>,
+    /// Sessions that ended on this instance (see `AppState::ended_sessions`).
+    ended: tokio::sync::broadcast::Receiver<String>,
     keep_alive: tokio::time::Interval,
     state: web::Data<AppState>,
     token_hash: String,
@@ -87,23 +91,39 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
         return Some((Ok(Bytes::from_static(b"retry: 3000\n: connected\n\n")), s));
     }
     let stopping = s.state.streams.clone();
-    tokio::select! {
-        () = stopping.cancelled() => None,
-        received = s.events.recv() => match received {
-            Ok(event) => {
-                let bytes = frame(&event);
-                Some((Ok(bytes), s))
-            }
-            // Fell behind: tell the page to reload the whole queue.
-            Err(RecvError::Lagged(_)) => Some((Ok(resync()), s)),
-            Err(RecvError::Closed) => None,
-        },
-        _ = s.keep_alive.tick() => {
-            // The open page counts as activity: staff watching the queue
-            // stay logged in (reading the session marks it seen).
-            match crate::web::auth::live_session(&s.state, &s.token_hash).await {
-                Ok(Some(_)) => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), s)),
-                _ => None,
+    loop {
+        tokio::select! {
+            () = stopping.cancelled() => return None,
+            ended = s.ended.recv() => match ended {
+                // This login ended: so does its stream.
+                Ok(hash) if hash == s.token_hash => return None,
+                Ok(_) => {}
+                // Missed some: ask the database whether this one is still live.
+                Err(RecvError::Lagged(_)) => {
+                    if !matches!(crate::web::auth::live_session(&s.state, &s.token_hash).await, Ok(Some(_))) {
+                        return None;
+                    }
+                }
+                Err(RecvError::Closed) => return None,
+            },
+            received = s.events.recv() => return match received {
+                Ok(event) => {
+                    let bytes = frame(&event);
+                    Some((Ok(bytes), s))
+                }
+                // Fell behind: tell the page to reload the whole queue.
+                Err(RecvError::Lagged(_)) => Some((Ok(resync()), s)),
+                Err(RecvError::Closed) => None,
+            },
+            _ = s.keep_alive.tick() => {
+                // The open page counts as activity: staff watching the queue
+                // stay logged in (reading the session marks it seen). A
+                // session ended elsewhere (another instance, `user
+                // disable`) ends the stream here.
+                return match crate::web::auth::live_session(&s.state, &s.token_hash).await {
+                    Ok(Some(_)) => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), s)),
+                    _ => None,
+                };
             }
         }
     }
@@ -123,6 +143,7 @@ pub async fn stream(staff: Staff, state: web::Data<AppState>) -> Result<HttpResp
     keep_alive.reset();
     let initial = Stream {
         events: state.events.subscribe(),
+        ended: state.ended_sessions.subscribe(),
         keep_alive,
         state: state.clone(),
         token_hash: staff.token_hash,

@@ -108,7 +108,9 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> Result<HttpRespon
 }
 
 /// One whole conversation, personal data masked (unless this login
-/// revealed it).
+/// revealed it). Reading a thread that is neither in the queue nor the
+/// reader's own (the bot's, a colleague's, one closed by someone else)
+/// is written to the audit log, once per login.
 #[utoipa::path(get, path = "/api/conversations/{id}", tag = "queue", security(("session" = [])),
     params(("id" = i64, Path, description = "The conversation")),
     responses((status = 200, description = "The thread", body = ThreadView), (status = 403, response = Forbidden)))]
@@ -122,7 +124,11 @@ pub async fn show(
         .lock()
         .map(|set| set.contains(&(staff.token_hash.clone(), *id)))
         .unwrap_or(false);
-    thread_response(&staff, &state, *id, revealed).await
+    let view = load_thread(&staff, &state, *id, revealed).await?;
+    if !conversation_of(&view.thread.summary).read_is_routine(&staff.account) {
+        audit_once_per_login(&state, &state.read_audited, &staff, "read", *id).await;
+    }
+    Ok(thread_json(&view))
 }
 
 /// The whole conversation with personal data shown: audited the first
@@ -136,24 +142,43 @@ pub async fn reveal(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let response = thread_response(&staff, &state, *id, true).await?;
-    let first = state
-        .revealed
-        .lock()
-        .map(|mut set| set.insert((staff.token_hash.clone(), *id)))
-        .unwrap_or(true);
-    if first {
-        super::audit::record(&state, &staff, "reveal", Some(*id), None).await;
-    }
-    Ok(response)
+    let view = load_thread(&staff, &state, *id, true).await?;
+    audit_once_per_login(&state, &state.revealed, &staff, "reveal", *id).await;
+    Ok(thread_json(&view))
 }
 
-async fn thread_response(
+/// (session token hash, conversation) pairs already seen this login.
+type SeenThisLogin = std::sync::Mutex<std::collections::HashSet<(String, i64)>>;
+
+/// Writes `action` on conversation `id` to the audit log the first time
+/// this login does it (`seen` remembers), not on every reload.
+async fn audit_once_per_login(
+    state: &AppState,
+    seen: &SeenThisLogin,
+    staff: &Staff,
+    action: &str,
+    id: i64,
+) {
+    let first = seen
+        .lock()
+        .map(|mut set| set.insert((staff.token_hash.clone(), id)))
+        .unwrap_or(true);
+    if first {
+        super::audit::record(state, staff, action, Some(id), None).await;
+    }
+}
+
+/// A thread's state and holder, as the conversation rules see them.
+fn conversation_of(summary: &Summary) -> crate::domain::Conversation {
+    crate::domain::Conversation::stored(summary.state, summary.claimed_by.clone())
+}
+
+async fn load_thread(
     staff: &Staff,
     state: &AppState,
     id: i64,
     reveal: bool,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<ThreadView, ApiError> {
     staff.require_queue()?;
     let thread = state
         .store
@@ -161,9 +186,13 @@ async fn thread_response(
         .await?
         .ok_or(QueueError::NotFound)?;
     let template = template(state, &thread.summary);
-    Ok(HttpResponse::Ok()
+    Ok(ThreadView { thread, template })
+}
+
+fn thread_json(view: &ThreadView) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(ThreadView { thread, template }))
+        .json(view)
 }
 
 /// Claim a queued conversation (atomic: one of simultaneous claims wins).
@@ -356,7 +385,9 @@ pub async fn transfer(
     body: web::Json<Transfer>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
-    let name = body.to.trim().to_lowercase();
+    // A name that cannot be an account's is refused before the lookup.
+    let name = crate::accounts::login_name(&body.to)
+        .map_err(|_| ApiError::invalid("Dat is geen gebruikersnaam van een collega."))?;
     let to = state
         .store
         .user(&name)
@@ -426,7 +457,10 @@ pub async fn close(
         .close_conversation(*id, &staff.account, topic, state.clock.now())
         .await?;
     publish(&state, &summary, Change::Closed, None);
-    super::audit::record(&state, &staff, "close", Some(summary.id), Some(topic)).await;
+    // The audit log outlives the conversation: a configured topic, or a
+    // reference in place of what was typed.
+    let detail = crate::privacy::topic_for_audit(topic, &state.settings.queue.topics);
+    super::audit::record(&state, &staff, "close", Some(summary.id), Some(&detail)).await;
     Ok(HttpResponse::Ok().json(summary))
 }
 

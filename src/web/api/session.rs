@@ -4,7 +4,7 @@
 //! costs as much time as a wrong password.
 
 use super::error::{ApiError, ErrorBody};
-use crate::accounts::{Account, password, token};
+use crate::accounts::{self, Account, password, token};
 use crate::config::SecureCookie;
 use crate::web::AppState;
 use crate::web::auth::{SESSION_COOKIE, Staff, session_hash};
@@ -48,6 +48,34 @@ fn client(req: &HttpRequest) -> String {
         .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
 }
 
+/// A login name that cannot be an account name.
+fn bad_name() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_username",
+        format!(
+            "Een gebruikersnaam heeft 2 tot {} tekens: kleine letters, cijfers, '.', '-' of '_', en begint met een letter.",
+            accounts::MAX_USERNAME
+        ),
+    )
+}
+
+/// What a failed or throttled login is logged as: the account's name, or
+/// a fixed word when no account has the typed name. A password typed
+/// into the name field is a valid-looking name often enough; it must not
+/// be kept in the logs or the audit log.
+fn logged_name(known: bool, username: &str) -> &str {
+    if known { username } else { UNKNOWN_NAME }
+}
+
+/// Stands for a typed name that is no account's.
+const UNKNOWN_NAME: &str = "(unknown)";
+
+/// The audit actor of a failed or throttled login (see [`logged_name`]).
+fn failed_login_actor(known: bool, username: &str) -> String {
+    format!("login:{}", logged_name(known, username))
+}
+
 fn secure(req: &HttpRequest, setting: SecureCookie) -> bool {
     match setting {
         SecureCookie::Always => true,
@@ -78,6 +106,7 @@ fn session_cookie(value: String, secure: bool, max_age: Option<i64>) -> Cookie<'
 #[utoipa::path(post, path = "/api/session", tag = "session", request_body = Login, responses(
     (status = 200, description = "Logged in", body = SessionInfo,
         headers(("Set-Cookie" = String, description = "The session cookie `loket_session`"))),
+    (status = 400, description = "The name cannot be an account name (`invalid_username`: 2 to 40 characters, lower case letters, digits, '.', '-' or '_', starting with a letter), or the body is not a login (`invalid`)", body = ErrorBody),
     (status = 401, description = "Wrong name or password (`invalid_credentials`)", body = ErrorBody),
     (status = 429, description = "Too many failed attempts (`too_many_attempts`, with `retry_after_seconds`)",
         body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
@@ -87,7 +116,10 @@ pub async fn login(
     body: web::Json<Login>,
 ) -> Result<HttpResponse, ApiError> {
     let Login { username, password } = body.into_inner();
-    let username = username.trim().to_lowercase();
+    // Before any lookup, count or log: a name that cannot be an account
+    // name is refused as it is (no database row, no log line, no audit
+    // entry for it).
+    let username = accounts::login_name(&username).map_err(|_| bad_name())?;
     let settings = &state.settings.staff;
     let now = state.clock.now();
     let window = chrono::Duration::from_std(settings.login_window.0)
@@ -106,10 +138,11 @@ pub async fn login(
             .await?
             .unwrap_or(now);
         let wait = (oldest + window - now).num_seconds().max(1);
-        tracing::warn!(username = %username, "login refused: too many failed attempts");
+        let known = state.store.user(&username).await?.is_some();
+        tracing::warn!(username = ?logged_name(known, &username), "login refused: too many failed attempts");
         super::audit::record_as(
             &state,
-            &format!("login:{username}"),
+            &failed_login_actor(known, &username),
             "login_throttled",
             None,
             None,
@@ -136,6 +169,7 @@ pub async fn login(
     let matches = web::block(move || password::verify(&password, &hash))
         .await
         .map_err(|_| ApiError::internal())?;
+    let known = account.is_some();
     let account = match account {
         Some(account) if matches => account,
         _ => {
@@ -143,10 +177,10 @@ pub async fn login(
                 .store
                 .record_login_failure(&username, &client, now, now - window)
                 .await?;
-            tracing::warn!(username = %username, "failed staff login");
+            tracing::warn!(username = ?logged_name(known, &username), "failed staff login");
             super::audit::record_as(
                 &state,
-                &format!("login:{username}"),
+                &failed_login_actor(known, &username),
                 "login_failed",
                 None,
                 None,
@@ -176,7 +210,7 @@ pub async fn login(
             now + lifetime,
         )
         .await?;
-    tracing::info!(username = %account.username, role = account.role.as_str(), "staff login");
+    tracing::info!(username = ?account.username, role = account.role.as_str(), "staff login");
     super::audit::record_as(
         &state,
         &crate::db::staff_actor(&account),
@@ -213,10 +247,15 @@ pub async fn logout(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.store.delete_session(&staff.token_hash).await?;
+    // Open event streams of this login end now (no receiver: none open).
+    let _ = state.ended_sessions.send(staff.token_hash.clone());
     if let Ok(mut revealed) = state.revealed.lock() {
         revealed.retain(|(session, _)| session != &staff.token_hash);
     }
-    tracing::info!(username = %staff.account.username, "staff logout");
+    if let Ok(mut audited) = state.read_audited.lock() {
+        audited.retain(|(session, _)| session != &staff.token_hash);
+    }
+    tracing::info!(username = ?staff.account.username, "staff logout");
     super::audit::record(&state, &staff, "logout", None, None).await;
     let mut gone = session_cookie(
         String::new(),
