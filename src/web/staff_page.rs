@@ -18,14 +18,19 @@ const APP_CSS: &str = include_str!("staff/app.css");
 const KENNISBANK_HTML: &str = include_str!("staff/kennisbank.html");
 const KENNISBANK_JS: &str = include_str!("staff/kennisbank.js");
 const KENNISBANK_CSS: &str = include_str!("staff/kennisbank.css");
+/// The admins' page: the audit log and citizens' exports (styled by the
+/// reports page's stylesheet).
+const AUDIT_HTML: &str = include_str!("staff/audit.html");
+const AUDIT_JS: &str = include_str!("staff/audit.js");
 
 /// The Content-Security-Policy of the staff page and its assets.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Registers `/`, `/staff`, `/staff/app.js`, `/staff/app.css` and the
-/// editors' page `/staff/kennisbank` with its script and stylesheet.
+/// Registers `/`, `/staff`, `/staff/app.js`, `/staff/app.css`, the
+/// editors' page `/staff/kennisbank` with its script and stylesheet, and
+/// the admins' page `/staff/audit` with its script.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(root))
         .route("/staff", web::get().to(index))
@@ -43,6 +48,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/staff/kennisbank.css",
             web::get().to(|| async { asset("text/css; charset=utf-8", KENNISBANK_CSS) }),
+        )
+        .route(
+            "/staff/audit",
+            web::get().to(|| async { asset("text/html; charset=utf-8", AUDIT_HTML) }),
+        )
+        .route(
+            "/staff/audit.js",
+            web::get().to(|| async { asset("text/javascript; charset=utf-8", AUDIT_JS) }),
         );
 }
 
@@ -157,6 +170,8 @@ mod tests {
             ("/staff/kennisbank", "wat de bot niet kon beantwoorden"),
             ("/staff/kennisbank.js", "/api/knowledge/gaps"),
             ("/staff/kennisbank.css", ".gap-list"),
+            ("/staff/audit", "Inzageverzoek"),
+            ("/staff/audit.js", "/api/exports"),
         ] {
             let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
             assert_eq!(response.status(), 200, "{path}");
@@ -172,23 +187,28 @@ mod tests {
     }
 
     #[test]
-    fn the_editors_page_has_no_inline_code_and_never_parses_text_as_markup() {
-        for tag in KENNISBANK_HTML.split("<script").skip(1) {
-            let open = &tag[..tag.find('>').expect("closed tag")];
-            assert!(open.contains("src="), "inline script: <script{open}>");
-        }
-        assert!(!KENNISBANK_HTML.contains("<style") && !KENNISBANK_HTML.contains("style="));
+    fn the_editors_and_admins_pages_have_no_inline_code_and_never_parse_text_as_markup() {
         let handler = regex::Regex::new(r"\son[a-z]+\s*=").expect("regex");
-        assert!(!handler.is_match(KENNISBANK_HTML), "inline event handler");
-        // The questions are citizens' words: text only.
-        for sink in [
-            "innerHTML",
-            "outerHTML",
-            "insertAdjacentHTML",
-            "document.write",
-            "eval(",
+        for (page, html, js) in [
+            ("kennisbank", KENNISBANK_HTML, KENNISBANK_JS),
+            ("audit", AUDIT_HTML, AUDIT_JS),
         ] {
-            assert!(!KENNISBANK_JS.contains(sink), "kennisbank.js uses {sink}");
+            for tag in html.split("<script").skip(1) {
+                let open = &tag[..tag.find('>').expect("closed tag")];
+                assert!(open.contains("src="), "{page}: inline script: <script{open}>");
+            }
+            assert!(!html.contains("<style") && !html.contains("style="), "{page}");
+            assert!(!handler.is_match(html), "{page}: inline event handler");
+            // Citizens' questions and audit details: text only.
+            for sink in [
+                "innerHTML",
+                "outerHTML",
+                "insertAdjacentHTML",
+                "document.write",
+                "eval(",
+            ] {
+                assert!(!js.contains(sink), "{page}.js uses {sink}");
+            }
         }
     }
 

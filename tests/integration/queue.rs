@@ -242,7 +242,12 @@ async fn state_changes_need_the_csrf_token() {
 on_both_databases! {
 #[tokio::test]
 async fn login_sets_a_strict_cookie_throttles_guessing_and_resists_fixation() {
-    let app = spawn_app_at(tuesday_morning()).await;
+    // The test client is the TLS proxy: its X-Forwarded-Proto is believed.
+    let app = spawn_app_with(tuesday_morning(), |settings| {
+        settings.trusted_proxies =
+            loket::config::TrustedProxies::parse(&["127.0.0.1".to_owned()]).expect("valid");
+    })
+    .await;
     add_user(&app, "anna", Role::Staff).await;
 
     // A planted cookie is replaced by a fresh session at login.
@@ -269,7 +274,7 @@ async fn login_sets_a_strict_cookie_throttles_guessing_and_resists_fixation() {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["role"], "staff");
 
-    // Behind a TLS proxy the cookie is Secure.
+    // Behind a trusted TLS proxy the cookie is Secure.
     let behind_tls = app
         .http
         .post(app.url("/api/session"))

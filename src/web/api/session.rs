@@ -8,6 +8,7 @@ use crate::accounts::{Account, password, token};
 use crate::config::SecureCookie;
 use crate::web::AppState;
 use crate::web::auth::{SESSION_COOKIE, Staff, session_hash};
+use crate::web::client::Client;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -40,19 +41,13 @@ fn info(state: &AppState, account: &Account, csrf_token: String) -> SessionInfo 
     }
 }
 
-/// A client address for throttling: the TCP peer. A proxy's
-/// `X-Forwarded-For` is not trusted here (anyone can send one); the
-/// per-account limit holds regardless.
-fn client(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
-}
-
-fn secure(req: &HttpRequest, setting: SecureCookie) -> bool {
+/// `Auto`: Secure when the client came in over https, as a trusted proxy
+/// reports it (a header from anyone else is not believed).
+fn secure(client: &Client, setting: SecureCookie) -> bool {
     match setting {
         SecureCookie::Always => true,
         SecureCookie::Never => false,
-        SecureCookie::Auto => req.connection_info().scheme() == "https",
+        SecureCookie::Auto => client.https,
     }
 }
 
@@ -73,8 +68,9 @@ fn session_cookie(value: String, secure: bool, max_age: Option<i64>) -> Cookie<'
 ///
 /// Starts a fresh session and sets the `loket_session` cookie (HttpOnly,
 /// SameSite=Strict). Failed logins are counted per account name and per
-/// client address; too many within `[staff] login_window` are refused
-/// with 429 until the window has passed.
+/// client address (behind a trusted proxy: the address it forwards); too
+/// many within `[staff] login_window` are refused with 429 until the
+/// window has passed.
 #[utoipa::path(post, path = "/api/session", tag = "session", request_body = Login, responses(
     (status = 200, description = "Logged in", body = SessionInfo,
         headers(("Set-Cookie" = String, description = "The session cookie `loket_session`"))),
@@ -92,7 +88,8 @@ pub async fn login(
     let now = state.clock.now();
     let window = chrono::Duration::from_std(settings.login_window.0)
         .unwrap_or(chrono::Duration::minutes(15));
-    let client = client(&req);
+    let from = Client::of(&req, &state.settings);
+    let client = from.key();
     let (by_name, by_client) = state
         .store
         .login_failures(&username, &client, now - window)
@@ -106,13 +103,12 @@ pub async fn login(
             .await?
             .unwrap_or(now);
         let wait = (oldest + window - now).num_seconds().max(1);
-        tracing::warn!(username = %username, "login refused: too many failed attempts");
-        super::audit::record_as(
+        tracing::warn!(username = %username, client = %client, "login refused: too many failed attempts");
+        super::audit::record_from(
             &state,
             &format!("login:{username}"),
             "login_throttled",
-            None,
-            None,
+            &client,
         )
         .await;
         let mut error = ApiError::new(
@@ -143,13 +139,12 @@ pub async fn login(
                 .store
                 .record_login_failure(&username, &client, now, now - window)
                 .await?;
-            tracing::warn!(username = %username, "failed staff login");
-            super::audit::record_as(
+            tracing::warn!(username = %username, client = %client, "failed staff login");
+            super::audit::record_from(
                 &state,
                 &format!("login:{username}"),
                 "login_failed",
-                None,
-                None,
+                &client,
             )
             .await;
             return Err(ApiError::new(
@@ -176,19 +171,12 @@ pub async fn login(
             now + lifetime,
         )
         .await?;
-    tracing::info!(username = %account.username, role = account.role.as_str(), "staff login");
-    super::audit::record_as(
-        &state,
-        &crate::db::staff_actor(&account),
-        "login",
-        None,
-        None,
-    )
-    .await;
+    tracing::info!(username = %account.username, role = account.role.as_str(), client = %client, "staff login");
+    super::audit::record_from(&state, &crate::db::staff_actor(&account), "login", &client).await;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(
             session_token,
-            secure(&req, settings.secure_cookie),
+            secure(&from, settings.secure_cookie),
             Some(lifetime.num_seconds()),
         ))
         .insert_header(("Cache-Control", "no-store"))
@@ -216,11 +204,14 @@ pub async fn logout(
     if let Ok(mut revealed) = state.revealed.lock() {
         revealed.retain(|(session, _)| session != &staff.token_hash);
     }
-    tracing::info!(username = %staff.account.username, "staff logout");
+    tracing::info!(username = %staff.account.username, client = %staff.client, "staff logout");
     super::audit::record(&state, &staff, "logout", None, None).await;
     let mut gone = session_cookie(
         String::new(),
-        secure(&req, state.settings.staff.secure_cookie),
+        secure(
+            &Client::of(&req, &state.settings),
+            state.settings.staff.secure_cookie,
+        ),
         None,
     );
     gone.make_removal();
