@@ -33,10 +33,7 @@ pub async fn run(
     let key = CitizenKey::parse(&args.citizen)?;
     let now = clock.now();
     let path = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from(format!(
-            "loket-export-{}.json",
-            now.format("%Y%m%d-%H%M%S")
-        ))
+        PathBuf::from(format!("loket-export-{}.json", now.format("%Y%m%d-%H%M%S")))
     });
     let store = crate::cli::open_store(settings).await?;
     let export = store
@@ -68,9 +65,12 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {} (an existing file is not replaced)", path.display()))?;
+    let mut file = options.open(path).with_context(|| {
+        format!(
+            "creating {} (an existing file is not replaced)",
+            path.display()
+        )
+    })?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .with_context(|| format!("writing {}", path.display()))

@@ -346,8 +346,7 @@ mod tests {
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].contains("trusted_proxies"), "{warnings:?}");
         assert!(warnings[1].contains("LOKET_METRICS_TOKEN"), "{warnings:?}");
-        settings.trusted_proxies =
-            TrustedProxies::parse(&["10.0.0.5".to_owned()]).expect("valid");
+        settings.trusted_proxies = TrustedProxies::parse(&["10.0.0.5".to_owned()]).expect("valid");
         settings.metrics_token = Some(SecretString::from("scrape"));
         assert!(settings.warnings().is_empty());
         settings.listen = "[::1]:8080".to_owned();

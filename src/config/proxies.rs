@@ -107,9 +107,8 @@ mod tests {
 
     #[test]
     fn a_wrong_entry_is_named_by_its_index() {
-        let (index, message) =
-            TrustedProxies::parse(&["::1".to_owned(), "proxy.local".to_owned()])
-                .expect_err("a host name is not an address");
+        let (index, message) = TrustedProxies::parse(&["::1".to_owned(), "proxy.local".to_owned()])
+            .expect_err("a host name is not an address");
         assert_eq!(index, 1);
         assert!(message.contains("proxy.local"), "{message}");
         assert!(TrustedProxies::parse(&["10.0.0.0/33".to_owned()]).is_err());

@@ -179,9 +179,7 @@ const REPLY_COLUMNS: &[(&str, Kind)] = &[
 ];
 
 fn history_sql() -> String {
-    format!(
-        "SELECT * FROM conversation_events WHERE conversation_id IN ({OF_CITIZEN}) ORDER BY id"
-    )
+    format!("SELECT * FROM conversation_events WHERE conversation_id IN ({OF_CITIZEN}) ORDER BY id")
 }
 const HISTORY_COLUMNS: &[(&str, Kind)] = &[
     ("id", Kind::Int),
@@ -262,7 +260,12 @@ impl Roles {
     }
 }
 
-fn column(row: &AnyRow, name: &'static str, kind: Kind, roles: &Roles) -> Result<Value, StoreError> {
+fn column(
+    row: &AnyRow,
+    name: &'static str,
+    kind: Kind,
+    roles: &Roles,
+) -> Result<Value, StoreError> {
     Ok(match kind {
         Kind::Int => get::<Option<i64>>(row, name)?.map_or(Value::Null, Value::from),
         Kind::Float => get::<Option<f64>>(row, name)?.map_or(Value::Null, Value::from),
@@ -273,9 +276,7 @@ fn column(row: &AnyRow, name: &'static str, kind: Kind, roles: &Roles) -> Result
             match get::<Option<String>>(row, name)? {
                 None => Value::Null,
                 Some(text) => match kind {
-                    Kind::Json => {
-                        serde_json::from_str(&text).unwrap_or(Value::String(text))
-                    }
+                    Kind::Json => serde_json::from_str(&text).unwrap_or(Value::String(text)),
                     Kind::Actor => Value::from(roles.actor(&text)),
                     Kind::Username => Value::from(roles.username(&text)),
                     _ => Value::String(text),

@@ -49,9 +49,7 @@ impl CitizenKey {
             .chars()
             .find(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.')))
         {
-            return Err(refuse(&format!(
-                "{odd:?} is not a digit, space, dash or +"
-            )));
+            return Err(refuse(&format!("{odd:?} is not a digit, space, dash or +")));
         }
         let number = read(text).map_err(|e| refuse(&e))?;
         let e164 = number.format().mode(Mode::E164).to_string();

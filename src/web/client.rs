@@ -80,7 +80,9 @@ fn resolve(
         ProxyHeader::Forwarded => forwarded(headers),
     };
     let mut client = peer;
-    let mut https = None;
+    // The scheme our peer reports, for when it names no client (a proxy
+    // may set only `X-Forwarded-Proto`); a hop's own scheme wins below.
+    let mut https = forwarded_scheme(headers, header);
     for hop in hops.iter().rev() {
         // An unreadable hop ends the walk at the last address we trust.
         let Some(ip) = hop.ip else { break };
@@ -108,24 +110,28 @@ fn elements<'h>(headers: &'h HeaderMap, name: &str) -> Vec<&'h str> {
         .collect()
 }
 
-/// `X-Forwarded-For: client, proxy1` with the scheme from
-/// `X-Forwarded-Proto`, whose last value is the one our peer set.
+/// The scheme our peer reports: the last `X-Forwarded-Proto` value (the
+/// one it set), or the `proto=` of the last `Forwarded` element.
+fn forwarded_scheme(headers: &HeaderMap, header: ProxyHeader) -> Option<bool> {
+    match header {
+        ProxyHeader::XForwardedFor => elements(headers, "x-forwarded-proto")
+            .last()
+            .and_then(|proto| proto.parse::<Protocol>().ok())
+            .map(|proto| proto == Protocol::Https),
+        ProxyHeader::Forwarded => forwarded(headers).last().and_then(|hop| hop.https),
+    }
+}
+
+/// `X-Forwarded-For: client, proxy1` (addresses only; the scheme comes
+/// from `X-Forwarded-Proto`, see [`forwarded_scheme`]).
 fn x_forwarded_for(headers: &HeaderMap) -> Vec<Hop> {
-    let https = elements(headers, "x-forwarded-proto")
-        .last()
-        .and_then(|proto| proto.parse::<Protocol>().ok())
-        .map(|proto| proto == Protocol::Https);
-    let mut hops: Vec<Hop> = elements(headers, "x-forwarded-for")
+    elements(headers, "x-forwarded-for")
         .into_iter()
         .map(|element| Hop {
             ip: element.parse::<Identifier>().ok().and_then(|id| id.ip()),
             https: None,
         })
-        .collect();
-    if let Some(last) = hops.last_mut() {
-        last.https = https;
-    }
-    hops
+        .collect()
 }
 
 /// RFC 7239 `Forwarded: for=client;proto=https, for=proxy1`.
@@ -219,7 +225,10 @@ mod tests {
         assert_eq!(c.ip, Some(ip("203.0.113.9")));
         assert!(!c.direct);
         assert!(c.https);
-        assert!(!c.is_direct_loopback(), "a proxy on loopback is no local client");
+        assert!(
+            !c.is_direct_loopback(),
+            "a proxy on loopback is no local client"
+        );
     }
 
     #[test]
@@ -252,6 +261,14 @@ mod tests {
         assert_eq!(c.ip, Some(ip("127.0.0.1")));
         assert!(!c.direct && !c.https);
         assert!(!c.is_direct_loopback());
+        // A proxy that says only the scheme.
+        let c = client(
+            "127.0.0.1",
+            &["127.0.0.1"],
+            &[("x-forwarded-proto", "https")],
+        );
+        assert_eq!(c.ip, Some(ip("127.0.0.1")));
+        assert!(c.https);
     }
 
     #[test]

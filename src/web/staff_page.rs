@@ -195,9 +195,15 @@ mod tests {
         ] {
             for tag in html.split("<script").skip(1) {
                 let open = &tag[..tag.find('>').expect("closed tag")];
-                assert!(open.contains("src="), "{page}: inline script: <script{open}>");
+                assert!(
+                    open.contains("src="),
+                    "{page}: inline script: <script{open}>"
+                );
             }
-            assert!(!html.contains("<style") && !html.contains("style="), "{page}");
+            assert!(
+                !html.contains("<style") && !html.contains("style="),
+                "{page}"
+            );
             assert!(!handler.is_match(html), "{page}: inline event handler");
             // Citizens' questions and audit details: text only.
             for sink in [

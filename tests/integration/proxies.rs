@@ -68,7 +68,11 @@ async fn twenty_bad_logins(app: &TestApp, client: &reqwest::Client, forwarded_fo
             "fout-wachtwoord-1",
         )
         .await;
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
     }
 }
 

@@ -22,8 +22,13 @@ const STAFF: [&str; 2] = ["jorinde", "wubbo"];
 
 async fn writes(app: &TestApp, wa_id: &str, text: &str) {
     let at = app.clock.now().timestamp();
-    app.post_webhook(&text_message(wa_id, &format!("wamid.RIGHTS{wa_id}a"), text, at))
-        .await;
+    app.post_webhook(&text_message(
+        wa_id,
+        &format!("wamid.RIGHTS{wa_id}a"),
+        text,
+        at,
+    ))
+    .await;
     app.post_webhook(&media_message(
         wa_id,
         &format!("wamid.RIGHTS{wa_id}b"),
@@ -55,7 +60,7 @@ async fn staff_handle(app: &TestApp, wa_id: &str) {
         .await
         .expect("transfer");
     store
-        .reply(
+        .staff_send(
             id,
             &second,
             StaffMessage::Text("Dat zoeken we voor u uit.".to_owned()),
@@ -83,9 +88,15 @@ async fn staff_handle(app: &TestApp, wa_id: &str) {
 async fn seeded() -> TestApp {
     let app = spawn_app_at(tuesday_morning()).await;
     for name in STAFF {
-        accounts::create(app.store(), name, Role::Staff, "een-lang-wachtwoord-42", app.clock.now())
-            .await
-            .expect("account");
+        accounts::create(
+            app.store(),
+            name,
+            Role::Staff,
+            "een-lang-wachtwoord-42",
+            app.clock.now(),
+        )
+        .await
+        .expect("account");
     }
     writes(&app, ASKS, ASKS_TEXT).await;
     writes(&app, OTHER, OTHER_TEXT).await;
@@ -275,5 +286,140 @@ async fn forget_reads_every_form_of_the_number_and_refuses_a_non_number() {
     );
     let left = app.store().conversations(10).await.expect("conversations");
     assert_eq!(left.len(), 1, "the other citizen stays");
+}
+}
+
+/// Logs in over HTTP; returns the cookie and the CSRF token.
+async fn login(app: &TestApp, name: &str) -> (String, String) {
+    let response = app
+        .http
+        .post(app.url("/api/session"))
+        .json(&serde_json::json!({"username": name, "password": "een-lang-wachtwoord-42"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::OK,
+        "login of {name}"
+    );
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.split(';')
+                .next()
+                .filter(|c| c.starts_with("loket_session="))
+        })
+        .expect("cookie")
+        .to_owned();
+    let body: Value = response.json().await.expect("json");
+    (
+        cookie,
+        body["csrf_token"].as_str().expect("csrf").to_owned(),
+    )
+}
+
+on_both_databases! {
+#[tokio::test]
+async fn admins_export_from_the_staff_page_and_filter_the_audit_log() {
+    let app = seeded().await;
+    accounts::create(app.store(), "beheer", Role::Admin, "een-lang-wachtwoord-42", app.clock.now())
+        .await
+        .expect("admin");
+    let export = |session: (String, String), citizen: &'static str| {
+        let app = &app;
+        async move {
+            app.http
+                .post(app.url("/api/exports"))
+                .header("cookie", session.0)
+                .header("x-csrf-token", session.1)
+                .json(&serde_json::json!({ "citizen": citizen }))
+                .send()
+                .await
+                .expect("export")
+        }
+    };
+    let staff = login(&app, STAFF[0]).await;
+    assert_eq!(export(staff, "0612345678").await.status(), reqwest::StatusCode::FORBIDDEN);
+    let admin = login(&app, "beheer").await;
+    let refused = export(admin.clone(), "bel me").await;
+    assert_eq!(refused.status(), reqwest::StatusCode::BAD_REQUEST);
+    let body: Value = refused.json().await.expect("json");
+    assert_eq!(body["error"], "invalid_citizen");
+    assert!(body["message"].as_str().unwrap_or_default().contains("cannot be a phone number"));
+
+    let response = export(admin.clone(), "+31 6 1234 5678").await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let disposition = response
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    let text = response.text().await.expect("body");
+    let body: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(body["citizen"], ASKS);
+    assert_eq!(body["messages"].as_array().map(Vec::len), Some(2));
+    assert!(!text.contains(OTHER) && !text.contains(STAFF[0]));
+
+    // The audit log, filtered: the export by this admin, from loopback.
+    let audit = |query: &'static str| {
+        let app = &app;
+        let cookie = admin.0.clone();
+        async move {
+            let body: Value = app
+                .http
+                .get(app.url(&format!("/api/audit?{query}")))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("audit")
+                .json()
+                .await
+                .expect("json");
+            body["entries"].as_array().cloned().unwrap_or_default()
+        }
+    };
+    let exports = audit("action=export&user=beheer").await;
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert_eq!(exports[0]["actor"], "staff:beheer");
+    assert_eq!(exports[0]["client"], "127.0.0.1");
+    assert!(!exports[0]["detail"].as_str().unwrap_or_default().contains(ASKS));
+    let of_one = audit("user=jorinde").await;
+    assert!(!of_one.is_empty());
+    assert!(
+        of_one.iter().all(|e| e["actor"] == "staff:jorinde" || e["actor"] == "login:jorinde"),
+        "{of_one:?}"
+    );
+    let later = app.clock.now() + chrono::Duration::hours(1);
+    let none = app
+        .http
+        .get(app.url("/api/audit"))
+        .query(&[("since", later.to_rfc3339())])
+        .header("cookie", admin.0.clone())
+        .send()
+        .await
+        .expect("audit")
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(none["entries"].as_array().map(Vec::len), Some(0));
+    let earlier = app.clock.now() - chrono::Duration::hours(1);
+    let before = app
+        .http
+        .get(app.url("/api/audit"))
+        .query(&[("until", earlier.to_rfc3339())])
+        .header("cookie", admin.0.clone())
+        .send()
+        .await
+        .expect("audit")
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(before["entries"].as_array().map(Vec::len), Some(0));
 }
 }

@@ -42,7 +42,11 @@ pub async fn export(
         return Err(ApiError::forbidden());
     }
     let key = CitizenKey::parse(&body.citizen).map_err(|error| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_citizen", error.to_string())
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_citizen",
+            error.to_string(),
+        )
     })?;
     let now = state.clock.now();
     let export = state
