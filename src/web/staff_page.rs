@@ -36,28 +36,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff", web::get().to(index))
         .route("/staff/", web::get().to(root))
         .route("/staff/app.js", web::get().to(script))
-        .route("/staff/app.css", web::get().to(stylesheet))
-        .route(
-            "/staff/kennisbank",
-            web::get().to(|| async { asset("text/html; charset=utf-8", KENNISBANK_HTML) }),
-        )
-        .route(
-            "/staff/kennisbank.js",
-            web::get().to(|| async { asset("text/javascript; charset=utf-8", KENNISBANK_JS) }),
-        )
-        .route(
-            "/staff/kennisbank.css",
-            web::get().to(|| async { asset("text/css; charset=utf-8", KENNISBANK_CSS) }),
-        )
-        .route(
-            "/staff/audit",
-            web::get().to(|| async { asset("text/html; charset=utf-8", AUDIT_HTML) }),
-        )
-        .route(
-            "/staff/audit.js",
-            web::get().to(|| async { asset("text/javascript; charset=utf-8", AUDIT_JS) }),
+        .route("/staff/app.css", web::get().to(stylesheet));
+    for &(path, content_type, body) in PAGES {
+        cfg.route(
+            path,
+            web::get().to(move || async move { asset(content_type, body) }),
         );
+    }
 }
+
+const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// The other pages and their assets: (path, content type, body).
+const PAGES: &[(&str, &str, &str)] = &[
+    ("/staff/kennisbank", HTML, KENNISBANK_HTML),
+    ("/staff/kennisbank.js", JS, KENNISBANK_JS),
+    ("/staff/kennisbank.css", CSS, KENNISBANK_CSS),
+    ("/staff/audit", HTML, AUDIT_HTML),
+    ("/staff/audit.js", JS, AUDIT_JS),
+];
 
 /// `/` (and `/staff/`): to the page.
 async fn root() -> HttpResponse {
@@ -89,6 +88,17 @@ pub(crate) fn asset(content_type: &'static str, body: &'static str) -> HttpRespo
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .body(body)
 }
+
+/// What a page's script must never call: each would parse text as
+/// markup (checked by the pages' tests).
+#[cfg(test)]
+pub(crate) const MARKUP_SINKS: [&str; 5] = [
+    "innerHTML",
+    "outerHTML",
+    "insertAdjacentHTML",
+    "document.write",
+    "eval(",
+];
 
 #[cfg(test)]
 mod tests {
@@ -206,13 +216,7 @@ mod tests {
             );
             assert!(!handler.is_match(html), "{page}: inline event handler");
             // Citizens' questions and audit details: text only.
-            for sink in [
-                "innerHTML",
-                "outerHTML",
-                "insertAdjacentHTML",
-                "document.write",
-                "eval(",
-            ] {
+            for sink in MARKUP_SINKS {
                 assert!(!js.contains(sink), "{page}.js uses {sink}");
             }
         }
@@ -221,13 +225,7 @@ mod tests {
     #[test]
     fn the_script_never_parses_text_as_markup() {
         // Citizen text is hostile: it may only reach the DOM as text.
-        for sink in [
-            "innerHTML",
-            "outerHTML",
-            "insertAdjacentHTML",
-            "document.write",
-            "eval(",
-        ] {
+        for sink in MARKUP_SINKS {
             assert!(!APP_JS.contains(sink), "app.js uses {sink}");
         }
     }

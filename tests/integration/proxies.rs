@@ -7,7 +7,7 @@ use crate::helpers::*;
 use loket::accounts::{self, Role};
 use loket::config::TrustedProxies;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::net::IpAddr;
 
 const PASSWORD: &str = "een-lang-wachtwoord-42";
@@ -88,35 +88,20 @@ async fn behind_a_trusted_proxy_one_address_cannot_lock_out_another() {
     // ...and a colleague behind the same proxy logs in as usual.
     let colleague = login(&app, &proxy, COLLEAGUE, "anna", PASSWORD).await;
     assert_eq!(colleague.status(), StatusCode::OK);
-    let secure = colleague
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let secure = set_cookie(&colleague);
     assert!(secure.contains("Secure"), "the trusted proxy said https: {secure}");
 
     // The audit log names the forwarded addresses, not the proxy's.
     let lead = login(&app, &proxy, COLLEAGUE, "lead", PASSWORD).await;
     assert_eq!(lead.status(), StatusCode::OK);
-    let cookie = lead
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.split(';').next().filter(|c| c.starts_with("loket_session=")))
-        .expect("session cookie")
-        .to_owned();
-    let audit: Value = proxy
-        .get(app.url("/api/audit"))
-        .header("cookie", cookie)
-        .header("x-forwarded-for", COLLEAGUE)
-        .send()
-        .await
-        .expect("audit")
-        .json()
-        .await
-        .expect("json");
+    let cookie = session_cookie(&lead).expect("session cookie");
+    let audit = json_of(
+        proxy
+            .get(app.url("/api/audit"))
+            .header("cookie", cookie)
+            .header("x-forwarded-for", COLLEAGUE),
+    )
+    .await;
     let entries = audit["entries"].as_array().expect("entries");
     let client_of = |actor: &str, action: &str| {
         entries
@@ -155,12 +140,7 @@ async fn an_untrusted_https_claim_does_not_make_the_cookie_secure() {
     let app = behind_a_proxy().await;
     let response = login(&app, &from(DIRECT), COLLEAGUE, "anna", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let set_cookie = response
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let set_cookie = crate::helpers::set_cookie(&response);
     assert!(set_cookie.starts_with("loket_session="), "{set_cookie}");
     assert!(!set_cookie.contains("Secure"), "{set_cookie}");
 }

@@ -48,18 +48,6 @@ async fn login(app: &TestApp, name: &str) -> Session {
     }
 }
 
-/// `loket_session=...` from the Set-Cookie header.
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("loket_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-}
-
 async fn call(
     app: &TestApp,
     method: reqwest::Method,
@@ -283,12 +271,7 @@ async fn login_sets_a_strict_cookie_throttles_guessing_and_resists_fixation() {
         .send()
         .await
         .expect("login");
-    let set_cookie = behind_tls
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let set_cookie = crate::helpers::set_cookie(&behind_tls);
     assert!(set_cookie.contains("Secure"), "{set_cookie}");
 
     // Logout ends the session for good.
