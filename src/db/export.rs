@@ -229,6 +229,17 @@ const AUDIT_COLUMNS: &[(&str, Kind)] = &[
     ("delete_after", Kind::Time),
 ];
 
+/// A retention as the config writes it ("7d", "365d", "12h"); humantime
+/// would say "11months 30days 3h 50m 24s" for 365 days.
+fn in_words(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    match (secs % 86_400, secs % 3_600) {
+        (0, _) => format!("{}d", secs / 86_400),
+        (_, 0) => format!("{}h", secs / 3_600),
+        _ => humantime::format_duration(duration).to_string(),
+    }
+}
+
 fn ms(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 2)
 }
@@ -310,10 +321,7 @@ impl Store {
             ("conversations", retention.conversations),
             ("audit_log", retention.audit_log),
         ] {
-            retention_words.insert(
-                key.to_owned(),
-                Value::from(humantime::format_duration(value).to_string()),
-            );
+            retention_words.insert(key.to_owned(), Value::from(in_words(value)));
         }
         Ok(CitizenExport {
             citizen: citizen.to_owned(),

@@ -198,6 +198,8 @@ async fn an_export_holds_every_stored_item_of_the_citizen_and_nothing_of_another
         chrono::Duration::from_std(app.settings.privacy.retention.0).expect("fits")
     );
     assert!(export["staff_actions"][0]["delete_after"].is_string());
+    assert_eq!(export["retention"]["conversations"], "7d");
+    assert_eq!(export["retention"]["audit_log"], "365d");
 
     // Nothing of the other citizen, and staff only by role.
     for foreign in [OTHER, "OLIFANT5521", &format!("wamid.RIGHTS{OTHER}a")] {

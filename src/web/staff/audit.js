@@ -133,7 +133,9 @@ async function exportCitizen() {
     link.download = `loket-export-${data.exported_at.slice(0, 19).replace(/[^0-9]/g, '')}.json`;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);
-    $('export-status').textContent = `Export gemaakt: ${data.conversations.length} gesprek(ken), ${data.messages.length} bericht(en), ${data.replies.length} antwoord(en).`;
+    $('export-status').textContent = data.conversations.length + data.messages.length === 0
+      ? 'Over dit nummer is niets bewaard; het gedownloade bestand zegt dat ook.'
+      : `Export gemaakt: ${data.conversations.length} gesprek(ken), ${data.messages.length} bericht(en), ${data.replies.length} antwoord(en).`;
     $('export-citizen').value = '';
     load();
   } catch {
