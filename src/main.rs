@@ -150,6 +150,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(loket::cli::forget::forget(&args, &settings, &clock))?;
         }
+        Command::Export(args) => {
+            let settings = Settings::load_from_env()?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(loket::cli::export::run(&args, &settings, &clock))?;
+        }
         Command::User { command } => {
             let settings = Settings::load_from_env()?;
             let runtime = tokio::runtime::Runtime::new()?;

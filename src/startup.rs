@@ -259,6 +259,9 @@ fn log_configuration(settings: &Settings, transport: &Transport) {
         webhook_verification = if secrets.verify_token.is_some() { "enabled" } else { "refused (set LOKET_WHATSAPP_VERIFY_TOKEN)" },
         "configuration loaded"
     );
+    for warning in settings.warnings() {
+        tracing::warn!("{warning}");
+    }
 }
 
 impl RunningApp {

@@ -4,7 +4,7 @@
 use crate::clock::Clock;
 use crate::config::{HumanDuration, Settings};
 use crate::db::Removed;
-use crate::domain::{UserId, WaId};
+use crate::domain::CitizenKey;
 use clap::Args;
 
 /// `loket purge`
@@ -22,7 +22,8 @@ pub struct PurgeArgs {
 /// `loket forget`
 #[derive(Debug, Args)]
 pub struct ForgetArgs {
-    /// The citizen's WhatsApp number (31600000001, +31 6 00000001) or user id.
+    /// The citizen's phone number in any common form (06 12345678,
+    /// +31 6 12345678, 0031 6 12345678, 31612345678) or user id.
     pub citizen: String,
     /// Only count what would be deleted.
     #[arg(long)]
@@ -37,23 +38,13 @@ fn parse_duration(text: &str) -> Result<HumanDuration, String> {
         })
 }
 
-/// The stored form of a number as people write it: digits only.
+/// The stored form of a citizen as people write them: a phone number in
+/// any common form becomes its WhatsApp id (E.164 without `+`), a user id
+/// stays; anything else is refused with the reason.
 pub fn normalise_citizen(text: &str) -> Result<String, String> {
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    let looks_like_number = text
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
-    if looks_like_number {
-        let digits = digits
-            .strip_prefix("00")
-            .map_or(digits.clone(), str::to_owned);
-        return WaId::parse(&digits)
-            .map(|w| w.as_str().to_owned())
-            .map_err(|e| format!("{text:?} is not a WhatsApp number ({e}); write it with the country code, e.g. 31600000001"));
-    }
-    UserId::parse(text.trim())
-        .map(|u| u.as_str().to_owned())
-        .map_err(|e| format!("{text:?} is neither a number nor a user id ({e})"))
+    CitizenKey::parse(text)
+        .map(|key| key.as_str().to_owned())
+        .map_err(|e| e.to_string())
 }
 
 fn print(removed: &Removed, dry_run: bool) {
@@ -86,15 +77,19 @@ pub async fn purge(args: &PurgeArgs, settings: &Settings, clock: &dyn Clock) -> 
     Ok(())
 }
 
-/// `loket forget`
+/// `loket forget`: what was (or, `--dry-run`, would be) removed.
 pub async fn forget(
     args: &ForgetArgs,
     settings: &Settings,
     clock: &dyn Clock,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Removed> {
     let citizen = normalise_citizen(&args.citizen).map_err(anyhow::Error::msg)?;
     let store = crate::cli::open_store(settings).await?;
     let removed = store.forget(&citizen, args.dry_run).await?;
+    if removed.total() == 0 {
+        // Said in words: "removed 0" alone reads like a mistyped number.
+        println!("nothing is stored about {citizen}");
+    }
     if !args.dry_run {
         // The number itself is not written down: that would undo the forgetting.
         store
@@ -109,7 +104,7 @@ pub async fn forget(
     }
     store.close().await;
     print(&removed, args.dry_run);
-    Ok(())
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -124,6 +119,10 @@ mod tests {
         );
         assert_eq!(
             normalise_citizen("0031600000001"),
+            Ok("31600000001".to_owned())
+        );
+        assert_eq!(
+            normalise_citizen("06-00000001"),
             Ok("31600000001".to_owned())
         );
         assert!(normalise_citizen("06-").is_err());

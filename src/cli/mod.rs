@@ -3,6 +3,7 @@
 
 pub mod ask;
 pub mod eval;
+pub mod export;
 pub mod forget;
 pub mod gaps;
 pub mod hours;
@@ -48,6 +49,8 @@ pub enum Command {
     Purge(forget::PurgeArgs),
     /// Erase everything about one citizen now, at their request.
     Forget(forget::ForgetArgs),
+    /// Write everything stored about one citizen to a JSON file (access request).
+    Export(export::ExportArgs),
     /// Staff accounts: add, list, disable.
     User {
         #[command(subcommand)]
@@ -101,5 +104,26 @@ pub fn config_check() -> anyhow::Result<()> {
             "no credentials: replies are printed to the log"
         }
     );
+    println!(
+        "  client address: {}",
+        if settings.trusted_proxies.is_empty() {
+            "the TCP peer (no trusted proxies)".to_owned()
+        } else {
+            format!(
+                "{} from {}",
+                settings.proxy_header.as_str(),
+                settings
+                    .trusted_proxies
+                    .networks()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    for warning in settings.warnings() {
+        eprintln!("warning: {warning}");
+    }
     Ok(())
 }

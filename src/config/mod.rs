@@ -9,6 +9,7 @@ mod duration;
 mod error;
 mod faq;
 mod privacy;
+mod proxies;
 mod queue;
 mod replies;
 mod service;
@@ -17,6 +18,7 @@ pub use duration::HumanDuration;
 pub use error::ConfigError;
 pub use faq::FaqSettings;
 pub use privacy::PrivacySettings;
+pub use proxies::{ProxyHeader, TrustedProxies};
 pub use queue::{QueueSettings, SecureCookie, StaffSettings};
 pub use replies::{ReplyKey, ReplyTexts};
 pub use service::{
@@ -55,6 +57,11 @@ pub struct Settings {
     pub database_url: String,
     pub knowledge_dir: PathBuf,
     pub organisation: String,
+    /// Reverse proxies whose forwarded headers are believed
+    /// (`[service] trusted_proxies`).
+    pub trusted_proxies: TrustedProxies,
+    /// The header they write the client into (`[service] proxy_header`).
+    pub proxy_header: ProxyHeader,
     pub webhook: WebhookSettings,
     pub whatsapp: WhatsAppFileSettings,
     pub outbox: OutboxSettings,
@@ -108,6 +115,8 @@ impl Settings {
             database_url: service.service.database_url.clone(),
             knowledge_dir: PathBuf::from(&service.service.knowledge_dir),
             organisation: service.service.organisation.clone(),
+            trusted_proxies: service.service.trusted.clone(),
+            proxy_header: service.service.proxy_header,
             webhook: service.webhook.clone(),
             whatsapp: service.whatsapp.clone(),
             outbox: service.outbox.clone(),
@@ -192,6 +201,33 @@ impl Settings {
             });
         }
         Ok(())
+    }
+
+    /// What an operator should know before going live, for `config check`
+    /// and the start-up log: settings that are valid but risky where the
+    /// service listens beyond this machine.
+    pub fn warnings(&self) -> Vec<String> {
+        let beyond_loopback = self
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|address| !address.ip().to_canonical().is_loopback());
+        let mut warnings = Vec::new();
+        if !beyond_loopback {
+            return warnings;
+        }
+        if self.trusted_proxies.is_empty() {
+            warnings.push(format!(
+                "service.listen is {}, beyond loopback, and [service] trusted_proxies is empty: behind a reverse proxy every client then has the proxy's address, so one client's failed logins lock out all staff; list the proxy's address in trusted_proxies",
+                self.listen
+            ));
+        }
+        if self.metrics_token.is_none() {
+            warnings.push(format!(
+                "service.listen is {}, beyond loopback, and LOKET_METRICS_TOKEN is not set: /metrics answers 403 to every client but a direct one on this machine; set a token for a Prometheus elsewhere",
+                self.listen
+            ));
+        }
+        warnings
     }
 
     /// Timeout for every outbound Graph API call.
@@ -299,6 +335,24 @@ mod tests {
             !format!("{settings:?}").contains("s3cret"),
             "secrets must not show in Debug output"
         );
+    }
+
+    #[test]
+    fn listening_beyond_loopback_without_proxies_or_token_is_warned_about() {
+        let mut settings = shipped();
+        assert!(settings.warnings().is_empty(), "loopback needs no warning");
+        settings.listen = "0.0.0.0:8080".to_owned();
+        let warnings = settings.warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("trusted_proxies"), "{warnings:?}");
+        assert!(warnings[1].contains("LOKET_METRICS_TOKEN"), "{warnings:?}");
+        settings.trusted_proxies = TrustedProxies::parse(&["10.0.0.5".to_owned()]).expect("valid");
+        settings.metrics_token = Some(SecretString::from("scrape"));
+        assert!(settings.warnings().is_empty());
+        settings.listen = "[::1]:8080".to_owned();
+        settings.trusted_proxies = TrustedProxies::default();
+        settings.metrics_token = None;
+        assert!(settings.warnings().is_empty(), "IPv6 loopback");
     }
 
     #[test]

@@ -46,6 +46,16 @@ pub struct ServiceSection {
     pub database_url: String,
     /// Folder with the markdown knowledge base (`LOKET_KNOWLEDGE_DIR` overrides).
     pub knowledge_dir: String,
+    /// Reverse proxies (addresses or networks, e.g. "127.0.0.1",
+    /// "10.0.0.0/8") whose `proxy_header` names the client. Empty: every
+    /// client is its TCP peer and forwarded headers are ignored.
+    pub trusted_proxies: Vec<String>,
+    /// The header those proxies write: "x-forwarded-for" (with
+    /// `X-Forwarded-Proto`) or "forwarded" (RFC 7239).
+    pub proxy_header: super::proxies::ProxyHeader,
+    /// `trusted_proxies` as networks (filled by validation).
+    #[serde(skip)]
+    pub trusted: super::proxies::TrustedProxies,
 }
 
 impl Default for ServiceSection {
@@ -55,6 +65,9 @@ impl Default for ServiceSection {
             listen: "127.0.0.1:8080".to_owned(),
             database_url: "sqlite://data/loket.db".to_owned(),
             knowledge_dir: "knowledge".to_owned(),
+            trusted_proxies: Vec::new(),
+            proxy_header: super::proxies::ProxyHeader::default(),
+            trusted: super::proxies::TrustedProxies::default(),
         }
     }
 }
@@ -231,6 +244,10 @@ impl ServiceFile {
         }
         super::check_database_url(&self.service.database_url)
             .map_err(|m| ConfigError::value(path, "service.database_url", m))?;
+        self.service.trusted = super::proxies::TrustedProxies::parse(&self.service.trusted_proxies)
+            .map_err(|(index, message)| {
+                ConfigError::value(path, format!("service.trusted_proxies[{index}]"), message)
+            })?;
         let min_body = 3 * 1024 * 1024;
         if self.webhook.max_body_bytes < min_body || self.webhook.max_body_bytes > 64 * 1024 * 1024
         {
@@ -436,6 +453,28 @@ mod tests {
         }
         let err = parse("[outbox]\npair_burst = 0\n").expect_err("zero burst");
         assert!(err.to_string().contains("outbox.pair_burst"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_default_to_none_and_a_bad_entry_names_the_key() {
+        let file = parse("").expect("defaults");
+        assert!(file.service.trusted_proxies.is_empty());
+        let file = parse(
+            "[service]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\nproxy_header = \"forwarded\"\n",
+        )
+        .expect("valid");
+        assert_eq!(file.service.trusted_proxies.len(), 2);
+        assert_eq!(
+            file.service.proxy_header,
+            super::super::proxies::ProxyHeader::Forwarded
+        );
+        let err = parse("[service]\ntrusted_proxies = [\"::1\", \"my-proxy\"]\n")
+            .expect_err("not an address");
+        assert!(
+            err.to_string().contains("service.trusted_proxies[1]"),
+            "{err}"
+        );
+        assert!(parse("[service]\nproxy_header = \"x-real-ip\"\n").is_err());
     }
 
     #[test]

@@ -14,6 +14,34 @@ pub struct AuditEntry {
     pub action: String,
     pub conversation_id: Option<i64>,
     pub detail: Option<String>,
+    /// The client address of an action over HTTP (behind a trusted
+    /// proxy: the address it forwards); none for the command line.
+    pub client: Option<String>,
+}
+
+/// Which audit entries to read; every part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// From this moment on.
+    pub since: Option<DateTime<Utc>>,
+    /// Before this moment.
+    pub until: Option<DateTime<Utc>>,
+    /// One account: its own actions (`staff:<name>`) and the login
+    /// attempts made with its name (`login:<name>`); or an actor as
+    /// written (`cli`, `system`).
+    pub user: Option<String>,
+    /// One action (`login`, `claim`, `export`, ...).
+    pub action: Option<String>,
+}
+
+/// An audit entry to write.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAuditEntry<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub conversation_id: Option<i64>,
+    pub detail: Option<&'a str>,
+    pub client: Option<&'a str>,
 }
 
 impl Store {
@@ -28,14 +56,31 @@ impl Store {
         detail: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let entry = NewAuditEntry {
+            actor,
+            action,
+            conversation_id,
+            detail,
+            client: None,
+        };
+        self.audit_entry(&entry, at).await
+    }
+
+    /// Writes one audit entry, with the client address when there is one.
+    pub async fn audit_entry(
+        &self,
+        entry: &NewAuditEntry<'_>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, conversation_id, detail) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO audit_log (at, actor, action, conversation_id, detail, client) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(millis(at))
-        .bind(actor)
-        .bind(action)
-        .bind(conversation_id)
-        .bind(detail.map(crate::privacy::mask))
+        .bind(entry.actor)
+        .bind(entry.action)
+        .bind(entry.conversation_id)
+        .bind(entry.detail.map(crate::privacy::mask))
+        .bind(entry.client)
         .execute(&self.pool)
         .await
         .doing("writing the audit log")?;
@@ -48,15 +93,50 @@ impl Store {
         since: Option<DateTime<Utc>>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, actor, action, conversation_id, detail FROM audit_log
-             WHERE at >= $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(since.map_or(i64::MIN, millis))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .doing("reading the audit log")?;
+        let filter = AuditFilter {
+            since,
+            ..AuditFilter::default()
+        };
+        self.audit_log_filtered(&filter, limit).await
+    }
+
+    /// The newest entries that pass `filter` first, at most `limit`.
+    pub async fn audit_log_filtered(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        // Only the conditions asked for, each with its own placeholder.
+        let mut conditions = vec!["at >= $1".to_owned(), "at < $2".to_owned()];
+        let mut texts = Vec::new();
+        if let Some(user) = &filter.user {
+            let n = 3 + texts.len();
+            conditions.push(format!(
+                "(actor = ${n} OR actor = 'staff:' || ${n} OR actor = 'login:' || ${n})"
+            ));
+            texts.push(user.clone());
+        }
+        if let Some(action) = &filter.action {
+            conditions.push(format!("action = ${}", 3 + texts.len()));
+            texts.push(action.clone());
+        }
+        let sql = format!(
+            "SELECT at, actor, action, conversation_id, detail, client FROM audit_log
+             WHERE {} ORDER BY id DESC LIMIT ${}",
+            conditions.join(" AND "),
+            3 + texts.len()
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(filter.since.map_or(i64::MIN, millis))
+            .bind(filter.until.map_or(i64::MAX, millis));
+        for text in texts {
+            query = query.bind(text);
+        }
+        let rows = query
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .doing("reading the audit log")?;
         rows.iter()
             .map(|row| {
                 Ok(AuditEntry {
@@ -65,6 +145,7 @@ impl Store {
                     action: get(row, "action")?,
                     conversation_id: get(row, "conversation_id")?,
                     detail: get(row, "detail")?,
+                    client: get(row, "client")?,
                 })
             })
             .collect()

@@ -15,6 +15,7 @@
 mod accounts;
 mod audit;
 mod dialect;
+mod export;
 mod gaps;
 mod intake;
 mod notify;
@@ -29,8 +30,9 @@ mod usage;
 mod write_turn;
 
 pub use accounts::SessionRow;
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use dialect::Dialect;
+pub use export::{CitizenExport, Retention};
 pub use outbox::SendRecord;
 pub use queue::{QueueError, StaffMessage, staff_actor};
 pub use reports::RolledUp;

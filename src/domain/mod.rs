@@ -10,6 +10,7 @@ pub mod conversation;
 mod inbound;
 pub mod language;
 mod outbound;
+mod phone;
 mod staff;
 pub mod thread;
 
@@ -21,4 +22,5 @@ pub use inbound::{
 };
 pub use language::Language;
 pub use outbound::{ListRow, OutgoingContent, OutgoingMessage, ReplyButton};
+pub use phone::{CitizenKey, CitizenKeyError};
 pub use staff::{Account, Role};

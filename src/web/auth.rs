@@ -27,6 +27,9 @@ pub struct Staff {
     pub csrf_token: String,
     /// SHA-256 of the session token (what the database knows).
     pub token_hash: String,
+    /// The client's address ([`super::client::Client::key`]), for the
+    /// audit log and log lines.
+    pub client: String,
 }
 
 impl Staff {
@@ -92,6 +95,7 @@ async fn authenticate(req: HttpRequest) -> Result<Staff, ApiError> {
         account: session.account,
         csrf_token: session.csrf_token,
         token_hash,
+        client: super::client::Client::of(&req, &state.settings).key(),
     })
 }
 

@@ -1,7 +1,9 @@
 //! `GET /metrics` for Prometheus. With `LOKET_METRICS_TOKEN` set, a scrape
 //! must send `Authorization: Bearer <token>` (else 401). Without a token
-//! the endpoint answers only on loopback (else 403), so a fresh install
-//! never shows its figures to the internet by accident.
+//! the endpoint answers only a direct client on loopback (else 403), so a
+//! fresh install never shows its figures to the internet by accident. A
+//! reverse proxy on the same machine is loopback too, so a request that
+//! comes through a trusted proxy is refused whatever address it forwards.
 
 use super::AppState;
 use super::webhook::constant_time_eq;
@@ -29,14 +31,13 @@ pub async fn scrape(state: web::Data<AppState>, request: HttpRequest) -> HttpRes
 
 fn allowed(state: &AppState, request: &HttpRequest) -> Result<(), HttpResponse> {
     let Some(expected) = &state.settings.metrics_token else {
-        let loopback = request
-            .peer_addr()
-            .is_some_and(|peer| peer.ip().to_canonical().is_loopback());
-        return if loopback {
+        let client = super::client::Client::of(request, &state.settings);
+        return if client.is_direct_loopback() {
             Ok(())
         } else {
-            Err(HttpResponse::Forbidden()
-                .body("metrics are only served on loopback unless LOKET_METRICS_TOKEN is set"))
+            Err(HttpResponse::Forbidden().body(
+                "metrics are only served to a direct client on loopback unless LOKET_METRICS_TOKEN is set",
+            ))
         };
     };
     let given = request

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod health;
 pub mod limits;
 pub mod metrics;

@@ -18,33 +18,45 @@ const APP_CSS: &str = include_str!("staff/app.css");
 const KENNISBANK_HTML: &str = include_str!("staff/kennisbank.html");
 const KENNISBANK_JS: &str = include_str!("staff/kennisbank.js");
 const KENNISBANK_CSS: &str = include_str!("staff/kennisbank.css");
+/// The admins' page: the audit log and citizens' exports (styled by the
+/// reports page's stylesheet).
+const AUDIT_HTML: &str = include_str!("staff/audit.html");
+const AUDIT_JS: &str = include_str!("staff/audit.js");
 
 /// The Content-Security-Policy of the staff page and its assets.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Registers `/`, `/staff`, `/staff/app.js`, `/staff/app.css` and the
-/// editors' page `/staff/kennisbank` with its script and stylesheet.
+/// Registers `/`, `/staff`, `/staff/app.js`, `/staff/app.css`, the
+/// editors' page `/staff/kennisbank` with its script and stylesheet, and
+/// the admins' page `/staff/audit` with its script.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(root))
         .route("/staff", web::get().to(index))
         .route("/staff/", web::get().to(root))
         .route("/staff/app.js", web::get().to(script))
-        .route("/staff/app.css", web::get().to(stylesheet))
-        .route(
-            "/staff/kennisbank",
-            web::get().to(|| async { asset("text/html; charset=utf-8", KENNISBANK_HTML) }),
-        )
-        .route(
-            "/staff/kennisbank.js",
-            web::get().to(|| async { asset("text/javascript; charset=utf-8", KENNISBANK_JS) }),
-        )
-        .route(
-            "/staff/kennisbank.css",
-            web::get().to(|| async { asset("text/css; charset=utf-8", KENNISBANK_CSS) }),
+        .route("/staff/app.css", web::get().to(stylesheet));
+    for &(path, content_type, body) in PAGES {
+        cfg.route(
+            path,
+            web::get().to(move || async move { asset(content_type, body) }),
         );
+    }
 }
+
+const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// The other pages and their assets: (path, content type, body).
+const PAGES: &[(&str, &str, &str)] = &[
+    ("/staff/kennisbank", HTML, KENNISBANK_HTML),
+    ("/staff/kennisbank.js", JS, KENNISBANK_JS),
+    ("/staff/kennisbank.css", CSS, KENNISBANK_CSS),
+    ("/staff/audit", HTML, AUDIT_HTML),
+    ("/staff/audit.js", JS, AUDIT_JS),
+];
 
 /// `/` (and `/staff/`): to the page.
 async fn root() -> HttpResponse {
@@ -76,6 +88,17 @@ pub(crate) fn asset(content_type: &'static str, body: &'static str) -> HttpRespo
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .body(body)
 }
+
+/// What a page's script must never call: each would parse text as
+/// markup (checked by the pages' tests).
+#[cfg(test)]
+pub(crate) const MARKUP_SINKS: [&str; 5] = [
+    "innerHTML",
+    "outerHTML",
+    "insertAdjacentHTML",
+    "document.write",
+    "eval(",
+];
 
 #[cfg(test)]
 mod tests {
@@ -157,6 +180,8 @@ mod tests {
             ("/staff/kennisbank", "wat de bot niet kon beantwoorden"),
             ("/staff/kennisbank.js", "/api/knowledge/gaps"),
             ("/staff/kennisbank.css", ".gap-list"),
+            ("/staff/audit", "Inzageverzoek"),
+            ("/staff/audit.js", "/api/exports"),
         ] {
             let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
             assert_eq!(response.status(), 200, "{path}");
@@ -172,36 +197,35 @@ mod tests {
     }
 
     #[test]
-    fn the_editors_page_has_no_inline_code_and_never_parses_text_as_markup() {
-        for tag in KENNISBANK_HTML.split("<script").skip(1) {
-            let open = &tag[..tag.find('>').expect("closed tag")];
-            assert!(open.contains("src="), "inline script: <script{open}>");
-        }
-        assert!(!KENNISBANK_HTML.contains("<style") && !KENNISBANK_HTML.contains("style="));
+    fn the_editors_and_admins_pages_have_no_inline_code_and_never_parse_text_as_markup() {
         let handler = regex::Regex::new(r"\son[a-z]+\s*=").expect("regex");
-        assert!(!handler.is_match(KENNISBANK_HTML), "inline event handler");
-        // The questions are citizens' words: text only.
-        for sink in [
-            "innerHTML",
-            "outerHTML",
-            "insertAdjacentHTML",
-            "document.write",
-            "eval(",
+        for (page, html, js) in [
+            ("kennisbank", KENNISBANK_HTML, KENNISBANK_JS),
+            ("audit", AUDIT_HTML, AUDIT_JS),
         ] {
-            assert!(!KENNISBANK_JS.contains(sink), "kennisbank.js uses {sink}");
+            for tag in html.split("<script").skip(1) {
+                let open = &tag[..tag.find('>').expect("closed tag")];
+                assert!(
+                    open.contains("src="),
+                    "{page}: inline script: <script{open}>"
+                );
+            }
+            assert!(
+                !html.contains("<style") && !html.contains("style="),
+                "{page}"
+            );
+            assert!(!handler.is_match(html), "{page}: inline event handler");
+            // Citizens' questions and audit details: text only.
+            for sink in MARKUP_SINKS {
+                assert!(!js.contains(sink), "{page}.js uses {sink}");
+            }
         }
     }
 
     #[test]
     fn the_script_never_parses_text_as_markup() {
         // Citizen text is hostile: it may only reach the DOM as text.
-        for sink in [
-            "innerHTML",
-            "outerHTML",
-            "insertAdjacentHTML",
-            "document.write",
-            "eval(",
-        ] {
+        for sink in MARKUP_SINKS {
             assert!(!APP_JS.contains(sink), "app.js uses {sink}");
         }
     }

@@ -48,18 +48,6 @@ pub(crate) async fn login(app: &TestApp, name: &str) -> Session {
     }
 }
 
-/// `loket_session=...` from the Set-Cookie header.
-pub(crate) fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("loket_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-}
-
 pub(crate) async fn call(
     app: &TestApp,
     method: reqwest::Method,
@@ -271,7 +259,12 @@ pub(crate) async fn claimed_thread(app: &TestApp, session: &Session, citizen: &s
 on_both_databases! {
 #[tokio::test]
 async fn login_sets_a_strict_cookie_throttles_guessing_and_resists_fixation() {
-    let app = spawn_app_at(tuesday_morning()).await;
+    // The test client is the TLS proxy: its X-Forwarded-Proto is believed.
+    let app = spawn_app_with(tuesday_morning(), |settings| {
+        settings.trusted_proxies =
+            loket::config::TrustedProxies::parse(&["127.0.0.1".to_owned()]).expect("valid");
+    })
+    .await;
     add_user(&app, "anna", Role::Staff).await;
 
     // A planted cookie is replaced by a fresh session at login.
@@ -298,7 +291,7 @@ async fn login_sets_a_strict_cookie_throttles_guessing_and_resists_fixation() {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["role"], "staff");
 
-    // Behind a TLS proxy the cookie is Secure.
+    // Behind a trusted TLS proxy the cookie is Secure.
     let behind_tls = app
         .http
         .post(app.url("/api/session"))
@@ -307,12 +300,7 @@ async fn login_sets_a_strict_cookie_throttles_guessing_and_resists_fixation() {
         .send()
         .await
         .expect("login");
-    let set_cookie = behind_tls
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let set_cookie = crate::helpers::set_cookie(&behind_tls);
     assert!(set_cookie.contains("Secure"), "{set_cookie}");
 
     // Logout ends the session for good.

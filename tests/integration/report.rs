@@ -761,15 +761,7 @@ async fn login(app: &TestApp, name: &str) -> Session {
         .await
         .expect("login request");
     assert_eq!(response.status(), StatusCode::OK, "login of {name}");
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("loket_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie")
-        .to_owned();
+    let cookie = session_cookie(&response).expect("session cookie");
     Session { cookie }
 }
 

@@ -187,15 +187,7 @@ async fn login_as(app: &TestApp, name: &str, role: Role) -> String {
         .await
         .expect("login request");
     assert_eq!(response.status(), StatusCode::OK, "login of {name}");
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("loket_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-        .expect("session cookie")
+    session_cookie(&response).expect("session cookie")
 }
 
 async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, Value) {

@@ -19,30 +19,40 @@ pub async fn record(
     conversation_id: Option<i64>,
     detail: Option<&str>,
 ) {
-    record_as(
+    write(
         state,
         &crate::db::staff_actor(&staff.account),
         action,
         conversation_id,
         detail,
+        Some(&staff.client),
     )
     .await;
 }
 
-/// Records an action by `actor`.
-pub async fn record_as(
+/// Records an action by `actor` from the client address `client` (a
+/// login attempt, before there is a session).
+pub async fn record_from(state: &AppState, actor: &str, action: &str, client: &str) {
+    write(state, actor, action, None, None, Some(client)).await;
+}
+
+async fn write(
     state: &AppState,
     actor: &str,
     action: &str,
     conversation_id: Option<i64>,
     detail: Option<&str>,
+    client: Option<&str>,
 ) {
     let now = state.clock.now();
-    if let Err(error) = state
-        .store
-        .audit(actor, action, conversation_id, detail, now)
-        .await
-    {
+    let entry = crate::db::NewAuditEntry {
+        actor,
+        action,
+        conversation_id,
+        detail,
+        client,
+    };
+    if let Err(error) = state.store.audit_entry(&entry, now).await {
         tracing::error!(error = %error, action, "could not write the audit log");
     }
 }
@@ -52,6 +62,13 @@ pub async fn record_as(
 pub struct AuditQuery {
     /// Only entries from this moment on.
     pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only entries before this moment.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only this account's actions and the login attempts with its name
+    /// (or an actor as written: `cli`, `system`).
+    pub user: Option<String>,
+    /// Only this action (`login`, `login_failed`, `claim`, `export`, ...).
+    pub action: Option<String>,
     /// At most this many (default 500; below 1 counts as 1, above 5000 as 5000).
     pub limit: Option<i64>,
 }
@@ -64,10 +81,11 @@ pub struct AuditLog {
 
 /// The audit log, newest first (admins only): logins, claims, replies,
 /// transfers, closes, reveals, reads of threads outside one's work,
-/// purges, forgets; no message content and no other free text.
+/// purges, forgets, exports; no message content and no other free text.
+/// Filter by moment, user and action.
 #[utoipa::path(get, path = "/api/audit", tag = "audit", security(("session" = [])), params(AuditQuery),
     responses((status = 200, description = "The entries", body = AuditLog), (status = 403, response = Forbidden),
-        (status = 400, description = "`since` or `limit` does not fit (`invalid`)", body = ErrorBody)))]
+        (status = 400, description = "`since`, `until` or `limit` does not fit (`invalid`)", body = ErrorBody)))]
 pub async fn list(
     staff: Staff,
     state: web::Data<AppState>,
@@ -77,7 +95,19 @@ pub async fn list(
         return Err(ApiError::forbidden());
     }
     let limit = query.limit.unwrap_or(500).clamp(1, 5000);
-    let entries = state.store.audit_log(query.since, limit).await?;
+    let given = |text: &Option<String>| {
+        text.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase)
+    };
+    let filter = crate::db::AuditFilter {
+        since: query.since,
+        until: query.until,
+        user: given(&query.user),
+        action: given(&query.action),
+    };
+    let entries = state.store.audit_log_filtered(&filter, limit).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(AuditLog { entries }))

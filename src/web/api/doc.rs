@@ -6,7 +6,7 @@
 //! `configure` serves.
 
 use super::error::{ApiError, ErrorBody};
-use super::{audit, editors, events, knowledge, public, queue, report, session};
+use super::{audit, editors, events, knowledge, public, queue, report, rights, session};
 use crate::web::auth::{CSRF_HEADER, SESSION_COOKIE};
 use actix_web::{HttpResponse, ResponseError};
 use std::sync::OnceLock;
@@ -46,6 +46,7 @@ A method a path does not serve is answered 405 with an `Allow` header.";
         public::availability,
         serve,
         audit::list,
+        rights::export,
         report::show,
     ),
     components(
@@ -58,7 +59,7 @@ A method a path does not serve is answered 405 with an `Allow` header.";
         (name = "queue", description = "The conversations handed to people"),
         (name = "knowledge", description = "The knowledge base for staff and editors"),
         (name = "report", description = "The team lead's figures"),
-        (name = "audit", description = "Who did what"),
+        (name = "audit", description = "Who did what; citizens' access requests"),
         (name = "public", description = "Without a login"),
     ),
 )]

@@ -12,6 +12,7 @@ pub mod knowledge;
 pub mod public;
 pub mod queue;
 pub mod report;
+pub mod rights;
 pub mod session;
 
 use super::AppState;
@@ -136,6 +137,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "get",
         path: "/api/audit",
         route: || web::get().to(audit::list),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/exports",
+        route: || web::post().to(rights::export),
     },
     Endpoint {
         method: "get",

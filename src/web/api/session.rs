@@ -8,6 +8,7 @@ use crate::accounts::{self, Account, password, token};
 use crate::config::SecureCookie;
 use crate::web::AppState;
 use crate::web::auth::{SESSION_COOKIE, Staff, session_hash};
+use crate::web::client::Client;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -40,14 +41,6 @@ fn info(state: &AppState, account: &Account, csrf_token: String) -> SessionInfo 
     }
 }
 
-/// A client address for throttling: the TCP peer. A proxy's
-/// `X-Forwarded-For` is not trusted here (anyone can send one); the
-/// per-account limit holds regardless.
-fn client(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
-}
-
 /// A login name that cannot be an account name.
 fn bad_name() -> ApiError {
     ApiError::new(
@@ -76,11 +69,13 @@ fn failed_login_actor(known: bool, username: &str) -> String {
     format!("login:{}", logged_name(known, username))
 }
 
-fn secure(req: &HttpRequest, setting: SecureCookie) -> bool {
+/// `Auto`: Secure when the client came in over https, as a trusted proxy
+/// reports it (a header from anyone else is not believed).
+fn secure(client: &Client, setting: SecureCookie) -> bool {
     match setting {
         SecureCookie::Always => true,
         SecureCookie::Never => false,
-        SecureCookie::Auto => req.connection_info().scheme() == "https",
+        SecureCookie::Auto => client.https,
     }
 }
 
@@ -101,8 +96,9 @@ fn session_cookie(value: String, secure: bool, max_age: Option<i64>) -> Cookie<'
 ///
 /// Starts a fresh session and sets the `loket_session` cookie (HttpOnly,
 /// SameSite=Strict). Failed logins are counted per account name and per
-/// client address; too many within `[staff] login_window` are refused
-/// with 429 until the window has passed.
+/// client address (behind a trusted proxy: the address it forwards); too
+/// many within `[staff] login_window` are refused with 429 until the
+/// window has passed.
 #[utoipa::path(post, path = "/api/session", tag = "session", request_body = Login, responses(
     (status = 200, description = "Logged in", body = SessionInfo,
         headers(("Set-Cookie" = String, description = "The session cookie `loket_session`"))),
@@ -124,7 +120,8 @@ pub async fn login(
     let now = state.clock.now();
     let window = chrono::Duration::from_std(settings.login_window.0)
         .unwrap_or(chrono::Duration::minutes(15));
-    let client = client(&req);
+    let from = Client::of(&req, &state.settings);
+    let client = from.key();
     let (by_name, by_client) = state
         .store
         .login_failures(&username, &client, now - window)
@@ -139,13 +136,12 @@ pub async fn login(
             .unwrap_or(now);
         let wait = (oldest + window - now).num_seconds().max(1);
         let known = state.store.user(&username).await?.is_some();
-        tracing::warn!(username = ?logged_name(known, &username), "login refused: too many failed attempts");
-        super::audit::record_as(
+        tracing::warn!(username = ?logged_name(known, &username), client = %client, "login refused: too many failed attempts");
+        super::audit::record_from(
             &state,
             &failed_login_actor(known, &username),
             "login_throttled",
-            None,
-            None,
+            &client,
         )
         .await;
         let mut error = ApiError::new(
@@ -177,13 +173,12 @@ pub async fn login(
                 .store
                 .record_login_failure(&username, &client, now, now - window)
                 .await?;
-            tracing::warn!(username = ?logged_name(known, &username), "failed staff login");
-            super::audit::record_as(
+            tracing::warn!(username = ?logged_name(known, &username), client = %client, "failed staff login");
+            super::audit::record_from(
                 &state,
                 &failed_login_actor(known, &username),
                 "login_failed",
-                None,
-                None,
+                &client,
             )
             .await;
             return Err(ApiError::new(
@@ -210,19 +205,12 @@ pub async fn login(
             now + lifetime,
         )
         .await?;
-    tracing::info!(username = ?account.username, role = account.role.as_str(), "staff login");
-    super::audit::record_as(
-        &state,
-        &crate::db::staff_actor(&account),
-        "login",
-        None,
-        None,
-    )
-    .await;
+    tracing::info!(username = ?account.username, role = account.role.as_str(), client = %client, "staff login");
+    super::audit::record_from(&state, &crate::db::staff_actor(&account), "login", &client).await;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(
             session_token,
-            secure(&req, settings.secure_cookie),
+            secure(&from, settings.secure_cookie),
             Some(lifetime.num_seconds()),
         ))
         .insert_header(("Cache-Control", "no-store"))
@@ -255,11 +243,14 @@ pub async fn logout(
     if let Ok(mut audited) = state.read_audited.lock() {
         audited.retain(|(session, _)| session != &staff.token_hash);
     }
-    tracing::info!(username = ?staff.account.username, "staff logout");
+    tracing::info!(username = ?staff.account.username, client = %staff.client, "staff logout");
     super::audit::record(&state, &staff, "logout", None, None).await;
     let mut gone = session_cookie(
         String::new(),
-        secure(&req, state.settings.staff.secure_cookie),
+        secure(
+            &Client::of(&req, &state.settings),
+            state.settings.staff.secure_cookie,
+        ),
         None,
     );
     gone.make_removal();

@@ -967,6 +967,7 @@ function startWorkspace() {
     return;
   }
   $('kennisbank-link').hidden = session.role !== 'admin';
+  $('audit-link').hidden = session.role !== 'admin';
   showOnly('workspace');
   $('report-link').hidden = session.role !== 'staff' && session.role !== 'admin';
   if (session.role !== 'staff' && session.role !== 'admin') {
