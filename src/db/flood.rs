@@ -123,6 +123,14 @@ mod tests {
         }
     }
 
+    /// Messages of one number: `(id, seconds)` each.
+    fn of_one_number(messages: &[(i64, i64)]) -> Vec<Sent> {
+        messages
+            .iter()
+            .map(|&(id, at_s)| sent(id, "31600000001", at_s))
+            .collect()
+    }
+
     #[test]
     fn messages_of_one_second_are_counted_in_their_order() {
         // Eleven messages in one POST: one timestamp, ids in POST order.
@@ -147,11 +155,7 @@ mod tests {
     fn a_late_arrival_counts_by_when_it_was_sent() {
         // Stored last (highest id), sent first: only itself counts for it,
         // and the others count it as before them.
-        let stored = vec![
-            sent(1, "31600000001", 110),
-            sent(2, "31600000001", 120),
-            sent(3, "31600000001", 100),
-        ];
+        let stored = of_one_number(&[(1, 110), (2, 120), (3, 100)]);
         let counts = preceding_counts(&stored, stored.clone(), MINUTE);
         assert_eq!(counts, [2, 3, 1]);
     }

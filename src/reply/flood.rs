@@ -62,16 +62,10 @@ pub fn withheld(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Settings;
-    use crate::domain::MessageContent;
+    use crate::knowledge::base::KnowledgeBase;
     use crate::reply::decide;
+    use crate::reply::tests::{kinds, settings, shipped_knowledge, text};
     use chrono::TimeZone;
-    use std::path::Path;
-
-    fn settings() -> Settings {
-        Settings::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
-            .expect("shipped config loads")
-    }
 
     /// Tuesday 24 November 2026, 10:00 in Amsterdam (09:00 UTC): open.
     fn tuesday_morning() -> DateTime<Utc> {
@@ -80,96 +74,83 @@ mod tests {
             .expect("valid time")
     }
 
-    fn text(body: &str) -> MessageContent {
-        MessageContent::Text {
-            body: body.to_owned(),
-        }
-    }
-
-    fn kinds(decision: &Decision) -> Vec<ReplyKind> {
-        decision.replies.iter().map(|r| r.kind).collect()
+    /// What the bot decides for `message` after `before` on Tuesday
+    /// morning, and what the flood rule lets through of it.
+    fn decided_and_withheld(
+        message: &str,
+        before: &ConversationMemory,
+        knowledge: Option<&KnowledgeBase>,
+    ) -> (Decision, Decision) {
+        let settings = settings();
+        let rules = ReplyRules::from_settings(&settings, knowledge);
+        let at = tuesday_morning();
+        let decided = decide(&text(message), before, rules, at);
+        let flooded = withheld(decided.clone(), before, rules, at);
+        (decided, flooded)
     }
 
     #[test]
     fn a_reply_over_the_limit_is_withheld_and_a_person_gets_the_conversation() {
-        let settings = settings();
-        let rules = ReplyRules::from_settings(&settings, None);
-        let at = tuesday_morning();
         // "Ja" to "did this help?": the bot would thank and keep it.
         let before = ConversationMemory {
             feedback_for: Some("nl/paspoort".to_owned()),
             ..ConversationMemory::default()
         };
-        let decided = decide(&text("ja"), &before, rules, at);
+        let (decided, flooded) = decided_and_withheld("ja", &before, None);
         assert_eq!(kinds(&decided), [ReplyKind::FeedbackThanks]);
         assert_eq!(decided.handover, None);
 
-        let flooded = withheld(decided, &before, rules, at);
         assert!(flooded.replies.is_empty(), "{flooded:?}");
         assert!(flooded.usage.is_empty(), "{flooded:?}");
         assert_eq!(flooded.handover, Some(HandoverReason::Flood));
         assert_eq!(flooded.memory.handover_reason, Some(HandoverReason::Flood));
         assert_eq!(flooded.memory.feedback_for, None);
         assert!(
-            flooded.reply_deadline.is_some_and(|d| d > at),
+            flooded
+                .reply_deadline
+                .is_some_and(|d| d > tuesday_morning()),
             "staff get a deadline: {flooded:?}"
         );
     }
 
     #[test]
     fn the_bots_own_reason_is_kept_and_its_acknowledgement_is_still_due() {
-        let settings = settings();
         // Without a knowledge base every question goes to a person.
-        let rules = ReplyRules::from_settings(&settings, None);
-        let at = tuesday_morning();
         let before = ConversationMemory::default();
-        let decided = decide(&text("waarom is mijn uitkering laat"), &before, rules, at);
+        let (decided, flooded) =
+            decided_and_withheld("waarom is mijn uitkering laat", &before, None);
         assert_eq!(kinds(&decided), [ReplyKind::OpenAck]);
 
-        let flooded = withheld(decided, &before, rules, at);
         assert!(flooded.replies.is_empty(), "{flooded:?}");
         assert_eq!(flooded.handover, Some(HandoverReason::NoAnswer));
         // The acknowledgement did not go out: the next message after the
         // flood may still send it.
         assert_eq!(flooded.memory.ack_period_start, None);
-        let later = decide(&text("hallo?"), &flooded.memory, rules, at);
+        let (later, _) = decided_and_withheld("hallo?", &flooded.memory, None);
         assert_eq!(kinds(&later), [ReplyKind::OpenAck]);
     }
 
     #[test]
     fn a_conversation_already_with_a_person_keeps_its_reason() {
-        let settings = settings();
-        let rules = ReplyRules::from_settings(&settings, None);
-        let at = tuesday_morning();
         let before = ConversationMemory {
             handover_reason: Some(HandoverReason::Media),
             ..ConversationMemory::default()
         };
-        let decided = decide(&text("nog een vraag"), &before, rules, at);
-        let flooded = withheld(decided, &before, rules, at);
+        let (_, flooded) = decided_and_withheld("nog een vraag", &before, None);
         assert_eq!(flooded.handover, Some(HandoverReason::Media));
         assert_eq!(flooded.memory.handover_reason, Some(HandoverReason::Media));
     }
 
     #[test]
     fn the_emergency_referral_still_goes_out_and_nothing_else() {
-        let settings = settings();
-        let knowledge = crate::knowledge::base::KnowledgeBase::load(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
-        )
-        .expect("shipped knowledge loads");
-        let rules = ReplyRules::from_settings(&settings, Some(&knowledge));
-        let at = tuesday_morning();
-        let before = ConversationMemory::default();
-        let decided = decide(
-            &text("help er is brand in de flat! bel me op 06-12345678"),
-            &before,
-            rules,
-            at,
+        let knowledge = shipped_knowledge();
+        let (decided, flooded) = decided_and_withheld(
+            "help er is brand in de flat! bel me op 06-12345678",
+            &ConversationMemory::default(),
+            Some(&knowledge),
         );
         assert!(kinds(&decided).len() > 1, "{decided:?}");
 
-        let flooded = withheld(decided, &before, rules, at);
         assert_eq!(kinds(&flooded), [ReplyKind::Emergency]);
         assert!(flooded.urgent);
         assert_eq!(flooded.handover, Some(HandoverReason::Emergency));

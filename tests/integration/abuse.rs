@@ -19,18 +19,6 @@ fn answered(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-/// Waits until every stored message is processed and every reply sent.
-async fn settled(app: &TestApp) {
-    app.wait_until_processed().await;
-    app.eventually("the outbox is empty", || async {
-        app.store()
-            .count(loket::db::CountedTable::PendingOutbox)
-            .await
-            .is_ok_and(|n| n == 0)
-    })
-    .await;
-}
-
 on_both_databases! {
 #[tokio::test]
 async fn a_flooding_number_is_stored_but_answered_at_most_n_times_a_minute() {
@@ -79,7 +67,7 @@ async fn eleven_messages_in_one_post_get_the_first_answered_and_reach_the_queue(
         .collect();
     let response = app.post_webhook(&batch(&values)).await;
     assert!(response.status().is_success(), "{}", response.status());
-    settled(&app).await;
+    app.wait_until_settled().await;
 
     let answered = answered(&app);
     assert_eq!(
@@ -129,7 +117,7 @@ async fn messages_spread_over_minutes_in_one_post_are_all_answered() {
         .collect();
     let response = app.post_webhook(&batch(&values)).await;
     assert!(response.status().is_success(), "{}", response.status());
-    settled(&app).await;
+    app.wait_until_settled().await;
 
     assert_eq!(answered(&app), wamids, "every message answered, in order");
     assert!(
