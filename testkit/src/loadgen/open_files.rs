@@ -5,7 +5,7 @@
 //! then fail half-way with "too many open files", which reads as a slow
 //! service. So the soft limit is raised up to the hard one before the run,
 //! and a run the hard limit cannot carry is refused, saying what to do.
-//! The `rlimit` crate does the system calls (ADR 0023).
+//! The `rlimit` crate does the system calls (ADR 0025).
 
 use super::Mode;
 
