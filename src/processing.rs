@@ -143,7 +143,8 @@ async fn process_chunk(
         .unwrap_or(chrono::Duration::zero());
     // The flood rule's counts are reads: taken before the write
     // transaction, they do not make the webhook wait behind it. Processing
-    // never changes what they count (messages received per minute).
+    // never changes what they count (messages sent per minute, by
+    // WhatsApp's timestamps and their order; see `db::flood`).
     let limit = i64::from(settings.privacy.auto_replies_per_minute);
     let recent = store
         .messages_within(pending, chrono::Duration::minutes(1))
@@ -151,27 +152,32 @@ async fn process_chunk(
     let mut flooding = std::collections::HashSet::new();
     for (inbound, recent) in pending.iter().zip(recent) {
         if recent > limit {
-            // Stored, processed and visible to staff, just not answered again.
-            tracing::warn!(
-                citizen = %inbound.from.log_label(),
-                messages_last_minute = recent,
-                limit,
-                "automatic replies suppressed: this number sends faster than the limit"
-            );
+            // Once per flood, not once per message of it.
+            if recent == limit + 1 {
+                tracing::warn!(
+                    citizen = %inbound.from.log_label(),
+                    messages_last_minute = recent,
+                    limit,
+                    "automatic replies withheld: this number sends faster than the limit; staff get the conversation"
+                );
+            }
             flooding.insert(inbound.id);
         }
     }
     let results = store
         .process_batch(pending, clock.now(), reopen_within, |inbound, memory| {
-            let mut decision = reply::decide(
-                &inbound.content,
-                memory,
-                rules(settings, Some(knowledge)),
-                inbound.received_at,
-            );
-            let outbound = if flooding.contains(&inbound.id) {
-                // Nothing goes out, so no answer was given or rated.
-                decision.usage.clear();
+            let reply_rules = rules(settings, Some(knowledge));
+            let flooded = flooding.contains(&inbound.id);
+            let decision =
+                reply::decide(&inbound.content, memory, reply_rules, inbound.received_at);
+            let decision = if flooded {
+                // Stored, processed and handed to staff, just not answered.
+                reply::flood::withheld(decision, memory, reply_rules, inbound.received_at)
+            } else {
+                decision
+            };
+            let outbound = if flooded && decision.replies.is_empty() {
+                // Not even a read receipt: it is a send like any other.
                 Vec::new()
             } else {
                 outbound_for(

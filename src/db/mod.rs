@@ -16,6 +16,7 @@ mod accounts;
 mod audit;
 mod dialect;
 mod export;
+mod flood;
 mod gaps;
 mod intake;
 mod notify;
@@ -247,7 +248,7 @@ impl Store {
     /// Stored inbound messages not processed yet, oldest first.
     pub async fn unprocessed_inbound(&self, limit: i64) -> Result<Vec<StoredInbound>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, wamid, wa_id, user_id, content, received_at FROM inbound_messages
+            "SELECT id, wamid, wa_id, user_id, content, sent_at, received_at FROM inbound_messages
              WHERE processed_at IS NULL ORDER BY id LIMIT $1",
         )
         .bind(limit)

@@ -291,67 +291,6 @@ impl Store {
     }
 }
 
-impl Store {
-    /// For each message, how many messages its citizen sent in the
-    /// `window` up to it (itself included): the flood rule's count, for a
-    /// whole batch in one statement per id column.
-    pub async fn messages_within(
-        &self,
-        batch: &[StoredInbound],
-        window: chrono::Duration,
-    ) -> Result<Vec<i64>, StoreError> {
-        let (Some(from), Some(until)) = (
-            batch.iter().map(|m| m.received_at - window).min(),
-            batch.iter().map(|m| m.received_at).max(),
-        ) else {
-            return Ok(Vec::new());
-        };
-        let citizens: Vec<&CitizenRef> = batch.iter().map(|m| &m.from).collect();
-        let mut connection = self
-            .pool
-            .acquire()
-            .await
-            .doing("counting citizens' recent messages")?;
-        let rows = rows_of_citizens(
-            &mut connection,
-            &citizens,
-            &[millis(from), millis(until)],
-            |column, list| {
-                format!(
-                    "SELECT id, wa_id, user_id, received_at FROM inbound_messages
-                     WHERE {column} IN ({list}) AND received_at >= $1 AND received_at <= $2"
-                )
-            },
-            "counting citizens' recent messages",
-        )
-        .await?;
-        // id -> (citizen, received_at); a message found through both
-        // columns counts once.
-        let mut recent: HashMap<i64, (CitizenRef, i64)> = HashMap::new();
-        for row in rows {
-            let id: i64 = row.try_get("id").doing("reading a message id")?;
-            let at: i64 = row.try_get("received_at").doing("reading a message")?;
-            recent.insert(id, (citizen_of(&row)?, at));
-        }
-        Ok(batch
-            .iter()
-            .map(|message| {
-                let (since, at) = (
-                    millis(message.received_at - window),
-                    millis(message.received_at),
-                );
-                let count = recent
-                    .values()
-                    .filter(|(from, when)| {
-                        (since..=at).contains(when) && same_citizen(from, &message.from)
-                    })
-                    .count();
-                i64::try_from(count).unwrap_or(i64::MAX)
-            })
-            .collect())
-    }
-}
-
 /// A conversation as the batch sees it: read from the database, or
 /// started by the batch (`id` is set when it is inserted, before the
 /// writes that need it).
@@ -435,14 +374,14 @@ fn citizen_key(citizen: &CitizenRef) -> String {
     }
 }
 
-fn same_citizen(a: &CitizenRef, b: &CitizenRef) -> bool {
+pub(super) fn same_citizen(a: &CitizenRef, b: &CitizenRef) -> bool {
     let wa = matches!((&a.wa_id, &b.wa_id), (Some(x), Some(y)) if x == y);
     let user = matches!((&a.user_id, &b.user_id), (Some(x), Some(y)) if x == y);
     wa || user
 }
 
 /// The sender of a stored message row (`wa_id`, `user_id` columns).
-fn citizen_of(row: &sqlx::any::AnyRow) -> Result<CitizenRef, StoreError> {
+pub(super) fn citizen_of(row: &sqlx::any::AnyRow) -> Result<CitizenRef, StoreError> {
     let wa_id: Option<String> = row.try_get("wa_id").doing("reading a message")?;
     let user_id: Option<String> = row.try_get("user_id").doing("reading a message")?;
     Ok(CitizenRef {
@@ -461,7 +400,7 @@ fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
 /// `wa_id IN .. OR user_id IN ..` SQLite would scan). `leading` is bound
 /// as `$1, $2, ...` and `list` holds the citizens' placeholders after them.
 /// A row found both ways comes back twice.
-async fn rows_of_citizens(
+pub(super) async fn rows_of_citizens(
     connection: &mut sqlx::AnyConnection,
     citizens: &[&CitizenRef],
     leading: &[i64],

@@ -61,6 +61,9 @@ pub struct StoredInbound {
     pub wamid: String,
     pub from: CitizenRef,
     pub content: MessageContent,
+    /// When the citizen sent it: WhatsApp's own timestamp (the arrival
+    /// time when Meta gave none). The flood rule counts by this.
+    pub sent_at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
 }
 
@@ -77,6 +80,7 @@ impl StoredInbound {
             wamid: get(row, "wamid")?,
             from: citizen(row)?,
             content,
+            sent_at: from_millis(get(row, "sent_at")?),
             received_at: from_millis(get(row, "received_at")?),
         })
     }

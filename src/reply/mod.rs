@@ -11,6 +11,8 @@
 /// stays for the callers that know it here.
 pub use crate::domain::language;
 
+pub mod flood;
+
 use crate::config::{EmergencySettings, FaqSettings, ReplyKey, ReplyTexts, Settings};
 use crate::domain::{
     InteractiveKind, Language, ListRow, MessageContent, OutgoingContent, ReplyButton,
@@ -101,6 +103,10 @@ pub enum HandoverReason {
     /// Another organisation's topic: the citizen got the referral, and a
     /// person checks it.
     NotOurs,
+    /// The number sent more than `[privacy] auto_replies_per_minute`
+    /// messages in a minute: the bot stopped answering, so a person reads
+    /// them ([`flood`]).
+    Flood,
 }
 
 impl HandoverReason {
@@ -114,6 +120,7 @@ impl HandoverReason {
             HandoverReason::EntryHandover => "entry_handover",
             HandoverReason::PersonalCase => "personal_case",
             HandoverReason::NotOurs => "not_ours",
+            HandoverReason::Flood => "flood",
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::MediaKind;
 use chrono::TimeZone;
 use std::path::Path;
 
-fn settings() -> Settings {
+pub(super) fn settings() -> Settings {
     Settings::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
         .expect("shipped config loads")
 }
@@ -20,13 +20,13 @@ fn saturday_night() -> DateTime<Utc> {
         .expect("valid time")
 }
 
-fn text(body: &str) -> MessageContent {
+pub(super) fn text(body: &str) -> MessageContent {
     MessageContent::Text {
         body: body.to_owned(),
     }
 }
 
-fn kinds(decision: &Decision) -> Vec<ReplyKind> {
+pub(super) fn kinds(decision: &Decision) -> Vec<ReplyKind> {
     decision.replies.iter().map(|r| r.kind).collect()
 }
 
@@ -121,7 +121,7 @@ fn the_warning_is_in_the_citizens_language() {
     );
 }
 
-fn shipped_knowledge() -> crate::knowledge::base::KnowledgeBase {
+pub(super) fn shipped_knowledge() -> crate::knowledge::base::KnowledgeBase {
     crate::knowledge::base::KnowledgeBase::load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
     )

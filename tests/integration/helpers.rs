@@ -316,11 +316,28 @@ impl TestApp {
 
     /// Waits until every stored inbound message has been processed.
     pub async fn wait_until_processed(&self) {
-        self.eventually("every stored message is processed", || async {
-            self.store()
-                .count(loket::db::CountedTable::UnprocessedInbound)
-                .await
-                .is_ok_and(|n| n == 0)
+        self.wait_until_none(
+            loket::db::CountedTable::UnprocessedInbound,
+            "every stored message is processed",
+        )
+        .await;
+    }
+
+    /// Waits until every stored message is processed and every reply to
+    /// it sent.
+    pub async fn wait_until_settled(&self) {
+        self.wait_until_processed().await;
+        self.wait_until_none(
+            loket::db::CountedTable::PendingOutbox,
+            "the outbox is empty",
+        )
+        .await;
+    }
+
+    /// Waits until `table` counts no rows.
+    async fn wait_until_none(&self, table: loket::db::CountedTable, what: &str) {
+        self.eventually(what, || async {
+            self.store().count(table).await.is_ok_and(|n| n == 0)
         })
         .await;
     }

@@ -3,26 +3,37 @@
 //! figures come from `loket-loadgen` in release mode (docs/performance.md).
 
 use loket::config::Settings;
-use loket_testkit::loadgen::{self, Mode, Options};
+use loket_testkit::loadgen::{self, Mode, Options, sweep};
 use std::path::Path;
 use std::time::Duration;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_short_load_run_answers_every_message_once() {
+/// The shipped configuration and knowledge base.
+fn shipped_settings() -> Settings {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
     let mut settings = Settings::load_dir(&config).expect("shipped config loads");
     settings.knowledge_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-    let options = Options {
-        duration: Duration::from_secs(2),
-        rate: 25,
-        connections: 4,
+    settings
+}
+
+/// A slow run in this process for `seconds`.
+fn slow_run(seconds: u64, rate: u32, connections: usize) -> Options {
+    Options {
+        duration: Duration::from_secs(seconds),
+        rate,
+        connections,
         mode: Mode::InProcess,
         database_url: None,
         send_rate: 1000,
         knowledge_dir: None,
         drain: Duration::from_secs(30),
         graph_listen: None,
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_load_run_answers_every_message_once() {
+    let settings = shipped_settings();
+    let options = slow_run(2, 25, 4);
     let report = loadgen::run(&options, &settings).await.expect("load run");
     assert!(report.webhook_ok > 0, "{report:?}");
     assert!(report.expected > 0, "{report:?}");
@@ -30,4 +41,45 @@ async fn a_short_load_run_answers_every_message_once() {
     assert_eq!(report.lost, 0, "{report:?}");
     assert_eq!(report.duplicated, 0, "{report:?}");
     assert_eq!(report.answered, report.expected, "{report:?}");
+    // The concurrency it used: never more in flight than connections.
+    assert_eq!(report.connections, 4, "{report:?}");
+    assert!((1..=4).contains(&report.peak_in_flight), "{report:?}");
+    assert!(
+        report.mean_in_flight > 0.0 && report.mean_in_flight <= 4.0,
+        "{report:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_runs_each_row_and_tables_them() {
+    let settings = shipped_settings();
+    // The rows set the rate and the connections.
+    let options = slow_run(1, 0, 0);
+    // Two small rows instead of the real sweep's eight, slow and paced.
+    let rows = [
+        sweep::Row {
+            connections: 2,
+            rate: 20,
+        },
+        sweep::Row {
+            connections: 3,
+            rate: 30,
+        },
+    ];
+    let mut seen = Vec::new();
+    let reports = sweep::run(&options, &rows, &settings, |r| seen.push(r.connections))
+        .await
+        .expect("sweep");
+    assert_eq!(seen, [2, 3], "progress after each row");
+    for (report, row) in reports.iter().zip(&rows) {
+        assert_eq!(report.connections, row.connections, "{report:?}");
+        assert_eq!(report.target_rate, row.rate, "{report:?}");
+        assert!(report.webhook_ok > 0, "{report:?}");
+        assert_eq!(report.lost, 0, "{report:?}");
+        assert_eq!(report.duplicated, 0, "{report:?}");
+    }
+    let table = sweep::table(&reports);
+    assert_eq!(table.lines().count(), 2 + rows.len(), "{table}");
+    assert!(table.contains("| 2 | 20/s |"), "{table}");
+    assert!(table.contains("| 3 | 30/s |"), "{table}");
 }

@@ -15,6 +15,7 @@ const REASONS = {
   emergency: 'SPOED',
   entry_handover: 'Doorverwezen na antwoord',
   personal_case: 'Eigen situatie',
+  flood: 'Veel berichten achter elkaar (bot antwoordt niet meer)',
   reopened: 'Heropend',
 };
 const LANGUAGES = { nl: 'Nederlands', en: 'Engels' };

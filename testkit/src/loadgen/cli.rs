@@ -2,7 +2,7 @@
 //! webhook traffic and count the replies (see [`crate::loadgen`] for the
 //! engine and docs/performance.md for the figures).
 
-use super::{Mode, Options};
+use super::{Mode, Options, sweep};
 use clap::Parser;
 use loket::config::Settings;
 use std::path::{Path, PathBuf};
@@ -66,6 +66,14 @@ pub struct LoadgenArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Run at 8, 32, 128 and 512 connections, each flat out and at 500/s,
+    /// one short run per row, and print one table (instead of --rate,
+    /// --connections and --duration).
+    #[arg(long, conflicts_with_all = ["rate", "connections", "duration", "crash", "kill_after"])]
+    pub sweep: bool,
+    /// With --sweep: how long each row sends, e.g. 3s.
+    #[arg(long, default_value = "3s", value_parser = humantime::parse_duration, requires = "sweep")]
+    pub row_duration: Duration,
 }
 
 impl LoadgenArgs {
@@ -106,7 +114,11 @@ impl LoadgenArgs {
                 .map_err(|message| anyhow::anyhow!("--database-url: {message}"))?;
         }
         Ok(Options {
-            duration: self.duration,
+            duration: if self.sweep {
+                self.row_duration
+            } else {
+                self.duration
+            },
             rate: self.rate,
             connections: self.connections,
             mode,
@@ -152,6 +164,9 @@ fn sibling_loket(program: &Path) -> PathBuf {
 /// reply was lost or duplicated (beyond the sends in flight at a kill).
 pub async fn run(args: &LoadgenArgs, settings: &Settings) -> anyhow::Result<bool> {
     let options = args.options()?;
+    if args.sweep {
+        return run_sweep(args, &options, settings).await;
+    }
     let report = super::run(&options, settings).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -159,6 +174,44 @@ pub async fn run(args: &LoadgenArgs, settings: &Settings) -> anyhow::Result<bool
         print!("{}", report.render());
     }
     Ok(report.lost == 0 && report.duplicated <= report.in_flight_at_kill)
+}
+
+/// `--sweep`: every row, a line of progress on stderr after each, then
+/// the table (or the reports as JSON).
+async fn run_sweep(
+    args: &LoadgenArgs,
+    options: &Options,
+    settings: &Settings,
+) -> anyhow::Result<bool> {
+    let rows = sweep::rows();
+    let count = rows.len();
+    let mut row = 0;
+    let reports = sweep::run(options, &rows, settings, |report| {
+        row += 1;
+        eprintln!(
+            "loadgen: row {row} of {count}: {} connections at {}: {:.0} messages/s, webhook p99 {:.1} ms, {} lost",
+            report.connections,
+            sweep::rate_text(report.target_rate),
+            report.messages_per_s,
+            report.webhook_p99_ms,
+            report.lost
+        );
+    })
+    .await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        if let Some(first) = reports.first() {
+            println!(
+                "loket-loadgen --sweep: {}, {:.1}s per row",
+                first.mode, first.duration_s
+            );
+        }
+        print!("{}", sweep::table(&reports));
+    }
+    Ok(reports
+        .iter()
+        .all(|r| r.lost == 0 && r.duplicated <= r.in_flight_at_kill))
 }
 
 #[cfg(test)]
@@ -220,6 +273,37 @@ mod tests {
             .options()
             .expect("in-process runs start no binary");
         assert_eq!(options.mode, Mode::InProcess);
+    }
+
+    #[test]
+    fn a_sweep_runs_its_rows_for_the_row_duration() {
+        let args = parse(&["--sweep", "--row-duration", "2s"]);
+        assert!(args.sweep);
+        assert_eq!(
+            args.options().expect("valid").duration,
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            parse(&["--sweep"]).options().expect("valid").duration,
+            Duration::from_secs(3),
+            "a few seconds by default"
+        );
+    }
+
+    #[test]
+    fn a_sweep_chooses_its_own_rates_and_connections() {
+        for clash in [
+            &["--sweep", "--connections", "64"][..],
+            &["--sweep", "--rate", "100"],
+            &["--sweep", "--duration", "10s"],
+            &["--sweep", "--crash"],
+            &["--row-duration", "2s"],
+        ] {
+            let parsed = LoadgenArgs::try_parse_from(
+                std::iter::once("loket-loadgen").chain(clash.iter().copied()),
+            );
+            assert!(parsed.is_err(), "{clash:?} was accepted");
+        }
     }
 
     #[test]

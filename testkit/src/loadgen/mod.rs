@@ -2,13 +2,16 @@
 //! webhook traffic ([`traffic`]) over N connections, at a target rate or
 //! flat out, runs the fake Graph API the service replies to, and counts
 //! the replies ([`tally`]): webhook throughput and latency, end-to-end
-//! latency, replies expected, lost and duplicated. In crash mode the
-//! service is a child process that is killed with SIGKILL mid-run and
-//! started again on the same database.
+//! latency, the concurrency reached, replies expected, lost and
+//! duplicated. In crash mode the service is a child process that is
+//! killed with SIGKILL mid-run and started again on the same database.
+//! [`sweep`] runs it at several concurrencies and prints one table.
 
 pub mod cli;
 pub mod in_flight;
+pub mod open_files;
 pub mod service;
+pub mod sweep;
 pub mod tally;
 pub mod traffic;
 
@@ -67,8 +70,14 @@ pub struct Report {
     pub mode: String,
     pub graph_api_url: String,
     pub duration_s: f64,
+    /// Connections opened (one sending task each).
     pub connections: usize,
     pub target_rate: u32,
+    /// Most requests awaiting their answer at once.
+    pub peak_in_flight: u64,
+    /// Requests awaiting their answer on average over the sending time
+    /// (the sum of the webhook latencies divided by that time).
+    pub mean_in_flight: f64,
     pub webhook_requests: u64,
     /// Requests answered 200.
     pub webhook_ok: u64,
@@ -121,6 +130,10 @@ impl Report {
         );
         out += &format!("fake Graph API:      {}\n", self.graph_api_url);
         out += &format!(
+            "concurrency:         {} connections, up to {} requests in flight, {:.1} on average\n",
+            self.connections, self.peak_in_flight, self.mean_in_flight
+        );
+        out += &format!(
             "webhook:             {} requests ({} ok, {} failed, {} redeliveries), {:.0} requests/s, {:.0} messages/s\n",
             self.webhook_requests,
             self.webhook_ok,
@@ -168,6 +181,8 @@ impl Report {
 #[derive(Debug)]
 struct Sent {
     latency: Histogram<u64>,
+    /// The sum of the latencies of the requests answered 200 or not.
+    busy_micros: u64,
     requests: u64,
     ok: u64,
     failed: u64,
@@ -178,6 +193,8 @@ struct Sent {
 /// Runs a load test against a service built from `base` (the loaded
 /// configuration: config folder and environment).
 pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
+    // Before any socket: the child service inherits the raised limit.
+    open_files::allow(open_files::needed(options.connections, &options.mode))?;
     let listener =
         std::net::TcpListener::bind(options.graph_listen.as_deref().unwrap_or("127.0.0.1:0"))
             .with_context(|| {
@@ -279,6 +296,7 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
     let started = Instant::now();
     let end = started + options.duration;
     let counter = Arc::new(AtomicU64::new(0));
+    let gauge = Arc::new(InFlight::default());
     let mut workers = Vec::with_capacity(options.connections);
     for _ in 0..options.connections.max(1) {
         workers.push(tokio::spawn(connection(
@@ -287,6 +305,7 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
             traffic.clone(),
             tracked.clone(),
             counter.clone(),
+            gauge.clone(),
             started,
             end,
             options.rate,
@@ -309,9 +328,11 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
     }
 
     let mut latency = tally::new_histogram();
+    let mut busy_micros: u64 = 0;
     for worker in workers {
         let sent = worker.await.context("a sending connection failed")?;
         latency.add(&sent.latency).ok();
+        busy_micros = busy_micros.saturating_add(sent.busy_micros);
         report.webhook_requests += sent.requests;
         report.webhook_ok += sent.ok;
         report.webhook_failed += sent.failed;
@@ -319,6 +340,8 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
         report.redeliveries += sent.redeliveries;
     }
     let sending = started.elapsed().as_secs_f64().max(0.001);
+    report.peak_in_flight = gauge.peak.load(Ordering::Relaxed);
+    report.mean_in_flight = busy_micros as f64 / 1e6 / sending;
     report.webhook_rps = report.webhook_requests as f64 / sending;
     report.messages_per_s = report.webhook_messages as f64 / sending;
     report.webhook_p50_ms = tally::quantile_ms(&latency, 0.5);
@@ -368,6 +391,24 @@ fn planned_requests(options: &Options) -> usize {
     ((seconds * per_second).ceil() as usize + 1).min(150_000)
 }
 
+/// Requests awaiting their answer, across the connections.
+#[derive(Debug, Default)]
+struct InFlight {
+    now: AtomicU64,
+    peak: AtomicU64,
+}
+
+impl InFlight {
+    fn start(&self) {
+        let now = self.now.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(now, Ordering::Relaxed);
+    }
+
+    fn end(&self) {
+        self.now.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// One connection: takes the next request, waits for its slot (at a
 /// target rate), POSTs it and records the latency and the 200.
 #[allow(clippy::too_many_arguments)] // the shared state of one run
@@ -377,12 +418,14 @@ async fn connection(
     traffic: Arc<Mutex<Traffic>>,
     tracked: Arc<Mutex<HashMap<String, Tracked>>>,
     counter: Arc<AtomicU64>,
+    gauge: Arc<InFlight>,
     started: Instant,
     end: Instant,
     rate: u32,
 ) -> Sent {
     let mut sent = Sent {
         latency: tally::new_histogram(),
+        busy_micros: 0,
         requests: 0,
         ok: 0,
         failed: 0,
@@ -415,6 +458,7 @@ async fn connection(
                     });
             }
         }
+        gauge.start();
         let begin = Instant::now();
         let result = http
             .post(url.clone())
@@ -424,6 +468,9 @@ async fn connection(
             .send()
             .await;
         let done = Instant::now();
+        gauge.end();
+        let micros = u64::try_from(done.duration_since(begin).as_micros()).unwrap_or(u64::MAX);
+        sent.busy_micros = sent.busy_micros.saturating_add(micros);
         sent.requests += 1;
         sent.redeliveries += u64::from(request.redelivery);
         let ok = match result {
@@ -441,7 +488,6 @@ async fn connection(
         }
         sent.ok += 1;
         sent.messages += (request.messages.len() + request.statuses) as u64;
-        let micros = u64::try_from(done.duration_since(begin).as_micros()).unwrap_or(u64::MAX);
         tally::record(&mut sent.latency, micros);
         let mut tracked = tracked.lock().unwrap_or_else(PoisonError::into_inner);
         for message in &request.messages {
