@@ -368,7 +368,9 @@ pub async fn reply(
 /// Who gets the thread.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Transfer {
-    /// A colleague's user name (staff or admin, not disabled).
+    /// A colleague's user name (staff or admin, not disabled). A name that
+    /// cannot be an account's is refused with 400 before any lookup.
+    #[schema(pattern = r"^ *[A-Za-z][A-Za-z0-9._-]{1,39} *$")]
     pub to: String,
 }
 
@@ -376,6 +378,7 @@ pub struct Transfer {
 #[utoipa::path(post, path = "/api/conversations/{id}/transfer", tag = "queue", request_body = Transfer,
     security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
     responses((status = 200, description = "The colleague holds it now", body = Summary), (status = 403, response = NotYours),
+        (status = 400, description = "The name cannot be an account name (`invalid`)", body = ErrorBody),
         (status = 404, description = "No such conversation (`not_found`) or colleague (`unknown_user`)", body = ErrorBody),
         (status = 409, description = "The colleague holds the most they may (`claim_limit`, with `limit` and `user`)", body = ErrorBody)))]
 pub async fn transfer(

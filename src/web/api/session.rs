@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Login {
+    /// An account name: 2 to 40 characters, letters, digits, '.', '-' or
+    /// '_', starting with a letter; read in lower case, spaces around it
+    /// ignored. Anything else is refused with 400 before any lookup.
+    #[schema(pattern = r"^ *[A-Za-z][A-Za-z0-9._-]{1,39} *$")]
     pub username: String,
     pub password: String,
 }
