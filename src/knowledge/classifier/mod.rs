@@ -535,11 +535,69 @@ impl CrisisWords {
     }
 }
 
-/// What one query found: per-example cosines.
-struct Dots {
+/// The working memory of one query: per example its cosines, per entry
+/// (slot) its best, second best and summed cosines (words, pieces).
+///
+/// Kept per thread between queries and reset only where a query wrote:
+/// allocating and zeroing arrays as long as the base's examples (about
+/// 48,000 per language at 10,000 entries) for every message was a large
+/// share of a query's time on a large base.
+#[derive(Default)]
+struct Scratch {
     word: Vec<f32>,
     piece: Vec<f32>,
+    seen: Vec<bool>,
     touched: Vec<u32>,
+    best: Vec<(f64, f64)>,
+    second: Vec<(f64, f64)>,
+    sums: Vec<(f64, f64)>,
+    touched_slots: Vec<usize>,
+}
+
+impl Scratch {
+    /// Sizes the arrays for a model; clean after [`Scratch::reset`], and
+    /// wiped whole if a query stopped half-way (a panic) and left marks.
+    fn prepare(&mut self, examples: usize, slots: usize) {
+        if !self.touched.is_empty() || !self.touched_slots.is_empty() {
+            *self = Self::default();
+        }
+        self.word.resize(examples, 0.0);
+        self.piece.resize(examples, 0.0);
+        self.seen.resize(examples, false);
+        self.best.resize(slots, (0.0, 0.0));
+        self.second.resize(slots, (0.0, 0.0));
+        self.sums.resize(slots, (0.0, 0.0));
+    }
+
+    /// Zeroes what the last query wrote.
+    fn reset(&mut self) {
+        for &i in &self.touched {
+            let i = i as usize;
+            self.word[i] = 0.0;
+            self.piece[i] = 0.0;
+            self.seen[i] = false;
+        }
+        for &slot in &self.touched_slots {
+            self.best[slot] = (0.0, 0.0);
+            self.second[slot] = (0.0, 0.0);
+            self.sums[slot] = (0.0, 0.0);
+        }
+        self.touched.clear();
+        self.touched_slots.clear();
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// One candidate entry's cosines: best, second best and summed, each
+/// (words, pieces).
+struct SlotCosines {
+    slot: usize,
+    best: (f64, f64),
+    second: (f64, f64),
+    sums: (f64, f64),
 }
 
 impl LanguageModel {
@@ -670,29 +728,98 @@ impl LanguageModel {
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 
-    /// Cosines of a query with every example it shares a feature with.
-    fn dots(&self, words: &Vector, pieces: &Vector) -> Dots {
-        let mut dots = Dots {
-            word: vec![0.0; self.examples.len()],
-            piece: vec![0.0; self.examples.len()],
-            touched: Vec::new(),
-        };
-        let mut seen = vec![false; self.examples.len()];
-        for (space, query, out) in [
-            (&self.words, words, &mut dots.word),
-            (&self.pieces, pieces, &mut dots.piece),
-        ] {
+    /// Cosines of a query with every example it shares a feature with,
+    /// into `scratch`.
+    fn dots(&self, words: &Vector, pieces: &Vector, scratch: &mut Scratch) {
+        let Scratch {
+            word,
+            piece,
+            seen,
+            touched,
+            ..
+        } = scratch;
+        for (space, query, out) in [(&self.words, words, word), (&self.pieces, pieces, piece)] {
             for (f, qw) in query {
                 for (i, w) in space.postings(*f) {
                     out[*i as usize] += qw * w;
                     if !seen[*i as usize] {
                         seen[*i as usize] = true;
-                        dots.touched.push(*i);
+                        touched.push(*i);
                     }
                 }
             }
         }
-        dots
+    }
+
+    /// The best `CANDIDATES` entries for a query by their best example,
+    /// with their cosines. `held_out`: an example that must not count.
+    fn best_slots(
+        &self,
+        words: &Vector,
+        pieces: &Vector,
+        held_out: Option<u32>,
+    ) -> Vec<SlotCosines> {
+        SCRATCH.with_borrow_mut(|scratch| {
+            scratch.prepare(self.examples.len(), self.entries.len());
+            self.dots(words, pieces, scratch);
+            let Scratch {
+                word,
+                piece,
+                touched,
+                best,
+                second,
+                sums,
+                touched_slots,
+                ..
+            } = &mut *scratch;
+            for &i in touched.iter() {
+                if Some(i) == held_out {
+                    continue;
+                }
+                let slot = self.examples[i as usize].slot as usize;
+                let (w, p) = (f64::from(word[i as usize]), f64::from(piece[i as usize]));
+                if best[slot] == (0.0, 0.0) && sums[slot] == (0.0, 0.0) {
+                    touched_slots.push(slot);
+                }
+                if w > best[slot].0 {
+                    second[slot].0 = best[slot].0;
+                    best[slot].0 = w;
+                } else if w > second[slot].0 {
+                    second[slot].0 = w;
+                }
+                if p > best[slot].1 {
+                    second[slot].1 = best[slot].1;
+                    best[slot].1 = p;
+                } else if p > second[slot].1 {
+                    second[slot].1 = p;
+                }
+                sums[slot].0 += w;
+                sums[slot].1 += p;
+            }
+            // A total order (ties by slot), so selecting the first
+            // CANDIDATES and sorting only those gives what a full sort did.
+            let order = |a: &usize, b: &usize| {
+                let key = |s: usize| best[s].0 + best[s].1;
+                key(*b).total_cmp(&key(*a)).then(a.cmp(b))
+            };
+            let mut top = touched_slots.clone();
+            if top.len() > CANDIDATES {
+                top.select_nth_unstable_by(CANDIDATES - 1, order);
+                top.truncate(CANDIDATES);
+            }
+            top.sort_unstable_by(order);
+            let found = top
+                .into_iter()
+                .map(|slot| SlotCosines {
+                    slot,
+                    best: best[slot],
+                    second: second[slot],
+                    sums: sums[slot],
+                })
+                .collect();
+            scratch.reset();
+            found
+        })
     }
 
     /// The features of every candidate entry for a query, best candidates
@@ -701,44 +828,7 @@ impl LanguageModel {
     fn candidates(&self, query: &Analysed, held_out: Option<u32>) -> Vec<(u32, Features)> {
         let words = self.words.weigh_query(&query.word_terms);
         let pieces = self.pieces.weigh_query(&query.pieces);
-        let dots = self.dots(&words, &pieces);
-        let slots = self.entries.len();
-        let mut best = vec![(0.0f64, 0.0f64); slots];
-        let mut second = vec![(0.0f64, 0.0f64); slots];
-        let mut sums = vec![(0.0f64, 0.0f64); slots];
-        let mut touched_slots = Vec::new();
-        for &i in &dots.touched {
-            if Some(i) == held_out {
-                continue;
-            }
-            let slot = self.examples[i as usize].slot as usize;
-            let (w, p) = (
-                f64::from(dots.word[i as usize]),
-                f64::from(dots.piece[i as usize]),
-            );
-            if best[slot] == (0.0, 0.0) && sums[slot] == (0.0, 0.0) {
-                touched_slots.push(slot);
-            }
-            if w > best[slot].0 {
-                second[slot].0 = best[slot].0;
-                best[slot].0 = w;
-            } else if w > second[slot].0 {
-                second[slot].0 = w;
-            }
-            if p > best[slot].1 {
-                second[slot].1 = best[slot].1;
-                best[slot].1 = p;
-            } else if p > second[slot].1 {
-                second[slot].1 = p;
-            }
-            sums[slot].0 += w;
-            sums[slot].1 += p;
-        }
-        touched_slots.sort_unstable_by(|a, b| {
-            let key = |s: usize| best[s].0 + best[s].1;
-            key(*b).total_cmp(&key(*a)).then(a.cmp(b))
-        });
-        touched_slots.truncate(CANDIDATES);
+        let found = self.best_slots(&words, &pieces, held_out);
 
         let held = held_out.map(|i| &self.examples[i as usize]);
         // The query's word weights, for coverage.
@@ -755,56 +845,63 @@ impl LanguageModel {
             .map(weight)
             .sum();
         let share = |part: f64| if total > 0.0 { part / total } else { 0.0 };
-        touched_slots
+        found
             .into_iter()
-            .map(|slot| {
-                let own = held.is_some_and(|h| h.slot as usize == slot);
-                // An entry's sum vector without the held-out example:
-                // |S - x|² = |S|² - 2 S·x + 1, with S·x = (dots of the
-                // others with x) + 1.
-                let entry_cos = |sum: f64, sum_sq: f64| {
-                    let sq = if own {
-                        (sum_sq - 2.0 * (sum + 1.0) + 1.0).max(0.0)
-                    } else {
-                        sum_sq
+            .map(
+                |SlotCosines {
+                     slot,
+                     best,
+                     second,
+                     sums,
+                 }| {
+                    let own = held.is_some_and(|h| h.slot as usize == slot);
+                    // An entry's sum vector without the held-out example:
+                    // |S - x|² = |S|² - 2 S·x + 1, with S·x = (dots of the
+                    // others with x) + 1.
+                    let entry_cos = |sum: f64, sum_sq: f64| {
+                        let sq = if own {
+                            (sum_sq - 2.0 * (sum + 1.0) + 1.0).max(0.0)
+                        } else {
+                            sum_sq
+                        };
+                        if sq > 0.0 {
+                            (sum / sq.sqrt()).min(1.0)
+                        } else {
+                            0.0
+                        }
                     };
-                    if sq > 0.0 {
-                        (sum / sq.sqrt()).min(1.0)
-                    } else {
-                        0.0
-                    }
-                };
-                let strong = &self.strong_words[slot];
-                let covered: f64 = query
-                    .unigrams
-                    .iter()
-                    .filter(|u| {
-                        let count = strong
-                            .binary_search_by_key(*u, |(word, _)| *word)
-                            .map_or(0, |at| strong[at].1);
-                        count > u32::from(own && held_has(u))
-                    })
-                    .map(weight)
-                    .sum();
-                let in_body: f64 = query
-                    .unigrams
-                    .iter()
-                    .filter(|u| self.body_words[slot].binary_search(*u).is_ok())
-                    .map(weight)
-                    .sum();
-                let features = Features {
-                    word_best: best[slot].0.min(1.0),
-                    piece_best: best[slot].1.min(1.0),
-                    word_two: ((best[slot].0 + second[slot].0) / 2.0).min(1.0),
-                    piece_two: ((best[slot].1 + second[slot].1) / 2.0).min(1.0),
-                    word_entry: entry_cos(sums[slot].0, self.word_sum_sq[slot]),
-                    piece_entry: entry_cos(sums[slot].1, self.piece_sum_sq[slot]),
-                    coverage: share(covered),
-                    body_coverage: share(in_body),
-                    unknown: share(unknown),
-                };
-                (slot as u32, features)
-            })
+                    let strong = &self.strong_words[slot];
+                    let covered: f64 = query
+                        .unigrams
+                        .iter()
+                        .filter(|u| {
+                            let count = strong
+                                .binary_search_by_key(*u, |(word, _)| *word)
+                                .map_or(0, |at| strong[at].1);
+                            count > u32::from(own && held_has(u))
+                        })
+                        .map(weight)
+                        .sum();
+                    let in_body: f64 = query
+                        .unigrams
+                        .iter()
+                        .filter(|u| self.body_words[slot].binary_search(*u).is_ok())
+                        .map(weight)
+                        .sum();
+                    let features = Features {
+                        word_best: best.0.min(1.0),
+                        piece_best: best.1.min(1.0),
+                        word_two: ((best.0 + second.0) / 2.0).min(1.0),
+                        piece_two: ((best.1 + second.1) / 2.0).min(1.0),
+                        word_entry: entry_cos(sums.0, self.word_sum_sq[slot]),
+                        piece_entry: entry_cos(sums.1, self.piece_sum_sq[slot]),
+                        coverage: share(covered),
+                        body_coverage: share(in_body),
+                        unknown: share(unknown),
+                    };
+                    (slot as u32, features)
+                },
+            )
             .collect()
     }
 
@@ -1184,6 +1281,39 @@ pub(crate) mod tests {
             a.classify("paspoort kwijt", Language::Nl),
             b.classify("paspoort kwijt", Language::Nl)
         );
+    }
+
+    #[test]
+    fn a_query_leaves_nothing_behind_for_the_next_one() {
+        // The per-thread working memory is shared by every base and
+        // language on a thread: a query on one base, and the held-out
+        // questions of another, must not change the next answer.
+        let small = base();
+        let mut large = base();
+        large.push(entry(
+            "parkeren",
+            &[
+                "parkeervergunning aanvragen",
+                "waar mag ik parkeren",
+                "bezoekersvergunning voor mijn paspoort afspraak",
+            ],
+            "",
+        ));
+        let a = Classifier::train(&small);
+        let b = Classifier::train(&large);
+        let first = a.classify("paspoort kwijt grofvuil", Language::Nl);
+        assert!(!first.is_empty());
+        let other = b.classify("parkeervergunning paspoort grofvuil", Language::Nl);
+        assert!(!other.is_empty());
+        let _ = b.leave_one_out(&large, Language::Nl);
+        assert_eq!(a.classify("paspoort kwijt grofvuil", Language::Nl), first);
+        let on_a_fresh_thread = std::thread::scope(|scope| {
+            scope
+                .spawn(|| a.classify("paspoort kwijt grofvuil", Language::Nl))
+                .join()
+                .expect("no panic")
+        });
+        assert_eq!(on_a_fresh_thread, first);
     }
 
     #[test]
