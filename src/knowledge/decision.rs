@@ -23,9 +23,9 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Self {
-            answer: 0.275,
-            margin: 0.175,
-            choose: 0.125,
+            answer: 0.30,
+            margin: 0.125,
+            choose: 0.15,
             urgent: 0.40,
         }
     }

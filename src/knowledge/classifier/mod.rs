@@ -21,10 +21,12 @@
 //! Invariant: building is deterministic (no randomness, fixed hashing), so
 //! the same files always give the same answers.
 
+mod documents;
 mod space;
 
 use super::Entry;
 use crate::domain::Language;
+use documents::{Documents, HeldOut, TermCounts};
 use serde::Serialize;
 use space::{Counts, Space, Vector};
 use std::collections::{HashMap, HashSet};
@@ -35,6 +37,8 @@ use tantivy::tokenizer::{
 
 /// Candidate entries scored by the ranker per message.
 const CANDIDATES: usize = 12;
+/// Entries whose whole text scores best by BM25 join the candidates.
+const DOCUMENT_CANDIDATES: usize = 3;
 /// Letter pieces shared by more than this share of the examples (and
 /// more than `COMMON_PIECE_MIN` examples) are skipped when comparing: they
 /// say little and would make a query touch every example.
@@ -75,10 +79,17 @@ pub struct Features {
     /// Share of the message's word weight in words no entry of the
     /// language has: a message about something else.
     pub unknown: f64,
+    /// BM25 of the entry's whole text (title, keywords, questions,
+    /// answer) relative to the best entry's for this message: 1 for the
+    /// best document ([`documents`]).
+    pub document: f64,
+    /// BM25 of the entry's whole text as a share of the most any
+    /// document could score for this message.
+    pub document_fit: f64,
 }
 
 /// Number of inputs of the ranker, bias included.
-const INPUTS: usize = 11;
+const INPUTS: usize = 12;
 
 impl Features {
     /// The ranker's inputs. `unknown` is left out: it is the same for
@@ -96,6 +107,10 @@ impl Features {
             self.body_coverage,
             self.word_best * self.coverage,
             self.piece_best * self.piece_best,
+            // Relative alone lifts the best document of a message no entry
+            // answers; the fit alone ranks less well (cross-validated on
+            // the base's own questions, docs/quality.md).
+            self.document * self.document_fit,
             1.0,
         ]
     }
@@ -400,6 +415,8 @@ struct LanguageModel {
     strong_words: Vec<Vec<(u64, u32)>>,
     /// Per slot: the words of the answer text, sorted.
     body_words: Vec<Vec<u64>>,
+    /// BM25 over each entry's whole text.
+    documents: Documents,
     /// Per word: in how many examples and bodies of all entries it occurs.
     known: HashMap<u64, u32>,
     /// Per slot: an urgent entry.
@@ -552,13 +569,19 @@ struct Scratch {
     second: Vec<(f64, f64)>,
     sums: Vec<(f64, f64)>,
     touched_slots: Vec<usize>,
+    /// Per slot: BM25 of its document, and the slots it was set for.
+    document: Vec<f64>,
+    document_slots: Vec<usize>,
 }
 
 impl Scratch {
     /// Sizes the arrays for a model; clean after [`Scratch::reset`], and
     /// wiped whole if a query stopped half-way (a panic) and left marks.
     fn prepare(&mut self, examples: usize, slots: usize) {
-        if !self.touched.is_empty() || !self.touched_slots.is_empty() {
+        if !self.touched.is_empty()
+            || !self.touched_slots.is_empty()
+            || !self.document_slots.is_empty()
+        {
             *self = Self::default();
         }
         self.word.resize(examples, 0.0);
@@ -567,6 +590,7 @@ impl Scratch {
         self.best.resize(slots, (0.0, 0.0));
         self.second.resize(slots, (0.0, 0.0));
         self.sums.resize(slots, (0.0, 0.0));
+        self.document.resize(slots, 0.0);
     }
 
     /// Zeroes what the last query wrote.
@@ -582,8 +606,12 @@ impl Scratch {
             self.second[slot] = (0.0, 0.0);
             self.sums[slot] = (0.0, 0.0);
         }
+        for &slot in &self.document_slots {
+            self.document[slot] = 0.0;
+        }
         self.touched.clear();
         self.touched_slots.clear();
+        self.document_slots.clear();
     }
 }
 
@@ -598,6 +626,24 @@ struct SlotCosines {
     best: (f64, f64),
     second: (f64, f64),
     sums: (f64, f64),
+    /// BM25 of the entry's document relative to the best document's,
+    /// and as a share of the most a document could score.
+    document: f64,
+    document_fit: f64,
+}
+
+/// Word counts of an analysed text, for BM25.
+fn term_counts(analysed: &Analysed) -> TermCounts {
+    analysed
+        .unigrams
+        .iter()
+        .map(|u| {
+            (
+                *u,
+                analysed.word_terms.get(u).copied().unwrap_or(1.0) as f32,
+            )
+        })
+        .collect()
 }
 
 impl LanguageModel {
@@ -615,6 +661,7 @@ impl LanguageModel {
         let slots = model.entries.len();
         model.strong_words = Vec::with_capacity(slots);
         model.slot_examples = vec![Vec::new(); slots];
+        let mut documents: Vec<TermCounts> = Vec::with_capacity(slots);
         // Each text is analysed once and kept only as counts over dense
         // ids; the examples of an entry are consecutive.
         for (slot, &position) in model.entries.iter().enumerate() {
@@ -628,8 +675,10 @@ impl LanguageModel {
             }
             texts.extend(entry.questions.iter().map(|q| (true, q.as_str())));
             let mut strong: HashMap<u64, u32> = HashMap::new();
+            let mut document: Vec<TermCounts> = Vec::new();
             for (question, text) in texts {
                 let a = analyse(&mut analyzer, text);
+                document.push(term_counts(&a));
                 for u in &a.unigrams {
                     *strong.entry(*u).or_default() += 1;
                     *model.known.entry(*u).or_default() += 1;
@@ -646,7 +695,10 @@ impl LanguageModel {
             let mut strong: Vec<(u64, u32)> = strong.into_iter().collect();
             strong.sort_unstable();
             model.strong_words.push(strong);
-            let mut body = analyse(&mut analyzer, &entry.body).unigrams;
+            let body = analyse(&mut analyzer, &entry.body);
+            document.push(term_counts(&body));
+            documents.push(documents::merge(document));
+            let mut body = body.unigrams;
             body.sort_unstable();
             body.dedup();
             for word in &body {
@@ -654,6 +706,8 @@ impl LanguageModel {
             }
             model.body_words.push(body);
         }
+        model.documents = Documents::build(&documents);
+        drop(documents);
         model.words.set_idf(model.examples.iter().map(|e| &e.words));
         model
             .pieces
@@ -757,11 +811,25 @@ impl LanguageModel {
         &self,
         words: &Vector,
         pieces: &Vector,
+        terms: &TermCounts,
         held_out: Option<u32>,
     ) -> Vec<SlotCosines> {
         SCRATCH.with_borrow_mut(|scratch| {
             scratch.prepare(self.examples.len(), self.entries.len());
             self.dots(words, pieces, scratch);
+            // The held-out question is the query itself: its words and
+            // length leave its own entry's document.
+            let held = held_out.map(|i| HeldOut {
+                slot: self.examples[i as usize].slot as usize,
+                terms,
+                length: terms.iter().map(|(_, c)| c).sum(),
+            });
+            self.documents.score(
+                terms,
+                held.as_ref(),
+                &mut scratch.document,
+                &mut scratch.document_slots,
+            );
             let Scratch {
                 word,
                 piece,
@@ -770,6 +838,8 @@ impl LanguageModel {
                 second,
                 sums,
                 touched_slots,
+                document,
+                document_slots,
                 ..
             } = &mut *scratch;
             for &i in touched.iter() {
@@ -808,6 +878,23 @@ impl LanguageModel {
                 top.truncate(CANDIDATES);
             }
             top.sort_unstable_by(order);
+            // The best documents are candidates too, even when no single
+            // example comes close.
+            let by_document =
+                |a: &usize, b: &usize| document[*b].total_cmp(&document[*a]).then(a.cmp(b));
+            let mut documents = document_slots.clone();
+            if documents.len() > DOCUMENT_CANDIDATES {
+                documents.select_nth_unstable_by(DOCUMENT_CANDIDATES - 1, by_document);
+                documents.truncate(DOCUMENT_CANDIDATES);
+            }
+            documents.sort_unstable_by(by_document);
+            let best_document = documents.first().map_or(0.0, |s| document[*s]);
+            let ceiling = self.documents.ceiling(terms);
+            for slot in documents {
+                if !top.contains(&slot) {
+                    top.push(slot);
+                }
+            }
             let found = top
                 .into_iter()
                 .map(|slot| SlotCosines {
@@ -815,6 +902,16 @@ impl LanguageModel {
                     best: best[slot],
                     second: second[slot],
                     sums: sums[slot],
+                    document: if best_document > 0.0 {
+                        document[slot] / best_document
+                    } else {
+                        0.0
+                    },
+                    document_fit: if ceiling > 0.0 {
+                        (document[slot] / ceiling).min(1.0)
+                    } else {
+                        0.0
+                    },
                 })
                 .collect();
             scratch.reset();
@@ -828,7 +925,7 @@ impl LanguageModel {
     fn candidates(&self, query: &Analysed, held_out: Option<u32>) -> Vec<(u32, Features)> {
         let words = self.words.weigh_query(&query.word_terms);
         let pieces = self.pieces.weigh_query(&query.pieces);
-        let found = self.best_slots(&words, &pieces, held_out);
+        let found = self.best_slots(&words, &pieces, &term_counts(query), held_out);
 
         let held = held_out.map(|i| &self.examples[i as usize]);
         // The query's word weights, for coverage.
@@ -853,6 +950,8 @@ impl LanguageModel {
                      best,
                      second,
                      sums,
+                     document,
+                     document_fit,
                  }| {
                     let own = held.is_some_and(|h| h.slot as usize == slot);
                     // An entry's sum vector without the held-out example:
@@ -898,6 +997,8 @@ impl LanguageModel {
                         coverage: share(covered),
                         body_coverage: share(in_body),
                         unknown: share(unknown),
+                        document,
+                        document_fit,
                     };
                     (slot as u32, features)
                 },
