@@ -828,7 +828,7 @@ async fn new_threads_reach_the_page_as_server_sent_events() {
         }
     }
     assert!(received.contains("event: conversation"), "{received}");
-    assert!(received.contains(&format!("\"id\":{id}")), "{received}");
+    assert!(received.contains(&format!("\"id\":\"{id}\"")), "{received}");
     assert!(
         !received.contains("lantaarnpaal"),
         "events carry no message text"
