@@ -10,7 +10,7 @@
 //! one shape to check. Making one needs the OS's random source, which is
 //! IO: `db` does that (`db::new_public_id`); this module stays pure.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -25,8 +25,7 @@ pub const PUBLIC_ID_LEN: usize = PUBLIC_ID_BYTES * 2;
 pub const PUBLIC_ID_PATTERN: &str = "^[0-9a-f]{32}$";
 
 /// A conversation's public id (see the module comment).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PublicId(String);
 
 /// Text that is not a public id.
@@ -65,16 +64,17 @@ impl fmt::Display for PublicId {
     }
 }
 
-impl TryFrom<String> for PublicId {
-    type Error = NotAPublicId;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
+// JSON holds the text; reading it checks the form like `parse`.
+impl Serialize for PublicId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
     }
 }
 
-impl From<PublicId> for String {
-    fn from(id: PublicId) -> Self {
-        id.0
+impl<'de> Deserialize<'de> for PublicId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

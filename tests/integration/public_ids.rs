@@ -5,21 +5,14 @@
 //! the migration got random ids too.
 
 use crate::helpers::*;
-use crate::queue::{Session, add_user, call, get, key, login, post, queued_thread, wamid};
-use loket::accounts::Role;
+use crate::queue::{call, get, key, login, post, queued_thread, wamid};
+use crate::security::{anna_and_lead, audit_entries};
 use loket::db::Store;
 use loket::domain::PublicId;
 use loket_testkit::payload::text_message;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-
-/// The audit log as an admin reads it.
-async fn audit_entries(app: &TestApp, admin: &Session) -> Vec<Value> {
-    let (status, body) = get(app, "/api/audit", admin).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["entries"].as_array().cloned().unwrap_or_default()
-}
 
 /// An id as a number, to look for arithmetic between ids.
 fn number(id: &PublicId) -> u128 {
@@ -29,10 +22,7 @@ fn number(id: &PublicId) -> u128 {
 on_both_databases! {
 #[tokio::test]
 async fn conversation_ids_are_not_guessable_and_nothing_else_reaches_a_thread() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    add_user(&app, "lead", Role::Admin).await;
-    let anna = login(&app, "anna").await;
+    let (app, anna) = anna_and_lead().await;
     // Three conversations, one after the other.
     let mut ids = Vec::new();
     for citizen in ["31600000011", "31600000012", "31600000013"] {

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// An app with a staff member, anna (logged in), and an admin, lead.
-async fn anna_and_lead() -> (TestApp, Session) {
+pub(crate) async fn anna_and_lead() -> (TestApp, Session) {
     let app = spawn_app_at(tuesday_morning()).await;
     add_user(&app, "anna", Role::Staff).await;
     add_user(&app, "lead", Role::Admin).await;
@@ -26,7 +26,7 @@ async fn anna_and_lead() -> (TestApp, Session) {
 }
 
 /// The audit log as an admin reads it.
-async fn audit_entries(app: &TestApp, admin: &Session) -> Vec<Value> {
+pub(crate) async fn audit_entries(app: &TestApp, admin: &Session) -> Vec<Value> {
     let (status, body) = get(app, "/api/audit", admin).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["entries"].as_array().cloned().unwrap_or_default()
