@@ -235,7 +235,7 @@ async fn process_chunk(
             crate::alert::spawn(
                 url,
                 crate::alert::body(
-                    processed.conversation_id,
+                    &processed.public_id,
                     settings.emergency.staff_url.as_deref(),
                 ),
             );
@@ -257,7 +257,7 @@ fn announce(events: &EventHub, metrics: &Metrics, inbound: &StoredInbound, proce
     }
     if let Some(change) = processed.change {
         events.publish(QueueEvent {
-            id: conversation_id,
+            id: processed.public_id.clone(),
             change,
             state: processed.state.as_str().to_owned(),
             claimed_by: None,

@@ -3,6 +3,7 @@
 
 use super::rows::get;
 use super::{Doing, Store, StoreError, from_millis, millis};
+use crate::domain::PublicId;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -12,7 +13,8 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
     pub actor: String,
     pub action: String,
-    pub conversation_id: Option<i64>,
+    /// The conversation's public id, when the action was on one.
+    pub conversation: Option<PublicId>,
     pub detail: Option<String>,
     /// The client address of an action over HTTP (behind a trusted
     /// proxy: the address it forwards); none for the command line.
@@ -39,7 +41,9 @@ pub struct AuditFilter {
 pub struct NewAuditEntry<'a> {
     pub actor: &'a str,
     pub action: &'a str,
-    pub conversation_id: Option<i64>,
+    /// By its public id: the audit log is served to admins and outlives
+    /// the conversation, and the integer key is the service's own.
+    pub conversation: Option<&'a PublicId>,
     pub detail: Option<&'a str>,
     pub client: Option<&'a str>,
 }
@@ -52,14 +56,14 @@ impl Store {
         &self,
         actor: &str,
         action: &str,
-        conversation_id: Option<i64>,
+        conversation: Option<&PublicId>,
         detail: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let entry = NewAuditEntry {
             actor,
             action,
-            conversation_id,
+            conversation,
             detail,
             client: None,
         };
@@ -73,12 +77,12 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, conversation_id, detail, client) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO audit_log (at, actor, action, conversation, detail, client) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(millis(at))
         .bind(entry.actor)
         .bind(entry.action)
-        .bind(entry.conversation_id)
+        .bind(entry.conversation.map(PublicId::as_str))
         .bind(entry.detail.map(crate::privacy::mask))
         .bind(entry.client)
         .execute(&self.pool)
@@ -121,7 +125,7 @@ impl Store {
             texts.push(action.clone());
         }
         let sql = format!(
-            "SELECT at, actor, action, conversation_id, detail, client FROM audit_log
+            "SELECT at, actor, action, conversation, detail, client FROM audit_log
              WHERE {} ORDER BY id DESC LIMIT ${}",
             conditions.join(" AND "),
             3 + texts.len()
@@ -143,7 +147,13 @@ impl Store {
                     at: from_millis(get(row, "at")?),
                     actor: get(row, "actor")?,
                     action: get(row, "action")?,
-                    conversation_id: get(row, "conversation_id")?,
+                    conversation: get::<Option<String>>(row, "conversation")?
+                        .map(|text| PublicId::parse(&text))
+                        .transpose()
+                        .map_err(|e| StoreError::Corrupt {
+                            what: "audit_log.conversation",
+                            detail: e.to_string(),
+                        })?,
                     detail: get(row, "detail")?,
                     client: get(row, "client")?,
                 })

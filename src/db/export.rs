@@ -96,6 +96,8 @@ const CONVERSATIONS: &str = "SELECT c.*,
     FROM conversations c WHERE c.wa_id = $1 OR c.user_id = $1 ORDER BY c.id";
 const CONVERSATION_COLUMNS: &[(&str, Kind)] = &[
     ("id", Kind::Int),
+    // What staff and the audit log know the conversation by.
+    ("public_id", Kind::Text),
     ("wa_id", Kind::Text),
     ("user_id", Kind::Text),
     ("state", Kind::Text),
@@ -210,20 +212,23 @@ const GAP_COLUMNS: &[(&str, Kind)] = &[
     ("delete_after", Kind::Time),
 ];
 
-/// Audit entries about their conversations; `$2`: audit retention. The
-/// staff member's client address is theirs, not the citizen's: left out.
+/// Audit entries about their conversations, which the log names by
+/// public id (migration 0015 gave older entries theirs); `$2`: audit
+/// retention. The staff member's client address is theirs, not the
+/// citizen's: left out.
 fn audit_sql() -> String {
-    format!(
-        "SELECT a.id, a.at, a.actor, a.action, a.conversation_id, a.detail, a.at + $2 AS delete_after
-         FROM audit_log a WHERE a.conversation_id IN ({OF_CITIZEN}) ORDER BY a.id"
-    )
+    "SELECT a.id, a.at, a.actor, a.action, a.conversation, a.detail, a.at + $2 AS delete_after
+     FROM audit_log a
+     WHERE a.conversation IN (SELECT public_id FROM conversations WHERE wa_id = $1 OR user_id = $1)
+     ORDER BY a.id"
+        .to_owned()
 }
 const AUDIT_COLUMNS: &[(&str, Kind)] = &[
     ("id", Kind::Int),
     ("at", Kind::Time),
     ("actor", Kind::Actor),
     ("action", Kind::Text),
-    ("conversation_id", Kind::Int),
+    ("conversation", Kind::Text),
     // A transfer names the colleague here.
     ("detail", Kind::Username),
     ("delete_after", Kind::Time),

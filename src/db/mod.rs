@@ -22,6 +22,7 @@ mod intake;
 mod notify;
 mod outbox;
 mod processing;
+mod public_id;
 mod queue;
 mod reports;
 mod retention;
@@ -35,6 +36,7 @@ pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use dialect::Dialect;
 pub use export::{CitizenExport, Retention};
 pub use outbox::SendRecord;
+pub use public_id::new_public_id;
 pub use queue::{QueueError, StaffMessage, staff_actor};
 pub use reports::RolledUp;
 pub use retention::Removed;
@@ -116,6 +118,8 @@ pub struct RecordOutcome {
 #[derive(Debug, Clone)]
 pub struct Processed {
     pub conversation_id: i64,
+    /// The conversation's public id, for what staff see of it.
+    pub public_id: crate::domain::PublicId,
     pub decision: Decision,
     /// The conversation's state afterwards.
     pub state: crate::domain::ConversationState,
@@ -261,7 +265,7 @@ impl Store {
     /// One conversation by id.
     pub async fn conversation(&self, id: i64) -> Result<Option<ConversationRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, wa_id, user_id, state, queue_reason, language, urgent, reply_deadline, last_inbound_at, created_at
+            "SELECT id, public_id, wa_id, user_id, state, queue_reason, language, urgent, reply_deadline, last_inbound_at, created_at
              FROM conversations WHERE id = $1",
         )
         .bind(id)
@@ -274,7 +278,7 @@ impl Store {
     /// Every conversation, newest first (small deployments and tests).
     pub async fn conversations(&self, limit: i64) -> Result<Vec<ConversationRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, wa_id, user_id, state, queue_reason, language, urgent, reply_deadline, last_inbound_at, created_at
+            "SELECT id, public_id, wa_id, user_id, state, queue_reason, language, urgent, reply_deadline, last_inbound_at, created_at
              FROM conversations ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)

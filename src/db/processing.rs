@@ -15,7 +15,7 @@ use super::{
     placeholders, queue, rows_of_placeholders, rows_of_placeholders_and, usage,
 };
 use crate::domain::{
-    Change, CitizenRef, Conversation, ConversationState, Transition, TransitionError,
+    Change, CitizenRef, Conversation, ConversationState, PublicId, Transition, TransitionError,
 };
 use crate::reply::{ConversationMemory, Decision};
 use chrono::{DateTime, Utc};
@@ -279,6 +279,7 @@ impl Store {
             .map(|step| {
                 step.map(|step| Processed {
                     conversation_id: id_of(step.slot),
+                    public_id: conversations[step.slot].public_id.clone(),
                     decision: step.decision,
                     state: step.to.state(),
                     change: step.change,
@@ -293,10 +294,11 @@ impl Store {
 
 /// A conversation as the batch sees it: read from the database, or
 /// started by the batch (`id` is set when it is inserted, before the
-/// writes that need it).
+/// writes that need it; the public id is made when the batch starts it).
 #[derive(Debug)]
 struct Working {
     id: Option<i64>,
+    public_id: PublicId,
     wa_id: Option<String>,
     user_id: Option<String>,
     conversation: Conversation,
@@ -308,6 +310,7 @@ impl Working {
     fn started_by(inbound: &StoredInbound) -> Self {
         Self {
             id: None,
+            public_id: super::new_public_id(),
             wa_id: inbound.from.wa_id.as_ref().map(|w| w.as_str().to_owned()),
             user_id: inbound.from.user_id.as_ref().map(|u| u.as_str().to_owned()),
             conversation: Conversation::started(),
@@ -483,10 +486,10 @@ async fn conversations_of(
         &[millis(closed_since)],
         |column, list| {
             format!(
-                "SELECT id, wa_id, user_id, memory, state, claimed_by, closed_at FROM conversations
+                "SELECT id, public_id, wa_id, user_id, memory, state, claimed_by, closed_at FROM conversations
                  WHERE state <> 'closed' AND {column} IN ({list})
                  UNION ALL
-                 SELECT id, wa_id, user_id, memory, state, claimed_by, closed_at FROM conversations
+                 SELECT id, public_id, wa_id, user_id, memory, state, claimed_by, closed_at FROM conversations
                  WHERE state = 'closed' AND {column} IN ({list}) AND closed_at >= $1"
             )
         },
@@ -506,6 +509,7 @@ async fn conversations_of(
             id,
             Working {
                 id: Some(id),
+                public_id: super::rows::public_id(&row)?,
                 wa_id: row.try_get("wa_id").doing("reading a conversation")?,
                 user_id: row.try_get("user_id").doing("reading a conversation")?,
                 conversation: Conversation::stored(
@@ -671,7 +675,7 @@ async fn write_conversations(
             .await
             .doing("updating conversations")?;
     }
-    const INSERT_COLUMNS: usize = 10;
+    const INSERT_COLUMNS: usize = 11;
     for chunk in started.chunks(ROWS_PER_STATEMENT / 2) {
         // Each row's last two columns (created, updated) are the one
         // parameter bound after the rows: `(.., $n, $n)`.
@@ -684,15 +688,16 @@ async fn write_conversations(
         );
         let sql = format!(
             "INSERT INTO conversations
-                (wa_id, user_id, language, urgent, memory, reply_deadline, last_inbound_at,
-                 state, queued_at, queue_reason, created_at, updated_at)
+                (public_id, wa_id, user_id, language, urgent, memory, reply_deadline,
+                 last_inbound_at, state, queued_at, queue_reason, created_at, updated_at)
              VALUES {values}
-             RETURNING id, wa_id, user_id"
+             RETURNING id, public_id"
         );
         let mut query = sqlx::query(&sql);
         for outcome in chunk {
             let (reason, queued_at) = outcome.handover.unzip();
             query = query
+                .bind(conversations[outcome.slot].public_id.as_str())
                 .bind(outcome.wa_id)
                 .bind(outcome.user_id)
                 .bind(outcome.last.language.code())
@@ -709,15 +714,13 @@ async fn write_conversations(
             .fetch_all(&mut **tx)
             .await
             .doing("starting conversations")?;
-        // Each started conversation is a different citizen, so the ids
-        // find their conversation.
+        // The public id, made for the row, finds its conversation.
         for row in rows {
             let id: i64 = row.try_get("id").doing("reading a conversation id")?;
-            let wa_id: Option<String> = row.try_get("wa_id").doing("reading a conversation")?;
-            let user_id: Option<String> = row.try_get("user_id").doing("reading a conversation")?;
+            let public_id = super::rows::public_id(&row)?;
             if let Some(outcome) = chunk
                 .iter()
-                .find(|o| o.wa_id == wa_id.as_deref() && o.user_id == user_id.as_deref())
+                .find(|o| conversations[o.slot].public_id == public_id)
             {
                 conversations[outcome.slot].id = Some(id);
             }

@@ -72,7 +72,7 @@ impl From<TransitionError> for QueueError {
     }
 }
 
-const SUMMARY_COLUMNS: &str = "c.id, c.wa_id, c.user_id, c.state, c.queue_reason, c.language, c.urgent,
+const SUMMARY_COLUMNS: &str = "c.id, c.public_id, c.wa_id, c.user_id, c.state, c.queue_reason, c.language, c.urgent,
     c.reply_deadline, c.claimed_by, c.queued_at, c.last_inbound_at,
     (SELECT i.content FROM inbound_messages i WHERE i.conversation_id = c.id ORDER BY i.id DESC LIMIT 1) AS last_content";
 
@@ -89,7 +89,8 @@ fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
         .unwrap_or_default();
     let to = citizen(row)?;
     Ok(Summary {
-        id: get(row, "id")?,
+        id: super::rows::public_id(row)?,
+        key: get(row, "id")?,
         state: ConversationState::parse(&state).ok_or(StoreError::Corrupt {
             what: "conversation state",
             detail: state.clone(),

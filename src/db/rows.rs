@@ -1,7 +1,9 @@
 //! Database rows turned into typed values. Only `db` builds these.
 
 use super::{StoreError, from_millis};
-use crate::domain::{CitizenRef, Language, MessageContent, OutgoingMessage, UserId, WaId};
+use crate::domain::{
+    CitizenRef, Language, MessageContent, OutgoingMessage, PublicId, UserId, WaId,
+};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -20,6 +22,16 @@ where
 /// so the same statements work on both.
 pub(super) fn flag(row: &AnyRow, column: &'static str) -> Result<bool, StoreError> {
     get::<i64>(row, column).map(|value| value != 0)
+}
+
+/// A conversation's public id (`public_id` column); one that is not in
+/// the form ids are made in means the stored data is not what it should be.
+pub(super) fn public_id(row: &AnyRow) -> Result<PublicId, StoreError> {
+    let text: String = get(row, "public_id")?;
+    PublicId::parse(&text).map_err(|e| StoreError::Corrupt {
+        what: "public_id",
+        detail: e.to_string(),
+    })
 }
 
 pub(super) fn citizen(row: &AnyRow) -> Result<CitizenRef, StoreError> {
@@ -115,6 +127,7 @@ impl OutboxRow {
 #[derive(Debug, Clone)]
 pub struct ConversationRow {
     pub id: i64,
+    pub public_id: PublicId,
     pub citizen: CitizenRef,
     pub state: String,
     /// Why it was handed to a person (`no_answer`, `media`, ...).
@@ -132,6 +145,7 @@ impl ConversationRow {
         let deadline: Option<i64> = get(row, "reply_deadline")?;
         Ok(Self {
             id: get(row, "id")?,
+            public_id: public_id(row)?,
             citizen: citizen(row)?,
             state: get(row, "state")?,
             queue_reason: get(row, "queue_reason")?,

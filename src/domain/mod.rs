@@ -11,6 +11,7 @@ mod inbound;
 pub mod language;
 mod outbound;
 mod phone;
+pub mod public_id;
 mod staff;
 pub mod thread;
 
@@ -23,4 +24,5 @@ pub use inbound::{
 pub use language::Language;
 pub use outbound::{ListRow, OutgoingContent, OutgoingMessage, ReplyButton};
 pub use phone::{CitizenKey, CitizenKeyError};
+pub use public_id::{NotAPublicId, PublicId};
 pub use staff::{Account, Role};

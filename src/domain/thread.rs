@@ -3,7 +3,9 @@
 //! message reads on the staff screen. Pure; `db::queue` fills these from
 //! the tables and `web::api` sends them.
 
-use super::{CitizenRef, ConversationState, Language, MediaKind, MessageContent, OutgoingContent};
+use super::{
+    CitizenRef, ConversationState, Language, MediaKind, MessageContent, OutgoingContent, PublicId,
+};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -31,7 +33,13 @@ pub fn window(last_inbound_at: DateTime<Utc>, now: DateTime<Utc>) -> Window {
 /// threads apart without revealing it.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Summary {
-    pub id: i64,
+    /// The conversation's public id: what the API and the staff page know
+    /// it by.
+    pub id: PublicId,
+    /// The database's integer key, for the service's own joins; never
+    /// sent (it counts up, so it would give away the neighbours' ids).
+    #[serde(skip)]
+    pub key: i64,
     pub state: ConversationState,
     pub reason: Option<String>,
     pub urgent: bool,

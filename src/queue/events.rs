@@ -5,6 +5,7 @@
 //! `queue::relay`, which sends it to the other instances and delivers
 //! theirs here (see README, several instances).
 
+use crate::domain::PublicId;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 
@@ -15,7 +16,8 @@ pub use crate::domain::Change;
 /// wants the text fetches the thread, with its session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QueueEvent {
-    pub id: i64,
+    /// The conversation's public id.
+    pub id: PublicId,
     pub change: Change,
     pub state: String,
     pub claimed_by: Option<String>,
@@ -90,8 +92,9 @@ mod tests {
     #[tokio::test]
     async fn subscribers_receive_what_is_published_after_they_subscribed() {
         let hub = EventHub::new();
+        let id = |digit: &str| PublicId::parse(&digit.repeat(32)).expect("an id");
         hub.publish(QueueEvent {
-            id: 1,
+            id: id("1"),
             change: Change::Queued,
             state: "queued".into(),
             claimed_by: None,
@@ -100,7 +103,7 @@ mod tests {
         });
         let mut receiver = hub.subscribe();
         hub.publish(QueueEvent {
-            id: 2,
+            id: id("2"),
             change: Change::Claimed,
             state: "claimed".into(),
             claimed_by: Some("anna".into()),
@@ -108,7 +111,7 @@ mod tests {
             to: None,
         });
         let event = receiver.recv().await.expect("event");
-        assert_eq!(event.id, 2);
+        assert_eq!(event.id, id("2"));
         assert_eq!(event.change, Change::Claimed);
     }
 }

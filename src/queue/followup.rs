@@ -28,7 +28,7 @@ pub async fn send_due(
             return Ok(0);
         };
         if store
-            .send_followup(thread.id, &name, &language, now)
+            .send_followup(thread.key, &name, &language, now)
             .await?
         {
             sent += 1;

@@ -216,6 +216,9 @@ async function scenario(page) {
   await step('open the conversation', async () => {
     await row.locator('button').click();
     await expectVisible(page.locator('#conv-body'), 'the conversation');
+    // The address names the thread by its random public id, never by a number.
+    const hash = await page.evaluate(() => location.hash);
+    check(/^#gesprek-[0-9a-f]{32}$/.test(hash), `the address names the thread as ${hash}`);
     await expectText(page.locator('#conv-reason'), 'Vroeg om een medewerker', 'the reason');
     await expectText(page.locator('#conv-language'), 'Nederlands', 'the language');
     await expectText(page.locator('#conv-state'), 'In de wachtrij', 'the state');

@@ -18,6 +18,7 @@ mod metrics;
 mod privacy;
 mod processing;
 mod proxies;
+mod public_ids;
 mod queue;
 mod report;
 mod retention;

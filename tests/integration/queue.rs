@@ -4,6 +4,7 @@
 
 use crate::helpers::*;
 use loket::accounts::{self, Role};
+use loket::domain::PublicId;
 use loket_testkit::payload::{media_message, text_message};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -87,8 +88,8 @@ pub(crate) async fn post(
 }
 
 /// A citizen sends a photo (which always goes to a person); returns the
-/// queued conversation's id.
-pub(crate) async fn queued_thread(app: &TestApp, citizen: &str) -> i64 {
+/// queued conversation's public id.
+pub(crate) async fn queued_thread(app: &TestApp, citizen: &str) -> PublicId {
     let at = app.clock.now().timestamp();
     let body = media_message(citizen, &wamid(), "image", at);
     assert_eq!(app.post_webhook(&body).await.status(), StatusCode::OK);
@@ -99,7 +100,7 @@ pub(crate) async fn queued_thread(app: &TestApp, citizen: &str) -> i64 {
         let found = queue
             .iter()
             .find(|s| s.citizen.ends_with(tail) && s.last_message_at.timestamp() >= at - 1)
-            .map(|s| s.id);
+            .map(|s| s.id.clone());
         if let Some(id) = found {
             return id;
         }
@@ -211,7 +212,7 @@ async fn state_changes_need_the_csrf_token() {
     );
     assert_eq!(
         app.store()
-            .summary(id)
+            .summary(key(&app, &id).await)
             .await
             .expect("read")
             .expect("thread")
@@ -232,15 +233,25 @@ async fn state_changes_need_the_csrf_token() {
 }
 }
 
+/// The store's integer key of the conversation with this public id (the
+/// store's methods take the key; the API only the public id).
+pub(crate) async fn key(app: &TestApp, id: &PublicId) -> i64 {
+    app.store()
+        .conversation_key(id)
+        .await
+        .expect("read")
+        .expect("the conversation")
+}
+
 /// The citizen sends `text`, which asks for a person; returns the queued
-/// conversation's id (the first in the queue).
-pub(crate) async fn text_queued(app: &TestApp, text: &str) -> i64 {
+/// conversation's public id (the first in the queue).
+pub(crate) async fn text_queued(app: &TestApp, text: &str) -> PublicId {
     let at = app.clock.now().timestamp();
     app.post_webhook(&text_message(CITIZEN, &wamid(), text, at))
         .await;
     for _ in 0..500 {
         if let Some(first) = app.store().queue().await.expect("queue").first() {
-            return first.id;
+            return first.id.clone();
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -377,7 +388,7 @@ async fn a_thread_goes_from_queue_to_claim_reply_transfer_and_close() {
     let (status, queue) = get(&app, "/api/queue", &anna).await;
     assert_eq!(status, StatusCode::OK);
     let item = &queue["conversations"][0];
-    assert_eq!(item["id"], id);
+    assert_eq!(item["id"], id.as_str());
     assert_eq!(item["state"], "queued");
     assert_eq!(item["reason"], "media");
     assert_eq!(item["urgent"], false);
@@ -530,7 +541,7 @@ async fn of_many_simultaneous_claims_exactly_one_wins() {
     }
     let stored = app
         .store()
-        .summary(id)
+        .summary(key(&app, &id).await)
         .await
         .expect("read")
         .expect("thread");
@@ -678,7 +689,7 @@ async fn threads_whose_window_expired_while_closed_get_the_template_at_opening()
     assert_eq!(again, 0);
     let summary = app
         .store()
-        .summary(id)
+        .summary(key(&app, &id).await)
         .await
         .expect("read")
         .expect("thread");
@@ -707,10 +718,11 @@ async fn writing_again_soon_after_a_close_reopens_later_starts_anew() {
     let at = app.clock.now().timestamp();
     let body = text_message(CITIZEN, &wamid(), "Nog een vraag over die lantaarnpaal", at);
     app.post_webhook(&body).await;
+    let key = key(&app, &id).await;
     app.eventually("the thread is reopened", || {
         let store = app.store().clone();
         async move {
-            store.summary(id).await.ok().flatten().is_some_and(|s| {
+            store.summary(key).await.ok().flatten().is_some_and(|s| {
                 s.state == loket::queue::State::Queued && s.reason.as_deref() == Some("reopened")
             })
         }
@@ -733,7 +745,7 @@ async fn writing_again_soon_after_a_close_reopens_later_starts_anew() {
     assert_ne!(later, id);
     let old = app
         .store()
-        .summary(id)
+        .summary(key)
         .await
         .expect("read")
         .expect("thread");
@@ -763,7 +775,7 @@ async fn urgent_threads_come_first_and_the_bot_stays_quiet_once_a_person_has_it(
     .await;
     let (_, queue) = get(&app, "/api/queue", &anna).await;
     assert_eq!(queue["conversations"][0]["urgent"], true, "{queue}");
-    assert_eq!(queue["conversations"][1]["id"], ordinary);
+    assert_eq!(queue["conversations"][1]["id"], ordinary.as_str());
 
     // A FAQ question inside a queued thread is for the person, not the bot.
     let before = app.graph.sent_messages().len();
@@ -816,7 +828,7 @@ async fn new_threads_reach_the_page_as_server_sent_events() {
         }
     }
     assert!(received.contains("event: conversation"), "{received}");
-    assert!(received.contains(&format!("\"id\":{id}")), "{received}");
+    assert!(received.contains(&format!("\"id\":\"{id}\"")), "{received}");
     assert!(
         !received.contains("lantaarnpaal"),
         "events carry no message text"
@@ -983,21 +995,21 @@ async fn the_audit_log_records_who_did_what_and_only_admins_read_it() {
     let (status, body) = get(&app, "/api/audit", &lead).await;
     assert_eq!(status, StatusCode::OK);
     let entries = body["entries"].as_array().expect("entries");
-    let seen: Vec<(String, String, Option<i64>)> = entries
+    let seen: Vec<(String, String, Option<&str>)> = entries
         .iter()
         .map(|e| {
             (
                 e["actor"].as_str().unwrap_or("").to_owned(),
                 e["action"].as_str().unwrap_or("").to_owned(),
-                e["conversation_id"].as_i64(),
+                e["conversation"].as_str(),
             )
         })
         .collect();
     for expected in [
         ("staff:anna".to_owned(), "login".to_owned(), None),
-        ("staff:anna".to_owned(), "claim".to_owned(), Some(id)),
-        ("staff:anna".to_owned(), "reply".to_owned(), Some(id)),
-        ("staff:anna".to_owned(), "close".to_owned(), Some(id)),
+        ("staff:anna".to_owned(), "claim".to_owned(), Some(id.as_str())),
+        ("staff:anna".to_owned(), "reply".to_owned(), Some(id.as_str())),
+        ("staff:anna".to_owned(), "close".to_owned(), Some(id.as_str())),
         ("login:anna".to_owned(), "login_failed".to_owned(), None),
         ("staff:lead".to_owned(), "login".to_owned(), None),
     ] {
@@ -1080,7 +1092,7 @@ async fn personal_data_is_masked_until_revealed_and_the_reveal_is_audited() {
         .collect();
     assert_eq!(reveals.len(), 1, "{audit}");
     assert_eq!(reveals[0]["actor"], "staff:anna");
-    assert_eq!(reveals[0]["conversation_id"], id);
+    assert_eq!(reveals[0]["conversation"], id.as_str());
 }
 }
 
@@ -1113,9 +1125,10 @@ async fn replies_may_only_link_to_allowed_domains() {
 
     // Whatever wrote it, the sender refuses a bad link too.
     let account = app.store().user("anna").await.expect("read").expect("anna");
+    let key = key(&app, &id).await;
     app.store()
         .staff_send(
-            id,
+            key,
             &account,
             loket::db::StaffMessage::Text("Betaal via http://evil.example/pay".to_owned()),
             app.clock.now(),
@@ -1125,7 +1138,7 @@ async fn replies_may_only_link_to_allowed_domains() {
     app.eventually("the unsafe reply is marked failed", || {
         let store = app.store().clone();
         async move {
-            store.deliveries(id).await.is_ok_and(|rows| {
+            store.deliveries(key).await.is_ok_and(|rows| {
                 rows.iter().any(|r| {
                     r.state == "failed"
                         && r.error_title

@@ -46,14 +46,14 @@ async fn staff_handle(app: &TestApp, wa_id: &str) {
     let now = app.clock.now();
     let first = store.user(STAFF[0]).await.expect("user").expect("exists");
     let second = store.user(STAFF[1]).await.expect("user").expect("exists");
-    let id = store
+    let conversation = store
         .conversations(50)
         .await
         .expect("conversations")
         .into_iter()
         .find(|c| c.citizen.wa_id.as_ref().map(|w| w.as_str()) == Some(wa_id))
-        .expect("the citizen's conversation")
-        .id;
+        .expect("the citizen's conversation");
+    let id = conversation.id;
     store.claim(id, &first, 5, now).await.expect("claim");
     store
         .transfer(id, &first, &second, 5, now)
@@ -79,7 +79,13 @@ async fn staff_handle(app: &TestApp, wa_id: &str) {
         (&second, "close", Some("afval")),
     ] {
         store
-            .audit(&loket::db::staff_actor(who), action, Some(id), detail, now)
+            .audit(
+                &loket::db::staff_actor(who),
+                action,
+                Some(&conversation.public_id),
+                detail,
+                now,
+            )
             .await
             .expect("audit");
     }
@@ -160,6 +166,8 @@ async fn an_export_holds_every_stored_item_of_the_citizen_and_nothing_of_another
     )).await;
     assert!(!conversations.is_empty());
     assert_eq!(field(&export["conversations"], "id"), conversations);
+    let public_ids = column(&app, "SELECT public_id FROM conversations WHERE wa_id = $1").await;
+    assert_eq!(field(&export["conversations"], "public_id"), public_ids);
     let messages = column(&app, &format!(
         "SELECT wamid FROM inbound_messages WHERE wa_id = $1 OR conversation_id IN ({THEIR_CONVERSATIONS})"
     )).await;
@@ -180,7 +188,8 @@ async fn an_export_holds_every_stored_item_of_the_citizen_and_nothing_of_another
     )).await;
     assert_eq!(field(&export["unanswered_questions"], "id"), gaps);
     let audit = column(&app, &format!(
-        "SELECT {} FROM audit_log WHERE conversation_id IN ({THEIR_CONVERSATIONS})", cast("id")
+        "SELECT {} FROM audit_log WHERE conversation IN (SELECT public_id FROM conversations WHERE wa_id = $1)",
+        cast("id")
     )).await;
     assert_eq!(audit.len(), 4);
     assert_eq!(field(&export["staff_actions"], "id"), audit);

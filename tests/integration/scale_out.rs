@@ -208,8 +208,8 @@ async fn staff_on_one_instance_hear_of_changes_made_on_another() {
     let mut on_first = first.events.subscribe();
     let mut on_second = second.events.subscribe();
     // LISTEN starts in the background: publish until the other side hears.
-    let event = |id| QueueEvent {
-        id,
+    let event = |n: u64| QueueEvent {
+        id: loket::domain::PublicId::parse(&format!("{n:032x}")).expect("an id"),
         change: Change::Claimed,
         state: "claimed".to_owned(),
         claimed_by: Some("anna".to_owned()),
@@ -239,7 +239,7 @@ async fn staff_on_one_instance_hear_of_changes_made_on_another() {
     while let Ok(event) = on_first.try_recv() {
         own.push(event.id);
     }
-    let distinct: BTreeSet<i64> = own.iter().copied().collect();
+    let distinct: BTreeSet<&loket::domain::PublicId> = own.iter().collect();
     assert_eq!(
         own.len(),
         distinct.len(),

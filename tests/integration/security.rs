@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// An app with a staff member, anna (logged in), and an admin, lead.
-async fn anna_and_lead() -> (TestApp, Session) {
+pub(crate) async fn anna_and_lead() -> (TestApp, Session) {
     let app = spawn_app_at(tuesday_morning()).await;
     add_user(&app, "anna", Role::Staff).await;
     add_user(&app, "lead", Role::Admin).await;
@@ -26,7 +26,7 @@ async fn anna_and_lead() -> (TestApp, Session) {
 }
 
 /// The audit log as an admin reads it.
-async fn audit_entries(app: &TestApp, admin: &Session) -> Vec<Value> {
+pub(crate) async fn audit_entries(app: &TestApp, admin: &Session) -> Vec<Value> {
     let (status, body) = get(app, "/api/audit", admin).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["entries"].as_array().cloned().unwrap_or_default()
@@ -140,16 +140,16 @@ async fn the_audit_log_keeps_no_typed_topic_before_or_after_forget() {
         let (status, body) = post(&app, &format!("{base}/close"), &anna, json!({"topic": topic})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
-    let id_of = |base: &str| base.rsplit('/').next().and_then(|id| id.parse::<i64>().ok()).expect("id");
+    let id_of = |base: &str| base.rsplit('/').next().expect("id").to_owned();
     let (typed, chosen) = (id_of(&typed), id_of(&chosen));
     let lead = login(&app, "lead").await;
-    let closes = |entries: &[Value]| -> Vec<(i64, String)> {
+    let closes = |entries: &[Value]| -> Vec<(String, String)> {
         entries
             .iter()
             .filter(|e| e["action"] == "close")
             .map(|e| {
                 (
-                    e["conversation_id"].as_i64().unwrap_or_default(),
+                    e["conversation"].as_str().unwrap_or_default().to_owned(),
                     e["detail"].as_str().unwrap_or_default().to_owned(),
                 )
             })
@@ -244,7 +244,7 @@ async fn reading_a_thread_outside_ones_work_is_audited_once_per_login() {
     let bot = app.store().conversations(10).await.expect("conversations");
     let bot = bot.first().expect("a conversation");
     assert_eq!(bot.state, "bot");
-    let bot_id = bot.id;
+    let bot_id = bot.public_id.to_string();
     for _ in 0..2 {
         let (status, _) = get(&app, &format!("/api/conversations/{bot_id}"), &anna).await;
         assert_eq!(status, StatusCode::OK);
@@ -258,21 +258,21 @@ async fn reading_a_thread_outside_ones_work_is_audited_once_per_login() {
     assert_eq!(get(&app, &path, &bram).await.0, StatusCode::OK);
 
     let lead = login(&app, "lead").await;
-    let mut reads: Vec<(String, i64)> = audit_entries(&app, &lead)
+    let mut reads: Vec<(String, String)> = audit_entries(&app, &lead)
         .await
         .iter()
         .filter(|e| e["action"] == "read")
         .map(|e| {
             (
                 e["actor"].as_str().unwrap_or_default().to_owned(),
-                e["conversation_id"].as_i64().unwrap_or_default(),
+                e["conversation"].as_str().unwrap_or_default().to_owned(),
             )
         })
         .collect();
     reads.sort();
     let mut expected = vec![
         ("staff:anna".to_owned(), bot_id),
-        ("staff:bram".to_owned(), queued),
+        ("staff:bram".to_owned(), queued.to_string()),
     ];
     expected.sort();
     assert_eq!(reads, expected);

@@ -6,6 +6,7 @@ use super::doc::Forbidden;
 use super::error::{ApiError, ErrorBody};
 use crate::accounts::Role;
 use crate::db::AuditEntry;
+use crate::domain::PublicId;
 use crate::web::AppState;
 use crate::web::auth::Staff;
 use actix_web::{HttpResponse, web};
@@ -16,14 +17,14 @@ pub async fn record(
     state: &AppState,
     staff: &Staff,
     action: &str,
-    conversation_id: Option<i64>,
+    conversation: Option<&PublicId>,
     detail: Option<&str>,
 ) {
     write(
         state,
         &crate::db::staff_actor(&staff.account),
         action,
-        conversation_id,
+        conversation,
         detail,
         Some(&staff.client),
     )
@@ -40,7 +41,7 @@ async fn write(
     state: &AppState,
     actor: &str,
     action: &str,
-    conversation_id: Option<i64>,
+    conversation: Option<&PublicId>,
     detail: Option<&str>,
     client: Option<&str>,
 ) {
@@ -48,7 +49,7 @@ async fn write(
     let entry = crate::db::NewAuditEntry {
         actor,
         action,
-        conversation_id,
+        conversation,
         detail,
         client,
     };

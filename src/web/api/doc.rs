@@ -122,7 +122,7 @@ const EXTRACTOR_ERRORS: [(&str, &str, &str); 7] = [
     (
         "404",
         "NotFound",
-        "No such conversation, or an id that is not a number (`not_found`)",
+        "No such conversation: an id no conversation has, or text that is not a public id (`not_found`)",
     ),
     (
         "500",
@@ -294,6 +294,32 @@ mod tests {
             if path.contains("{id}") {
                 assert!(documents("404"), "{method} {path}");
             }
+        }
+    }
+
+    #[test]
+    fn a_conversation_path_takes_the_public_id_form_only() {
+        for (_, path, operation) in operations()
+            .into_iter()
+            .filter(|(_, p, _)| p.contains("{id}"))
+        {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let id = parameters
+                .iter()
+                .find(|p| p["name"] == "id" && p["in"] == "path")
+                .unwrap_or_else(|| panic!("{path}: no `id` parameter"));
+            let schema = &id["schema"];
+            assert_eq!(schema["type"], "string", "{path}");
+            assert_eq!(
+                schema["pattern"],
+                crate::domain::public_id::PUBLIC_ID_PATTERN,
+                "{path}"
+            );
+            assert_eq!(schema["minLength"], 32, "{path}");
+            assert_eq!(schema["maxLength"], 32, "{path}");
         }
     }
 

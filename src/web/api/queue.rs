@@ -4,6 +4,7 @@
 use super::doc::{Forbidden, ForbiddenOrCsrf, NotYours};
 use super::error::{ApiError, ErrorBody};
 use crate::db::StaffMessage;
+use crate::domain::PublicId;
 use crate::domain::thread::Thread;
 use crate::queue::events::{Change, QueueEvent};
 use crate::queue::{QueueError, Summary};
@@ -74,9 +75,31 @@ pub struct StaffList {
     pub staff: Vec<Colleague>,
 }
 
+/// `{id}` in a conversation's path: its public id, as `id` in the queue.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ConversationPath {
+    /// The conversation's public id (32 lower-case hexadecimal digits, as
+    /// `id` in the queue). Anything else, such as the old integer ids, is
+    /// answered 404 like an id that no conversation has.
+    #[param(value_type = PublicId, inline)]
+    id: String,
+}
+
+impl ConversationPath {
+    /// The conversation's integer key, for the store. Text that is not a
+    /// public id and an id nobody has get the same 404: an answer tells
+    /// nothing but "not here".
+    async fn key(&self, state: &AppState) -> Result<i64, ApiError> {
+        let id = PublicId::parse(&self.id).map_err(|_| QueueError::NotFound)?;
+        let key = state.store.conversation_key(&id).await?;
+        Ok(key.ok_or(QueueError::NotFound)?)
+    }
+}
+
 fn publish(state: &AppState, summary: &Summary, change: Change, to: Option<String>) {
     state.events.publish(QueueEvent {
-        id: summary.id,
+        id: summary.id.clone(),
         change,
         state: summary.state.as_str().to_owned(),
         claimed_by: summary.claimed_by.clone(),
@@ -112,21 +135,24 @@ pub async fn list(staff: Staff, state: web::Data<AppState>) -> Result<HttpRespon
 /// reader's own (the bot's, a colleague's, one closed by someone else)
 /// is written to the audit log, once per login.
 #[utoipa::path(get, path = "/api/conversations/{id}", tag = "queue", security(("session" = [])),
-    params(("id" = i64, Path, description = "The conversation")),
+    params(ConversationPath),
     responses((status = 200, description = "The thread", body = ThreadView), (status = 403, response = Forbidden)))]
 pub async fn show(
     staff: Staff,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<ConversationPath>,
 ) -> Result<HttpResponse, ApiError> {
+    staff.require_queue()?;
+    let key = id.key(&state).await?;
     let revealed = state
         .revealed
         .lock()
-        .map(|set| set.contains(&(staff.token_hash.clone(), *id)))
+        .map(|set| set.contains(&(staff.token_hash.clone(), key)))
         .unwrap_or(false);
-    let view = load_thread(&staff, &state, *id, revealed).await?;
-    if !conversation_of(&view.thread.summary).read_is_routine(&staff.account) {
-        audit_once_per_login(&state, &state.read_audited, &staff, "read", *id).await;
+    let view = load_thread(&staff, &state, key, revealed).await?;
+    let summary = &view.thread.summary;
+    if !conversation_of(summary).read_is_routine(&staff.account) {
+        audit_once_per_login(&state, &state.read_audited, &staff, "read", summary).await;
     }
     Ok(thread_json(&view))
 }
@@ -134,37 +160,46 @@ pub async fn show(
 /// The whole conversation with personal data shown: audited the first
 /// time per login, after which `GET` shows it unmasked too.
 #[utoipa::path(post, path = "/api/conversations/{id}/reveal", tag = "queue",
-    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    security(("session" = [], "csrf" = [])), params(ConversationPath),
     responses((status = 200, description = "The thread, unmasked", body = ThreadView),
         (status = 403, response = ForbiddenOrCsrf)))]
 pub async fn reveal(
     staff: Staff,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<ConversationPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = load_thread(&staff, &state, *id, true).await?;
-    audit_once_per_login(&state, &state.revealed, &staff, "reveal", *id).await;
+    staff.require_queue()?;
+    let key = id.key(&state).await?;
+    let view = load_thread(&staff, &state, key, true).await?;
+    audit_once_per_login(
+        &state,
+        &state.revealed,
+        &staff,
+        "reveal",
+        &view.thread.summary,
+    )
+    .await;
     Ok(thread_json(&view))
 }
 
-/// (session token hash, conversation) pairs already seen this login.
+/// (session token hash, conversation key) pairs already seen this login.
 type SeenThisLogin = std::sync::Mutex<std::collections::HashSet<(String, i64)>>;
 
-/// Writes `action` on conversation `id` to the audit log the first time
+/// Writes `action` on a conversation to the audit log the first time
 /// this login does it (`seen` remembers), not on every reload.
 async fn audit_once_per_login(
     state: &AppState,
     seen: &SeenThisLogin,
     staff: &Staff,
     action: &str,
-    id: i64,
+    conversation: &Summary,
 ) {
     let first = seen
         .lock()
-        .map(|mut set| set.insert((staff.token_hash.clone(), id)))
+        .map(|mut set| set.insert((staff.token_hash.clone(), conversation.key)))
         .unwrap_or(true);
     if first {
-        super::audit::record(state, staff, action, Some(id), None).await;
+        super::audit::record(state, staff, action, Some(&conversation.id), None).await;
     }
 }
 
@@ -197,45 +232,47 @@ fn thread_json(view: &ThreadView) -> HttpResponse {
 
 /// Claim a queued conversation (atomic: one of simultaneous claims wins).
 #[utoipa::path(post, path = "/api/conversations/{id}/claim", tag = "queue",
-    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    security(("session" = [], "csrf" = [])), params(ConversationPath),
     responses((status = 200, description = "Claimed by you", body = Summary), (status = 403, response = ForbiddenOrCsrf),
         (status = 409, description = "Someone else has it (`already_claimed`, with `claimed_by`), you hold the most you may (`claim_limit`, with `limit` and `user`), or it is not queued (`not_queued`, with `state`)", body = ErrorBody)))]
 pub async fn claim(
     staff: Staff,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<ConversationPath>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
+    let key = id.key(&state).await?;
     let summary = state
         .store
         .claim(
-            *id,
+            key,
             &staff.account,
             state.settings.queue.max_claims,
             state.clock.now(),
         )
         .await?;
     publish(&state, &summary, Change::Claimed, None);
-    super::audit::record(&state, &staff, "claim", Some(summary.id), None).await;
+    super::audit::record(&state, &staff, "claim", Some(&summary.id), None).await;
     Ok(HttpResponse::Ok().json(summary))
 }
 
 /// Put a claimed conversation back in the queue (the claimer or an admin).
 #[utoipa::path(post, path = "/api/conversations/{id}/release", tag = "queue",
-    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    security(("session" = [], "csrf" = [])), params(ConversationPath),
     responses((status = 200, description = "Queued again", body = Summary), (status = 403, response = NotYours)))]
 pub async fn release(
     staff: Staff,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<ConversationPath>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
+    let key = id.key(&state).await?;
     let summary = state
         .store
-        .release(*id, &staff.account, state.clock.now())
+        .release(key, &staff.account, state.clock.now())
         .await?;
     publish(&state, &summary, Change::Released, None);
-    super::audit::record(&state, &staff, "release", Some(summary.id), None).await;
+    super::audit::record(&state, &staff, "release", Some(&summary.id), None).await;
     Ok(HttpResponse::Ok().json(summary))
 }
 
@@ -293,19 +330,20 @@ impl utoipa::ToSchema for Reply {}
 /// Send a message to the citizen (the claimer or an admin). Free text
 /// only inside WhatsApp's 24-hour window; the template at any time.
 #[utoipa::path(post, path = "/api/conversations/{id}/reply", tag = "queue", request_body = Reply,
-    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    security(("session" = [], "csrf" = [])), params(ConversationPath),
     responses((status = 202, description = "Queued for sending", body = Queued), (status = 403, response = NotYours),
         (status = 409, description = "The 24-hour window is closed (`window_closed`, with `expires_at` and `template`), or no template is configured (`no_template`)", body = ErrorBody)))]
 pub async fn reply(
     staff: Staff,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<ConversationPath>,
     body: web::Json<Reply>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
+    let key = id.key(&state).await?;
     let summary = state
         .store
-        .summary(*id)
+        .summary(key)
         .await?
         .ok_or(QueueError::NotFound)?;
     let message = match body.into_inner() {
@@ -346,7 +384,7 @@ pub async fn reply(
     };
     let outbox_id = match state
         .store
-        .staff_send(*id, &staff.account, message, state.clock.now())
+        .staff_send(key, &staff.account, message, state.clock.now())
         .await
     {
         Err(QueueError::WindowClosed { expires_at }) => {
@@ -361,7 +399,7 @@ pub async fn reply(
     };
     state.wake_outbox.notify_one();
     publish(&state, &summary, Change::Replied, None);
-    super::audit::record(&state, &staff, "reply", Some(summary.id), None).await;
+    super::audit::record(&state, &staff, "reply", Some(&summary.id), None).await;
     Ok(HttpResponse::Accepted().json(Queued { outbox_id }))
 }
 
@@ -376,7 +414,7 @@ pub struct Transfer {
 
 /// Pass a claimed conversation to a colleague, who then holds it.
 #[utoipa::path(post, path = "/api/conversations/{id}/transfer", tag = "queue", request_body = Transfer,
-    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    security(("session" = [], "csrf" = [])), params(ConversationPath),
     responses((status = 200, description = "The colleague holds it now", body = Summary), (status = 403, response = NotYours),
         (status = 400, description = "The name cannot be an account name (`invalid`)", body = ErrorBody),
         (status = 404, description = "No such conversation (`not_found`) or colleague (`unknown_user`)", body = ErrorBody),
@@ -384,10 +422,11 @@ pub struct Transfer {
 pub async fn transfer(
     staff: Staff,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<ConversationPath>,
     body: web::Json<Transfer>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
+    let key = id.key(&state).await?;
     // A name that cannot be an account's is refused before the lookup.
     let name = crate::accounts::login_name(&body.to)
         .map_err(|_| ApiError::invalid("Dat is geen gebruikersnaam van een collega."))?;
@@ -399,7 +438,7 @@ pub async fn transfer(
     let summary = state
         .store
         .transfer(
-            *id,
+            key,
             &staff.account,
             &to,
             state.settings.queue.max_claims,
@@ -410,7 +449,7 @@ pub async fn transfer(
         &state,
         &staff,
         "transfer",
-        Some(summary.id),
+        Some(&summary.id),
         Some(&to.username),
     )
     .await;
@@ -438,16 +477,17 @@ fn topic_schema() -> ObjectBuilder {
 /// Close a conversation with a topic (the claimer; an admin also one
 /// nobody holds).
 #[utoipa::path(post, path = "/api/conversations/{id}/close", tag = "queue", request_body = Close,
-    security(("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The conversation")),
+    security(("session" = [], "csrf" = [])), params(ConversationPath),
     responses((status = 200, description = "Closed", body = Summary), (status = 403, response = NotYours),
         (status = 409, description = "Neither queued nor claimed (`not_queued`, with `state`)", body = ErrorBody)))]
 pub async fn close(
     staff: Staff,
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<ConversationPath>,
     body: web::Json<Close>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
+    let key = id.key(&state).await?;
     // As the schema says: at most 80 characters as sent, not blank.
     let topic = body.topic.trim();
     if topic.is_empty() || body.topic.chars().count() > MAX_TOPIC {
@@ -457,13 +497,13 @@ pub async fn close(
     }
     let summary = state
         .store
-        .close_conversation(*id, &staff.account, topic, state.clock.now())
+        .close_conversation(key, &staff.account, topic, state.clock.now())
         .await?;
     publish(&state, &summary, Change::Closed, None);
     // The audit log outlives the conversation: a configured topic, or a
     // reference in place of what was typed.
     let detail = crate::privacy::topic_for_audit(topic, &state.settings.queue.topics);
-    super::audit::record(&state, &staff, "close", Some(summary.id), Some(&detail)).await;
+    super::audit::record(&state, &staff, "close", Some(&summary.id), Some(&detail)).await;
     Ok(HttpResponse::Ok().json(summary))
 }
 

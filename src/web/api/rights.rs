@@ -61,7 +61,7 @@ pub async fn export(
             &NewAuditEntry {
                 actor: &staff_actor(&staff.account),
                 action: "export",
-                conversation_id: None,
+                conversation: None,
                 detail: Some(&summary),
                 client: Some(&staff.client),
             },

@@ -379,7 +379,7 @@ function queueRow(item) {
     el(
       'span',
       { className: 'q-line q-sub' },
-      el('span', { className: 'q-citizen', text: item.citizen || `#${item.id}` }),
+      el('span', { className: 'q-citizen', text: item.citizen || `#${item.id.slice(0, 8)}` }),
       el('span', { className: 'q-lang', text: (item.language || '').toUpperCase(), title: LANGUAGES[item.language] || null }),
       el('span', { className: 'q-state', text: stateText(item) }),
     ),
@@ -487,7 +487,7 @@ function renderConversation({ scroll }) {
   $('conv-placeholder').hidden = true;
   $('conv-body').hidden = false;
 
-  $('conv-title').textContent = `Gesprek met ${detail.citizen || `#${detail.id}`}`;
+  $('conv-title').textContent = `Gesprek met ${detail.citizen || `#${detail.id.slice(0, 8)}`}`;
   const reason = $('conv-reason');
   reason.replaceChildren();
   if (detail.urgent) reason.append(el('span', { className: 'badge badge-urgent', text: 'SPOED' }));
@@ -987,8 +987,9 @@ function startWorkspace() {
   loadStaff();
   state.timers.push(setInterval(tickClocks, CLOCK_TICK_MS));
   state.timers.push(setInterval(() => scheduleQueueRefresh(0), QUEUE_POLL_MS));
-  const match = /^#gesprek-(\d+)$/.exec(location.hash);
-  if (match) openConversation(Number(match[1]));
+  // A conversation is named by its public id (32 hex digits), never by a number.
+  const match = /^#gesprek-([0-9a-f]{32})$/.exec(location.hash);
+  if (match) openConversation(match[1]);
   else $('main').focus();
 }
 

@@ -71,7 +71,7 @@ function render(entries) {
       el('td', timeFormat.format(new Date(entry.at))),
       el('td', entry.actor),
       el('td', entry.action),
-      el('td', entry.conversation_id === null ? '' : String(entry.conversation_id)),
+      el('td', entry.conversation ?? ''),
       el('td', entry.detail || ''),
       el('td', entry.client || ''),
     );
