@@ -129,7 +129,7 @@ impl Store {
         let by_name: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at >= $2",
         )
-        .bind(username)
+        .bind(failure_key(username))
         .bind(millis(since))
         .fetch_one(&self.pool)
         .await
@@ -155,7 +155,7 @@ impl Store {
         let at: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(at) FROM login_failures WHERE (username = $1 OR client = $2) AND at >= $3",
         )
-        .bind(username)
+        .bind(failure_key(username))
         .bind(client)
         .bind(millis(since))
         .fetch_one(&self.pool)
@@ -183,7 +183,7 @@ impl Store {
             .await
             .doing("forgetting old failed logins")?;
         sqlx::query("INSERT INTO login_failures (username, client, at) VALUES ($1, $2, $3)")
-            .bind(username)
+            .bind(failure_key(username))
             .bind(client)
             .bind(millis(now))
             .execute(&mut *tx)
@@ -221,7 +221,7 @@ impl Store {
         .await
         .doing("storing a login")?;
         sqlx::query("DELETE FROM login_failures WHERE username = $1")
-            .bind(&account.username)
+            .bind(failure_key(&account.username))
             .execute(&mut *tx)
             .await
             .doing("forgetting failed logins")?;
@@ -295,4 +295,13 @@ impl Store {
         .await
         .doing("reading who is online")
     }
+}
+
+/// What `login_failures.username` holds for a typed name: its SHA-256, not
+/// the name. The throttle only compares names, and a password typed into
+/// the name field (a valid-looking name often enough) must not be kept in
+/// the clear, not even for the throttle's window.
+fn failure_key(typed: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(format!("login-failure:{typed}").as_bytes()))
 }

@@ -74,6 +74,24 @@ async fn login_names_are_checked_before_any_lookup_count_or_log() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = try_login(&app, "anna", "fout-wachtwoord-1").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The throttle counts it without keeping the typed name in the clear.
+    let counted = app
+        .store()
+        .login_failures("zomer-2026-geheim", "no-such-client", since)
+        .await
+        .expect("count");
+    assert_eq!(counted, (1, 0), "the failure is counted for that name");
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.settings.database_url)
+        .await
+        .expect("the test database");
+    let in_the_clear: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM login_failures WHERE username IN ('zomer-2026-geheim', 'anna')",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count typed names");
+    assert_eq!(in_the_clear, 0, "typed names are kept as digests only");
 
     let lead = login(&app, "lead").await;
     let entries = audit_entries(&app, &lead).await;
