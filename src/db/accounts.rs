@@ -12,6 +12,9 @@ pub struct SessionRow {
     pub account: Account,
     pub csrf_token: String,
     pub last_seen_at: DateTime<Utc>,
+    /// A password login that must first set up its second factor
+    /// (`[staff] require_mfa`): it may only enrol or log out.
+    pub enrolment_only: bool,
 }
 
 fn account(row: &AnyRow) -> Result<Account, StoreError> {
@@ -201,6 +204,21 @@ impl Store {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        self.create_session_with(account, token_hash, csrf_token, now, expires_at, false)
+            .await
+    }
+
+    /// Starts a session, `enrolment_only` when it may only set up the
+    /// second factor; forgets the account's failed logins.
+    pub async fn create_session_with(
+        &self,
+        account: &Account,
+        token_hash: &str,
+        csrf_token: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        enrolment_only: bool,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.doing("starting a login")?;
         sqlx::query("DELETE FROM staff_sessions WHERE expires_at < $1")
             .bind(millis(now))
@@ -208,8 +226,8 @@ impl Store {
             .await
             .doing("removing expired sessions")?;
         sqlx::query(
-            "INSERT INTO staff_sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO staff_sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, enrolment_only)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(token_hash)
         .bind(account.id)
@@ -217,6 +235,7 @@ impl Store {
         .bind(millis(now))
         .bind(millis(now))
         .bind(millis(expires_at))
+        .bind(i64::from(enrolment_only))
         .execute(&mut *tx)
         .await
         .doing("storing a login")?;
@@ -238,7 +257,7 @@ impl Store {
         idle_since: DateTime<Utc>,
     ) -> Result<Option<SessionRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.role, u.disabled, s.csrf_token, s.last_seen_at
+            "SELECT u.id, u.username, u.role, u.disabled, s.csrf_token, s.last_seen_at, s.enrolment_only
              FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at >= $3 AND u.disabled = 0",
         )
@@ -259,6 +278,7 @@ impl Store {
             account: account(&row)?,
             csrf_token: get(&row, "csrf_token")?,
             last_seen_at: super::from_millis(last_seen),
+            enrolment_only: flag(&row, "enrolment_only")?,
         }))
     }
 
