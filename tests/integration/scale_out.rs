@@ -1,7 +1,8 @@
 //! Several instances on one PostgreSQL database (needs
 //! `LOKET_TEST_POSTGRES_URL`; without it these tests say so and pass):
 //! every message is answered exactly once while one instance dies
-//! half-way, and staff on one instance hear about changes made on another.
+//! half-way, staff on one instance hear about changes made on another,
+//! and `loket user disable` ends a login on every instance.
 
 use crate::helpers::*;
 use loket::clock::{Clock, ShiftedClock};
@@ -245,6 +246,86 @@ async fn staff_on_one_instance_hear_of_changes_made_on_another() {
         distinct.len(),
         "own events delivered twice: {own:?}"
     );
+    first.stop().await;
+    second.stop().await;
+    database.drop_now().await;
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let graph = FakeGraphApi::start(FakeGraphConfig::default())
+        .await
+        .expect("fake Graph API starts");
+    let mut settings = test_settings(dir.path(), &graph);
+    settings.database_url = database.url.clone();
+    let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(tuesday_morning()));
+    let first = instance(&settings, clock.clone()).await;
+    let second = instance(&settings, clock.clone()).await;
+    loket::accounts::create(
+        &first.store,
+        "anna",
+        loket::accounts::Role::Staff,
+        crate::queue::PASSWORD,
+        clock.now(),
+    )
+    .await
+    .expect("account");
+    let http = reqwest::Client::new();
+    // Logged in on the first instance; the cookie works on both.
+    let response = http
+        .post(format!("{}/api/session", first.base_url()))
+        .json(&serde_json::json!({"username": "anna", "password": crate::queue::PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let cookie = session_cookie(&response).expect("cookie");
+    let session_on = |app: &RunningApp| {
+        http.get(format!("{}/api/session", app.base_url()))
+            .header("cookie", &cookie)
+            .send()
+    };
+    for app in [&first, &second] {
+        assert_eq!(
+            session_on(app).await.expect("request").status(),
+            reqwest::StatusCode::OK
+        );
+    }
+    // Its live stream is open on the second instance.
+    let mut stream = http
+        .get(format!("{}/api/events", second.base_url()))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), reqwest::StatusCode::OK);
+    let first_chunk = stream.chunk().await.expect("chunk").expect("data");
+    assert!(String::from_utf8_lossy(&first_chunk).contains("connected"));
+
+    // The admin's command, as `loket user disable anna` runs it.
+    let disable = loket::cli::user::UserCommand::Disable {
+        name: "anna".to_owned(),
+    };
+    loket::cli::user::run(&disable, &settings, clock.now())
+        .await
+        .expect("user disable");
+    for app in [&first, &second] {
+        assert_eq!(
+            session_on(app).await.expect("request").status(),
+            reqwest::StatusCode::UNAUTHORIZED
+        );
+    }
+    // The stream on the other instance ends at its next session check
+    // (every 15 seconds), not only when the browser goes away.
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived the disabled account");
     first.stop().await;
     second.stop().await;
     database.drop_now().await;

@@ -29,7 +29,6 @@ pub struct Login {
     /// The code from the authenticator app (or a recovery code), for an
     /// account with a second factor. Without it such a login is answered
     /// 401 `mfa_required`.
-    #[schema(max_length = 64)]
     pub code: Option<String>,
 }
 
