@@ -316,10 +316,7 @@ mod tests {
             .to_encoded()
             .to_string();
         assert_eq!(code_at(&secret, at(59)).expect("code"), "287082");
-        assert_eq!(
-            code_at(&secret, at(1_111_111_109)).expect("code"),
-            "081804"
-        );
+        assert_eq!(code_at(&secret, at(1_111_111_109)).expect("code"), "081804");
     }
 
     #[test]

@@ -97,7 +97,9 @@ async fn reset_mfa(store: &Store, name: &str, now: DateTime<Utc>) -> anyhow::Res
                 .audit("cli", "mfa_reset", None, Some(&detail), now)
                 .await?;
             if had {
-                println!("{name}'s second factor and recovery codes are removed; its sessions have ended.");
+                println!(
+                    "{name}'s second factor and recovery codes are removed; its sessions have ended."
+                );
             } else {
                 println!("{name} had no second factor; its sessions have ended.");
             }

@@ -33,10 +33,12 @@ async fn login_with(
     let status = response.status();
     let cookie = session_cookie(&response);
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    let session = cookie.zip(body["csrf_token"].as_str()).map(|(cookie, csrf)| Session {
-        cookie,
-        csrf: csrf.to_owned(),
-    });
+    let session = cookie
+        .zip(body["csrf_token"].as_str())
+        .map(|(cookie, csrf)| Session {
+            cookie,
+            csrf: csrf.to_owned(),
+        });
     (status, body, session)
 }
 

@@ -6,8 +6,8 @@
 //! the audit log.
 
 use super::error::{ApiError, ErrorBody};
-use crate::accounts::mfa::{self, MfaError, SecondFactor};
 use crate::accounts::Account;
+use crate::accounts::mfa::{self, MfaError, SecondFactor};
 use crate::web::AppState;
 use crate::web::auth::{Enrolling, Staff};
 use actix_web::http::StatusCode;
@@ -56,7 +56,9 @@ pub struct RecoveryCodes {
 fn invalid_code(error: &MfaError) -> ApiError {
     let message = match error {
         MfaError::Replayed => "Deze code is al gebruikt. Wacht op de volgende code in uw app.",
-        _ => "De code klopt niet of is verlopen. Controleer de tijd op uw telefoon en probeer de code die de app nu toont.",
+        _ => {
+            "De code klopt niet of is verlopen. Controleer de tijd op uw telefoon en probeer de code die de app nu toont."
+        }
     };
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_code", message)
 }
@@ -199,10 +201,7 @@ pub async fn status(
     responses(
         (status = 200, description = "The secret, its URI and QR code", body = EnrolmentStart),
         (status = 409, description = "The second factor is on already (`mfa_already_enabled`)", body = ErrorBody)))]
-pub async fn start(
-    staff: Enrolling,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn start(staff: Enrolling, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let staff = staff.0;
     let now = state.clock.now();
     match mfa::start(

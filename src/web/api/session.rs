@@ -237,7 +237,9 @@ pub async fn login(
     );
     if enrolment_only {
         let mut response = enrolment_required(&csrf_token).error_response();
-        response.add_cookie(&cookie).map_err(|_| ApiError::internal())?;
+        response
+            .add_cookie(&cookie)
+            .map_err(|_| ApiError::internal())?;
         response.headers_mut().insert(
             actix_web::http::header::CACHE_CONTROL,
             actix_web::http::header::HeaderValue::from_static("no-store"),
