@@ -204,21 +204,6 @@ impl Store {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.create_session_with(account, token_hash, csrf_token, now, expires_at, false)
-            .await
-    }
-
-    /// Starts a session, `enrolment_only` when it may only set up the
-    /// second factor; forgets the account's failed logins.
-    pub async fn create_session_with(
-        &self,
-        account: &Account,
-        token_hash: &str,
-        csrf_token: &str,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-        enrolment_only: bool,
-    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.doing("starting a login")?;
         sqlx::query("DELETE FROM staff_sessions WHERE expires_at < $1")
             .bind(millis(now))
@@ -226,8 +211,8 @@ impl Store {
             .await
             .doing("removing expired sessions")?;
         sqlx::query(
-            "INSERT INTO staff_sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, enrolment_only)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO staff_sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash)
         .bind(account.id)
@@ -235,7 +220,6 @@ impl Store {
         .bind(millis(now))
         .bind(millis(now))
         .bind(millis(expires_at))
-        .bind(i64::from(enrolment_only))
         .execute(&mut *tx)
         .await
         .doing("storing a login")?;

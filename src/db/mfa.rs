@@ -209,6 +209,17 @@ impl Store {
             .map(|()| Some(removed))
     }
 
+    /// Marks a new session as one that may only set up the second factor
+    /// (`[staff] require_mfa`).
+    pub async fn restrict_to_enrolment(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE staff_sessions SET enrolment_only = 1 WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .doing("restricting a login to enrolment")?;
+        Ok(())
+    }
+
     /// Ends every session of the account, on every instance (they all read
     /// this table); returns the token hashes that ended.
     pub async fn end_sessions(&self, user_id: i64) -> Result<Vec<String>, StoreError> {

@@ -192,20 +192,53 @@ async fn two_instances_answer_every_message_once_when_one_dies_half_way() {
     database.drop_now().await;
 }
 
+/// Two instances on a fresh PostgreSQL database, one clock.
+struct TwoInstances {
+    database: TestDatabase,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    first: RunningApp,
+    second: RunningApp,
+    _graph: FakeGraphApi,
+    _dir: tempfile::TempDir,
+}
+
+impl TwoInstances {
+    /// `None` when no PostgreSQL server is configured.
+    async fn start(at: chrono::DateTime<chrono::Utc>) -> Option<Self> {
+        let database = TestDatabase::create().await?;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let graph = FakeGraphApi::start(FakeGraphConfig::default())
+            .await
+            .expect("fake Graph API starts");
+        let mut settings = test_settings(dir.path(), &graph);
+        settings.database_url = database.url.clone();
+        let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(at));
+        let first = instance(&settings, clock.clone()).await;
+        let second = instance(&settings, clock.clone()).await;
+        Some(Self {
+            database,
+            settings,
+            clock,
+            first,
+            second,
+            _graph: graph,
+            _dir: dir,
+        })
+    }
+}
+
 #[tokio::test]
 async fn staff_on_one_instance_hear_of_changes_made_on_another() {
-    let Some(database) = TestDatabase::create().await else {
+    let Some(pair) = TwoInstances::start(saturday_night()).await else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let graph = FakeGraphApi::start(FakeGraphConfig::default())
-        .await
-        .expect("fake Graph API starts");
-    let mut settings = test_settings(dir.path(), &graph);
-    settings.database_url = database.url.clone();
-    let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(saturday_night()));
-    let first = instance(&settings, clock.clone()).await;
-    let second = instance(&settings, clock).await;
+    let TwoInstances {
+        database,
+        first,
+        second,
+        ..
+    } = pair;
     let mut on_first = first.events.subscribe();
     let mut on_second = second.events.subscribe();
     // LISTEN starts in the background: publish until the other side hears.
@@ -253,18 +286,17 @@ async fn staff_on_one_instance_hear_of_changes_made_on_another() {
 
 #[tokio::test]
 async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end() {
-    let Some(database) = TestDatabase::create().await else {
+    let Some(pair) = TwoInstances::start(tuesday_morning()).await else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let graph = FakeGraphApi::start(FakeGraphConfig::default())
-        .await
-        .expect("fake Graph API starts");
-    let mut settings = test_settings(dir.path(), &graph);
-    settings.database_url = database.url.clone();
-    let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(tuesday_morning()));
-    let first = instance(&settings, clock.clone()).await;
-    let second = instance(&settings, clock.clone()).await;
+    let TwoInstances {
+        database,
+        settings,
+        clock,
+        first,
+        second,
+        ..
+    } = pair;
     loket::accounts::create(
         &first.store,
         "anna",

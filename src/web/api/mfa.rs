@@ -63,20 +63,6 @@ fn invalid_code(error: &MfaError) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_code", message)
 }
 
-fn too_many_attempts(wait: i64) -> ApiError {
-    let mut error = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "too_many_attempts",
-        format!(
-            "Te veel mislukte pogingen. Probeer het over {} minuten opnieuw.",
-            (wait + 59) / 60
-        ),
-    )
-    .with("retry_after_seconds", wait);
-    error.retry_after = u64::try_from(wait).ok();
-    error
-}
-
 fn window(state: &AppState) -> chrono::Duration {
     chrono::Duration::from_std(state.settings.staff.login_window.0)
         .unwrap_or(chrono::Duration::minutes(15))
@@ -97,7 +83,7 @@ async fn throttle(state: &AppState, account: &Account, client: &str) -> Result<(
             .oldest_login_failure(&account.username, client, since)
             .await?
             .unwrap_or(now);
-        return Err(too_many_attempts(
+        return Err(ApiError::too_many_attempts(
             (oldest + window(state) - now).num_seconds().max(1),
         ));
     }

@@ -162,17 +162,7 @@ pub async fn login(
             &client,
         )
         .await;
-        let mut error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!(
-                "Te veel mislukte pogingen. Probeer het over {} minuten opnieuw.",
-                (wait + 59) / 60
-            ),
-        )
-        .with("retry_after_seconds", wait);
-        error.retry_after = u64::try_from(wait).ok();
-        return Err(error);
+        return Err(ApiError::too_many_attempts(wait));
     }
     let found = state.store.user_for_login(&username).await?;
     let (account, hash) = match found {
@@ -219,15 +209,21 @@ pub async fn login(
         .unwrap_or(chrono::Duration::hours(12));
     state
         .store
-        .create_session_with(
+        .create_session(
             &account,
             &token::digest(&session_token),
             &csrf_token,
             now,
             now + lifetime,
-            enrolment_only,
         )
         .await?;
+    if enrolment_only {
+        // Before the cookie leaves: nobody holds this token yet.
+        state
+            .store
+            .restrict_to_enrolment(&token::digest(&session_token))
+            .await?;
+    }
     tracing::info!(username = ?account.username, role = account.role.as_str(), client = %client, enrolment_only, "staff login");
     super::audit::record_from(&state, &crate::db::staff_actor(&account), "login", &client).await;
     let cookie = session_cookie(
