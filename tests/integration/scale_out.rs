@@ -226,19 +226,21 @@ impl TwoInstances {
             _dir: dir,
         })
     }
+
+    /// Stops both and drops the database.
+    async fn stop(self) {
+        self.first.stop().await;
+        self.second.stop().await;
+        self.database.drop_now().await;
+    }
 }
 
 #[tokio::test]
 async fn staff_on_one_instance_hear_of_changes_made_on_another() {
-    let Some(pair) = TwoInstances::start(saturday_night()).await else {
+    let Some(two) = TwoInstances::start(saturday_night()).await else {
         return;
     };
-    let TwoInstances {
-        database,
-        first,
-        second,
-        ..
-    } = pair;
+    let (first, second) = (&two.first, &two.second);
     let mut on_first = first.events.subscribe();
     let mut on_second = second.events.subscribe();
     // LISTEN starts in the background: publish until the other side hears.
@@ -279,24 +281,15 @@ async fn staff_on_one_instance_hear_of_changes_made_on_another() {
         distinct.len(),
         "own events delivered twice: {own:?}"
     );
-    first.stop().await;
-    second.stop().await;
-    database.drop_now().await;
+    two.stop().await;
 }
 
 #[tokio::test]
 async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end() {
-    let Some(pair) = TwoInstances::start(tuesday_morning()).await else {
+    let Some(two) = TwoInstances::start(tuesday_morning()).await else {
         return;
     };
-    let TwoInstances {
-        database,
-        settings,
-        clock,
-        first,
-        second,
-        ..
-    } = pair;
+    let (first, second, clock) = (&two.first, &two.second, &two.clock);
     loket::accounts::create(
         &first.store,
         "anna",
@@ -321,7 +314,7 @@ async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end(
             .header("cookie", &cookie)
             .send()
     };
-    for app in [&first, &second] {
+    for app in [first, second] {
         assert_eq!(
             session_on(app).await.expect("request").status(),
             reqwest::StatusCode::OK
@@ -342,10 +335,10 @@ async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end(
     let disable = loket::cli::user::UserCommand::Disable {
         name: "anna".to_owned(),
     };
-    loket::cli::user::run(&disable, &settings, clock.now())
+    loket::cli::user::run(&disable, &two.settings, clock.now())
         .await
         .expect("user disable");
-    for app in [&first, &second] {
+    for app in [first, second] {
         assert_eq!(
             session_on(app).await.expect("request").status(),
             reqwest::StatusCode::UNAUTHORIZED
@@ -358,7 +351,5 @@ async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end(
     })
     .await;
     assert!(ended.is_ok(), "the stream outlived the disabled account");
-    first.stop().await;
-    second.stop().await;
-    database.drop_now().await;
+    two.stop().await;
 }
