@@ -69,22 +69,24 @@ async fn round(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_answer_every_message_once_when_one_dies_half_way() {
-    let Some(database) = TestDatabase::create().await else {
+    let Some(two) = TwoInstances::start_with(saturday_night(), |settings| {
+        // A reply taken by the instance that dies is sent by the other one
+        // after this long: long enough that the count of sends in flight
+        // below is taken before the survivor sends any of them again.
+        settings.outbox.lease = HumanDuration(Duration::from_secs(3));
+    })
+    .await
+    else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let graph = FakeGraphApi::start(FakeGraphConfig::default())
-        .await
-        .expect("fake Graph API starts");
-    let mut settings = test_settings(dir.path(), &graph);
-    settings.database_url = database.url.clone();
-    // A reply taken by the instance that dies is sent by the other one
-    // after this long: long enough that the count of sends in flight
-    // below is taken before the survivor sends any of them again.
-    settings.outbox.lease = HumanDuration(Duration::from_secs(3));
-    let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(saturday_night()));
-    let first = instance(&settings, clock.clone()).await;
-    let second = instance(&settings, clock.clone()).await;
+    let TwoInstances {
+        database,
+        clock,
+        first,
+        second,
+        graph,
+        ..
+    } = two;
     let http = reqwest::Client::new();
     let at = clock.now().timestamp();
 
@@ -199,13 +201,21 @@ struct TwoInstances {
     clock: Arc<dyn Clock>,
     first: RunningApp,
     second: RunningApp,
-    _graph: FakeGraphApi,
+    graph: FakeGraphApi,
     _dir: tempfile::TempDir,
 }
 
 impl TwoInstances {
     /// `None` when no PostgreSQL server is configured.
     async fn start(at: chrono::DateTime<chrono::Utc>) -> Option<Self> {
+        Self::start_with(at, |_| {}).await
+    }
+
+    /// The same with adjusted settings.
+    async fn start_with(
+        at: chrono::DateTime<chrono::Utc>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Option<Self> {
         let database = TestDatabase::create().await?;
         let dir = tempfile::tempdir().expect("temp dir");
         let graph = FakeGraphApi::start(FakeGraphConfig::default())
@@ -213,6 +223,7 @@ impl TwoInstances {
             .expect("fake Graph API starts");
         let mut settings = test_settings(dir.path(), &graph);
         settings.database_url = database.url.clone();
+        adjust(&mut settings);
         let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(at));
         let first = instance(&settings, clock.clone()).await;
         let second = instance(&settings, clock.clone()).await;
@@ -222,7 +233,7 @@ impl TwoInstances {
             clock,
             first,
             second,
-            _graph: graph,
+            graph,
             _dir: dir,
         })
     }
