@@ -32,8 +32,6 @@ pub struct Staff {
     /// The client's address ([`super::client::Client::key`]), for the
     /// audit log and log lines.
     pub client: String,
-    /// The session may only set up the second factor or log out.
-    pub enrolment_only: bool,
 }
 
 /// A logged-in staff member whose session may be enrolment-only: for
@@ -119,7 +117,6 @@ async fn authenticate(req: HttpRequest, allow_enrolment: bool) -> Result<Staff, 
         csrf_token: session.csrf_token,
         token_hash,
         client: super::client::Client::of(&req, &state.settings).key(),
-        enrolment_only: session.enrolment_only,
     })
 }
 

@@ -6,7 +6,8 @@
 // Scenario: log in; a citizen's message is posted to the webhook (signed
 // like Meta does) and appears in the queue without a reload; open it,
 // claim it, reply, close it with a topic; open the reports page and see
-// its charts; log out.
+// its charts; start setting up two-step verification and see its QR code
+// (inserted as SVG under the strict CSP); log out.
 //
 // Environment:
 //   BASE_URL             the running app, e.g. http://127.0.0.1:43210
@@ -309,6 +310,24 @@ async function scenario(page) {
     check(problems.length === 0, `the reports page logged errors: ${problems.join('; ')}`);
     await page.getByRole('link', { name: 'Naar de werkplek', exact: true }).click();
     await expectVisible(page.getByRole('button', { name: 'Uitloggen', exact: true }), 'the staff page again');
+  });
+
+  await step('account security shows the QR code to set up two-step verification', async () => {
+    const problems = [];
+    const listen = (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    };
+    page.on('console', listen);
+    await page.getByRole('button', { name: 'Beveiliging', exact: true }).click();
+    await expectVisible(page.locator('#security-view'), 'the security view');
+    await page.getByRole('button', { name: 'Tweestapsverificatie instellen', exact: true }).click();
+    await expectVisible(page.locator('#mfa-qr svg path'), 'the QR code');
+    const key = (await page.locator('#mfa-secret').textContent()) || '';
+    check(/^[A-Z2-7]{32}$/.test(key), `the key shown is ${JSON.stringify(key)}`);
+    page.off('console', listen);
+    check(problems.length === 0, `the security view logged errors: ${problems.join('; ')}`);
+    await page.getByRole('button', { name: 'Terug naar de wachtrij', exact: true }).click();
+    await expectVisible(page.locator('#workspace'), 'the workspace again');
   });
 
   await step('log out', async () => {
