@@ -2,6 +2,7 @@
 //! behind a login. Storage is in `db::accounts`; the HTTP side in
 //! `web::auth`.
 
+pub mod mfa;
 pub mod password;
 pub mod token;
 

@@ -1,4 +1,5 @@
-//! `loket user add|list|disable`: staff accounts, from the operator's shell.
+//! `loket user add|list|disable|reset-mfa`: staff accounts, from the
+//! operator's shell.
 
 use crate::accounts::{self, Role, password};
 use crate::config::Settings;
@@ -25,6 +26,10 @@ pub enum UserCommand {
     /// Disable an account and end its sessions (threads it holds stay claimed
     /// until an admin releases them).
     Disable { name: String },
+    /// Remove an account's second factor (a lost phone) and end its
+    /// sessions; its next login needs only the password, and under
+    /// `[staff] require_mfa` it sets up a new one.
+    ResetMfa { name: String },
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -51,6 +56,7 @@ pub async fn run(
                 "there is no account named {name:?}; see `loket user list`"
             )),
         },
+        UserCommand::ResetMfa { name } => reset_mfa(&store, name, now).await,
     };
     store.close().await;
     result
@@ -76,6 +82,30 @@ async fn add(store: &Store, name: &str, role: Role, now: DateTime<Utc>) -> anyho
         println!("password (shown once, pass it on safely): {password}");
     }
     Ok(())
+}
+
+async fn reset_mfa(store: &Store, name: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let name = crate::accounts::check_username(name)?;
+    match store.reset_mfa(&name).await? {
+        None => Err(anyhow::anyhow!(
+            "there is no account named {name:?}; see `loket user list`"
+        )),
+        Some(had) => {
+            // The account is named as a reference, as audit actors are.
+            let detail = format!("staff:{name}");
+            store
+                .audit("cli", "mfa_reset", None, Some(&detail), now)
+                .await?;
+            if had {
+                println!(
+                    "{name}'s second factor and recovery codes are removed; its sessions have ended."
+                );
+            } else {
+                println!("{name} had no second factor; its sessions have ended.");
+            }
+            Ok(())
+        }
+    }
 }
 
 async fn list(store: &Store) -> anyhow::Result<()> {

@@ -119,6 +119,9 @@ pub struct StaffSettings {
     /// Mark the session cookie `Secure`: `auto` (when the request came in
     /// over TLS or via a proxy that says so), `always` or `never`.
     pub secure_cookie: SecureCookie,
+    /// Every local password account must use a second factor (TOTP):
+    /// one without it can only set it up after logging in (ADR 0027).
+    pub require_mfa: bool,
 }
 
 /// When the session cookie gets the `Secure` flag.
@@ -138,6 +141,7 @@ impl Default for StaffSettings {
             login_attempts: 5,
             login_window: HumanDuration(Duration::from_secs(15 * 60)),
             secure_cookie: SecureCookie::Auto,
+            require_mfa: false,
         }
     }
 }

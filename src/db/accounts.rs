@@ -12,6 +12,9 @@ pub struct SessionRow {
     pub account: Account,
     pub csrf_token: String,
     pub last_seen_at: DateTime<Utc>,
+    /// A password login that must first set up its second factor
+    /// (`[staff] require_mfa`): it may only enrol or log out.
+    pub enrolment_only: bool,
 }
 
 fn account(row: &AnyRow) -> Result<Account, StoreError> {
@@ -238,7 +241,7 @@ impl Store {
         idle_since: DateTime<Utc>,
     ) -> Result<Option<SessionRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.role, u.disabled, s.csrf_token, s.last_seen_at
+            "SELECT u.id, u.username, u.role, u.disabled, s.csrf_token, s.last_seen_at, s.enrolment_only
              FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at >= $3 AND u.disabled = 0",
         )
@@ -259,6 +262,7 @@ impl Store {
             account: account(&row)?,
             csrf_token: get(&row, "csrf_token")?,
             last_seen_at: super::from_millis(last_seen),
+            enrolment_only: flag(&row, "enrolment_only")?,
         }))
     }
 

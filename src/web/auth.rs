@@ -3,7 +3,9 @@
 //! something (anything but GET and HEAD), checks the `X-CSRF-Token`
 //! header against the session's token. A handler that takes `Staff` is
 //! therefore logged-in and CSRF-safe by construction; it only checks the
-//! role.
+//! role. A session that may only set up its second factor (`[staff]
+//! require_mfa`) is refused by `Staff` with 403 `mfa_enrolment_required`;
+//! only the few handlers that take [`Enrolling`] accept it.
 
 use super::AppState;
 use super::api::error::ApiError;
@@ -31,6 +33,11 @@ pub struct Staff {
     /// audit log and log lines.
     pub client: String,
 }
+
+/// A logged-in staff member whose session may be enrolment-only: for
+/// setting up the second factor, and logging out.
+#[derive(Debug, Clone)]
+pub struct Enrolling(pub Staff);
 
 impl Staff {
     /// Queue routes: staff and admins.
@@ -72,7 +79,18 @@ pub async fn live_session(
     state.store.session(token_hash, now, now - idle).await
 }
 
-async fn authenticate(req: HttpRequest) -> Result<Staff, ApiError> {
+/// 403 for an enrolment-only session, with its CSRF token so the page can
+/// go on to set up the second factor.
+pub fn enrolment_required(csrf_token: &str) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "mfa_enrolment_required",
+        "Stel eerst tweestapsverificatie in: een code uit een authenticator-app is hier verplicht.",
+    )
+    .with("csrf_token", csrf_token)
+}
+
+async fn authenticate(req: HttpRequest, allow_enrolment: bool) -> Result<Staff, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(ApiError::internal)?
@@ -91,6 +109,9 @@ async fn authenticate(req: HttpRequest) -> Result<Staff, ApiError> {
             return Err(ApiError::csrf());
         }
     }
+    if session.enrolment_only && !allow_enrolment {
+        return Err(enrolment_required(&session.csrf_token));
+    }
     Ok(Staff {
         account: session.account,
         csrf_token: session.csrf_token,
@@ -104,6 +125,16 @@ impl FromRequest for Staff {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        Box::pin(authenticate(req.clone()))
+        Box::pin(authenticate(req.clone(), false))
+    }
+}
+
+impl FromRequest for Enrolling {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(req, true).await.map(Enrolling) })
     }
 }

@@ -6,7 +6,8 @@
 // Scenario: log in; a citizen's message is posted to the webhook (signed
 // like Meta does) and appears in the queue without a reload; open it,
 // claim it, reply, close it with a topic; open the reports page and see
-// its charts; log out.
+// its charts; start setting up two-step verification and see its QR code
+// (inserted as SVG under the strict CSP); log out.
 //
 // Environment:
 //   BASE_URL             the running app, e.g. http://127.0.0.1:43210
@@ -104,6 +105,22 @@ async function expectHidden(locator, what) {
   } catch {
     throw new StepFailure(`${what} did not go away`);
   }
+}
+
+// Runs `action` on `page`; returns the errors the page logged meanwhile
+// (a CSP violation is one).
+async function consoleErrorsDuring(page, action) {
+  const problems = [];
+  const listen = (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  };
+  page.on('console', listen);
+  try {
+    await action();
+  } finally {
+    page.off('console', listen);
+  }
+  return problems;
 }
 
 async function postWebhook() {
@@ -293,25 +310,35 @@ async function scenario(page) {
   });
 
   await step('the reports page shows its charts and figures', async () => {
-    const problems = [];
-    const listen = (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    };
-    page.on('console', listen);
-    await page.getByRole('link', { name: 'Rapportage', exact: true }).click();
-    await expectVisible(page.locator('#report-body'), 'the report');
-    for (const chart of ['#chart-contacts', '#chart-waiting']) {
-      await expectVisible(page.locator(`${chart} svg`), `the chart ${chart}`);
-    }
-    // The conversation closed above was handed over today: one bar at least.
-    const bars = await page.locator('#chart-contacts svg rect.bar.handed-over').count();
-    check(bars >= 1, `the contacts chart has ${bars} hand-over bars`);
-    const rows = await page.locator('#days-table tbody tr').count();
-    check(rows >= 1, 'the day table is empty');
-    page.off('console', listen);
+    const problems = await consoleErrorsDuring(page, async () => {
+      await page.getByRole('link', { name: 'Rapportage', exact: true }).click();
+      await expectVisible(page.locator('#report-body'), 'the report');
+      for (const chart of ['#chart-contacts', '#chart-waiting']) {
+        await expectVisible(page.locator(`${chart} svg`), `the chart ${chart}`);
+      }
+      // The conversation closed above was handed over today: one bar at least.
+      const bars = await page.locator('#chart-contacts svg rect.bar.handed-over').count();
+      check(bars >= 1, `the contacts chart has ${bars} hand-over bars`);
+      const rows = await page.locator('#days-table tbody tr').count();
+      check(rows >= 1, 'the day table is empty');
+    });
     check(problems.length === 0, `the reports page logged errors: ${problems.join('; ')}`);
     await page.getByRole('link', { name: 'Naar de werkplek', exact: true }).click();
     await expectVisible(page.getByRole('button', { name: 'Uitloggen', exact: true }), 'the staff page again');
+  });
+
+  await step('account security shows the QR code to set up two-step verification', async () => {
+    const problems = await consoleErrorsDuring(page, async () => {
+      await page.getByRole('button', { name: 'Beveiliging', exact: true }).click();
+      await expectVisible(page.locator('#security-view'), 'the security view');
+      await page.getByRole('button', { name: 'Tweestapsverificatie instellen', exact: true }).click();
+      await expectVisible(page.locator('#mfa-qr svg path'), 'the QR code');
+      const key = (await page.locator('#mfa-secret').textContent()) || '';
+      check(/^[A-Z2-7]{32}$/.test(key), `the key shown is ${JSON.stringify(key)}`);
+    });
+    check(problems.length === 0, `the security view logged errors: ${problems.join('; ')}`);
+    await page.getByRole('button', { name: 'Terug naar de wachtrij', exact: true }).click();
+    await expectVisible(page.locator('#workspace'), 'the workspace again');
   });
 
   await step('log out', async () => {

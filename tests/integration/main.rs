@@ -15,6 +15,7 @@ mod intake;
 mod knowledge_quality;
 mod loadgen;
 mod metrics;
+mod mfa;
 mod privacy;
 mod processing;
 mod proxies;

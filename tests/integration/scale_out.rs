@@ -1,7 +1,8 @@
 //! Several instances on one PostgreSQL database (needs
 //! `LOKET_TEST_POSTGRES_URL`; without it these tests say so and pass):
 //! every message is answered exactly once while one instance dies
-//! half-way, and staff on one instance hear about changes made on another.
+//! half-way, staff on one instance hear about changes made on another,
+//! and `loket user disable` ends a login on every instance.
 
 use crate::helpers::*;
 use loket::clock::{Clock, ShiftedClock};
@@ -68,22 +69,24 @@ async fn round(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_answer_every_message_once_when_one_dies_half_way() {
-    let Some(database) = TestDatabase::create().await else {
+    let Some(two) = TwoInstances::start_with(saturday_night(), |settings| {
+        // A reply taken by the instance that dies is sent by the other one
+        // after this long: long enough that the count of sends in flight
+        // below is taken before the survivor sends any of them again.
+        settings.outbox.lease = HumanDuration(Duration::from_secs(3));
+    })
+    .await
+    else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let graph = FakeGraphApi::start(FakeGraphConfig::default())
-        .await
-        .expect("fake Graph API starts");
-    let mut settings = test_settings(dir.path(), &graph);
-    settings.database_url = database.url.clone();
-    // A reply taken by the instance that dies is sent by the other one
-    // after this long: long enough that the count of sends in flight
-    // below is taken before the survivor sends any of them again.
-    settings.outbox.lease = HumanDuration(Duration::from_secs(3));
-    let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(saturday_night()));
-    let first = instance(&settings, clock.clone()).await;
-    let second = instance(&settings, clock.clone()).await;
+    let TwoInstances {
+        database,
+        clock,
+        first,
+        second,
+        graph,
+        ..
+    } = two;
     let http = reqwest::Client::new();
     let at = clock.now().timestamp();
 
@@ -191,20 +194,64 @@ async fn two_instances_answer_every_message_once_when_one_dies_half_way() {
     database.drop_now().await;
 }
 
+/// Two instances on a fresh PostgreSQL database, one clock.
+struct TwoInstances {
+    database: TestDatabase,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    first: RunningApp,
+    second: RunningApp,
+    graph: FakeGraphApi,
+    _dir: tempfile::TempDir,
+}
+
+impl TwoInstances {
+    /// `None` when no PostgreSQL server is configured.
+    async fn start(at: chrono::DateTime<chrono::Utc>) -> Option<Self> {
+        Self::start_with(at, |_| {}).await
+    }
+
+    /// The same with adjusted settings.
+    async fn start_with(
+        at: chrono::DateTime<chrono::Utc>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Option<Self> {
+        let database = TestDatabase::create().await?;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let graph = FakeGraphApi::start(FakeGraphConfig::default())
+            .await
+            .expect("fake Graph API starts");
+        let mut settings = test_settings(dir.path(), &graph);
+        settings.database_url = database.url.clone();
+        adjust(&mut settings);
+        let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(at));
+        let first = instance(&settings, clock.clone()).await;
+        let second = instance(&settings, clock.clone()).await;
+        Some(Self {
+            database,
+            settings,
+            clock,
+            first,
+            second,
+            graph,
+            _dir: dir,
+        })
+    }
+
+    /// Stops both and drops the database.
+    async fn stop(self) {
+        self.first.stop().await;
+        self.second.stop().await;
+        self.database.drop_now().await;
+    }
+}
+
 #[tokio::test]
 async fn staff_on_one_instance_hear_of_changes_made_on_another() {
-    let Some(database) = TestDatabase::create().await else {
+    let Some(two) = TwoInstances::start(saturday_night()).await else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let graph = FakeGraphApi::start(FakeGraphConfig::default())
-        .await
-        .expect("fake Graph API starts");
-    let mut settings = test_settings(dir.path(), &graph);
-    settings.database_url = database.url.clone();
-    let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(saturday_night()));
-    let first = instance(&settings, clock.clone()).await;
-    let second = instance(&settings, clock).await;
+    let (first, second) = (&two.first, &two.second);
     let mut on_first = first.events.subscribe();
     let mut on_second = second.events.subscribe();
     // LISTEN starts in the background: publish until the other side hears.
@@ -245,7 +292,75 @@ async fn staff_on_one_instance_hear_of_changes_made_on_another() {
         distinct.len(),
         "own events delivered twice: {own:?}"
     );
-    first.stop().await;
-    second.stop().await;
-    database.drop_now().await;
+    two.stop().await;
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end() {
+    let Some(two) = TwoInstances::start(tuesday_morning()).await else {
+        return;
+    };
+    let (first, second, clock) = (&two.first, &two.second, &two.clock);
+    loket::accounts::create(
+        &first.store,
+        "anna",
+        loket::accounts::Role::Staff,
+        crate::queue::PASSWORD,
+        clock.now(),
+    )
+    .await
+    .expect("account");
+    let http = reqwest::Client::new();
+    // Logged in on the first instance; the cookie works on both.
+    let response = http
+        .post(format!("{}/api/session", first.base_url()))
+        .json(&serde_json::json!({"username": "anna", "password": crate::queue::PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let cookie = session_cookie(&response).expect("cookie");
+    let session_on = |app: &RunningApp| {
+        http.get(format!("{}/api/session", app.base_url()))
+            .header("cookie", &cookie)
+            .send()
+    };
+    for app in [first, second] {
+        assert_eq!(
+            session_on(app).await.expect("request").status(),
+            reqwest::StatusCode::OK
+        );
+    }
+    // Its live stream is open on the second instance.
+    let mut stream = http
+        .get(format!("{}/api/events", second.base_url()))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), reqwest::StatusCode::OK);
+    let first_chunk = stream.chunk().await.expect("chunk").expect("data");
+    assert!(String::from_utf8_lossy(&first_chunk).contains("connected"));
+
+    // The admin's command, as `loket user disable anna` runs it.
+    let disable = loket::cli::user::UserCommand::Disable {
+        name: "anna".to_owned(),
+    };
+    loket::cli::user::run(&disable, &two.settings, clock.now())
+        .await
+        .expect("user disable");
+    for app in [first, second] {
+        assert_eq!(
+            session_on(app).await.expect("request").status(),
+            reqwest::StatusCode::UNAUTHORIZED
+        );
+    }
+    // The stream on the other instance ends at its next session check
+    // (every 15 seconds), not only when the browser goes away.
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived the disabled account");
+    two.stop().await;
 }

@@ -6,7 +6,9 @@
 //! `configure` serves.
 
 use super::error::{ApiError, ErrorBody};
-use super::{audit, editors, events, knowledge, public, queue, report, rights, session};
+use super::{
+    audit, editors, events, knowledge, mfa, public, queue, report, rights, session, sessions,
+};
 use crate::web::auth::{CSRF_HEADER, SESSION_COOKIE};
 use actix_web::{HttpResponse, ResponseError};
 use std::sync::OnceLock;
@@ -20,7 +22,10 @@ of WhatsApp conversations, live updates, the editors' and the team lead's figure
 Errors are `{\"error\": code, \"message\": Dutch text, ...}`. Log in with \
 `POST /api/session`: it sets the `loket_session` cookie and returns a `csrf_token`; every \
 call that changes something (anything but GET) must send that token as `X-CSRF-Token`. \
-A method a path does not serve is answered 405 with an `Allow` header.";
+A method a path does not serve is answered 405 with an `Allow` header. An account with a \
+second factor sends the code from its authenticator app as `code` at login; under \
+`[staff] require_mfa` an account without one gets 403 `mfa_enrolment_required` and a \
+session that may only set it up (`/api/mfa/...`) or log out.";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +34,11 @@ A method a path does not serve is answered 405 with an `Allow` header.";
         session::login,
         session::current,
         session::logout,
+        sessions::end_all,
+        mfa::status,
+        mfa::start,
+        mfa::confirm,
+        mfa::disable,
         queue::list,
         queue::show,
         queue::reveal,
@@ -102,7 +112,7 @@ const EXTRACTOR_ERRORS: [(&str, &str, &str); 7] = [
     (
         "403",
         "Csrf",
-        "The `X-CSRF-Token` header is missing or wrong (`csrf`)",
+        "The `X-CSRF-Token` header is missing or wrong (`csrf`, on calls but GET), or the session may only set up the second factor (`mfa_enrolment_required`, with `csrf_token`; `[staff] require_mfa`)",
     ),
     (
         "400",
@@ -148,12 +158,8 @@ impl Modify for ExtractorErrors {
                 .insert(name.to_owned(), response.into());
         }
         for (path, item) in &mut openapi.paths.paths {
-            let methods = [
-                (false, &mut item.get),
-                (true, &mut item.post),
-                (true, &mut item.delete),
-            ];
-            for (changes, operation) in methods {
+            let methods = [&mut item.get, &mut item.post, &mut item.delete];
+            for operation in methods {
                 let Some(operation) = operation.as_mut() else {
                     continue;
                 };
@@ -162,7 +168,8 @@ impl Modify for ExtractorErrors {
                 for (status, name, _) in EXTRACTOR_ERRORS {
                     let applies = match status {
                         "401" => signed_in,
-                        "403" => signed_in && changes,
+                        // CSRF on changes; an enrolment-only session on any.
+                        "403" => signed_in,
                         "400" | "413" | "415" => reads_body,
                         "404" => path.contains('{'),
                         _ => signed_in || reads_body,

@@ -80,6 +80,22 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "invalid", message)
     }
 
+    /// Too many failed logins (or wrong second-factor codes): wait
+    /// `wait` seconds (`Retry-After`).
+    pub fn too_many_attempts(wait: i64) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "Te veel mislukte pogingen. Probeer het over {} minuten opnieuw.",
+                (wait + 59) / 60
+            ),
+        )
+        .with("retry_after_seconds", wait);
+        error.retry_after = u64::try_from(wait).ok();
+        error
+    }
+
     /// A request body larger than the API accepts.
     pub fn too_large(limit: usize) -> Self {
         Self::new(

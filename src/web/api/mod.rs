@@ -9,11 +9,13 @@ pub mod editors;
 pub mod error;
 pub mod events;
 pub mod knowledge;
+pub mod mfa;
 pub mod public;
 pub mod queue;
 pub mod report;
 pub mod rights;
 pub mod session;
+pub mod sessions;
 
 use super::AppState;
 use actix_web::http::header;
@@ -52,6 +54,31 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "delete",
         path: "/api/session",
         route: || web::delete().to(session::logout),
+    },
+    Endpoint {
+        method: "delete",
+        path: "/api/sessions",
+        route: || web::delete().to(sessions::end_all),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/mfa",
+        route: || web::get().to(mfa::status),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/mfa/enrolment",
+        route: || web::post().to(mfa::start),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/mfa/enrolment/confirm",
+        route: || web::post().to(mfa::confirm),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/mfa/disable",
+        route: || web::post().to(mfa::disable),
     },
     Endpoint {
         method: "get",

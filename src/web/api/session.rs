@@ -2,16 +2,20 @@
 //! planted before login is worthless: no session fixation), failed logins
 //! are counted per account name and per client address, and a wrong name
 //! costs as much time as a wrong password.
+//! An account with a second factor also gives a code (`code`); one that
+//! must have one and has none (`[staff] require_mfa`) gets a session
+//! that may only set it up (see `mfa`).
 
 use super::error::{ApiError, ErrorBody};
+use crate::accounts::mfa::SecondFactor;
 use crate::accounts::{self, Account, password, token};
 use crate::config::SecureCookie;
 use crate::web::AppState;
-use crate::web::auth::{SESSION_COOKIE, Staff, session_hash};
+use crate::web::auth::{Enrolling, SESSION_COOKIE, Staff, enrolment_required, session_hash};
 use crate::web::client::Client;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -22,6 +26,10 @@ pub struct Login {
     #[schema(pattern = r"^ *[A-Za-z][A-Za-z0-9._-]{1,39} *$")]
     pub username: String,
     pub password: String,
+    /// The code from the authenticator app (or a recovery code), for an
+    /// account with a second factor. Without it such a login is answered
+    /// 401 `mfa_required`.
+    pub code: Option<String>,
 }
 
 /// What the page needs after logging in (and after a reload).
@@ -107,7 +115,9 @@ fn session_cookie(value: String, secure: bool, max_age: Option<i64>) -> Cookie<'
     (status = 200, description = "Logged in", body = SessionInfo,
         headers(("Set-Cookie" = String, description = "The session cookie `loket_session`"))),
     (status = 400, description = "The name cannot be an account name (`invalid_username`: 2 to 40 characters, lower case letters, digits, '.', '-' or '_', starting with a letter), or the body is not a login (`invalid`)", body = ErrorBody),
-    (status = 401, description = "Wrong name or password (`invalid_credentials`)", body = ErrorBody),
+    (status = 401, description = "Wrong name or password (`invalid_credentials`); the account has a second factor and no `code` was given (`mfa_required`); the code is wrong, expired or used (`invalid_code`)", body = ErrorBody),
+    (status = 403, description = "Right password, but the account must first set up a second factor (`mfa_enrolment_required`, `[staff] require_mfa`): the session set may only do that; `csrf_token` is in the body", body = ErrorBody,
+        headers(("Set-Cookie" = String, description = "The enrolment-only session cookie `loket_session`"))),
     (status = 429, description = "Too many failed attempts (`too_many_attempts`, with `retry_after_seconds`)",
         body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn login(
@@ -115,7 +125,11 @@ pub async fn login(
     state: web::Data<AppState>,
     body: web::Json<Login>,
 ) -> Result<HttpResponse, ApiError> {
-    let Login { username, password } = body.into_inner();
+    let Login {
+        username,
+        password,
+        code,
+    } = body.into_inner();
     // Before any lookup, count or log: a name that cannot be an account
     // name is refused as it is (no database row, no log line, no audit
     // entry for it).
@@ -148,17 +162,7 @@ pub async fn login(
             &client,
         )
         .await;
-        let mut error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!(
-                "Te veel mislukte pogingen. Probeer het over {} minuten opnieuw.",
-                (wait + 59) / 60
-            ),
-        )
-        .with("retry_after_seconds", wait);
-        error.retry_after = u64::try_from(wait).ok();
-        return Err(error);
+        return Err(ApiError::too_many_attempts(wait));
     }
     let found = state.store.user_for_login(&username).await?;
     let (account, hash) = match found {
@@ -192,6 +196,10 @@ pub async fn login(
             ));
         }
     };
+    let factor = super::mfa::login_step(&state, &account, code.as_deref(), &client).await?;
+    // Without a second factor where one is required, the session may only
+    // set it up.
+    let enrolment_only = settings.require_mfa && factor == SecondFactor::NotEnrolled;
     if let Some(old) = session_hash(&req) {
         state.store.delete_session(&old).await?;
     }
@@ -209,14 +217,33 @@ pub async fn login(
             now + lifetime,
         )
         .await?;
-    tracing::info!(username = ?account.username, role = account.role.as_str(), client = %client, "staff login");
+    if enrolment_only {
+        // Before the cookie leaves: nobody holds this token yet.
+        state
+            .store
+            .restrict_to_enrolment(&token::digest(&session_token))
+            .await?;
+    }
+    tracing::info!(username = ?account.username, role = account.role.as_str(), client = %client, enrolment_only, "staff login");
     super::audit::record_from(&state, &crate::db::staff_actor(&account), "login", &client).await;
+    let cookie = session_cookie(
+        session_token,
+        secure(&from, settings.secure_cookie),
+        Some(lifetime.num_seconds()),
+    );
+    if enrolment_only {
+        let mut response = enrolment_required(&csrf_token).error_response();
+        response
+            .add_cookie(&cookie)
+            .map_err(|_| ApiError::internal())?;
+        response.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("no-store"),
+        );
+        return Ok(response);
+    }
     Ok(HttpResponse::Ok()
-        .cookie(session_cookie(
-            session_token,
-            secure(&from, settings.secure_cookie),
-            Some(lifetime.num_seconds()),
-        ))
+        .cookie(cookie)
         .insert_header(("Cache-Control", "no-store"))
         .json(info(&state, &account, csrf_token)))
 }
@@ -235,28 +262,42 @@ pub async fn current(staff: Staff, state: web::Data<AppState>) -> HttpResponse {
     responses((status = 204, description = "Logged out; the cookie is cleared")))]
 pub async fn logout(
     req: HttpRequest,
-    staff: Staff,
+    staff: Enrolling,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let staff = staff.0;
     state.store.delete_session(&staff.token_hash).await?;
-    // Open event streams of this login end now (no receiver: none open).
-    let _ = state.ended_sessions.send(staff.token_hash.clone());
-    if let Ok(mut revealed) = state.revealed.lock() {
-        revealed.retain(|(session, _)| session != &staff.token_hash);
-    }
-    if let Ok(mut audited) = state.read_audited.lock() {
-        audited.retain(|(session, _)| session != &staff.token_hash);
-    }
+    ended_here(&state, &staff.token_hash);
     tracing::info!(username = ?staff.account.username, client = %staff.client, "staff logout");
     super::audit::record(&state, &staff, "logout", None, None).await;
+    Ok(HttpResponse::NoContent()
+        .cookie(removal_cookie(&req, &state))
+        .finish())
+}
+
+/// A session ended in the database: its event streams on this instance
+/// end now (no receiver: none open), and what this instance remembers of
+/// it is forgotten.
+pub(super) fn ended_here(state: &AppState, token_hash: &str) {
+    let _ = state.ended_sessions.send(token_hash.to_owned());
+    if let Ok(mut revealed) = state.revealed.lock() {
+        revealed.retain(|(session, _)| session != token_hash);
+    }
+    if let Ok(mut audited) = state.read_audited.lock() {
+        audited.retain(|(session, _)| session != token_hash);
+    }
+}
+
+/// A cookie that clears the session cookie.
+pub(super) fn removal_cookie(req: &HttpRequest, state: &AppState) -> Cookie<'static> {
     let mut gone = session_cookie(
         String::new(),
         secure(
-            &Client::of(&req, &state.settings),
+            &Client::of(req, &state.settings),
             state.settings.staff.secure_cookie,
         ),
         None,
     );
     gone.make_removal();
-    Ok(HttpResponse::NoContent().cookie(gone).finish())
+    gone
 }

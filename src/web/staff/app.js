@@ -139,6 +139,11 @@ function describeError(error) {
       return 'Dat gesprek bestaat niet (meer).';
     case 'invalid_credentials':
       return 'Gebruikersnaam of wachtwoord klopt niet.';
+    case 'mfa_required':
+    case 'invalid_code':
+    case 'mfa_enrolment_required':
+    case 'mfa_required_by_policy':
+      return body.message;
     case 'too_many_attempts':
       return `Te veel pogingen. Probeer het over ${body.retry_after_seconds ?? 'enkele'} seconden opnieuw.`;
     case 'unauthenticated':
@@ -903,7 +908,8 @@ function showOnly(view) {
   $('loading').hidden = true;
   $('login-view').hidden = view !== 'login';
   $('workspace').hidden = view !== 'workspace';
-  $('session-tools').hidden = view !== 'workspace';
+  $('security-view').hidden = view !== 'security';
+  $('session-tools').hidden = view !== 'workspace' && view !== 'security';
 }
 
 function showLogin(message) {
@@ -916,15 +922,146 @@ async function login(event) {
   event.preventDefault();
   const username = $('login-username').value.trim();
   const password = $('login-password').value;
+  const code = $('login-code').value.trim();
   if (!username || !password) {
     showNotice('Vul uw gebruikersnaam en wachtwoord in.', 'error');
     return;
   }
+  const body = { username, password };
+  if (code) body.code = code;
   await act($('login-submit'), async () => {
-    state.session = await api('POST', '/api/session', { username, password });
+    try {
+      state.session = await api('POST', '/api/session', body);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'mfa_required') {
+        // The password was right: ask for the code from the app.
+        $('login-code-field').hidden = false;
+        $('login-code').focus();
+      }
+      if (error instanceof ApiError && error.code === 'mfa_enrolment_required') {
+        startEnrolmentOnly(username, error.body.csrf_token);
+        return;
+      }
+      $('login-code').value = '';
+      throw error;
+    }
     $('login-password').value = '';
+    $('login-code').value = '';
+    $('login-code-field').hidden = true;
     hideNotice();
     startWorkspace();
+  });
+}
+
+// ------------------------------------------------ account security (MFA)
+
+// A session that may only set up the second factor ([staff] require_mfa).
+function startEnrolmentOnly(username, csrfToken) {
+  state.session = { username, role: null, csrf_token: csrfToken, enrolmentOnly: true };
+  $('login-password').value = '';
+  $('whoami-name').textContent = username;
+  for (const id of ['report-link', 'kennisbank-link', 'audit-link', 'live-status', 'security-button']) {
+    $(id).hidden = true;
+  }
+  $('security-close').hidden = true;
+  $('mfa-required-text').hidden = false;
+  openSecurity();
+}
+
+// The QR code arrives as an SVG document: parsed as XML (not HTML) and
+// kept only if it holds nothing but the rect and path of a QR code.
+function qrNode(text) {
+  const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+  const root = doc.documentElement;
+  if (!root || root.nodeName !== 'svg' || doc.getElementsByTagName('parsererror').length) return null;
+  for (const child of root.querySelectorAll('*')) {
+    if (child.nodeName !== 'rect' && child.nodeName !== 'path') return null;
+  }
+  return document.importNode(root, true);
+}
+
+async function openSecurity() {
+  showOnly('security');
+  $('mfa-enrol').hidden = true;
+  $('mfa-recovery').hidden = true;
+  await loadMfaStatus();
+  $('security-title').focus();
+}
+
+async function loadMfaStatus() {
+  try {
+    const status = await api('GET', '/api/mfa');
+    $('mfa-status').textContent = status.enabled
+      ? `Tweestapsverificatie staat aan. U hebt nog ${status.recovery_codes_left} herstelcodes.`
+      : 'Tweestapsverificatie staat uit: inloggen vraagt alleen uw wachtwoord.';
+    $('mfa-start').hidden = status.enabled;
+    $('mfa-disable-form').hidden = !status.enabled || status.required;
+  } catch (error) {
+    await handleError(error);
+  }
+}
+
+async function startMfa() {
+  await act($('mfa-start'), async () => {
+    const started = await api('POST', '/api/mfa/enrolment', {});
+    const qr = qrNode(started.qr_svg);
+    $('mfa-qr').replaceChildren(...(qr ? [qr] : []));
+    $('mfa-secret').textContent = started.secret;
+    $('mfa-enrol').hidden = false;
+    $('mfa-start').hidden = true;
+    $('mfa-confirm-code').focus();
+  });
+}
+
+async function confirmMfa(event) {
+  event.preventDefault();
+  const code = $('mfa-confirm-code').value.trim();
+  await act($('mfa-confirm'), async () => {
+    const result = await api('POST', '/api/mfa/enrolment/confirm', { code });
+    $('mfa-confirm-code').value = '';
+    $('mfa-enrol').hidden = true;
+    $('mfa-qr').replaceChildren();
+    $('mfa-secret').textContent = '';
+    $('mfa-recovery-list').replaceChildren(
+      ...result.recovery_codes.map((recovery) => el('li', {}, recovery)),
+    );
+    $('mfa-recovery').hidden = false;
+    showNotice('Tweestapsverificatie staat aan.', 'ok');
+  });
+}
+
+async function recoveryCodesKept() {
+  $('mfa-recovery-list').replaceChildren();
+  $('mfa-recovery').hidden = true;
+  if (state.session?.enrolmentOnly) {
+    // The session may do everything its role may now.
+    await act(null, async () => {
+      state.session = await api('GET', '/api/session');
+      $('mfa-required-text').hidden = true;
+      $('security-close').hidden = false;
+      $('security-button').hidden = false;
+      startWorkspace();
+    });
+    return;
+  }
+  await loadMfaStatus();
+}
+
+async function disableMfa(event) {
+  event.preventDefault();
+  const code = $('mfa-disable-code').value.trim();
+  await act($('mfa-disable'), async () => {
+    await api('POST', '/api/mfa/disable', { code });
+    $('mfa-disable-code').value = '';
+    showNotice('Tweestapsverificatie staat uit.', 'ok');
+    await loadMfaStatus();
+  });
+}
+
+async function logoutEverywhere() {
+  await act($('logout-everywhere'), async () => {
+    await api('DELETE', '/api/sessions');
+    loggedOut('U bent overal uitgelogd.');
   });
 }
 
@@ -952,6 +1089,13 @@ function loggedOut(message) {
   closeConversationView();
   $('queue-list').replaceChildren();
   $('reply-text').value = '';
+  // Whatever the account-security view showed goes, recovery codes first.
+  $('mfa-recovery-list').replaceChildren();
+  $('mfa-qr').replaceChildren();
+  $('mfa-secret').textContent = '';
+  for (const id of ['mfa-recovery', 'mfa-enrol', 'mfa-required-text']) $(id).hidden = true;
+  $('security-button').hidden = false;
+  $('security-close').hidden = false;
   document.title = 'Loket – werkplek KCC';
   showLogin(message);
 }
@@ -996,6 +1140,13 @@ function startWorkspace() {
 async function boot() {
   $('login-form').addEventListener('submit', login);
   $('logout-button').addEventListener('click', logout);
+  $('security-button').addEventListener('click', openSecurity);
+  $('security-close').addEventListener('click', () => showOnly('workspace'));
+  $('mfa-start').addEventListener('click', startMfa);
+  $('mfa-confirm-form').addEventListener('submit', confirmMfa);
+  $('mfa-recovery-done').addEventListener('click', recoveryCodesKept);
+  $('mfa-disable-form').addEventListener('submit', disableMfa);
+  $('logout-everywhere').addEventListener('click', logoutEverywhere);
   $('notify-button').addEventListener('click', askNotifications);
   $('notice-close').addEventListener('click', hideNotice);
   $('queue-refresh').addEventListener('click', () => scheduleQueueRefresh(0));
@@ -1016,6 +1167,10 @@ async function boot() {
     startWorkspace();
   } catch (error) {
     state.session = null;
+    if (error instanceof ApiError && error.code === 'mfa_enrolment_required') {
+      startEnrolmentOnly('', error.body.csrf_token);
+      return;
+    }
     showLogin(error instanceof ApiError && error.status === 401 ? null : describeError(error));
   }
 }
