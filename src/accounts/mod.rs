@@ -3,6 +3,7 @@
 //! `web::auth`.
 
 pub mod password;
+pub mod sso;
 pub mod token;
 
 /// Roles and accounts are domain vocabulary (a conversation's rules name

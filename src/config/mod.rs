@@ -13,6 +13,7 @@ mod proxies;
 mod queue;
 mod replies;
 mod service;
+mod sso;
 
 pub use duration::HumanDuration;
 pub use error::ConfigError;
@@ -21,6 +22,7 @@ pub use privacy::PrivacySettings;
 pub use proxies::{ProxyHeader, TrustedProxies};
 pub use queue::{QueueSettings, SecureCookie, StaffSettings};
 pub use replies::{ReplyKey, ReplyTexts};
+pub use sso::SsoSettings;
 pub use service::{
     EmergencySettings, KnowledgeSettings, OutboxSettings, ServiceFile, WebhookSettings,
     WhatsAppFileSettings,
@@ -76,6 +78,8 @@ pub struct Settings {
     pub staff: StaffSettings,
     /// Retention (`[privacy]`).
     pub privacy: PrivacySettings,
+    /// Single sign-on for staff (`[sso]`); `None`: passwords only.
+    pub sso: Option<SsoSettings>,
     pub hours: OpeningHours,
     pub replies: ReplyTexts,
     pub secrets: WhatsAppSecrets,
@@ -126,6 +130,7 @@ impl Settings {
             queue: service.queue.clone(),
             staff: service.staff.clone(),
             privacy: service.privacy.clone(),
+            sso: service.sso_settings.clone(),
             hours,
             replies,
             secrets: WhatsAppSecrets::default(),
@@ -191,6 +196,16 @@ impl Settings {
                 var: "LOKET_ALERT_URL",
                 message: "must be a full http(s) address, e.g. the incoming-webhook address of a Teams or Slack channel".to_owned(),
             });
+        }
+        if let Some(sso) = &mut self.sso {
+            sso.client_secret = secret("LOKET_SSO_CLIENT_SECRET")
+                .filter(|secret| !secret.expose_secret().is_empty());
+            if sso.client_secret.is_none() {
+                return Err(ConfigError::Env {
+                    var: "LOKET_SSO_CLIENT_SECRET",
+                    message: "is not set, but loket.toml has an [sso] section; set it to the client secret the provider gave Loket (it is read only from the environment)".to_owned(),
+                });
+            }
         }
         if let Some(id) = &self.secrets.phone_number_id
             && !id.chars().all(|c| c.is_ascii_digit())

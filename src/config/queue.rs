@@ -119,6 +119,9 @@ pub struct StaffSettings {
     /// Mark the session cookie `Secure`: `auto` (when the request came in
     /// over TLS or via a proxy that says so), `always` or `never`.
     pub secure_cookie: SecureCookie,
+    /// Local accounts may log in with a password. `false` (only with
+    /// `[sso]`): staff log in through single sign-on only.
+    pub local_passwords: bool,
 }
 
 /// When the session cookie gets the `Secure` flag.
@@ -138,6 +141,7 @@ impl Default for StaffSettings {
             login_attempts: 5,
             login_window: HumanDuration(Duration::from_secs(15 * 60)),
             secure_cookie: SecureCookie::Auto,
+            local_passwords: true,
         }
     }
 }

@@ -12,6 +12,9 @@ pub struct SessionRow {
     pub account: Account,
     pub csrf_token: String,
     pub last_seen_at: DateTime<Utc>,
+    /// When a single sign-on session last asked the provider about the
+    /// user's groups; `None`: a password login.
+    pub sso_checked_at: Option<DateTime<Utc>>,
 }
 
 fn account(row: &AnyRow) -> Result<Account, StoreError> {
@@ -238,7 +241,7 @@ impl Store {
         idle_since: DateTime<Utc>,
     ) -> Result<Option<SessionRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.role, u.disabled, s.csrf_token, s.last_seen_at
+            "SELECT u.id, u.username, u.role, u.disabled, s.csrf_token, s.last_seen_at, s.sso_checked_at
              FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at >= $3 AND u.disabled = 0",
         )
@@ -259,6 +262,7 @@ impl Store {
             account: account(&row)?,
             csrf_token: get(&row, "csrf_token")?,
             last_seen_at: super::from_millis(last_seen),
+            sso_checked_at: get::<Option<i64>>(&row, "sso_checked_at")?.map(super::from_millis),
         }))
     }
 

@@ -26,6 +26,7 @@ mod queue;
 mod reports;
 mod retention;
 mod rows;
+mod sso;
 mod statistics;
 mod usage;
 mod write_turn;
@@ -38,6 +39,7 @@ pub use outbox::SendRecord;
 pub use queue::{QueueError, StaffMessage, staff_actor};
 pub use reports::RolledUp;
 pub use retention::Removed;
+pub use sso::PendingSsoLogin;
 
 pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};
 
