@@ -299,7 +299,11 @@ impl Sso {
     /// Asks the provider again with a session's refresh token: who is it
     /// now, in which groups. The refreshed ID token carries no nonce of
     /// ours (the spec leaves it out), so none is checked.
-    pub async fn refresh(&self, refresh_token: &str, now: DateTime<Utc>) -> Result<Identity, Refusal> {
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Identity, Refusal> {
         let client = self.client().await?;
         let token = RefreshToken::new(refresh_token.to_owned());
         let tokens = client
@@ -308,7 +312,13 @@ impl Sso {
             .request_async(&self.http)
             .await
             .map_err(token_error)?;
-        self.identity(&client, &tokens, now, |_: Option<&Nonce>| Ok(()), Some(refresh_token))
+        self.identity(
+            &client,
+            &tokens,
+            now,
+            |_: Option<&Nonce>| Ok(()),
+            Some(refresh_token),
+        )
     }
 
     fn identity(
@@ -477,6 +487,11 @@ mod tests {
             assert!(nl.len() > 40 && en.len() > 40, "{}", refusal.code());
             assert_ne!(nl, en);
         }
-        assert!(Refusal::NoGroup.messages().0.starts_with("U hebt geen toegang tot Loket; vraag uw beheerder"));
+        assert!(
+            Refusal::NoGroup
+                .messages()
+                .0
+                .starts_with("U hebt geen toegang tot Loket; vraag uw beheerder")
+        );
     }
 }

@@ -22,11 +22,11 @@ pub use privacy::PrivacySettings;
 pub use proxies::{ProxyHeader, TrustedProxies};
 pub use queue::{QueueSettings, SecureCookie, StaffSettings};
 pub use replies::{ReplyKey, ReplyTexts};
-pub use sso::SsoSettings;
 pub use service::{
     EmergencySettings, KnowledgeSettings, OutboxSettings, ServiceFile, WebhookSettings,
     WhatsAppFileSettings,
 };
+pub use sso::SsoSettings;
 
 use crate::hours::OpeningHours;
 use secrecy::{ExposeSecret, SecretString};

@@ -135,15 +135,14 @@ impl SsoFile {
         {
             return Err(bad(
                 "scopes",
-                format!("{scope:?} is not a scope; write one word per entry, e.g. [\"profile\", \"email\"]"),
+                format!(
+                    "{scope:?} is not a scope; write one word per entry, e.g. [\"profile\", \"email\"]"
+                ),
             ));
         }
         if self.recheck.0 < Duration::from_secs(60) || self.recheck.0 > Duration::from_secs(86_400)
         {
-            return Err(bad(
-                "recheck",
-                "must be between 1m and 24h".to_owned(),
-            ));
+            return Err(bad("recheck", "must be between 1m and 24h".to_owned()));
         }
         Ok(SsoSettings {
             // As written: `url` would add a slash to a bare host, and the ID
@@ -216,14 +215,26 @@ mod tests {
     #[test]
     fn bad_values_name_their_key() {
         let cases = [
-            ("issuer = \"https://sso.voorbeeldstad.nl/realms/gemeente\"", "issuer = \"sso.voorbeeldstad.nl\"", "sso.issuer"),
-            ("client_id = \"loket\"", "client_id = \" \"", "sso.client_id"),
+            (
+                "issuer = \"https://sso.voorbeeldstad.nl/realms/gemeente\"",
+                "issuer = \"sso.voorbeeldstad.nl\"",
+                "sso.issuer",
+            ),
+            (
+                "client_id = \"loket\"",
+                "client_id = \" \"",
+                "sso.client_id",
+            ),
             (
                 "redirect_url = \"https://loket.voorbeeldstad.nl/staff/sso/callback\"",
                 "redirect_url = \"https://loket.voorbeeldstad.nl/\"",
                 "sso.redirect_url",
             ),
-            ("\"loket-beheer\" = \"admin\"", "\"loket-beheer\" = \"root\"", "sso.roles.\"loket-beheer\""),
+            (
+                "\"loket-beheer\" = \"admin\"",
+                "\"loket-beheer\" = \"root\"",
+                "sso.roles.\"loket-beheer\"",
+            ),
         ];
         for (good, wrong, key) in cases {
             let text = GOOD.replace(good, wrong);

@@ -54,11 +54,13 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .doing("taking a single sign-on")?;
-        Ok(row.map(|(nonce, pkce_verifier, expires_at)| PendingSsoLogin {
-            nonce,
-            pkce_verifier,
-            expires_at: super::from_millis(expires_at),
-        }))
+        Ok(
+            row.map(|(nonce, pkce_verifier, expires_at)| PendingSsoLogin {
+                nonce,
+                pkce_verifier,
+                expires_at: super::from_millis(expires_at),
+            }),
+        )
     }
 
     /// The account a provider's user logged in with before.

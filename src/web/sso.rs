@@ -109,7 +109,10 @@ async fn log_in(
         // The provider's own code word (e.g. access_denied), bounded.
         return Err(Refusal::ProviderError(error.chars().take(64).collect()));
     }
-    let code = answer.code.filter(|c| !c.is_empty()).ok_or(Refusal::BadState)?;
+    let code = answer
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or(Refusal::BadState)?;
     let identity = sso.finish(&code, pending, now).await?;
     let role = sso.role_of(&identity).ok_or(Refusal::NoGroup)?;
     let account = account_for(&state.store, &identity, role, now).await?;
@@ -168,8 +171,14 @@ async fn refuse(state: &AppState, req: &HttpRequest, refusal: Refusal) -> HttpRe
             tracing::warn!(code = refusal.code(), reason = %refusal, client = %from, "single sign-on refused");
         }
     }
-    super::api::audit::record_with_detail(state, "login:(sso)", "login_refused", refusal.code(), &from)
-        .await;
+    super::api::audit::record_with_detail(
+        state,
+        "login:(sso)",
+        "login_refused",
+        refusal.code(),
+        &from,
+    )
+    .await;
     let status = match refusal {
         Refusal::NoGroup | Refusal::Disabled | Refusal::NameTaken | Refusal::BadUsername => {
             StatusCode::FORBIDDEN
@@ -245,8 +254,8 @@ pub async fn recheck(
     client: &str,
 ) -> Result<bool, crate::db::StoreError> {
     let now = state.clock.now();
-    let every = chrono::Duration::from_std(sso.settings.recheck)
-        .unwrap_or(chrono::Duration::minutes(15));
+    let every =
+        chrono::Duration::from_std(sso.settings.recheck).unwrap_or(chrono::Duration::minutes(15));
     let Some(refresh_token) = state
         .store
         .claim_sso_recheck(token_hash, now - every, now)

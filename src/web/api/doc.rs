@@ -6,7 +6,9 @@
 //! `configure` serves.
 
 use super::error::{ApiError, ErrorBody};
-use super::{audit, editors, events, knowledge, public, queue, report, rights, session};
+use super::{
+    audit, editors, events, knowledge, login_options, public, queue, report, rights, session,
+};
 use crate::web::auth::{CSRF_HEADER, SESSION_COOKIE};
 use actix_web::{HttpResponse, ResponseError};
 use std::sync::OnceLock;
@@ -29,6 +31,7 @@ A method a path does not serve is answered 405 with an `Allow` header.";
         session::login,
         session::current,
         session::logout,
+        login_options::show,
         queue::list,
         queue::show,
         queue::reveal,
@@ -263,6 +266,7 @@ mod tests {
             ("post", "/api/session"),
             ("get", "/api/availability"),
             ("get", "/api/openapi.json"),
+            ("get", "/api/login-options"),
         ];
         for (method, path, operation) in operations() {
             let schemes: BTreeSet<&str> = operation["security"]

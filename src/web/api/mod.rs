@@ -9,6 +9,7 @@ pub mod editors;
 pub mod error;
 pub mod events;
 pub mod knowledge;
+pub mod login_options;
 pub mod public;
 pub mod queue;
 pub mod report;
@@ -52,6 +53,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "delete",
         path: "/api/session",
         route: || web::delete().to(session::logout),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/login-options",
+        route: || web::get().to(login_options::show),
     },
     Endpoint {
         method: "get",

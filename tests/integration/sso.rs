@@ -1,0 +1,570 @@
+//! Single sign-on against a real OpenID provider: the OpenID-certified
+//! `oidc-provider` from npm, started on loopback by
+//! `tests/oidc/provider.mjs` (users anna: loket-staff, bert:
+//! loket-admins, carla: no group). The tests drive its login form over
+//! HTTP with cookies and a form POST, as a browser would, and check each
+//! refusal's message.
+//!
+//! Without node or `tests/oidc/node_modules` the provider tests print
+//! "single sign-on test skipped: ..." and pass, unless `LOKET_SSO_TEST`
+//! is `required` (as in `.ci/run`), when they fail and say what to install.
+
+use crate::helpers::*;
+use loket::clock::{Clock, SystemClock};
+use loket::config::SsoSettings;
+use loket::db::AuditFilter;
+use reqwest::StatusCode;
+use secrecy::SecretString;
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Loket's client secret at the test provider.
+pub(crate) const CLIENT_SECRET: &str = "test-sso-client-secret";
+
+fn oidc_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc")
+}
+
+/// The test provider, killed when dropped.
+pub(crate) struct Provider {
+    child: Child,
+    /// Kept open: the provider may print more than its issuer.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+    pub issuer: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Provider {
+    /// Starts the provider for a Loket whose callback is `redirect_url`;
+    /// `None` (after saying why) when it cannot run here and is not
+    /// required.
+    pub(crate) fn start_or_skip(redirect_url: &str) -> Option<Provider> {
+        if let Err(why) = prerequisites() {
+            if std::env::var("LOKET_SSO_TEST").as_deref() == Ok("required") {
+                panic!(
+                    "the single sign-on test is required (LOKET_SSO_TEST=required) but cannot run: {why}.\n\
+                     Install what it needs with:\n  \
+                     apt-get install -y nodejs npm\n  \
+                     npm ci --prefix tests/oidc"
+                );
+            }
+            eprintln!("single sign-on test skipped: {why}");
+            return None;
+        }
+        let mut child = Command::new("node")
+            .arg("provider.mjs")
+            .arg("--redirect-uri")
+            .arg(redirect_url)
+            .arg("--secret")
+            .arg(CLIENT_SECRET)
+            .current_dir(oidc_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node starts the provider");
+        let stdout = child.stdout.take().expect("provider's stdout");
+        let mut line = String::new();
+        let mut stdout = std::io::BufReader::new(stdout);
+        stdout
+            .read_line(&mut line)
+            .expect("the provider prints its issuer");
+        let issuer = line.trim().to_owned();
+        assert!(issuer.starts_with("http://127.0.0.1:"), "issuer {issuer:?}");
+        Some(Provider {
+            child,
+            _stdout: stdout,
+            issuer,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    /// A test-only switch of the provider (see provider.mjs).
+    pub(crate) async fn admin(&self, path: &str, body: serde_json::Value) {
+        let response = self
+            .http
+            .post(format!("{}/admin/{path}", self.issuer))
+            .json(&body)
+            .send()
+            .await
+            .expect("provider admin request");
+        assert_eq!(response.status(), 204, "admin/{path}");
+    }
+
+    /// Loket's `[sso]` settings for this provider.
+    pub(crate) fn settings(&self, redirect_url: &str) -> SsoSettings {
+        SsoSettings {
+            issuer: self.issuer.clone(),
+            client_id: "loket".to_owned(),
+            redirect_url: redirect_url.parse().expect("a URL"),
+            name: "Testdienst".to_owned(),
+            roles_claim: "groups".to_owned(),
+            roles: BTreeMap::from([
+                ("loket-staff".to_owned(), loket::accounts::Role::Staff),
+                ("loket-admins".to_owned(), loket::accounts::Role::Admin),
+            ]),
+            scopes: vec!["profile".to_owned(), "email".to_owned()],
+            recheck: Duration::from_secs(15 * 60),
+            client_secret: Some(SecretString::from(CLIENT_SECRET)),
+        }
+    }
+}
+
+fn prerequisites() -> Result<(), String> {
+    let node = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !node.is_ok_and(|status| status.success()) {
+        return Err("node is not on PATH".to_owned());
+    }
+    if !oidc_dir()
+        .join("node_modules/oidc-provider/package.json")
+        .is_file()
+    {
+        return Err("tests/oidc/node_modules has no oidc-provider".to_owned());
+    }
+    Ok(())
+}
+
+/// Loket with single sign-on at the test provider, its clock at the real
+/// time (the provider's tokens carry real times).
+async fn loket_with_provider(
+    adjust: impl FnOnce(&mut loket::config::Settings),
+) -> Option<(TestApp, Provider)> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    let port = listener.local_addr().expect("address").port();
+    let redirect = format!("http://127.0.0.1:{port}/staff/sso/callback");
+    let provider = Provider::start_or_skip(&redirect)?;
+    let sso = provider.settings(&redirect);
+    let app = spawn_app_on(listener, SystemClock.now(), |settings| {
+        settings.sso = Some(sso);
+        adjust(settings);
+    })
+    .await;
+    Some((app, provider))
+}
+
+/// A browser, as far as these tests need one: cookies per host and port,
+/// redirects followed by hand so each step can be looked at.
+struct Browser {
+    http: reqwest::Client,
+    cookies: HashMap<String, BTreeMap<String, String>>,
+}
+
+impl Browser {
+    fn new() -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn origin(url: &reqwest::Url) -> String {
+        format!(
+            "{}:{}",
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or(0)
+        )
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        let mut request = request.build().expect("a request");
+        let jar = self.cookies.entry(Self::origin(request.url())).or_default();
+        if !jar.is_empty() {
+            let header = jar
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            request
+                .headers_mut()
+                .insert("cookie", header.parse().expect("a header"));
+        }
+        let response = self.http.execute(request).await.expect("request");
+        let jar = self
+            .cookies
+            .entry(Self::origin(response.url()))
+            .or_default();
+        for set in response.headers().get_all("set-cookie") {
+            let set = set.to_str().unwrap_or_default();
+            let pair = set.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                let removed = set.to_ascii_lowercase().contains("max-age=0");
+                if value.is_empty() || removed {
+                    jar.remove(name.trim());
+                } else {
+                    jar.insert(name.trim().to_owned(), value.to_owned());
+                }
+            }
+        }
+        response
+    }
+
+    async fn get(&mut self, url: &str) -> reqwest::Response {
+        let request = self.http.get(url);
+        self.send(request).await
+    }
+
+    fn cookie(&self, url: &str, name: &str) -> Option<String> {
+        let url = reqwest::Url::parse(url).expect("a URL");
+        self.cookies.get(&Self::origin(&url))?.get(name).cloned()
+    }
+}
+
+fn location(response: &reqwest::Response) -> String {
+    let base = response.url().clone();
+    let location = response.headers()["location"].to_str().expect("a location");
+    base.join(location).expect("a location URL").to_string()
+}
+
+/// Clicks "log in with single sign-on" and logs in at the provider as
+/// `user`: the callback URL the provider sends the browser back to, not
+/// yet followed.
+async fn provider_login(app: &TestApp, browser: &mut Browser, user: &str) -> String {
+    let start = browser.get(&app.url("/staff/sso/start")).await;
+    assert_eq!(start.status(), 302, "start");
+    let authorize = location(&start);
+    assert!(authorize.contains("code_challenge="), "PKCE: {authorize}");
+    assert!(authorize.contains("nonce="), "nonce: {authorize}");
+    let to_login = browser.get(&authorize).await;
+    assert!(to_login.status().is_redirection(), "{}", to_login.status());
+    let form_url = location(&to_login);
+    let form = browser.get(&form_url).await;
+    assert_eq!(form.status(), 200);
+    let login = browser
+        .http
+        .post(format!("{form_url}/login"))
+        .form(&[("login", user)]);
+    let back_to_auth = browser.send(login).await;
+    assert!(
+        back_to_auth.status().is_redirection(),
+        "{}",
+        back_to_auth.status()
+    );
+    let auth = location(&back_to_auth);
+    let to_loket = browser.get(&auth).await;
+    assert!(to_loket.status().is_redirection(), "{}", to_loket.status());
+    let callback = location(&to_loket);
+    assert!(
+        callback.starts_with(&app.url("/staff/sso/callback")),
+        "{callback}"
+    );
+    callback
+}
+
+/// Follows the callback; the response and its body.
+async fn finish(browser: &mut Browser, callback: &str) -> (StatusCode, String, Option<String>) {
+    let response = browser.get(callback).await;
+    let status = response.status();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, response.text().await.expect("a body"), location)
+}
+
+/// `GET /api/session` with the browser's cookies.
+async fn session(app: &TestApp, browser: &mut Browser) -> (StatusCode, serde_json::Value) {
+    let response = browser.get(&app.url("/api/session")).await;
+    let status = response.status();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn audit(app: &TestApp, action: &str) -> Vec<loket::db::AuditEntry> {
+    app.store()
+        .audit_log_filtered(
+            &AuditFilter {
+                action: Some(action.to_owned()),
+                ..AuditFilter::default()
+            },
+            100,
+        )
+        .await
+        .expect("audit log")
+}
+
+#[tokio::test]
+async fn staff_log_in_with_the_role_their_group_maps_to() {
+    let Some((app, _provider)) = loket_with_provider(|_| {}).await else {
+        return;
+    };
+    for (user, role) in [("anna", "staff"), ("bert", "admin")] {
+        let mut browser = Browser::new();
+        let callback = provider_login(&app, &mut browser, user).await;
+        let (status, body, location) = finish(&mut browser, &callback).await;
+        assert_eq!(status, 302, "{user}: {body}");
+        assert_eq!(location.as_deref(), Some("/staff"));
+        assert!(browser.cookie(&app.url(""), "loket_session").is_some());
+        assert!(
+            browser.cookie(&app.url(""), "loket_sso_state").is_none(),
+            "the state cookie is cleared"
+        );
+        let (status, me) = session(&app, &mut browser).await;
+        assert_eq!(status, 200, "{me}");
+        assert_eq!(me["username"], user);
+        assert_eq!(me["role"], role);
+    }
+    // Made on the first login, without a password.
+    let anna = app.store().user("anna").await.expect("read").expect("anna");
+    assert_eq!(anna.role, loket::accounts::Role::Staff);
+    let password = app
+        .http
+        .post(app.url("/api/session"))
+        .json(&serde_json::json!({"username": "anna", "password": ""}))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(password.status(), 401, "an SSO account has no password");
+    let logins = audit(&app, "login").await;
+    assert_eq!(logins.len(), 2, "{logins:?}");
+    assert!(
+        logins.iter().all(|e| e.detail.as_deref() == Some("sso")),
+        "{logins:?}"
+    );
+
+    // A second login finds the same account.
+    let mut browser = Browser::new();
+    let callback = provider_login(&app, &mut browser, "anna").await;
+    assert_eq!(finish(&mut browser, &callback).await.0, 302);
+    assert_eq!(app.store().users().await.expect("users").len(), 2);
+}
+
+#[tokio::test]
+async fn a_user_in_no_mapped_group_is_refused_with_a_clear_message() {
+    let Some((app, _provider)) = loket_with_provider(|_| {}).await else {
+        return;
+    };
+    let mut browser = Browser::new();
+    let callback = provider_login(&app, &mut browser, "carla").await;
+    let (status, body, _) = finish(&mut browser, &callback).await;
+    assert_eq!(status, 403);
+    assert!(
+        body.contains("U hebt geen toegang tot Loket; vraag uw beheerder"),
+        "{body}"
+    );
+    assert!(body.contains("You have no access to Loket"), "{body}");
+    assert!(browser.cookie(&app.url(""), "loket_session").is_none());
+    assert!(app.store().user("carla").await.expect("read").is_none());
+    let refused = audit(&app, "login_refused").await;
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].detail.as_deref(), Some("sso_no_access"));
+}
+
+#[tokio::test]
+async fn removal_from_the_group_ends_the_session_at_the_recheck_and_refuses_the_next_login() {
+    let Some((app, provider)) = loket_with_provider(|_| {}).await else {
+        return;
+    };
+    let mut browser = Browser::new();
+    let callback = provider_login(&app, &mut browser, "anna").await;
+    assert_eq!(finish(&mut browser, &callback).await.0, 302);
+
+    // Still in the group: the recheck after 16 minutes keeps the session.
+    app.shifted.advance(chrono::Duration::minutes(16));
+    assert_eq!(session(&app, &mut browser).await.0, 200, "recheck passed");
+
+    provider
+        .admin("groups", serde_json::json!({"user": "anna", "groups": []}))
+        .await;
+    // Until the next recheck is due, the session goes on.
+    assert_eq!(session(&app, &mut browser).await.0, 200);
+    app.shifted.advance(chrono::Duration::minutes(16));
+    let (status, body) = session(&app, &mut browser).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        session(&app, &mut browser).await.0,
+        401,
+        "the session is gone"
+    );
+    let ended = audit(&app, "session_ended").await;
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(ended[0].actor, "staff:anna");
+    assert_eq!(ended[0].detail.as_deref(), Some("sso_no_access"));
+
+    // And the next login is refused.
+    let mut browser = Browser::new();
+    let callback = provider_login(&app, &mut browser, "anna").await;
+    let (status, body, _) = finish(&mut browser, &callback).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("U hebt geen toegang tot Loket"), "{body}");
+}
+
+#[tokio::test]
+async fn a_tampered_state_is_refused() {
+    let Some((app, _provider)) = loket_with_provider(|_| {}).await else {
+        return;
+    };
+    let mut browser = Browser::new();
+    let callback = provider_login(&app, &mut browser, "anna").await;
+    let mut url = reqwest::Url::parse(&callback).expect("a URL");
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "state" {
+                format!("{v}x")
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    let (status, body, _) = finish(&mut browser, url.as_str()).await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("Deze inlogpoging is verlopen, al gebruikt of niet van deze browser"),
+        "{body}"
+    );
+    assert!(browser.cookie(&app.url(""), "loket_session").is_none());
+
+    // A callback from another browser (no state cookie) is refused too.
+    let mut other = Browser::new();
+    let callback = provider_login(&app, &mut browser, "anna").await;
+    let (status, body, _) = finish(&mut other, &callback).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("niet van deze browser"), "{body}");
+}
+
+#[tokio::test]
+async fn an_id_token_for_another_client_is_refused() {
+    let Some((app, provider)) = loket_with_provider(|_| {}).await else {
+        return;
+    };
+    provider
+        .admin(
+            "id-token-audience",
+            serde_json::json!({"audience": "other-client"}),
+        )
+        .await;
+    let mut browser = Browser::new();
+    let callback = provider_login(&app, &mut browser, "anna").await;
+    let (status, body, _) = finish(&mut browser, &callback).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("is niet voor Loket bestemd"), "{body}");
+    assert!(browser.cookie(&app.url(""), "loket_session").is_none());
+    assert_eq!(
+        audit(&app, "login_refused").await[0].detail.as_deref(),
+        Some("sso_audience")
+    );
+}
+
+#[tokio::test]
+async fn an_expired_id_token_is_refused() {
+    let Some((app, provider)) = loket_with_provider(|_| {}).await else {
+        return;
+    };
+    provider
+        .admin("id-token-ttl", serde_json::json!({"seconds": 60}))
+        .await;
+    let mut browser = Browser::new();
+    let callback = provider_login(&app, &mut browser, "anna").await;
+    // Loket's clock past the token's expiry (but within the login's ten
+    // minutes, so the state itself is still good).
+    app.shifted.advance(chrono::Duration::minutes(5));
+    let (status, body, _) = finish(&mut browser, &callback).await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("Het bewijs van de inlogdienst is verlopen"),
+        "{body}"
+    );
+    assert!(browser.cookie(&app.url(""), "loket_session").is_none());
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_refused() {
+    let Some((app, _provider)) = loket_with_provider(|_| {}).await else {
+        return;
+    };
+    let mut browser = Browser::new();
+    let callback = provider_login(&app, &mut browser, "anna").await;
+    assert_eq!(finish(&mut browser, &callback).await.0, 302);
+
+    // The same answer again: its state was used.
+    let (status, body, _) = finish(&mut browser, &callback).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("al gebruikt"), "{body}");
+
+    // The old code with a fresh state of this browser: Loket asks the
+    // provider, which refuses the used code (invalid_grant).
+    let mut attacker = Browser::new();
+    let start = attacker.get(&app.url("/staff/sso/start")).await;
+    let fresh_state = reqwest::Url::parse(&location(&start))
+        .expect("a URL")
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("a state");
+    let mut replay = reqwest::Url::parse(&callback).expect("a URL");
+    let pairs: Vec<(String, String)> = replay
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "state" {
+                fresh_state.clone()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    replay.query_pairs_mut().clear().extend_pairs(pairs);
+    let (status, body, _) = finish(&mut attacker, replay.as_str()).await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("De inlogdienst weigerde de inlogcode"),
+        "{body}"
+    );
+    assert_eq!(
+        audit(&app, "login_refused").await[0].detail.as_deref(),
+        Some("sso_code_refused")
+    );
+}
+
+#[tokio::test]
+async fn password_login_can_be_switched_off_and_sso_answers_404_when_not_set_up() {
+    let app = spawn_app_with(tuesday_morning(), |settings| {
+        settings.staff.local_passwords = false;
+    })
+    .await;
+    let response = app
+        .http
+        .post(app.url("/api/session"))
+        .json(&serde_json::json!({"username": "anna", "password": "x"}))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(response.status(), 403);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["error"], "password_login_off");
+
+    let response = app
+        .http
+        .get(app.url("/staff/sso/start"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 404);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("niet ingesteld"),
+        "says why"
+    );
+}
