@@ -382,6 +382,50 @@ mod tests {
     }
 
     #[test]
+    fn single_sign_on_needs_its_secret_from_the_environment_and_passwords_need_an_alternative() {
+        let dir = tempfile_dir_with("[staff]\nlocal_passwords = false\n");
+        let text = Settings::load_dir(dir.path())
+            .expect_err("no way to log in")
+            .to_string();
+        assert!(text.contains("staff.local_passwords"), "{text}");
+
+        let dir = tempfile_dir_with(
+            "[staff]\nlocal_passwords = false\n[sso]\nissuer = \"https://sso.example.org/realms/x\"\nclient_id = \"loket\"\nredirect_url = \"https://loket.example.org/staff/sso/callback\"\n[sso.roles]\n\"kcc\" = \"staff\"\n",
+        );
+        let mut settings = Settings::load_dir(dir.path()).expect("valid");
+        let text = settings
+            .apply_env(|_| None)
+            .expect_err("no secret")
+            .to_string();
+        assert!(text.contains("LOKET_SSO_CLIENT_SECRET"), "{text}");
+        settings
+            .apply_env(|name| (name == "LOKET_SSO_CLIENT_SECRET").then(|| "geheim-42".to_owned()))
+            .expect("with the secret");
+        assert!(
+            settings
+                .sso
+                .as_ref()
+                .is_some_and(|s| s.client_secret.is_some())
+        );
+        assert!(
+            !format!("{settings:?}").contains("geheim-42"),
+            "never in Debug"
+        );
+    }
+
+    /// A config folder: the shipped hours and replies, and `service` as
+    /// loket.toml (every key of it is optional).
+    fn tempfile_dir_with(service: &str) -> tempfile::TempDir {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let dir = tempfile::tempdir().expect("temp dir");
+        for file in ["hours.toml", "replies.toml"] {
+            std::fs::copy(shipped.join(file), dir.path().join(file)).expect("copy");
+        }
+        std::fs::write(dir.path().join("loket.toml"), service).expect("write");
+        dir
+    }
+
+    #[test]
     fn a_password_in_a_database_url_is_redacted() {
         assert_eq!(
             redact_url("postgres://loket:geheim@db/loket"),

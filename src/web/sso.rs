@@ -106,8 +106,14 @@ async fn log_in(
         .filter(|pending| pending.expires_at > now)
         .ok_or(Refusal::BadState)?;
     if let Some(error) = answer.error {
-        // The provider's own code word (e.g. access_denied), bounded.
-        return Err(Refusal::ProviderError(error.chars().take(64).collect()));
+        // The provider's own code word (e.g. access_denied): anyone can
+        // write this parameter, so only its plain characters are kept.
+        let word = error
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(64)
+            .collect();
+        return Err(Refusal::ProviderError(word));
     }
     let code = answer
         .code
@@ -165,10 +171,10 @@ async fn refuse(state: &AppState, req: &HttpRequest, refusal: Refusal) -> HttpRe
     let from = Client::of(req, &state.settings).key();
     match &refusal {
         Refusal::Unavailable(_) | Refusal::Store(_) => {
-            tracing::error!(code = refusal.code(), reason = %refusal, client = %from, "single sign-on failed");
+            tracing::error!(code = refusal.code(), reason = ?refusal.to_string(), client = %from, "single sign-on failed");
         }
         _ => {
-            tracing::warn!(code = refusal.code(), reason = %refusal, client = %from, "single sign-on refused");
+            tracing::warn!(code = refusal.code(), reason = ?refusal.to_string(), client = %from, "single sign-on refused");
         }
     }
     super::api::audit::record_with_detail(
@@ -282,14 +288,14 @@ pub async fn recheck(
             None => Refusal::NoGroup,
         },
         Err(Refusal::Unavailable(reason)) => {
-            tracing::warn!(username = ?account.username, reason = %reason, "single sign-on recheck: provider unavailable; the session goes on until the next check");
+            tracing::warn!(username = ?account.username, reason = ?reason, "single sign-on recheck: provider unavailable; the session goes on until the next check");
             return Ok(true);
         }
         Err(refusal) => refusal,
     };
     state.store.delete_session(token_hash).await?;
     let _ = state.ended_sessions.send(token_hash.to_owned());
-    tracing::warn!(username = ?account.username, code = ended.code(), reason = %ended, client = %client, "single sign-on session ended at recheck");
+    tracing::warn!(username = ?account.username, code = ended.code(), reason = ?ended.to_string(), client = %client, "single sign-on session ended at recheck");
     super::api::audit::record_with_detail(
         state,
         &crate::db::staff_actor(account),

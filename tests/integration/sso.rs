@@ -299,6 +299,7 @@ async fn audit(app: &TestApp, action: &str) -> Vec<loket::db::AuditEntry> {
         .expect("audit log")
 }
 
+on_both_databases! {
 #[tokio::test]
 async fn staff_log_in_with_the_role_their_group_maps_to() {
     let Some((app, _provider)) = loket_with_provider(|_| {}).await else {
@@ -344,6 +345,7 @@ async fn staff_log_in_with_the_role_their_group_maps_to() {
     assert_eq!(finish(&mut browser, &callback).await.0, 302);
     assert_eq!(app.store().users().await.expect("users").len(), 2);
 }
+}
 
 #[tokio::test]
 async fn a_user_in_no_mapped_group_is_refused_with_a_clear_message() {
@@ -366,6 +368,7 @@ async fn a_user_in_no_mapped_group_is_refused_with_a_clear_message() {
     assert_eq!(refused[0].detail.as_deref(), Some("sso_no_access"));
 }
 
+on_both_databases! {
 #[tokio::test]
 async fn removal_from_the_group_ends_the_session_at_the_recheck_and_refuses_the_next_login() {
     let Some((app, provider)) = loket_with_provider(|_| {}).await else {
@@ -403,6 +406,7 @@ async fn removal_from_the_group_ends_the_session_at_the_recheck_and_refuses_the_
     let (status, body, _) = finish(&mut browser, &callback).await;
     assert_eq!(status, 403);
     assert!(body.contains("U hebt geen toegang tot Loket"), "{body}");
+}
 }
 
 #[tokio::test]
@@ -567,4 +571,73 @@ async fn password_login_can_be_switched_off_and_sso_answers_404_when_not_set_up(
             .contains("niet ingesteld"),
         "says why"
     );
+}
+
+on_both_databases! {
+#[tokio::test]
+async fn a_login_under_way_is_taken_once_and_a_recheck_is_claimed_once() {
+    use loket::accounts::Role;
+    use loket::db::PendingSsoLogin;
+    let app = spawn_app_at(tuesday_morning()).await;
+    let store = app.store();
+    let now = app.clock.now();
+    let pending = PendingSsoLogin {
+        nonce: "nonce".to_owned(),
+        pkce_verifier: "verifier".to_owned(),
+        expires_at: now + chrono::Duration::minutes(10),
+    };
+    store.add_sso_login("state-hash", &pending, now).await.expect("stored");
+    let (first, second) = tokio::join!(
+        store.take_sso_login("state-hash"),
+        store.take_sso_login("state-hash")
+    );
+    let taken: Vec<PendingSsoLogin> = [first, second]
+        .into_iter()
+        .filter_map(|r| r.expect("taken"))
+        .collect();
+    assert_eq!(taken.len(), 1, "a state works once");
+    assert_eq!(taken[0].pkce_verifier, "verifier");
+
+    let anna = store
+        .add_sso_user("anna", Role::Staff, "issuer|1", now)
+        .await
+        .expect("stored")
+        .expect("a new account");
+    assert!(
+        store
+            .add_sso_user("anna", Role::Admin, "issuer|2", now)
+            .await
+            .expect("stored")
+            .is_none(),
+        "the name is taken"
+    );
+    let found = store.sso_user("issuer|1").await.expect("read").expect("anna");
+    assert_eq!((found.id, found.role), (anna.id, Role::Staff));
+    assert!(store.sso_user("issuer|2").await.expect("read").is_none());
+
+    store
+        .create_session(&anna, "token-hash", "csrf", now, now + chrono::Duration::hours(1))
+        .await
+        .expect("session");
+    store
+        .mark_sso_session("token-hash", Some("refresh"), now)
+        .await
+        .expect("marked");
+    let every = chrono::Duration::minutes(15);
+    assert_eq!(
+        store.claim_sso_recheck("token-hash", now - every, now).await.expect("claim"),
+        None,
+        "not due yet"
+    );
+    let later = now + chrono::Duration::minutes(20);
+    let (first, second) = tokio::join!(
+        store.claim_sso_recheck("token-hash", later - every, later),
+        store.claim_sso_recheck("token-hash", later - every, later)
+    );
+    let claims: Vec<Option<String>> = [first, second]
+        .into_iter()
+        .filter_map(|r| r.expect("claim"))
+        .collect();
+    assert_eq!(claims, vec![Some("refresh".to_owned())], "one request asks the provider");
+}
 }
