@@ -39,13 +39,28 @@ impl Store {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Account>, StoreError> {
+        self.insert_user(username, role, password_hash, None, now)
+            .await
+    }
+
+    /// Adds an account with a password hash, or (`sso_subject`) one that
+    /// logs in through single sign-on. `Ok(None)` when the name is taken.
+    pub(super) async fn insert_user(
+        &self,
+        username: &str,
+        role: Role,
+        password_hash: &str,
+        sso_subject: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Account>, StoreError> {
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO staff_users (username, role, password_hash, created_at) VALUES ($1, $2, $3, $4)
+            "INSERT INTO staff_users (username, role, password_hash, sso_subject, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (username) DO NOTHING RETURNING id",
         )
         .bind(username)
         .bind(role.as_str())
         .bind(password_hash)
+        .bind(sso_subject)
         .bind(millis(now))
         .fetch_optional(&self.pool)
         .await

@@ -95,23 +95,9 @@ impl Store {
         subject: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Account>, StoreError> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO staff_users (username, role, password_hash, sso_subject, created_at) VALUES ($1, $2, '', $3, $4)
-             ON CONFLICT (username) DO NOTHING RETURNING id",
-        )
-        .bind(username)
-        .bind(role.as_str())
-        .bind(subject)
-        .bind(millis(now))
-        .fetch_optional(&self.pool)
-        .await
-        .doing("adding a single sign-on account")?;
-        Ok(id.map(|id| Account {
-            id,
-            username: username.to_owned(),
-            role,
-            disabled: false,
-        }))
+        // No password: an empty hash never verifies.
+        self.insert_user(username, role, "", Some(subject), now)
+            .await
     }
 
     /// Gives an account the role its groups now map to.

@@ -74,12 +74,7 @@ fn prerequisites() -> Result<PathBuf, String> {
             chromium.display()
         ));
     }
-    let node = Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !node.is_ok_and(|status| status.success()) {
+    if !node_on_path() {
         return Err("node is not on PATH".to_owned());
     }
     if !browser_dir()

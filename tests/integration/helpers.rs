@@ -481,3 +481,13 @@ impl std::io::Write for LogSink {
 pub fn logs_so_far() -> String {
     String::from_utf8_lossy(&captured_logs().lock().expect("logs").clone()).into_owned()
 }
+
+/// Whether `node` runs here (the browser and single sign-on tests need it).
+pub fn node_on_path() -> bool {
+    std::process::Command::new("node")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}

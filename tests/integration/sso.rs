@@ -121,12 +121,7 @@ impl Provider {
 }
 
 fn prerequisites() -> Result<(), String> {
-    let node = Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !node.is_ok_and(|status| status.success()) {
+    if !node_on_path() {
         return Err("node is not on PATH".to_owned());
     }
     if !oidc_dir()
@@ -267,6 +262,13 @@ async fn provider_login(app: &TestApp, browser: &mut Browser, user: &str) -> Str
     callback
 }
 
+/// A new browser logged in at the provider as `user`, and the callback.
+async fn at_provider(app: &TestApp, user: &str) -> (Browser, String) {
+    let mut browser = Browser::new();
+    let callback = provider_login(app, &mut browser, user).await;
+    (browser, callback)
+}
+
 /// Follows the callback; the response and its body.
 async fn finish(browser: &mut Browser, callback: &str) -> (StatusCode, String, Option<String>) {
     let response = browser.get(callback).await;
@@ -277,6 +279,56 @@ async fn finish(browser: &mut Browser, callback: &str) -> (StatusCode, String, O
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     (status, response.text().await.expect("a body"), location)
+}
+
+impl Browser {
+    /// Follows the callback and checks that it is refused as `expected`:
+    /// (status, the code in the audit log, a sentence of the page); and
+    /// that there is no session.
+    async fn refused(&mut self, app: &TestApp, callback: &str, expected: (u16, &str, &str)) {
+        let (status, code, message) = expected;
+        let (got, body, _) = finish(self, callback).await;
+        assert_eq!(got, status, "{body}");
+        assert!(body.contains(message), "expected {message:?} in {body}");
+        assert!(
+            self.cookie(&app.url(""), "loket_session").is_none(),
+            "a refused login has no session"
+        );
+        let newest = audit(app, "login_refused").await;
+        assert_eq!(
+            newest.first().and_then(|e| e.detail.as_deref()),
+            Some(code),
+            "{newest:?}"
+        );
+    }
+}
+
+/// The query parameter `key` of `url`.
+fn param(url: &str, key: &str) -> String {
+    reqwest::Url::parse(url)
+        .expect("a URL")
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no {key} in {url}"))
+}
+
+/// `url` with its query parameter `key` set to `value`.
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let mut url = reqwest::Url::parse(url).expect("a URL");
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == key {
+                value.to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    url.to_string()
 }
 
 /// `GET /api/session` with the browser's cookies.
@@ -340,8 +392,7 @@ async fn staff_log_in_with_the_role_their_group_maps_to() {
     );
 
     // A second login finds the same account.
-    let mut browser = Browser::new();
-    let callback = provider_login(&app, &mut browser, "anna").await;
+    let (mut browser, callback) = at_provider(&app, "anna").await;
     assert_eq!(finish(&mut browser, &callback).await.0, 302);
     assert_eq!(app.store().users().await.expect("users").len(), 2);
 }
@@ -352,15 +403,15 @@ async fn a_user_in_no_mapped_group_is_refused_with_a_clear_message() {
     let Some((app, _provider)) = loket_with_provider(|_| {}).await else {
         return;
     };
-    let mut browser = Browser::new();
-    let callback = provider_login(&app, &mut browser, "carla").await;
+    let (mut browser, callback) = at_provider(&app, "carla").await;
     let (status, body, _) = finish(&mut browser, &callback).await;
     assert_eq!(status, 403);
-    assert!(
-        body.contains("U hebt geen toegang tot Loket; vraag uw beheerder"),
-        "{body}"
-    );
-    assert!(body.contains("You have no access to Loket"), "{body}");
+    for message in [
+        "U hebt geen toegang tot Loket; vraag uw beheerder",
+        "You have no access to Loket",
+    ] {
+        assert!(body.contains(message), "{body}");
+    }
     assert!(browser.cookie(&app.url(""), "loket_session").is_none());
     assert!(app.store().user("carla").await.expect("read").is_none());
     let refused = audit(&app, "login_refused").await;
@@ -374,8 +425,7 @@ async fn removal_from_the_group_ends_the_session_at_the_recheck_and_refuses_the_
     let Some((app, provider)) = loket_with_provider(|_| {}).await else {
         return;
     };
-    let mut browser = Browser::new();
-    let callback = provider_login(&app, &mut browser, "anna").await;
+    let (mut browser, callback) = at_provider(&app, "anna").await;
     assert_eq!(finish(&mut browser, &callback).await.0, 302);
 
     // Still in the group: the recheck after 16 minutes keeps the session.
@@ -401,11 +451,8 @@ async fn removal_from_the_group_ends_the_session_at_the_recheck_and_refuses_the_
     assert_eq!(ended[0].detail.as_deref(), Some("sso_no_access"));
 
     // And the next login is refused.
-    let mut browser = Browser::new();
-    let callback = provider_login(&app, &mut browser, "anna").await;
-    let (status, body, _) = finish(&mut browser, &callback).await;
-    assert_eq!(status, 403);
-    assert!(body.contains("U hebt geen toegang tot Loket"), "{body}");
+    let (mut browser, callback) = at_provider(&app, "anna").await;
+    browser.refused(&app, &callback, (403, "sso_no_access", "U hebt geen toegang tot Loket")).await;
 }
 }
 
@@ -414,35 +461,27 @@ async fn a_tampered_state_is_refused() {
     let Some((app, _provider)) = loket_with_provider(|_| {}).await else {
         return;
     };
-    let mut browser = Browser::new();
-    let callback = provider_login(&app, &mut browser, "anna").await;
-    let mut url = reqwest::Url::parse(&callback).expect("a URL");
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == "state" {
-                format!("{v}x")
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    url.query_pairs_mut().clear().extend_pairs(pairs);
-    let (status, body, _) = finish(&mut browser, url.as_str()).await;
-    assert_eq!(status, 400);
-    assert!(
-        body.contains("Deze inlogpoging is verlopen, al gebruikt of niet van deze browser"),
-        "{body}"
-    );
-    assert!(browser.cookie(&app.url(""), "loket_session").is_none());
+    let (mut browser, callback) = at_provider(&app, "anna").await;
+    let state = format!("{}x", param(&callback, "state"));
+    let tampered = with_param(&callback, "state", &state);
+    browser
+        .refused(
+            &app,
+            &tampered,
+            (
+                400,
+                "sso_state",
+                "Deze inlogpoging is verlopen, al gebruikt of niet van deze browser",
+            ),
+        )
+        .await;
 
     // A callback from another browser (no state cookie) is refused too.
     let mut other = Browser::new();
     let callback = provider_login(&app, &mut browser, "anna").await;
-    let (status, body, _) = finish(&mut other, &callback).await;
-    assert_eq!(status, 400);
-    assert!(body.contains("niet van deze browser"), "{body}");
+    other
+        .refused(&app, &callback, (400, "sso_state", "niet van deze browser"))
+        .await;
 }
 
 #[tokio::test]
@@ -456,16 +495,14 @@ async fn an_id_token_for_another_client_is_refused() {
             serde_json::json!({"audience": "other-client"}),
         )
         .await;
-    let mut browser = Browser::new();
-    let callback = provider_login(&app, &mut browser, "anna").await;
-    let (status, body, _) = finish(&mut browser, &callback).await;
-    assert_eq!(status, 400);
-    assert!(body.contains("is niet voor Loket bestemd"), "{body}");
-    assert!(browser.cookie(&app.url(""), "loket_session").is_none());
-    assert_eq!(
-        audit(&app, "login_refused").await[0].detail.as_deref(),
-        Some("sso_audience")
-    );
+    let (mut browser, callback) = at_provider(&app, "anna").await;
+    browser
+        .refused(
+            &app,
+            &callback,
+            (400, "sso_audience", "is niet voor Loket bestemd"),
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -476,18 +513,21 @@ async fn an_expired_id_token_is_refused() {
     provider
         .admin("id-token-ttl", serde_json::json!({"seconds": 60}))
         .await;
-    let mut browser = Browser::new();
-    let callback = provider_login(&app, &mut browser, "anna").await;
+    let (mut browser, callback) = at_provider(&app, "anna").await;
     // Loket's clock past the token's expiry (but within the login's ten
     // minutes, so the state itself is still good).
     app.shifted.advance(chrono::Duration::minutes(5));
-    let (status, body, _) = finish(&mut browser, &callback).await;
-    assert_eq!(status, 400);
-    assert!(
-        body.contains("Het bewijs van de inlogdienst is verlopen"),
-        "{body}"
-    );
-    assert!(browser.cookie(&app.url(""), "loket_session").is_none());
+    browser
+        .refused(
+            &app,
+            &callback,
+            (
+                400,
+                "sso_expired",
+                "Het bewijs van de inlogdienst is verlopen",
+            ),
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -495,48 +535,37 @@ async fn a_replayed_code_is_refused() {
     let Some((app, _provider)) = loket_with_provider(|_| {}).await else {
         return;
     };
-    let mut browser = Browser::new();
-    let callback = provider_login(&app, &mut browser, "anna").await;
+    let (mut browser, callback) = at_provider(&app, "anna").await;
     assert_eq!(finish(&mut browser, &callback).await.0, 302);
 
-    // The same answer again: its state was used.
-    let (status, body, _) = finish(&mut browser, &callback).await;
-    assert_eq!(status, 400);
-    assert!(body.contains("al gebruikt"), "{body}");
+    // The same answer again (in a browser without the session): its
+    // state was used.
+    let mut again = Browser::new();
+    again.cookies = browser.cookies.clone();
+    again.cookies.values_mut().for_each(|jar| {
+        jar.remove("loket_session");
+    });
+    again
+        .refused(&app, &callback, (400, "sso_state", "al gebruikt"))
+        .await;
 
     // The old code with a fresh state of this browser: Loket asks the
     // provider, which refuses the used code (invalid_grant).
     let mut attacker = Browser::new();
     let start = attacker.get(&app.url("/staff/sso/start")).await;
-    let fresh_state = reqwest::Url::parse(&location(&start))
-        .expect("a URL")
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.into_owned())
-        .expect("a state");
-    let mut replay = reqwest::Url::parse(&callback).expect("a URL");
-    let pairs: Vec<(String, String)> = replay
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == "state" {
-                fresh_state.clone()
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    replay.query_pairs_mut().clear().extend_pairs(pairs);
-    let (status, body, _) = finish(&mut attacker, replay.as_str()).await;
-    assert_eq!(status, 400);
-    assert!(
-        body.contains("De inlogdienst weigerde de inlogcode"),
-        "{body}"
-    );
-    assert_eq!(
-        audit(&app, "login_refused").await[0].detail.as_deref(),
-        Some("sso_code_refused")
-    );
+    let fresh_state = param(&location(&start), "state");
+    let replay = with_param(&callback, "state", &fresh_state);
+    attacker
+        .refused(
+            &app,
+            &replay,
+            (
+                400,
+                "sso_code_refused",
+                "De inlogdienst weigerde de inlogcode",
+            ),
+        )
+        .await;
 }
 
 #[tokio::test]
