@@ -357,6 +357,12 @@ async fn staff_log_in_with_the_role_their_group_maps_to() {
     let Some((app, _provider)) = loket_with_provider(|_| {}).await else {
         return;
     };
+    // The login form learns of the button here.
+    let options = json_of(app.http.get(app.url("/api/login-options"))).await;
+    assert_eq!(
+        options,
+        serde_json::json!({"passwords": true, "sso": {"label": "Testdienst", "start": "/staff/sso/start"}})
+    );
     for (user, role) in [("anna", "staff"), ("bert", "admin")] {
         let mut browser = Browser::new();
         let callback = provider_login(&app, &mut browser, user).await;
@@ -584,6 +590,11 @@ async fn password_login_can_be_switched_off_and_sso_answers_404_when_not_set_up(
     assert_eq!(response.status(), 403);
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(body["error"], "password_login_off");
+    let options = json_of(app.http.get(app.url("/api/login-options"))).await;
+    assert_eq!(
+        options,
+        serde_json::json!({"passwords": false, "sso": null})
+    );
 
     let response = app
         .http
