@@ -30,6 +30,10 @@ use std::time::{Duration, Instant};
 /// second factor) before its state is refused.
 pub const LOGIN_TIMEOUT: chrono::Duration = chrono::Duration::minutes(10);
 
+/// Logins one client address may start per minute: a person needs a few;
+/// each start stores a row for ten minutes, so a flood is cut off here.
+const STARTS_PER_MINUTE: u32 = 10;
+
 /// The provider's discovery document and keys are fetched again after
 /// this long, so a key rotation is picked up.
 const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
@@ -194,12 +198,21 @@ pub struct Start {
 }
 
 /// The provider connection: settings, an HTTP client that follows no
-/// redirects, and the discovered client (cached, see [`DISCOVERY_TTL`]).
-#[derive(Debug)]
+/// redirects, the discovered client (cached, see [`DISCOVERY_TTL`]) and
+/// the starts per client address.
 pub struct Sso {
     pub settings: SsoSettings,
     http: reqwest::Client,
     discovered: tokio::sync::Mutex<Option<(Instant, Arc<OidcClient>)>>,
+    starts: governor::DefaultKeyedRateLimiter<String>,
+}
+
+impl std::fmt::Debug for Sso {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sso")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sso {
@@ -211,11 +224,23 @@ impl Sso {
             .timeout(timeout)
             .build()
             .map_err(|e| Refusal::Unavailable(e.to_string()))?;
+        let per_minute = std::num::NonZeroU32::MIN.saturating_add(STARTS_PER_MINUTE - 1);
         Ok(Self {
             settings,
             http,
             discovered: tokio::sync::Mutex::new(None),
+            starts: governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
         })
+    }
+
+    /// Whether `client` (an address, `web::client::Client::key`) may
+    /// start another login now ([`STARTS_PER_MINUTE`]).
+    pub fn may_start(&self, client: &str) -> bool {
+        // Forget quiet addresses now and then, so the map stays small.
+        if self.starts.len() > 10_000 {
+            self.starts.retain_recent();
+        }
+        self.starts.check_key(&client.to_owned()).is_ok()
     }
 
     /// The client built from the provider's discovery document.

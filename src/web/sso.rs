@@ -38,6 +38,15 @@ async fn start(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let Some(sso) = state.sso.clone() else {
         return not_configured();
     };
+    if !sso.may_start(&Client::of(&req, &state.settings).key()) {
+        // Not logged or audited: a flood would flood those too.
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Te veel inlogpogingen vanaf uw adres. Probeer het over een minuut opnieuw.",
+            "Too many login attempts from your address. Please try again in a minute.",
+        )
+        .finish_page();
+    }
     let now = state.clock.now();
     let begun = match sso.start(now).await {
         Ok(begun) => begun,

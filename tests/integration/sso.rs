@@ -575,6 +575,33 @@ async fn a_replayed_code_is_refused() {
 }
 
 #[tokio::test]
+async fn a_flood_of_login_starts_from_one_address_is_cut_off() {
+    let Some((app, _provider)) = loket_with_provider(|_| {}).await else {
+        return;
+    };
+    let mut browser = Browser::new();
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(
+            browser
+                .get(&app.url("/staff/sso/start"))
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses[..10], [302; 10], "{statuses:?}");
+    assert_eq!(statuses[10..], [429; 2], "{statuses:?}");
+    let page = browser.get(&app.url("/staff/sso/start")).await;
+    assert!(
+        page.text()
+            .await
+            .expect("body")
+            .contains("Te veel inlogpogingen")
+    );
+}
+
+#[tokio::test]
 async fn password_login_can_be_switched_off_and_sso_answers_404_when_not_set_up() {
     let app = spawn_app_with(tuesday_morning(), |settings| {
         settings.staff.local_passwords = false;
