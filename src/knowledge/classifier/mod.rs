@@ -249,6 +249,10 @@ fn hash_piece(chars: &[char]) -> u64 {
 struct Analyzer {
     stemmed: TextAnalyzer,
     plain: TextAnalyzer,
+    /// The same two without the stop-word filter, for a text made only of
+    /// stop words ([`Analyzer::words`]).
+    stemmed_all: TextAnalyzer,
+    plain_all: TextAnalyzer,
     /// Dutch only: the stemmer for the verb left when a separable prefix
     /// is taken off ("aanvragen" also counts as "vragen", so "hoe vraag
     /// ik een paspoort aan" meets "paspoort aanvragen").
@@ -261,6 +265,8 @@ impl Clone for Analyzer {
         Self {
             stemmed: self.stemmed.clone(),
             plain: self.plain.clone(),
+            stemmed_all: self.stemmed_all.clone(),
+            plain_all: self.plain_all.clone(),
             separable: self
                 .separable
                 .as_ref()
@@ -305,19 +311,35 @@ impl Analyzer {
                 .filter(Stemmer::new(stem_lang))
                 .build(),
             plain: base().filter(stop()).build(),
+            stemmed_all: base().filter(Stemmer::new(stem_lang)).build(),
+            plain_all: base().build(),
             separable: (lang == Language::Nl)
                 .then(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Dutch)),
         }
     }
 
-    /// Stemmed content words, in order.
+    /// Stemmed content words, in order. A text made only of stop words
+    /// keeps them all: "ik kan niet meer" or "i can't anymore" is a whole
+    /// message whose words are all function words, and without them it
+    /// would be empty and meet no entry at all.
     fn words(&mut self, text: &str) -> Vec<String> {
-        collect(&mut self.stemmed, text)
+        let words = collect(&mut self.stemmed, text);
+        if words.is_empty() {
+            collect(&mut self.stemmed_all, text)
+        } else {
+            words
+        }
     }
 
-    /// Folded content words, not stemmed (for letter pieces).
+    /// Folded content words, not stemmed (for letter pieces); the same
+    /// fall-back as [`Analyzer::words`].
     fn plain_words(&mut self, text: &str) -> Vec<String> {
-        collect(&mut self.plain, text)
+        let words = collect(&mut self.plain, text);
+        if words.is_empty() {
+            collect(&mut self.plain_all, text)
+        } else {
+            words
+        }
     }
 }
 
@@ -1433,6 +1455,27 @@ pub(crate) mod tests {
             whole.unigrams.iter().any(|u| split.unigrams.contains(u)),
             "{whole:?} {split:?}"
         );
+    }
+
+    #[test]
+    fn a_message_of_only_stop_words_keeps_its_words() {
+        // Each of these is made of stop words only; with them left out the
+        // message would be empty and meet no entry.
+        for (lang, text) in [
+            (Language::Nl, "ik kan niet meer"),
+            (Language::Nl, "ik wil er niet meer zijn"),
+            (Language::En, "is it not there"),
+        ] {
+            let mut analyzer = Analyzer::new(lang);
+            assert!(collect(&mut analyzer.stemmed, text).is_empty(), "{text}");
+            let analysed = analyse(&mut analyzer, text);
+            assert!(!analysed.unigrams.is_empty(), "{text}");
+            assert!(!analysed.pieces.is_empty(), "{text}");
+        }
+        // A message with a content word still drops its stop words.
+        let mut analyzer = Analyzer::new(Language::Nl);
+        let with_content = analyse(&mut analyzer, "ik wil een paspoort");
+        assert_eq!(with_content.unigrams.len(), 1, "{with_content:?}");
     }
 
     #[test]
