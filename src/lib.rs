@@ -23,6 +23,7 @@ pub mod editors;
 pub mod hours;
 pub mod intake;
 pub mod knowledge;
+pub mod media;
 pub mod metrics;
 pub mod outbox;
 pub mod privacy;
