@@ -14,6 +14,7 @@ mod graph_client;
 mod intake;
 mod knowledge_quality;
 mod loadgen;
+mod media;
 mod metrics;
 mod mfa;
 mod privacy;
