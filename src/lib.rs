@@ -20,6 +20,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod editors;
+pub mod fetcher;
 pub mod hours;
 pub mod intake;
 pub mod knowledge;

@@ -164,16 +164,33 @@ pub async fn start_on(
                 .run_until_stopped(cancel.clone()),
             ),
         ),
-        (
-            "knowledge watcher",
-            tokio::spawn(crate::knowledge::watch::run_until_stopped(
-                settings.knowledge_dir.clone(),
-                knowledge_watch,
-                knowledge.clone(),
-                cancel.clone(),
-            )),
-        ),
     ];
+    // Without WhatsApp credentials there is nothing to fetch from.
+    if let crate::whatsapp::client::Transport::Graph(client) = transport.as_ref() {
+        let client = crate::whatsapp::media::MediaClient::new(client.settings().clone())
+            .context("building the media client")?;
+        workers.push((
+            "media fetcher",
+            tokio::spawn(
+                crate::fetcher::Fetcher {
+                    store: store.clone(),
+                    client,
+                    settings: crate::fetcher::FetcherSettings::default(),
+                    clock: clock.clone(),
+                }
+                .run_until_stopped(cancel.clone()),
+            ),
+        ));
+    }
+    workers.extend([(
+        "knowledge watcher",
+        tokio::spawn(crate::knowledge::watch::run_until_stopped(
+            settings.knowledge_dir.clone(),
+            knowledge_watch,
+            knowledge.clone(),
+            cancel.clone(),
+        )),
+    )]);
     if let Some(outgoing) = relay {
         workers.push((
             "queue event relay",

@@ -35,7 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["accounts", "queue", "intake", "metrics", "editors"],
     ),
     // The background workers.
-    ("workers", &["processing", "outbox", "retention"]),
+    ("workers", &["processing", "outbox", "retention", "fetcher"]),
     // What a person or a process starts: HTTP, the commands, the wiring
     // and (until it moves to its own crate) the load generator.
     ("entry points", &["web", "startup", "cli"]),

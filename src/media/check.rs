@@ -65,11 +65,20 @@ impl Intake {
         Ok(())
     }
 
-    /// Ends the file: the digest must be `expected` (hex, either case) and
-    /// the type one its kind may have.
+    /// Ends the file: the digest must be `expected` and the type one its
+    /// kind may have. Meta's documentation does not say how it writes the
+    /// digest, and its webhooks write it in base64: hex (either case) and
+    /// base64 are both accepted.
     pub fn finish(self, expected: &str) -> Result<Checked, Failure> {
-        let sha256 = hex::encode(self.hasher.finalize());
-        if !sha256.eq_ignore_ascii_case(expected.trim()) {
+        use base64::Engine;
+        let digest = self.hasher.finalize();
+        let sha256 = hex::encode(digest);
+        let expected = expected.trim();
+        let matches = sha256.eq_ignore_ascii_case(expected)
+            || base64::engine::general_purpose::STANDARD
+                .decode(expected)
+                .is_ok_and(|decoded| decoded.as_slice() == digest.as_slice());
+        if !matches {
             return Err(Failure::WrongSha256);
         }
         let sniffed = sniff(self.kind, &self.head)?;
@@ -106,6 +115,16 @@ mod tests {
             intake.take(piece).unwrap();
         }
         let checked = intake.finish(&digest(PDF).to_uppercase()).unwrap();
+        let mut again = Intake::new(MediaKind::Document, &caps(1024), None).unwrap();
+        again.take(PDF).unwrap();
+        let base64 = {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(PDF))
+        };
+        assert!(
+            again.finish(&base64).is_ok(),
+            "Meta's base64 form is accepted too"
+        );
         assert_eq!(checked.size, PDF.len() as u64);
         assert_eq!(checked.sha256, digest(PDF));
         assert_eq!(checked.sniffed.mime, "application/pdf");

@@ -34,6 +34,15 @@ pub enum Failure {
 }
 
 impl Failure {
+    pub const ALL: [Failure; 6] = [
+        Failure::TooLarge,
+        Failure::WrongSha256,
+        Failure::UnknownType,
+        Failure::Expired,
+        Failure::NotFound,
+        Failure::Unreachable,
+    ];
+
     /// The word stored in `media.failure`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,16 +56,9 @@ impl Failure {
     }
 
     pub fn parse(word: &str) -> Option<Self> {
-        [
-            Failure::TooLarge,
-            Failure::WrongSha256,
-            Failure::UnknownType,
-            Failure::Expired,
-            Failure::NotFound,
-            Failure::Unreachable,
-        ]
-        .into_iter()
-        .find(|failure| failure.as_str() == word)
+        Failure::ALL
+            .into_iter()
+            .find(|failure| failure.as_str() == word)
     }
 
     /// What staff read in the thread, e.g. "foto kon niet worden
@@ -130,14 +132,7 @@ mod tests {
 
     #[test]
     fn every_failure_word_reads_back_and_the_thread_says_what_and_why() {
-        for failure in [
-            Failure::TooLarge,
-            Failure::WrongSha256,
-            Failure::UnknownType,
-            Failure::Expired,
-            Failure::NotFound,
-            Failure::Unreachable,
-        ] {
+        for failure in Failure::ALL {
             assert_eq!(Failure::parse(failure.as_str()), Some(failure));
         }
         assert_eq!(Failure::parse("tired"), None);

@@ -69,14 +69,8 @@ mod tests {
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
     const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
 
-    fn voice_note_head() -> Vec<u8> {
-        // An Ogg page whose first packet is an Opus header.
-        let mut head = b"OggS\x00\x02".to_vec();
-        head.resize(28, 0);
-        head.extend_from_slice(b"OpusHead\x01\x01");
-        head.resize(64, 0);
-        head
-    }
+    /// The first page of an Ogg/Opus voice note.
+    const VOICE_NOTE: &[u8] = include_bytes!("../../tests/fixtures/media/voice-note.ogg");
 
     #[test]
     fn images_are_what_their_bytes_say_not_what_was_declared() {
@@ -98,7 +92,7 @@ mod tests {
 
     #[test]
     fn an_opus_voice_note_is_served_as_ogg() {
-        let sniffed = sniff(MediaKind::Audio, &voice_note_head()).unwrap();
+        let sniffed = sniff(MediaKind::Audio, VOICE_NOTE).unwrap();
         assert_eq!(sniffed.mime, "audio/ogg");
         assert!(!sniffed.image);
         assert_eq!(sniff(MediaKind::Audio, PDF), Err(Failure::UnknownType));

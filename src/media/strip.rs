@@ -97,40 +97,8 @@ mod tests {
         haystack.windows(needle.len()).any(|w| w == needle)
     }
 
-    fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
-        let length = u16::try_from(body.len() + 2).unwrap();
-        let mut out = vec![0xFF, marker];
-        out.extend_from_slice(&length.to_be_bytes());
-        out.extend_from_slice(body);
-        out
-    }
-
-    fn jpeg_with_metadata() -> Vec<u8> {
-        let mut out = vec![0xFF, 0xD8];
-        out.extend(segment(
-            0xE0,
-            b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00",
-        ));
-        out.extend(segment(
-            0xE1,
-            &[b"Exif\x00\x00II*\x00\x08\x00\x00\x00".as_slice(), MARKER].concat(),
-        ));
-        out.extend(segment(
-            0xE1,
-            &[b"http://ns.adobe.com/xap/1.0/\x00".as_slice(), MARKER].concat(),
-        ));
-        out.extend(segment(0xE2, b"ICC_PROFILE\x00\x01\x01colours"));
-        out.extend(segment(
-            0xED,
-            &[b"Photoshop 3.0\x00".as_slice(), MARKER].concat(),
-        ));
-        out.extend(segment(0xFE, MARKER));
-        out.extend(segment(0xDB, &[0u8; 65]));
-        out.extend(segment(0xC0, b"\x08\x00\x01\x00\x01\x01\x01\x11\x00"));
-        out.extend(segment(0xDA, b"\x01\x01\x00\x00\x3F\x00"));
-        out.extend_from_slice(b"PIXELDATA\xFF\xD9");
-        out
-    }
+    /// A JPEG with EXIF, XMP, IPTC and comment blocks holding the marker.
+    const PHOTO: &[u8] = include_bytes!("../../tests/fixtures/media/photo-with-exif.jpg");
 
     fn png_with_metadata() -> Vec<u8> {
         let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
@@ -179,7 +147,7 @@ mod tests {
     #[test]
     fn the_marker_goes_and_the_pixels_and_colours_stay() {
         for (mime, image) in [
-            ("image/jpeg", jpeg_with_metadata()),
+            ("image/jpeg", PHOTO.to_vec()),
             ("image/png", png_with_metadata()),
             ("image/webp", webp_with_metadata()),
         ] {
@@ -194,7 +162,7 @@ mod tests {
                 "{mime}: the image itself went"
             );
         }
-        let jpeg = strip_metadata("image/jpeg", Bytes::from(jpeg_with_metadata())).unwrap();
+        let jpeg = strip_metadata("image/jpeg", Bytes::from_static(PHOTO)).unwrap();
         assert!(contains(&jpeg, b"ICC_PROFILE"), "the colour profile stays");
         assert!(contains(&jpeg, b"JFIF"));
         let webp = WebP::from_bytes(
