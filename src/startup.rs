@@ -175,7 +175,10 @@ pub async fn start_on(
                 crate::fetcher::Fetcher {
                     store: store.clone(),
                     client,
-                    settings: crate::fetcher::FetcherSettings::default(),
+                    settings: crate::fetcher::FetcherSettings {
+                        caps: settings.media.caps(),
+                        ..crate::fetcher::FetcherSettings::default()
+                    },
                     clock: clock.clone(),
                 }
                 .run_until_stopped(cancel.clone()),

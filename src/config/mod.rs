@@ -8,6 +8,7 @@
 mod duration;
 mod error;
 mod faq;
+mod media;
 mod privacy;
 mod proxies;
 mod queue;
@@ -17,6 +18,7 @@ mod service;
 pub use duration::HumanDuration;
 pub use error::ConfigError;
 pub use faq::FaqSettings;
+pub use media::MediaSettings;
 pub use privacy::PrivacySettings;
 pub use proxies::{ProxyHeader, TrustedProxies};
 pub use queue::{QueueSettings, SecureCookie, StaffSettings};
@@ -76,6 +78,7 @@ pub struct Settings {
     pub staff: StaffSettings,
     /// Retention (`[privacy]`).
     pub privacy: PrivacySettings,
+    pub media: MediaSettings,
     pub hours: OpeningHours,
     pub replies: ReplyTexts,
     pub secrets: WhatsAppSecrets,
@@ -126,6 +129,7 @@ impl Settings {
             queue: service.queue.clone(),
             staff: service.staff.clone(),
             privacy: service.privacy.clone(),
+            media: service.media.clone(),
             hours,
             replies,
             secrets: WhatsAppSecrets::default(),

@@ -32,6 +32,8 @@ pub struct ServiceFile {
     pub staff: super::queue::StaffSettings,
     #[serde(default)]
     pub privacy: super::privacy::PrivacySettings,
+    #[serde(default)]
+    pub media: super::media::MediaSettings,
 }
 
 /// `[service]`
@@ -272,6 +274,9 @@ impl ServiceFile {
                 "whatsapp.request_timeout",
                 "must be between 100ms and 120s",
             ));
+        }
+        if let Err((key, reason)) = self.media.check() {
+            return Err(ConfigError::value(path, key, reason));
         }
         let outbox = &self.outbox;
         if outbox.initial_backoff.0.is_zero() || outbox.initial_backoff.0 > outbox.max_backoff.0 {

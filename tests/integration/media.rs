@@ -214,12 +214,14 @@ async fn a_photo_a_pdf_and_a_voice_note_are_fetched_checked_and_stored() {
 #[tokio::test]
 async fn a_wrong_digest_an_oversized_file_and_an_expired_url_fail_with_their_reason() {
     use loket_testkit::fake_graph::media::MediaFault;
-    let app = spawn_app_at(tuesday_morning()).await;
+    // A photo cap below the test photo's size ([media] image_max_bytes).
+    let app = spawn_app_with(tuesday_morning(), |settings| {
+        settings.media.image_max_bytes = 100;
+    })
+    .await;
     let lied = app.graph.add_media(LETTER, "application/pdf");
     app.graph.set_media_fault(&lied, Some(MediaFault::WrongSha256));
-    let mut big = PHOTO.to_vec();
-    big.resize(6 * 1024 * 1024, 0);
-    let big = app.graph.add_media(big, "image/jpeg");
+    let big = app.graph.add_media(PHOTO, "image/jpeg");
     let stale = app.graph.add_media(VOICE_NOTE, "audio/ogg");
     app.graph.set_media_fault(&stale, Some(MediaFault::ExpiredUrls(u32::MAX)));
     send_file(&app, "wamid.FAIL1", "document", &lied).await;

@@ -1,0 +1,86 @@
+//! `[media]`: the files citizens send (issue 21).
+
+use crate::media::SizeCaps;
+use serde::Deserialize;
+
+/// The largest file fetched and stored per kind, in bytes. The defaults
+/// are WhatsApp's own limits, so only a lower cap changes anything.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaSettings {
+    pub image_max_bytes: u64,
+    pub audio_max_bytes: u64,
+    pub video_max_bytes: u64,
+    pub document_max_bytes: u64,
+    pub sticker_max_bytes: u64,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        let caps = SizeCaps::default();
+        Self {
+            image_max_bytes: caps.image,
+            audio_max_bytes: caps.audio,
+            video_max_bytes: caps.video,
+            document_max_bytes: caps.document,
+            sticker_max_bytes: caps.sticker,
+        }
+    }
+}
+
+impl MediaSettings {
+    pub fn caps(&self) -> SizeCaps {
+        SizeCaps {
+            image: self.image_max_bytes,
+            audio: self.audio_max_bytes,
+            video: self.video_max_bytes,
+            document: self.document_max_bytes,
+            sticker: self.sticker_max_bytes,
+        }
+    }
+
+    /// Each cap above 0 and at most 1 GiB (the database holds the bytes).
+    pub(super) fn check(&self) -> Result<(), (&'static str, &'static str)> {
+        const MAX: u64 = 1024 * 1024 * 1024;
+        for (key, cap) in [
+            ("media.image_max_bytes", self.image_max_bytes),
+            ("media.audio_max_bytes", self.audio_max_bytes),
+            ("media.video_max_bytes", self.video_max_bytes),
+            ("media.document_max_bytes", self.document_max_bytes),
+            ("media.sticker_max_bytes", self.sticker_max_bytes),
+        ] {
+            if cap == 0 || cap > MAX {
+                return Err((key, "must be more than 0 and at most 1073741824 (1 GiB)"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whatsapps_limits_pass_and_a_zero_or_huge_cap_is_refused() {
+        let settings = MediaSettings::default();
+        assert!(settings.check().is_ok());
+        assert_eq!(settings.caps(), SizeCaps::default());
+        let zero = MediaSettings {
+            sticker_max_bytes: 0,
+            ..MediaSettings::default()
+        };
+        assert_eq!(
+            zero.check().map_err(|(key, _)| key),
+            Err("media.sticker_max_bytes")
+        );
+        let huge = MediaSettings {
+            document_max_bytes: 2 * 1024 * 1024 * 1024,
+            ..MediaSettings::default()
+        };
+        assert_eq!(
+            huge.check().map_err(|(key, _)| key),
+            Err("media.document_max_bytes")
+        );
+    }
+}
