@@ -221,6 +221,13 @@ pub async fn start_on(
         read_audited: Arc::default(),
         ended_sessions: tokio::sync::broadcast::channel(64).0,
         intake,
+        sso: settings
+            .sso
+            .clone()
+            .map(|sso| crate::accounts::sso::Sso::new(sso, settings.request_timeout()))
+            .transpose()
+            .context("preparing single sign-on")?
+            .map(Arc::new),
     };
     let max_body = settings.webhook.max_body_bytes;
     let server = HttpServer::new(move || {

@@ -4,6 +4,7 @@
 
 pub mod mfa;
 pub mod password;
+pub mod sso;
 pub mod token;
 
 /// Roles and accounts are domain vocabulary (a conversation's rules name

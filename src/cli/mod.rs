@@ -122,6 +122,25 @@ pub fn config_check() -> anyhow::Result<()> {
             )
         }
     );
+    println!(
+        "  staff logins: {}",
+        match &settings.sso {
+            None => "passwords only (no [sso])".to_owned(),
+            Some(sso) => format!(
+                "single sign-on at {} as client {}, {} group(s) mapped, groups from the claim {:?}, rechecked every {}; passwords {}",
+                sso.issuer,
+                sso.client_id,
+                sso.roles.len(),
+                sso.roles_claim,
+                humantime::format_duration(sso.recheck),
+                if settings.staff.local_passwords {
+                    "too"
+                } else {
+                    "off"
+                }
+            ),
+        }
+    );
     for warning in settings.warnings() {
         eprintln!("warning: {warning}");
     }

@@ -14,6 +14,7 @@ mod proxies;
 mod queue;
 mod replies;
 mod service;
+mod sso;
 
 pub use duration::HumanDuration;
 pub use error::ConfigError;
@@ -27,6 +28,7 @@ pub use service::{
     EmergencySettings, KnowledgeSettings, OutboxSettings, ServiceFile, WebhookSettings,
     WhatsAppFileSettings,
 };
+pub use sso::SsoSettings;
 
 use crate::hours::OpeningHours;
 use secrecy::{ExposeSecret, SecretString};
@@ -79,6 +81,8 @@ pub struct Settings {
     /// Retention (`[privacy]`).
     pub privacy: PrivacySettings,
     pub media: MediaSettings,
+    /// Single sign-on for staff (`[sso]`); `None`: passwords only.
+    pub sso: Option<SsoSettings>,
     pub hours: OpeningHours,
     pub replies: ReplyTexts,
     pub secrets: WhatsAppSecrets,
@@ -130,6 +134,7 @@ impl Settings {
             staff: service.staff.clone(),
             privacy: service.privacy.clone(),
             media: service.media.clone(),
+            sso: service.sso_settings.clone(),
             hours,
             replies,
             secrets: WhatsAppSecrets::default(),
@@ -195,6 +200,16 @@ impl Settings {
                 var: "LOKET_ALERT_URL",
                 message: "must be a full http(s) address, e.g. the incoming-webhook address of a Teams or Slack channel".to_owned(),
             });
+        }
+        if let Some(sso) = &mut self.sso {
+            sso.client_secret = secret("LOKET_SSO_CLIENT_SECRET")
+                .filter(|secret| !secret.expose_secret().is_empty());
+            if sso.client_secret.is_none() {
+                return Err(ConfigError::Env {
+                    var: "LOKET_SSO_CLIENT_SECRET",
+                    message: "is not set, but loket.toml has an [sso] section; set it to the client secret the provider gave Loket (it is read only from the environment)".to_owned(),
+                });
+            }
         }
         if let Some(id) = &self.secrets.phone_number_id
             && !id.chars().all(|c| c.is_ascii_digit())
@@ -368,6 +383,50 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("LOKET_DATABASE_URL"), "{text}");
         assert!(text.contains("sqlite://"), "{text}");
+    }
+
+    #[test]
+    fn single_sign_on_needs_its_secret_from_the_environment_and_passwords_need_an_alternative() {
+        let dir = tempfile_dir_with("[staff]\nlocal_passwords = false\n");
+        let text = Settings::load_dir(dir.path())
+            .expect_err("no way to log in")
+            .to_string();
+        assert!(text.contains("staff.local_passwords"), "{text}");
+
+        let dir = tempfile_dir_with(
+            "[staff]\nlocal_passwords = false\n[sso]\nissuer = \"https://sso.example.org/realms/x\"\nclient_id = \"loket\"\nredirect_url = \"https://loket.example.org/staff/sso/callback\"\n[sso.roles]\n\"kcc\" = \"staff\"\n",
+        );
+        let mut settings = Settings::load_dir(dir.path()).expect("valid");
+        let text = settings
+            .apply_env(|_| None)
+            .expect_err("no secret")
+            .to_string();
+        assert!(text.contains("LOKET_SSO_CLIENT_SECRET"), "{text}");
+        settings
+            .apply_env(|name| (name == "LOKET_SSO_CLIENT_SECRET").then(|| "geheim-42".to_owned()))
+            .expect("with the secret");
+        assert!(
+            settings
+                .sso
+                .as_ref()
+                .is_some_and(|s| s.client_secret.is_some())
+        );
+        assert!(
+            !format!("{settings:?}").contains("geheim-42"),
+            "never in Debug"
+        );
+    }
+
+    /// A config folder: the shipped hours and replies, and `service` as
+    /// loket.toml (every key of it is optional).
+    fn tempfile_dir_with(service: &str) -> tempfile::TempDir {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let dir = tempfile::tempdir().expect("temp dir");
+        for file in ["hours.toml", "replies.toml"] {
+            std::fs::copy(shipped.join(file), dir.path().join(file)).expect("copy");
+        }
+        std::fs::write(dir.path().join("loket.toml"), service).expect("write");
+        dir
     }
 
     #[test]

@@ -122,6 +122,9 @@ pub struct StaffSettings {
     /// Every local password account must use a second factor (TOTP):
     /// one without it can only set it up after logging in (ADR 0027).
     pub require_mfa: bool,
+    /// Local accounts may log in with a password. `false` (only with
+    /// `[sso]`): staff log in through single sign-on only.
+    pub local_passwords: bool,
 }
 
 /// When the session cookie gets the `Secure` flag.
@@ -142,6 +145,7 @@ impl Default for StaffSettings {
             login_window: HumanDuration(Duration::from_secs(15 * 60)),
             secure_cookie: SecureCookie::Auto,
             require_mfa: false,
+            local_passwords: true,
         }
     }
 }

@@ -34,6 +34,12 @@ pub struct ServiceFile {
     pub privacy: super::privacy::PrivacySettings,
     #[serde(default)]
     pub media: super::media::MediaSettings,
+    /// Single sign-on; off when the section is missing.
+    #[serde(default)]
+    pub sso: Option<super::sso::SsoFile>,
+    /// `sso` validated (filled by validation).
+    #[serde(skip)]
+    pub sso_settings: Option<super::sso::SsoSettings>,
 }
 
 /// `[service]`
@@ -371,6 +377,19 @@ impl ServiceFile {
         self.privacy
             .validate()
             .map_err(|(key, message)| ConfigError::value(path, key, message))?;
+        self.sso_settings = self
+            .sso
+            .as_ref()
+            .map(super::sso::SsoFile::validate)
+            .transpose()
+            .map_err(|(key, message)| ConfigError::value(path, key, message))?;
+        if self.sso_settings.is_none() && !self.staff.local_passwords {
+            return Err(ConfigError::value(
+                path,
+                "staff.local_passwords",
+                "is false but there is no [sso] section, so nobody could log in; configure [sso] first or set local_passwords = true",
+            ));
+        }
         Ok(())
     }
 }

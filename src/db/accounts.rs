@@ -15,6 +15,9 @@ pub struct SessionRow {
     /// A password login that must first set up its second factor
     /// (`[staff] require_mfa`): it may only enrol or log out.
     pub enrolment_only: bool,
+    /// When a single sign-on session last asked the provider about the
+    /// user's groups; `None`: a password login.
+    pub sso_checked_at: Option<DateTime<Utc>>,
 }
 
 fn account(row: &AnyRow) -> Result<Account, StoreError> {
@@ -39,13 +42,28 @@ impl Store {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Account>, StoreError> {
+        self.insert_user(username, role, password_hash, None, now)
+            .await
+    }
+
+    /// Adds an account with a password hash, or (`sso_subject`) one that
+    /// logs in through single sign-on. `Ok(None)` when the name is taken.
+    pub(super) async fn insert_user(
+        &self,
+        username: &str,
+        role: Role,
+        password_hash: &str,
+        sso_subject: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Account>, StoreError> {
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO staff_users (username, role, password_hash, created_at) VALUES ($1, $2, $3, $4)
+            "INSERT INTO staff_users (username, role, password_hash, sso_subject, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (username) DO NOTHING RETURNING id",
         )
         .bind(username)
         .bind(role.as_str())
         .bind(password_hash)
+        .bind(sso_subject)
         .bind(millis(now))
         .fetch_optional(&self.pool)
         .await
@@ -241,7 +259,7 @@ impl Store {
         idle_since: DateTime<Utc>,
     ) -> Result<Option<SessionRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.role, u.disabled, s.csrf_token, s.last_seen_at, s.enrolment_only
+            "SELECT u.id, u.username, u.role, u.disabled, s.csrf_token, s.last_seen_at, s.enrolment_only, s.sso_checked_at
              FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at >= $3 AND u.disabled = 0",
         )
@@ -263,6 +281,7 @@ impl Store {
             csrf_token: get(&row, "csrf_token")?,
             last_seen_at: super::from_millis(last_seen),
             enrolment_only: flag(&row, "enrolment_only")?,
+            sso_checked_at: get::<Option<i64>>(&row, "sso_checked_at")?.map(super::from_millis),
         }))
     }
 

@@ -29,6 +29,7 @@ mod queue;
 mod reports;
 mod retention;
 mod rows;
+mod sso;
 mod statistics;
 mod usage;
 mod write_turn;
@@ -44,6 +45,7 @@ pub use public_id::new_public_id;
 pub use queue::{QueueError, StaffMessage, staff_actor};
 pub use reports::RolledUp;
 pub use retention::Removed;
+pub use sso::PendingSsoLogin;
 
 pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};
 

@@ -112,11 +112,19 @@ async fn authenticate(req: HttpRequest, allow_enrolment: bool) -> Result<Staff, 
     if session.enrolment_only && !allow_enrolment {
         return Err(enrolment_required(&session.csrf_token));
     }
+    let client = super::client::Client::of(&req, &state.settings).key();
+    // A single sign-on session asks the provider again now and then
+    // whether the user still belongs (web::sso::recheck).
+    if let (Some(_), Some(sso)) = (session.sso_checked_at, &state.sso)
+        && !super::sso::recheck(&state, sso, &token_hash, &session.account, &client).await?
+    {
+        return Err(ApiError::unauthenticated());
+    }
     Ok(Staff {
         account: session.account,
         csrf_token: session.csrf_token,
         token_hash,
-        client: super::client::Client::of(&req, &state.settings).key(),
+        client,
     })
 }
 

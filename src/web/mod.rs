@@ -10,6 +10,7 @@ pub mod limits;
 pub mod metrics;
 pub mod report_page; // the reports page (src/web/staff/rapport.*)
 pub mod request_id;
+pub mod sso; // single sign-on: /staff/sso/start and /staff/sso/callback
 pub mod staff_page; // the staff page (src/web/staff/)
 pub mod webhook;
 
@@ -54,12 +55,15 @@ pub struct AppState {
     pub ended_sessions: tokio::sync::broadcast::Sender<String>,
     /// Stores webhook batches with group commit.
     pub intake: crate::intake::Intake,
+    /// Single sign-on (`[sso]`); `None`: passwords only.
+    pub sso: Option<Arc<crate::accounts::sso::Sso>>,
 }
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     staff_page::configure(cfg); // the staff page: /, /staff and its assets
     report_page::configure(cfg); // the reports page: /staff/rapport
+    sso::configure(cfg);
     cfg.service(
         web::resource("/webhooks/whatsapp")
             .app_data(web::PayloadConfig::new(max_body_bytes))

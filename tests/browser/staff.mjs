@@ -7,7 +7,8 @@
 // like Meta does) and appears in the queue without a reload; open it,
 // claim it, reply, close it with a topic; open the reports page and see
 // its charts; start setting up two-step verification and see its QR code
-// (inserted as SVG under the strict CSP); log out.
+// (inserted as SVG under the strict CSP); log out; log in again through
+// single sign-on (when set up).
 //
 // Environment:
 //   BASE_URL             the running app, e.g. http://127.0.0.1:43210
@@ -21,6 +22,9 @@
 //   LOKET_TOPIC          the topic to close with
 //   LOKET_SCREENSHOT     where to save a screenshot of the queue page (optional)
 //   LOKET_CHROMIUM       the browser (default /usr/bin/chromium)
+//   LOKET_SSO_USER, LOKET_SSO_LABEL  (optional) log in once more through
+//                        single sign-on as this user of tests/oidc/provider.mjs,
+//                        with the button "Inloggen met <label>"
 //
 // Exits 0 when every step passed, 1 with the failed step's name otherwise.
 
@@ -54,6 +58,9 @@ const replyText = env('LOKET_REPLY_TEXT');
 const topic = env('LOKET_TOPIC');
 const screenshotPath = process.env.LOKET_SCREENSHOT || '';
 const executablePath = env('LOKET_CHROMIUM', '/usr/bin/chromium');
+// Single sign-on (optional): a user of the test provider and the button's label.
+const ssoUser = process.env.LOKET_SSO_USER || '';
+const ssoLabel = process.env.LOKET_SSO_LABEL || '';
 
 // Without the background-networking flags Chromium stalls on a closed network.
 const CHROMIUM_ARGS = [
@@ -346,6 +353,23 @@ async function scenario(page) {
     await expectVisible(page.locator('#login-form'), 'the login form after logging out');
     const queue = await page.evaluate(async () => (await fetch('/api/queue')).status);
     check(queue === 401, `the queue answered ${queue} after logging out`);
+  });
+
+  if (!ssoUser) return;
+  await step('log in with single sign-on', async () => {
+    const button = page.getByRole('link', { name: `Inloggen met ${ssoLabel}`, exact: true });
+    await expectVisible(button, 'the single sign-on button');
+    await button.click();
+    // The provider's own login page (tests/oidc/provider.mjs).
+    await expectVisible(page.getByLabel('Gebruiker'), "the provider's login form");
+    check(!page.url().startsWith(baseUrl), `still on Loket: ${page.url()}`);
+    await page.getByLabel('Gebruiker').fill(ssoUser);
+    await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+    await expectVisible(page.locator('#workspace'), 'the workspace after single sign-on');
+    check(page.url() === `${baseUrl}/staff`, `landed on ${page.url()}`);
+    await expectText(page.locator('#whoami-name'), ssoUser, 'the logged-in name');
+    await page.getByRole('button', { name: 'Uitloggen', exact: true }).click();
+    await expectVisible(page.locator('#login-form'), 'the login form after logging out');
   });
 }
 

@@ -7,7 +7,8 @@
 //! in, posts a citizen's signed webhook, waits for the thread to appear in
 //! the queue without a reload, claims it, replies and closes it. Afterwards
 //! this test checks that the fake Graph API got the reply and the store has
-//! the conversation closed.
+//! the conversation closed. With the single sign-on test provider
+//! available (see sso.rs), the script also logs in through it once.
 //!
 //! Without Chromium, node or `tests/browser/node_modules` the test prints
 //! "browser test skipped: ..." and passes, unless `LOKET_BROWSER_TEST` is
@@ -30,6 +31,10 @@ const CITIZEN_LINK: &str = "voorbeeld.invalid";
 const REPLY_TEXT: &str =
     "Goedemorgen, u spreekt met Ilse van de gemeente. Waarmee kan ik u helpen?";
 const TOPIC: &str = "Paspoort en ID-kaart";
+/// A user of the test provider (tests/oidc/provider.mjs) in the staff group.
+const SSO_USER: &str = "anna";
+/// The button's label as `crate::sso::Provider::settings` names the provider.
+const SSO_LABEL: &str = "Testdienst";
 /// How long the whole browser scenario may take on a busy CI machine.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(240);
 
@@ -69,12 +74,7 @@ fn prerequisites() -> Result<PathBuf, String> {
             chromium.display()
         ));
     }
-    let node = Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !node.is_ok_and(|status| status.success()) {
+    if !node_on_path() {
         return Err("node is not on PATH".to_owned());
     }
     if !browser_dir()
@@ -134,7 +134,15 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         return;
     };
 
-    let app = spawn_app_at(tuesday_morning()).await;
+    // Single sign-on at the test provider when it can run (see sso.rs).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    let redirect = format!(
+        "http://127.0.0.1:{}/staff/sso/callback",
+        listener.local_addr().expect("address").port()
+    );
+    let provider = crate::sso::Provider::start_or_skip(&redirect);
+    let sso = provider.as_ref().map(|p| p.settings(&redirect));
+    let app = spawn_app_on(listener, tuesday_morning(), |settings| settings.sso = sso).await;
     accounts::create(
         app.store(),
         STAFF_USER,
@@ -189,6 +197,11 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         .env("LOKET_TOPIC", TOPIC)
         .env("LOKET_SCREENSHOT", &screenshot)
         .env("LOKET_CHROMIUM", &chromium)
+        .env(
+            "LOKET_SSO_USER",
+            if provider.is_some() { SSO_USER } else { "" },
+        )
+        .env("LOKET_SSO_LABEL", SSO_LABEL)
         .stdin(Stdio::null())
         .stdout(log.reopen().expect("log file"))
         .stderr(log.reopen().expect("log file"))

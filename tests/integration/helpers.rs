@@ -195,6 +195,17 @@ pub async fn spawn_app_at(start: DateTime<Utc>) -> TestApp {
 
 /// Starts the app with adjusted settings.
 pub async fn spawn_app_with(start: DateTime<Utc>, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    spawn_app_on(listener, start, adjust).await
+}
+
+/// Starts the app on a listener the test bound (to know its address
+/// before the settings are made, e.g. for a redirect URL).
+pub async fn spawn_app_on(
+    listener: std::net::TcpListener,
+    start: DateTime<Utc>,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let graph = FakeGraphApi::start(FakeGraphConfig::default())
         .await
@@ -203,7 +214,9 @@ pub async fn spawn_app_with(start: DateTime<Utc>, adjust: impl FnOnce(&mut Setti
     adjust(&mut settings);
     let shifted = ShiftedClock::starting_at(start);
     let clock: Arc<dyn Clock> = Arc::new(shifted.clone());
-    let app = boot(&settings, clock.clone()).await;
+    let app = startup::start_on(listener, settings.clone(), clock.clone())
+        .await
+        .expect("app starts");
     TestApp {
         app: Some(app),
         graph,
@@ -467,4 +480,14 @@ impl std::io::Write for LogSink {
 /// What the service has logged so far, as text.
 pub fn logs_so_far() -> String {
     String::from_utf8_lossy(&captured_logs().lock().expect("logs").clone()).into_owned()
+}
+
+/// Whether `node` runs here (the browser and single sign-on tests need it).
+pub fn node_on_path() -> bool {
+    std::process::Command::new("node")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
 }

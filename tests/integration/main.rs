@@ -28,6 +28,7 @@ mod rights;
 mod scale_out;
 mod security;
 mod send_limits;
+mod sso;
 mod usage;
 mod webhook;
 mod webhook_properties;

@@ -37,6 +37,18 @@ pub async fn record_from(state: &AppState, actor: &str, action: &str, client: &s
     write(state, actor, action, None, None, Some(client)).await;
 }
 
+/// Records an action by `actor` from `client` with a fixed word as its
+/// detail (how a login happened, why one was refused): never free text.
+pub async fn record_with_detail(
+    state: &AppState,
+    actor: &str,
+    action: &str,
+    detail: &'static str,
+    client: &str,
+) {
+    write(state, actor, action, None, Some(detail), Some(client)).await;
+}
+
 async fn write(
     state: &AppState,
     actor: &str,

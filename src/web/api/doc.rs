@@ -7,7 +7,8 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::{
-    audit, editors, events, knowledge, mfa, public, queue, report, rights, session, sessions,
+    audit, editors, events, knowledge, login_options, mfa, public, queue, report, rights, session,
+    sessions,
 };
 use crate::web::auth::{CSRF_HEADER, SESSION_COOKIE};
 use actix_web::{HttpResponse, ResponseError};
@@ -39,6 +40,7 @@ session that may only set it up (`/api/mfa/...`) or log out.";
         mfa::start,
         mfa::confirm,
         mfa::disable,
+        login_options::show,
         queue::list,
         queue::show,
         queue::reveal,
@@ -270,6 +272,7 @@ mod tests {
             ("post", "/api/session"),
             ("get", "/api/availability"),
             ("get", "/api/openapi.json"),
+            ("get", "/api/login-options"),
         ];
         for (method, path, operation) in operations() {
             let schemes: BTreeSet<&str> = operation["security"]

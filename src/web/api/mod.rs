@@ -9,6 +9,7 @@ pub mod editors;
 pub mod error;
 pub mod events;
 pub mod knowledge;
+pub mod login_options;
 pub mod mfa;
 pub mod public;
 pub mod queue;
@@ -79,6 +80,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "post",
         path: "/api/mfa/disable",
         route: || web::post().to(mfa::disable),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/login-options",
+        route: || web::get().to(login_options::show),
     },
     Endpoint {
         method: "get",

@@ -83,7 +83,7 @@ fn failed_login_actor(known: bool, username: &str) -> String {
 
 /// `Auto`: Secure when the client came in over https, as a trusted proxy
 /// reports it (a header from anyone else is not believed).
-fn secure(client: &Client, setting: SecureCookie) -> bool {
+pub(crate) fn secure(client: &Client, setting: SecureCookie) -> bool {
     match setting {
         SecureCookie::Always => true,
         SecureCookie::Never => false,
@@ -116,7 +116,7 @@ fn session_cookie(value: String, secure: bool, max_age: Option<i64>) -> Cookie<'
         headers(("Set-Cookie" = String, description = "The session cookie `loket_session`"))),
     (status = 400, description = "The name cannot be an account name (`invalid_username`: 2 to 40 characters, lower case letters, digits, '.', '-' or '_', starting with a letter), or the body is not a login (`invalid`)", body = ErrorBody),
     (status = 401, description = "Wrong name or password (`invalid_credentials`); the account has a second factor and no `code` was given (`mfa_required`); the code is wrong, expired or used (`invalid_code`)", body = ErrorBody),
-    (status = 403, description = "Right password, but the account must first set up a second factor (`mfa_enrolment_required`, `[staff] require_mfa`): the session set may only do that; `csrf_token` is in the body", body = ErrorBody,
+    (status = 403, description = "Right password, but the account must first set up a second factor (`mfa_enrolment_required`, `[staff] require_mfa`): the session set may only do that; `csrf_token` is in the body. Or password login is off (`[staff] local_passwords = false`): staff log in with single sign-on (`password_login_off`)", body = ErrorBody,
         headers(("Set-Cookie" = String, description = "The enrolment-only session cookie `loket_session`"))),
     (status = 429, description = "Too many failed attempts (`too_many_attempts`, with `retry_after_seconds`)",
         body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
@@ -125,6 +125,13 @@ pub async fn login(
     state: web::Data<AppState>,
     body: web::Json<Login>,
 ) -> Result<HttpResponse, ApiError> {
+    if !state.settings.staff.local_passwords {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "password_login_off",
+            "Inloggen met een wachtwoord staat uit. Log in met de knop voor eenmalige aanmelding (single sign-on).",
+        ));
+    }
     let Login {
         username,
         password,
@@ -200,41 +207,20 @@ pub async fn login(
     // Without a second factor where one is required, the session may only
     // set it up.
     let enrolment_only = settings.require_mfa && factor == SecondFactor::NotEnrolled;
-    if let Some(old) = session_hash(&req) {
-        state.store.delete_session(&old).await?;
-    }
-    let session_token = token::random();
-    let csrf_token = token::random();
-    let lifetime = chrono::Duration::from_std(settings.session_lifetime.0)
-        .unwrap_or(chrono::Duration::hours(12));
-    state
-        .store
-        .create_session(
-            &account,
-            &token::digest(&session_token),
-            &csrf_token,
-            now,
-            now + lifetime,
-        )
-        .await?;
+    let session = start_session(&state, &req, &account).await?;
     if enrolment_only {
         // Before the cookie leaves: nobody holds this token yet.
         state
             .store
-            .restrict_to_enrolment(&token::digest(&session_token))
+            .restrict_to_enrolment(&session.token_hash)
             .await?;
     }
     tracing::info!(username = ?account.username, role = account.role.as_str(), client = %client, enrolment_only, "staff login");
     super::audit::record_from(&state, &crate::db::staff_actor(&account), "login", &client).await;
-    let cookie = session_cookie(
-        session_token,
-        secure(&from, settings.secure_cookie),
-        Some(lifetime.num_seconds()),
-    );
     if enrolment_only {
-        let mut response = enrolment_required(&csrf_token).error_response();
+        let mut response = enrolment_required(&session.csrf_token).error_response();
         response
-            .add_cookie(&cookie)
+            .add_cookie(&session.cookie)
             .map_err(|_| ApiError::internal())?;
         response.headers_mut().insert(
             actix_web::http::header::CACHE_CONTROL,
@@ -243,9 +229,52 @@ pub async fn login(
         return Ok(response);
     }
     Ok(HttpResponse::Ok()
-        .cookie(cookie)
+        .cookie(session.cookie)
         .insert_header(("Cache-Control", "no-store"))
-        .json(info(&state, &account, csrf_token)))
+        .json(info(&state, &account, session.csrf_token)))
+}
+
+/// A session just started, for the response that starts it.
+pub(crate) struct NewSession {
+    /// The `loket_session` cookie to set.
+    pub cookie: Cookie<'static>,
+    pub csrf_token: String,
+    /// SHA-256 of the session token (what the database knows).
+    pub token_hash: String,
+}
+
+/// Starts a fresh session for `account`, ending the one the request's
+/// cookie names (no session fixation). Every kind of login (password,
+/// single sign-on) starts its session here.
+pub(crate) async fn start_session(
+    state: &AppState,
+    req: &HttpRequest,
+    account: &Account,
+) -> Result<NewSession, ApiError> {
+    let settings = &state.settings.staff;
+    let now = state.clock.now();
+    if let Some(old) = session_hash(req) {
+        state.store.delete_session(&old).await?;
+    }
+    let session_token = token::random();
+    let token_hash = token::digest(&session_token);
+    let csrf_token = token::random();
+    let lifetime = chrono::Duration::from_std(settings.session_lifetime.0)
+        .unwrap_or(chrono::Duration::hours(12));
+    state
+        .store
+        .create_session(account, &token_hash, &csrf_token, now, now + lifetime)
+        .await?;
+    let cookie = session_cookie(
+        session_token,
+        secure(&Client::of(req, &state.settings), settings.secure_cookie),
+        Some(lifetime.num_seconds()),
+    );
+    Ok(NewSession {
+        cookie,
+        csrf_token,
+        token_hash,
+    })
 }
 
 /// The current session (after a page reload).

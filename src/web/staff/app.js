@@ -916,6 +916,24 @@ function showLogin(message) {
   showOnly('login');
   if (message) showNotice(message, 'info');
   $('login-username').focus();
+  showLoginOptions();
+}
+
+// The single sign-on button when it is set up; the password form unless
+// passwords are switched off.
+async function showLoginOptions() {
+  let options;
+  try {
+    options = await api('GET', '/api/login-options');
+  } catch {
+    return;
+  }
+  if (options.sso) {
+    $('sso-button').textContent = `Inloggen met ${options.sso.label}`;
+    $('sso-button').href = options.sso.start;
+    $('sso-login').hidden = false;
+  }
+  $('login-form').hidden = !options.passwords;
 }
 
 async function login(event) {
