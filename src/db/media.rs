@@ -7,9 +7,11 @@
 
 use super::dialect::Dialect;
 use super::{Doing, Store, StoreError, Tx, from_millis, millis};
-use crate::domain::{InboundMessage, MediaKind, MessageContent};
+use crate::domain::thread::{ThreadLocation, ThreadMedia};
+use crate::domain::{InboundMessage, MediaKind, MessageContent, PublicId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use std::time::Duration;
 
 /// The largest chunk stored (256 KiB): small enough to hold a few in
@@ -73,6 +75,19 @@ fn kind_of(word: &str) -> Result<MediaKind, StoreError> {
                 detail: other.to_owned(),
             });
         }
+    })
+}
+
+/// A [`MediaRow`] from a row with its columns.
+fn media_row(row: &AnyRow, read: &'static str) -> Result<MediaRow, StoreError> {
+    Ok(MediaRow {
+        id: row.try_get("id").doing(read)?,
+        inbound_id: row.try_get("inbound_id").doing(read)?,
+        kind: kind_of(&row.try_get::<String, _>("kind").doing(read)?)?,
+        state: row.try_get("state").doing(read)?,
+        sniffed_mime: row.try_get("sniffed_mime").doing(read)?,
+        size: row.try_get("size").doing(read)?,
+        failure: row.try_get("failure").doing(read)?,
     })
 }
 
@@ -265,17 +280,8 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .doing("reading a message's media")?;
-        let Some(row) = row else { return Ok(None) };
-        let read = "reading a message's media";
-        Ok(Some(MediaRow {
-            id: row.try_get("id").doing(read)?,
-            inbound_id: row.try_get("inbound_id").doing(read)?,
-            kind: kind_of(&row.try_get::<String, _>("kind").doing(read)?)?,
-            state: row.try_get("state").doing(read)?,
-            sniffed_mime: row.try_get("sniffed_mime").doing(read)?,
-            size: row.try_get("size").doing(read)?,
-            failure: row.try_get("failure").doing(read)?,
-        }))
+        row.map(|row| media_row(&row, "reading a message's media"))
+            .transpose()
     }
 
     /// One chunk of a stored file, `None` past the last.
@@ -289,5 +295,91 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .doing("reading a media chunk")
+    }
+}
+
+/// The media columns a thread reads beside each inbound message (`i`),
+/// through [`THREAD_JOIN`]; [`thread_media`] reads them back.
+pub(super) const THREAD_COLUMNS: &str = "m.id AS media_row, m.kind AS media_kind, \
+    m.state AS media_state, m.failure AS media_failure, m.size AS media_size, \
+    m.sniffed_mime AS media_mime";
+
+/// Joins a message's file, if it has one, to the inbound message `i`.
+pub(super) const THREAD_JOIN: &str = "LEFT JOIN media m ON m.inbound_id = i.id";
+
+/// The file of one thread row read with [`THREAD_COLUMNS`]: its state,
+/// the failure worded for staff, and the URL of its bytes once stored.
+pub(super) fn thread_media(
+    row: &AnyRow,
+    conversation: &PublicId,
+    content: Option<&MessageContent>,
+) -> Result<Option<ThreadMedia>, StoreError> {
+    let read = "reading a thread's media";
+    let Some(id) = row.try_get::<Option<i64>, _>("media_row").doing(read)? else {
+        return Ok(None);
+    };
+    let kind = kind_of(&row.try_get::<String, _>("media_kind").doing(read)?)?;
+    let state: String = row.try_get("media_state").doing(read)?;
+    let failure: Option<String> = row.try_get("media_failure").doing(read)?;
+    let reason = failure.as_deref().and_then(crate::media::Failure::parse);
+    let voice = matches!(content, Some(MessageContent::Media { voice: true, .. }));
+    Ok(Some(ThreadMedia {
+        id,
+        kind,
+        voice,
+        url: (state == "stored").then(|| format!("/api/conversations/{conversation}/media/{id}")),
+        state,
+        failure_nl: reason.map(|reason| reason.wording(kind)),
+        failure_en: reason.map(|reason| reason.wording_en(kind)),
+        failure,
+        size: row.try_get("media_size").doing(read)?,
+        mime: row.try_get("media_mime").doing(read)?,
+    }))
+}
+
+/// A shared location for the thread; a place's name and address are
+/// typed by people, so they are masked like the message's text.
+pub(super) fn thread_location(content: &MessageContent, reveal: bool) -> Option<ThreadLocation> {
+    let MessageContent::Location {
+        latitude,
+        longitude,
+        name,
+        address,
+    } = content
+    else {
+        return None;
+    };
+    let shown = |text: &Option<String>| {
+        text.clone()
+            .map(|text| crate::privacy::citizen_text(text, reveal).0)
+    };
+    Some(ThreadLocation {
+        latitude: *latitude,
+        longitude: *longitude,
+        name: shown(name),
+        address: shown(address),
+    })
+}
+
+impl Store {
+    /// File `id`, only if it belongs to a message of conversation
+    /// `conversation` (the key): another conversation's file is `None`.
+    pub async fn media_in_conversation(
+        &self,
+        conversation: i64,
+        id: i64,
+    ) -> Result<Option<MediaRow>, StoreError> {
+        let read = "reading a conversation's file";
+        let row = sqlx::query(
+            "SELECT m.id, m.inbound_id, m.kind, m.state, m.sniffed_mime, m.size, m.failure FROM media m
+             JOIN inbound_messages i ON i.id = m.inbound_id
+             WHERE m.id = $1 AND i.conversation_id = $2",
+        )
+        .bind(id)
+        .bind(conversation)
+        .fetch_optional(&self.pool)
+        .await
+        .doing(read)?;
+        row.map(|row| media_row(&row, read)).transpose()
     }
 }

@@ -193,9 +193,12 @@ impl Store {
         let Some(summary) = self.summary(id).await? else {
             return Ok(None);
         };
-        let inbound = sqlx::query(
-            "SELECT content, received_at FROM inbound_messages WHERE conversation_id = $1 ORDER BY id",
-        )
+        let inbound = sqlx::query(&format!(
+            "SELECT i.content, i.received_at, {} FROM inbound_messages i {}
+             WHERE i.conversation_id = $1 ORDER BY i.id",
+            super::media::THREAD_COLUMNS,
+            super::media::THREAD_JOIN
+        ))
         .bind(id)
         .fetch_all(&self.pool)
         .await
@@ -203,9 +206,10 @@ impl Store {
         let mut messages = Vec::with_capacity(inbound.len());
         for row in &inbound {
             let content: String = get(row, "content")?;
-            let (kind, text) = match serde_json::from_str::<MessageContent>(&content) {
-                Ok(content) => (content.kind_name().to_owned(), describe_inbound(&content)),
-                Err(_) => ("unsupported".to_owned(), "[onleesbaar bericht]".to_owned()),
+            let content = serde_json::from_str::<MessageContent>(&content).ok();
+            let (kind, text) = match &content {
+                Some(content) => (content.kind_name().to_owned(), describe_inbound(content)),
+                None => ("unsupported".to_owned(), "[onleesbaar bericht]".to_owned()),
             };
             let (text, masked, link_domains) = crate::privacy::citizen_text(text, reveal);
             messages.push(ThreadMessage {
@@ -216,6 +220,10 @@ impl Store {
                 masked,
                 link_domains,
                 status: None,
+                media: super::media::thread_media(row, &summary.id, content.as_ref())?,
+                location: content
+                    .as_ref()
+                    .and_then(|content| super::media::thread_location(content, reveal)),
             });
         }
         let outbound = sqlx::query(
@@ -242,6 +250,8 @@ impl Store {
                 text,
                 masked: false,
                 link_domains: Vec::new(),
+                media: None,
+                location: None,
                 // Meta's callback says more than our own state, except a failure on our side.
                 status: Some(if state == "failed" {
                     state

@@ -5,6 +5,7 @@
 //! fetching and storing are the fetcher's and the store's.
 
 mod check;
+pub mod serve;
 mod sniff;
 mod strip;
 
@@ -74,6 +75,27 @@ impl Failure {
         };
         format!("{} kon niet worden opgehaald: {why}", noun(kind))
     }
+
+    /// The same in English, for the page's English texts, e.g. "photo
+    /// could not be fetched: too large".
+    pub fn wording_en(self, kind: MediaKind) -> String {
+        let why = match self {
+            Failure::TooLarge => "too large",
+            Failure::WrongSha256 => "damaged on the way",
+            Failure::UnknownType => "unknown or disallowed file type",
+            Failure::Expired => "the download link had expired",
+            Failure::NotFound => "no longer available at WhatsApp",
+            Failure::Unreachable => "WhatsApp could not be reached",
+        };
+        let noun = match kind {
+            MediaKind::Image => "photo",
+            MediaKind::Audio => "audio message",
+            MediaKind::Video => "video",
+            MediaKind::Document => "document",
+            MediaKind::Sticker => "sticker",
+        };
+        format!("{noun} could not be fetched: {why}")
+    }
 }
 
 /// The Dutch word staff know the kind by.
@@ -139,6 +161,10 @@ mod tests {
         assert_eq!(
             Failure::TooLarge.wording(MediaKind::Image),
             "foto kon niet worden opgehaald: te groot"
+        );
+        assert_eq!(
+            Failure::TooLarge.wording_en(MediaKind::Image),
+            "photo could not be fetched: too large"
         );
         assert!(
             Failure::Expired

@@ -209,6 +209,31 @@ fn media_value_with_id(
     message_value(contact(wa_id), message)
 }
 
+/// A webhook POST with one shared location from `wa_id`: a place with its
+/// name and address, as WhatsApp sends a picked place.
+pub fn location_message(
+    wa_id: &str,
+    wamid: &str,
+    (latitude, longitude): (f64, f64),
+    name: &str,
+    address: &str,
+    timestamp: i64,
+) -> String {
+    let message = json!({
+        "from": wa_id,
+        "id": wamid,
+        "timestamp": timestamp.to_string(),
+        "type": "location",
+        "location": {
+            "latitude": latitude,
+            "longitude": longitude,
+            "name": name,
+            "address": address,
+        },
+    });
+    batch(&[message_value(contact(wa_id), message)])
+}
+
 /// The `value` of a change holding one status callback.
 pub fn status_value(wamid: &str, status: &str, recipient_wa_id: &str, timestamp: i64) -> Value {
     let mut update = json!({

@@ -1,6 +1,6 @@
 //! Citizens' media (issue 21): what intake notes, how the store keeps and
 //! forgets a file's bytes, and the fetcher through the webhook and the fake
-//! Graph API. (The staff API comes next.)
+//! Graph API; staff's thread and media API on top.
 
 use crate::helpers::*;
 use crate::retention::{contains, raw_bytes};
@@ -237,6 +237,28 @@ async fn a_wrong_digest_an_oversized_file_and_an_expired_url_fail_with_their_rea
         assert_eq!((state.as_str(), failure.as_deref()), ("failed", Some(why)), "{wamid}");
         assert!(bytes.is_empty(), "{wamid}: a failed file keeps no bytes");
     }
+    // Staff read why in the thread, in Dutch and English; the file itself
+    // is answered 409 with its reason.
+    use crate::queue::{add_user, get, login};
+    app.wait_until_processed().await;
+    let id = citizens_conversation(&app).await;
+    add_user(&app, "anna", loket::accounts::Role::Staff).await;
+    let anna = login(&app, "anna").await;
+    let (_, thread) = get(&app, &format!("/api/conversations/{id}"), &anna).await;
+    let photo = &message_of(&thread, "image")["media"];
+    assert_eq!(photo["state"], "failed");
+    assert_eq!(photo["failure"], "too_large");
+    assert_eq!(photo["failure_nl"], "foto kon niet worden opgehaald: te groot");
+    assert_eq!(photo["failure_en"], "photo could not be fetched: too large");
+    assert!(photo["url"].is_null());
+    let document = &message_of(&thread, "document")["media"];
+    assert_eq!(document["failure_nl"], "document kon niet worden opgehaald: beschadigd onderweg");
+    let audio = &message_of(&thread, "audio")["media"];
+    assert_eq!(audio["failure"], "expired");
+    let (status, body) = get(&app, &format!("/api/conversations/{id}/media/{}", photo["id"]), &anna).await;
+    assert_eq!(status, 409);
+    assert_eq!((body["error"].as_str(), body["failure"].as_str()), (Some("media_failed"), Some("too_large")));
+    assert_eq!(body["message"], "foto kon niet worden opgehaald: te groot");
     // Nothing lost: every message is stored and processed as usual.
     app.wait_until_processed().await;
     assert_eq!(
@@ -256,5 +278,206 @@ async fn an_expired_first_url_is_replaced_by_a_fresh_one() {
     let (state, _, _, bytes) = settled(&app, "wamid.FRESH1").await;
     assert_eq!(state, "stored");
     assert_eq!(bytes, LETTER);
+}
+}
+
+/// The public id of `CITIZEN`'s conversation, once it is queued.
+async fn citizens_conversation(app: &TestApp) -> String {
+    let tail = &CITIZEN[CITIZEN.len() - 4..];
+    let queued = || async {
+        let queue = app.store().queue().await.expect("queue");
+        queue
+            .iter()
+            .find(|s| s.citizen.ends_with(tail))
+            .map(|s| s.id.to_string())
+    };
+    app.eventually("the conversation is queued", || async {
+        queued().await.is_some()
+    })
+    .await;
+    queued().await.expect("queued")
+}
+
+/// The thread's message of `kind` (`image`, `document`, ...) as staff's
+/// API shows it.
+fn message_of<'a>(thread: &'a serde_json::Value, kind: &str) -> &'a serde_json::Value {
+    thread["messages"]
+        .as_array()
+        .and_then(|messages| messages.iter().find(|m| m["kind"] == kind))
+        .unwrap_or_else(|| panic!("no {kind} message in {thread}"))
+}
+
+/// GETs `path` with `session` (or none): status, headers and body bytes.
+async fn fetch(
+    app: &TestApp,
+    path: &str,
+    session: Option<&crate::queue::Session>,
+) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut request = app.http.get(app.url(path));
+    if let Some(session) = session {
+        request = request.header("cookie", &session.cookie);
+    }
+    let response = request.send().await.expect("media request");
+    let (status, headers) = (response.status(), response.headers().clone());
+    let body = response.bytes().await.expect("body").to_vec();
+    (status, headers, body)
+}
+
+/// The headers every served file carries, and how it is disposed.
+fn assert_served_safely(headers: &reqwest::header::HeaderMap, mime: &str, disposition: &str) {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    assert_eq!(header("content-type"), mime);
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(
+        header("content-security-policy"),
+        "default-src 'none'; sandbox"
+    );
+    assert_eq!(header("cache-control"), "private, no-store");
+    assert!(
+        header("content-disposition").starts_with(disposition),
+        "{mime}: {}",
+        header("content-disposition")
+    );
+    let name = header("content-disposition")
+        .split("filename=")
+        .nth(1)
+        .unwrap_or("");
+    assert!(
+        name.trim_matches('"')
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'),
+        "a made-up, safe file name: {name}"
+    );
+}
+
+on_both_databases! {
+/// A photo, a PDF, a voice note and a location sent through the webhook
+/// reach staff: the thread says what each is, and each file's bytes are
+/// exactly what was stored (the photo without its EXIF), served inline or
+/// as an attachment with headers that keep it from running. The files
+/// are as closed to others as the thread: no session 401, an editor 403,
+/// another conversation's or an unknown file 404; reading a colleague's
+/// thread's file is audited as reading the thread.
+#[tokio::test]
+async fn a_photo_a_pdf_a_voice_note_and_a_location_reach_staff_with_their_content() {
+    use crate::queue::{add_user, get, login, post};
+    use loket::accounts::Role;
+    let app = spawn_app_at(tuesday_morning()).await;
+    let photo = app.graph.add_media(PHOTO, "image/jpeg");
+    let letter = app.graph.add_media(LETTER, "application/pdf");
+    let voice = app.graph.add_media(VOICE_NOTE, "audio/ogg; codecs=opus");
+    send_file(&app, "wamid.STAFF1", "image", &photo).await;
+    send_file(&app, "wamid.STAFF2", "document", &letter).await;
+    send_file(&app, "wamid.STAFF3", "audio", &voice).await;
+    let at = app.clock.now().timestamp();
+    let place = loket_testkit::payload::location_message(
+        CITIZEN, "wamid.STAFF4", (52.0907, 5.1214), "Lantaarnpaal bij de Dom", "Domplein 1, Utrecht", at,
+    );
+    assert_eq!(app.post_webhook(&place).await.status(), 200);
+    let mut stored = Vec::new();
+    for wamid in ["wamid.STAFF1", "wamid.STAFF2", "wamid.STAFF3"] {
+        let (state, _, _, bytes) = settled(&app, wamid).await;
+        assert_eq!(state, "stored", "{wamid}");
+        stored.push(bytes);
+    }
+    app.wait_until_processed().await;
+    let id = citizens_conversation(&app).await;
+    add_user(&app, "anna", Role::Staff).await;
+    let anna = login(&app, "anna").await;
+    let (status, thread) = get(&app, &format!("/api/conversations/{id}"), &anna).await;
+    assert_eq!(status, 200, "{thread}");
+
+    for ((kind, mime, disposition), bytes) in [
+        ("image", "image/jpeg", "inline"),
+        ("document", "application/pdf", "attachment"),
+        ("audio", "audio/ogg", "inline"),
+    ]
+    .into_iter()
+    .zip(&stored)
+    {
+        let media = &message_of(&thread, kind)["media"];
+        assert_eq!(media["kind"], kind);
+        assert_eq!(media["state"], "stored");
+        assert_eq!(media["mime"], mime);
+        assert_eq!(media["size"], bytes.len() as u64, "{kind}: the stored size");
+        assert!(media["failure"].is_null() && media["failure_nl"].is_null());
+        let url = media["url"].as_str().expect("a stored file has a url");
+        assert_eq!(url, format!("/api/conversations/{id}/media/{}", media["id"]));
+        let (status, headers, body) = fetch(&app, url, Some(&anna)).await;
+        assert_eq!(status, 200, "{kind}");
+        assert_served_safely(&headers, mime, disposition);
+        assert_eq!(&body, bytes, "{kind}: the stored bytes, whole");
+    }
+    assert!(!contains(&stored[0], GPS_MARKER), "what staff get has no EXIF GPS");
+    assert!(stored[1].starts_with(b"%PDF"));
+    assert_eq!(message_of(&thread, "audio")["media"]["voice"], true);
+    let location = &message_of(&thread, "location")["location"];
+    assert_eq!(location["latitude"], 52.0907);
+    assert_eq!(location["longitude"], 5.1214);
+    assert_eq!(location["name"], "Lantaarnpaal bij de Dom");
+    assert_eq!(location["address"], "Domplein 1, Utrecht");
+    assert!(message_of(&thread, "location")["media"].is_null());
+
+    // As closed as the thread.
+    let photo_url = message_of(&thread, "image")["media"]["url"].as_str().expect("url").to_owned();
+    let photo_id = message_of(&thread, "image")["media"]["id"].clone();
+    assert_eq!(fetch(&app, &photo_url, None).await.0, 401, "signed out");
+    add_user(&app, "eva", Role::Editor).await;
+    let editor = login(&app, "eva").await;
+    assert_eq!(fetch(&app, &photo_url, Some(&editor)).await.0, 403, "an editor");
+    let other = crate::queue::queued_thread(&app, "31600000072").await;
+    for wrong in [
+        format!("/api/conversations/{other}/media/{photo_id}"),
+        format!("/api/conversations/{id}/media/999999"),
+        format!("/api/conversations/{id}/media/foto"),
+        format!("/api/conversations/{}/media/{photo_id}", "0".repeat(32)),
+    ] {
+        let (status, _, body) = fetch(&app, &wrong, Some(&anna)).await;
+        assert_eq!(status, 404, "{wrong}");
+        assert!(!contains(&body, "PIXELDATA"), "{wrong}");
+    }
+
+    // A colleague's thread: its file is audited as reading the thread.
+    add_user(&app, "bram", Role::Staff).await;
+    let bram = login(&app, "bram").await;
+    let (status, _) = post(&app, &format!("/api/conversations/{id}/claim"), &bram, serde_json::json!({})).await;
+    assert_eq!(status, 200);
+    let anna_again = login(&app, "anna").await;
+    assert_eq!(fetch(&app, &photo_url, Some(&anna_again)).await.0, 200);
+    add_user(&app, "lead", Role::Admin).await;
+    let lead = login(&app, "lead").await;
+    let (_, audit) = get(&app, "/api/audit", &lead).await;
+    let reads = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["actor"] == "staff:anna" && e["action"] == "read" && e["conversation"] == id.as_str())
+        .count();
+    assert_eq!(reads, 1, "the file read is audited once: {audit}");
+}
+
+/// A file still being fetched is answered 409 `media_pending`, and the
+/// thread says it is pending; nothing is served before it is stored.
+#[tokio::test]
+async fn a_file_being_fetched_is_pending_in_the_thread_and_not_served() {
+    use crate::queue::{add_user, get, login};
+    use loket::accounts::Role;
+    let app = app_without_fetcher().await;
+    send(&app, "wamid.PENDING1", "image").await;
+    app.wait_until_processed().await;
+    let id = citizens_conversation(&app).await;
+    add_user(&app, "anna", Role::Staff).await;
+    let anna = login(&app, "anna").await;
+    let (_, thread) = get(&app, &format!("/api/conversations/{id}"), &anna).await;
+    let media = &message_of(&thread, "image")["media"];
+    assert_eq!(media["state"], "pending");
+    assert!(media["url"].is_null() && media["size"].is_null());
+    let (status, body) = get(&app, &format!("/api/conversations/{id}/media/{}", media["id"]), &anna).await;
+    assert_eq!((status.as_u16(), body["error"].as_str()), (409, Some("media_pending")), "{body}");
 }
 }

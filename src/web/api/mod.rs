@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod knowledge;
 pub mod login_options;
+pub mod media;
 pub mod mfa;
 pub mod public;
 pub mod queue;
@@ -95,6 +96,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "get",
         path: "/api/conversations/{id}",
         route: || web::get().to(queue::show),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/conversations/{id}/media/{media}",
+        route: || web::get().to(media::download),
     },
     Endpoint {
         method: "post",

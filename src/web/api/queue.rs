@@ -91,10 +91,16 @@ impl ConversationPath {
     /// public id and an id nobody has get the same 404: an answer tells
     /// nothing but "not here".
     async fn key(&self, state: &AppState) -> Result<i64, ApiError> {
-        let id = PublicId::parse(&self.id).map_err(|_| QueueError::NotFound)?;
-        let key = state.store.conversation_key(&id).await?;
-        Ok(key.ok_or(QueueError::NotFound)?)
+        conversation_key(state, &self.id).await
     }
+}
+
+/// The integer key of the conversation with public id `id`; 404 for text
+/// that is not a public id and for an id nobody has alike.
+pub(super) async fn conversation_key(state: &AppState, id: &str) -> Result<i64, ApiError> {
+    let id = PublicId::parse(id).map_err(|_| QueueError::NotFound)?;
+    let key = state.store.conversation_key(&id).await?;
+    Ok(key.ok_or(QueueError::NotFound)?)
 }
 
 fn publish(state: &AppState, summary: &Summary, change: Change, to: Option<String>) {
@@ -142,19 +148,35 @@ pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<ConversationPath>,
 ) -> Result<HttpResponse, ApiError> {
-    staff.require_queue()?;
-    let key = id.key(&state).await?;
+    let key = authorise_read(&staff, &state, &id.id).await?.key;
     let revealed = state
         .revealed
         .lock()
         .map(|set| set.contains(&(staff.token_hash.clone(), key)))
         .unwrap_or(false);
     let view = load_thread(&staff, &state, key, revealed).await?;
-    let summary = &view.thread.summary;
-    if !conversation_of(summary).read_is_routine(&staff.account) {
-        audit_once_per_login(&state, &state.read_audited, &staff, "read", summary).await;
-    }
     Ok(thread_json(&view))
+}
+
+/// Whether `staff` may read conversation `id` (its thread or one of its
+/// files), and its summary if so. Reading one that is neither in the
+/// queue nor the reader's own is written to the audit log, once per login.
+pub(super) async fn authorise_read(
+    staff: &Staff,
+    state: &AppState,
+    id: &str,
+) -> Result<Summary, ApiError> {
+    staff.require_queue()?;
+    let key = conversation_key(state, id).await?;
+    let summary = state
+        .store
+        .summary(key)
+        .await?
+        .ok_or(QueueError::NotFound)?;
+    if !conversation_of(&summary).read_is_routine(&staff.account) {
+        audit_once_per_login(state, &state.read_audited, staff, "read", &summary).await;
+    }
+    Ok(summary)
 }
 
 /// The whole conversation with personal data shown: audited the first
