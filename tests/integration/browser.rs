@@ -35,6 +35,12 @@ const TOPIC: &str = "Paspoort en ID-kaart";
 const SSO_USER: &str = "anna";
 /// The button's label as `crate::sso::Provider::settings` names the provider.
 const SSO_LABEL: &str = "Testdienst";
+/// A citizen who sends a photo, a letter and a voice note.
+const MEDIA_CITIZEN: &str = "31600000004";
+/// Files a browser decodes (tests/fixtures/media/README.md).
+const PHOTO: &[u8] = include_bytes!("../fixtures/media/photo-64x48.jpg");
+const LETTER: &[u8] = include_bytes!("../fixtures/media/letter.pdf");
+const VOICE_NOTE: &[u8] = include_bytes!("../fixtures/media/voice-note-1s.ogg");
 /// How long the whole browser scenario may take on a busy CI machine.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(240);
 
@@ -171,6 +177,8 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
     })
     .await;
 
+    let media_citizen = citizen_sends_media(&app).await;
+
     let webhook_body = payload::text_message(
         CITIZEN,
         "wamid.browser-1",
@@ -202,6 +210,7 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
             if provider.is_some() { SSO_USER } else { "" },
         )
         .env("LOKET_SSO_LABEL", SSO_LABEL)
+        .env("LOKET_MEDIA_CITIZEN", &media_citizen)
         .stdin(Stdio::null())
         .stdout(log.reopen().expect("log file"))
         .stderr(log.reopen().expect("log file"))
@@ -245,7 +254,11 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         .filter(|c| c.id != conversation.id)
         .map(|c| c.state.as_str())
         .collect();
-    assert_eq!(others, ["queued", "queued"], "the others still wait");
+    assert_eq!(
+        others,
+        ["queued", "queued", "queued"],
+        "the others still wait"
+    );
     let thread = app
         .store()
         .thread(conversation.id, app.clock.now(), true)
@@ -274,4 +287,33 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
             .any(|m| m.author == "staff:ilse" && m.text == REPLY_TEXT),
         "the reply is in the thread under her name"
     );
+}
+
+/// `MEDIA_CITIZEN` sends a photo, a PDF and a voice note, which the
+/// fetcher stores before the browser starts; returns how the queue labels
+/// the citizen ("•••• 0004").
+async fn citizen_sends_media(app: &TestApp) -> String {
+    let now = app.clock.now().timestamp();
+    for (wamid, kind, bytes, mime) in [
+        ("wamid.browser-media-1", "image", PHOTO, "image/jpeg"),
+        (
+            "wamid.browser-media-2",
+            "document",
+            LETTER,
+            "application/pdf",
+        ),
+        (
+            "wamid.browser-media-3",
+            "audio",
+            VOICE_NOTE,
+            "audio/ogg; codecs=opus",
+        ),
+    ] {
+        let media_id = app.graph.add_media(bytes, mime);
+        let body = payload::media_message_with_id(MEDIA_CITIZEN, wamid, kind, &media_id, now);
+        assert_eq!(app.post_webhook(&body).await.status(), 200);
+        let (state, failure, ..) = crate::media::settled(app, wamid).await;
+        assert_eq!(state, "stored", "{wamid}: {failure:?}");
+    }
+    format!("•••• {}", &MEDIA_CITIZEN[MEDIA_CITIZEN.len() - 4..])
 }

@@ -160,7 +160,10 @@ async fn file_of(
     Some((row.get(1), row.get(2), row.get(3), bytes))
 }
 
-async fn settled(app: &TestApp, wamid: &str) -> (String, Option<String>, Option<String>, Vec<u8>) {
+pub(crate) async fn settled(
+    app: &TestApp,
+    wamid: &str,
+) -> (String, Option<String>, Option<String>, Vec<u8>) {
     app.eventually(
         &format!("the file of {wamid} fetched or failed"),
         || async {

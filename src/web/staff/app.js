@@ -67,6 +67,7 @@ const state = {
   timers: [],
   queueRefresh: { timer: null, running: false, again: false },
   currentRefresh: null,
+  pendingMediaRefresh: null,
   lastKnowledgeQuery: '',
 };
 
@@ -562,7 +563,8 @@ function renderThread(messages, scroll) {
   const thread = $('thread');
   const items = messages.map((message) => {
     const kind = message.kind || 'text';
-    // Media are never fetched: the API gives a placeholder like "[foto]".
+    // The text is a placeholder like "[foto] caption"; a fetched file is
+    // shown beside it (renderMedia), a location with its map link.
     const media = Object.hasOwn(MEDIA_KINDS, kind);
     const classes = ['msg', authorClass(message.author)];
     if (media) classes.push('msg-media');
@@ -577,9 +579,11 @@ function renderThread(messages, scroll) {
         el('time', { datetime: message.at, text: when(message.at) }),
         status ? el('span', { className: `msg-status status-${message.status}`, text: status }) : null,
       ),
-      media
+      message.media ? renderMedia(message.media) : null,
+      media && !message.media && !message.location
         ? el('span', { className: 'media-label', text: `Bijlage: ${MEDIA_KINDS[kind]} (niet getoond)` })
         : null,
+      message.location ? renderLocation(message.location) : null,
       el('p', { className: 'msg-text', text: message.text ?? '' }),
       message.masked ? el('span', { className: 'msg-note', text: 'persoonsgegevens verborgen' }) : null,
       // Links are never clickable: name the sites they really lead to.
@@ -589,8 +593,104 @@ function renderThread(messages, scroll) {
     );
   });
   thread.replaceChildren(...items);
+  forgetUnusedMediaNodes(messages);
   if (items.length === 0) thread.append(el('li', { className: 'muted', text: 'Nog geen berichten.' }));
   if (scroll) thread.scrollTop = thread.scrollHeight;
+  if (messages.some((m) => m.media?.state === 'pending')) schedulePendingMediaRefresh();
+}
+
+// ----------------------------------------------------------------- media
+
+// Sites the page itself links to (opened in a new tab, without referrer):
+// only OpenStreetMap, for a shared location. Citizens' own links stay
+// unclickable.
+const PAGE_LINK_ALLOWLIST = ['www.openstreetmap.org'];
+const PENDING_MEDIA_REFRESH_MS = 5_000;
+// Rendered players and pictures by URL, reused on every re-render so that
+// a voice note keeps playing when the thread refreshes.
+const mediaNodes = new Map();
+
+function outgoingLink(href, text) {
+  const url = new URL(href);
+  if (url.protocol !== 'https:' || !PAGE_LINK_ALLOWLIST.includes(url.hostname)) return el('span', { text });
+  return el('a', { href: url.href, target: '_blank', rel: 'noopener noreferrer', text });
+}
+
+function fileSize(bytes) {
+  if (typeof bytes !== 'number') return '';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} kB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1).replace('.', ',')} MB`;
+}
+
+function renderMedia(media) {
+  const noun = media.voice ? MEDIA_KINDS.voice : MEDIA_KINDS[media.kind] || 'bestand';
+  if (media.state === 'pending') {
+    return el('span', { className: 'media-label media-pending', text: `${noun} wordt opgehaald…` });
+  }
+  if (media.state !== 'stored' || !media.url) {
+    return el('span', { className: 'media-label media-failed', text: media.failure_nl || `${noun} kon niet worden opgehaald` });
+  }
+  const known = mediaNodes.get(media.url);
+  if (known) return known;
+  const node = el('div', { className: 'media', dataset: { kind: media.kind } }, ...mediaContent(media, noun));
+  mediaNodes.set(media.url, node);
+  return node;
+}
+
+function mediaContent(media, noun) {
+  const size = fileSize(media.size);
+  const download = (label) =>
+    el('a', { className: 'media-download', href: media.url, download: '', text: `${label}${size ? ` (${size})` : ''}` });
+  switch (media.kind) {
+    case 'image':
+    case 'sticker':
+      return [
+        el(
+          'a',
+          { className: 'media-open', href: media.url, target: '_blank', rel: 'noopener noreferrer', title: `${noun} op volle grootte openen` },
+          el('img', { className: 'media-thumb', src: media.url, loading: 'lazy', alt: `${noun} van de inwoner` }),
+        ),
+      ];
+    case 'audio':
+      return [
+        el('audio', { className: 'media-player', controls: true, preload: 'metadata', src: media.url, 'aria-label': `${noun} van de inwoner` }),
+        download(`${noun} downloaden`),
+      ];
+    case 'video':
+      return [
+        el('video', { className: 'media-player media-video', controls: true, preload: 'metadata', src: media.url, 'aria-label': `${noun} van de inwoner` }),
+        download(`${noun} downloaden`),
+      ];
+    default:
+      return [download(`${noun} downloaden`)];
+  }
+}
+
+function forgetUnusedMediaNodes(messages) {
+  const shown = new Set(messages.map((m) => m.media?.url).filter(Boolean));
+  for (const url of mediaNodes.keys()) if (!shown.has(url)) mediaNodes.delete(url);
+}
+
+function renderLocation(location) {
+  const { latitude, longitude } = location;
+  const coordinates = `${Number(latitude).toFixed(5)}, ${Number(longitude).toFixed(5)}`;
+  const map = `https://www.openstreetmap.org/?mlat=${encodeURIComponent(latitude)}&mlon=${encodeURIComponent(longitude)}#map=17/${encodeURIComponent(latitude)}/${encodeURIComponent(longitude)}`;
+  return el(
+    'div',
+    { className: 'media media-location' },
+    location.name ? el('strong', { className: 'location-name', text: location.name }) : null,
+    location.address ? el('span', { className: 'location-address', text: location.address }) : null,
+    el('span', { className: 'location-coordinates', text: `Coördinaten: ${coordinates}` }),
+    outgoingLink(map, 'Bekijk op OpenStreetMap'),
+  );
+}
+
+// While a file is being fetched, look again now and then; stops by itself
+// once nothing is pending.
+function schedulePendingMediaRefresh() {
+  clearTimeout(state.pendingMediaRefresh);
+  state.pendingMediaRefresh = setTimeout(refreshCurrent, PENDING_MEDIA_REFRESH_MS);
 }
 
 function renderHistory(events) {
