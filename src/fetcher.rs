@@ -19,6 +19,7 @@ use crate::media::{Failure, Intake, SizeCaps, sniff, strip_metadata};
 use crate::whatsapp::media::{FetchError, MediaClient};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Fresh URLs asked for in one attempt when each has expired on use.
@@ -37,7 +38,8 @@ pub struct FetcherSettings {
     /// How long a taken file is this fetcher's; a download that takes
     /// longer may be taken by another instance.
     pub lease: Duration,
-    /// How often to look for new files when idle.
+    /// How often to look for files when idle and not woken: for files
+    /// another instance took in, and retries coming due.
     pub poll: Duration,
 }
 
@@ -48,7 +50,7 @@ impl Default for FetcherSettings {
             initial_backoff: Duration::from_secs(5),
             max_attempts: 6,
             lease: Duration::from_secs(15 * 60),
-            poll: Duration::from_secs(1),
+            poll: Duration::from_secs(5),
         }
     }
 }
@@ -59,6 +61,8 @@ pub struct Fetcher {
     pub client: MediaClient,
     pub settings: FetcherSettings,
     pub clock: Arc<dyn Clock>,
+    /// Notified when this instance's intake stored a message with a file.
+    pub wake: Arc<Notify>,
 }
 
 /// Why one attempt did not store the file.
@@ -110,6 +114,7 @@ impl Fetcher {
             if !busy {
                 tokio::select! {
                     () = cancel.cancelled() => break,
+                    () = self.wake.notified() => {}
                     () = tokio::time::sleep(self.settings.poll) => {}
                 }
             } else if cancel.is_cancelled() {

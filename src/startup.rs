@@ -97,6 +97,7 @@ pub async fn start_on(
     let cancel = CancellationToken::new();
     let wake_processor = Arc::new(Notify::new());
     let wake_outbox = Arc::new(Notify::new());
+    let wake_fetcher = Arc::new(Notify::new());
     // Several instances on PostgreSQL: the hub's events also go to the
     // others (LISTEN/NOTIFY); on SQLite there is only this one.
     let (events, relay) = match store.dialect() {
@@ -177,9 +178,11 @@ pub async fn start_on(
                     client,
                     settings: crate::fetcher::FetcherSettings {
                         caps: settings.media.caps(),
+                        poll: settings.media.fetch_poll.0,
                         ..crate::fetcher::FetcherSettings::default()
                     },
                     clock: clock.clone(),
+                    wake: wake_fetcher.clone(),
                 }
                 .run_until_stopped(cancel.clone()),
             ),
@@ -213,6 +216,7 @@ pub async fn start_on(
         clock,
         wake_processor,
         wake_outbox,
+        wake_fetcher,
         events: events.clone(),
         knowledge: knowledge.clone(),
         streams: streams.clone(),

@@ -1,7 +1,9 @@
 //! `[media]`: the files citizens send (issue 21).
 
+use super::HumanDuration;
 use crate::media::SizeCaps;
 use serde::Deserialize;
+use std::time::Duration;
 
 /// The largest file fetched and stored per kind, in bytes. The defaults
 /// are WhatsApp's own limits, so only a lower cap changes anything.
@@ -13,6 +15,10 @@ pub struct MediaSettings {
     pub video_max_bytes: u64,
     pub document_max_bytes: u64,
     pub sticker_max_bytes: u64,
+    /// How often an idle fetcher looks for files anyway. Intake wakes this
+    /// instance's fetcher at once; the poll is for files another instance
+    /// took in, and for retries coming due.
+    pub fetch_poll: HumanDuration,
 }
 
 impl Default for MediaSettings {
@@ -24,6 +30,7 @@ impl Default for MediaSettings {
             video_max_bytes: caps.video,
             document_max_bytes: caps.document,
             sticker_max_bytes: caps.sticker,
+            fetch_poll: HumanDuration(Duration::from_secs(5)),
         }
     }
 }
@@ -52,6 +59,9 @@ impl MediaSettings {
             if cap == 0 || cap > MAX {
                 return Err((key, "must be more than 0 and at most 1073741824 (1 GiB)"));
             }
+        }
+        if self.fetch_poll.0.is_zero() {
+            return Err(("media.fetch_poll", "must be more than 0"));
         }
         Ok(())
     }

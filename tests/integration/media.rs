@@ -182,6 +182,19 @@ async fn send_file(app: &TestApp, wamid: &str, kind: &str, media_id: &str) {
     assert_eq!(app.post_webhook(&body).await.status(), 200);
 }
 
+/// The citizen sends the test photo, letter and voice note, as messages
+/// `{prefix}1` to `{prefix}3`.
+async fn send_photo_letter_and_voice_note(app: &TestApp, prefix: &str) {
+    for (n, kind, bytes, mime) in [
+        (1, "image", PHOTO, "image/jpeg"),
+        (2, "document", LETTER, "application/pdf"),
+        (3, "audio", VOICE_NOTE, "audio/ogg; codecs=opus"),
+    ] {
+        let media_id = app.graph.add_media(bytes, mime);
+        send_file(app, &format!("{prefix}{n}"), kind, &media_id).await;
+    }
+}
+
 on_both_databases! {
 /// A photo, a PDF and a voice note sent through the webhook are fetched
 /// in the background and stored as their bytes say; the photo without its
@@ -189,12 +202,7 @@ on_both_databases! {
 #[tokio::test]
 async fn a_photo_a_pdf_and_a_voice_note_are_fetched_checked_and_stored() {
     let app = spawn_app_at(tuesday_morning()).await;
-    let photo = app.graph.add_media(PHOTO, "image/jpeg");
-    let letter = app.graph.add_media(LETTER, "application/pdf");
-    let voice = app.graph.add_media(VOICE_NOTE, "audio/ogg; codecs=opus");
-    send_file(&app, "wamid.FETCH1", "image", &photo).await;
-    send_file(&app, "wamid.FETCH2", "document", &letter).await;
-    send_file(&app, "wamid.FETCH3", "audio", &voice).await;
+    send_photo_letter_and_voice_note(&app, "wamid.FETCH").await;
 
     let (state, failure, mime, bytes) = settled(&app, "wamid.FETCH1").await;
     assert_eq!((state.as_str(), failure, mime.as_deref()), ("stored", None, Some("image/jpeg")));
@@ -268,6 +276,23 @@ async fn a_wrong_digest_an_oversized_file_and_an_expired_url_fail_with_their_rea
         app.store().count(loket::db::CountedTable::Conversations).await.unwrap(),
         1
     );
+}
+
+/// The webhook wakes the fetcher: with an hour between polls, files are
+/// still fetched right after they arrive. (The first file may be taken by
+/// the fetcher's first turn at start; the second arrives while it sleeps.)
+#[tokio::test]
+async fn a_webhook_with_a_file_wakes_the_fetcher() {
+    let app = spawn_app_with(tuesday_morning(), |settings| {
+        settings.media.fetch_poll = loket::config::HumanDuration(Duration::from_secs(3600));
+    })
+    .await;
+    for wamid in ["wamid.WAKE1", "wamid.WAKE2"] {
+        let letter = app.graph.add_media(LETTER, "application/pdf");
+        send_file(&app, wamid, "document", &letter).await;
+        let (state, _, _, bytes) = settled(&app, wamid).await;
+        assert_eq!((state.as_str(), bytes.as_slice()), ("stored", LETTER), "{wamid}");
+    }
 }
 
 /// A file whose first URL has expired is fetched with a fresh one.
@@ -371,12 +396,7 @@ async fn a_photo_a_pdf_a_voice_note_and_a_location_reach_staff_with_their_conten
     use crate::queue::{add_user, get, login, post};
     use loket::accounts::Role;
     let app = spawn_app_at(tuesday_morning()).await;
-    let photo = app.graph.add_media(PHOTO, "image/jpeg");
-    let letter = app.graph.add_media(LETTER, "application/pdf");
-    let voice = app.graph.add_media(VOICE_NOTE, "audio/ogg; codecs=opus");
-    send_file(&app, "wamid.STAFF1", "image", &photo).await;
-    send_file(&app, "wamid.STAFF2", "document", &letter).await;
-    send_file(&app, "wamid.STAFF3", "audio", &voice).await;
+    send_photo_letter_and_voice_note(&app, "wamid.STAFF").await;
     let at = app.clock.now().timestamp();
     let place = loket_testkit::payload::location_message(
         CITIZEN, "wamid.STAFF4", (52.0907, 5.1214), "Lantaarnpaal bij de Dom", "Domplein 1, Utrecht", at,
