@@ -189,7 +189,7 @@ impl Fetcher {
         // Photos and stickers always are.
         let mut whole: Option<bool> =
             matches!(file.kind, MediaKind::Image | MediaKind::Sticker).then_some(true);
-        let mut pending = Vec::new();
+        let mut pending = Vec::with_capacity(2 * CHUNK_BYTES);
         let mut seq = 0;
         let written = async {
             while let Some(piece) = response
@@ -208,11 +208,13 @@ impl Fetcher {
                     }
                     continue;
                 }
+                // One buffer for the whole download: a new one per chunk
+                // (and its growth to the chunk's size) left the allocator
+                // holding tens of megabytes of freed blocks.
                 while pending.len() >= CHUNK_BYTES {
-                    let rest = pending.split_off(CHUNK_BYTES);
-                    self.write(file.id, seq, &pending).await?;
+                    self.write(file.id, seq, &pending[..CHUNK_BYTES]).await?;
                     seq += 1;
-                    pending = rest;
+                    pending.drain(..CHUNK_BYTES);
                 }
             }
             Ok::<_, NotStored>(())

@@ -296,6 +296,44 @@ impl Store {
         .await
         .doing("reading a media chunk")
     }
+
+    /// How many files are in each state, and the failures by reason: the
+    /// load tool's check that no file was lost under load.
+    pub async fn media_counts(&self) -> Result<MediaCounts, StoreError> {
+        let rows = sqlx::query(
+            "SELECT state, COALESCE(failure, '') AS failure, COUNT(*) AS n FROM media GROUP BY state, failure",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .doing("counting media")?;
+        let mut counts = MediaCounts::default();
+        for row in rows {
+            let read = "counting media";
+            let state: String = row.try_get("state").doing(read)?;
+            let failure: String = row.try_get("failure").doing(read)?;
+            let n: i64 = row.try_get("n").doing(read)?;
+            let n = u64::try_from(n).unwrap_or(0);
+            match state.as_str() {
+                "stored" => counts.stored += n,
+                "pending" => counts.pending += n,
+                _ => {
+                    counts.failed += n;
+                    counts.failures.push((failure, n));
+                }
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// Files per state ([`Store::media_counts`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MediaCounts {
+    pub stored: u64,
+    pub pending: u64,
+    pub failed: u64,
+    /// Failed files by reason word.
+    pub failures: Vec<(String, u64)>,
 }
 
 /// The media columns a thread reads beside each inbound message (`i`),

@@ -38,7 +38,7 @@ pub use accounts::SessionRow;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use dialect::Dialect;
 pub use export::{CitizenExport, Retention};
-pub use media::{CHUNK_BYTES, DueMedia, MediaRow, StoredMedia};
+pub use media::{CHUNK_BYTES, DueMedia, MediaCounts, MediaRow, StoredMedia};
 pub use mfa::TotpRow;
 pub use outbox::SendRecord;
 pub use public_id::new_public_id;

@@ -153,7 +153,8 @@ pub fn media_message_with_id(
     )])
 }
 
-fn media_value_with_id(
+/// One media message's value whose file is `media_id`, for a batch.
+pub fn media_value_with_id(
     wa_id: &str,
     wamid: &str,
     kind: &str,
