@@ -13,7 +13,13 @@ pub struct MediaSettings {
     pub video_max_bytes: u64,
     pub document_max_bytes: u64,
     pub sticker_max_bytes: u64,
+    /// The largest file staff may attach to a reply. WhatsApp's own cap
+    /// for the kind still applies when lower (5 MB for an image).
+    pub upload_max_bytes: u64,
 }
+
+/// Default staff upload cap: 16 MiB, enough for a scanned letter.
+pub const DEFAULT_UPLOAD_MAX_BYTES: u64 = 16 * 1024 * 1024;
 
 impl Default for MediaSettings {
     fn default() -> Self {
@@ -24,6 +30,7 @@ impl Default for MediaSettings {
             video_max_bytes: caps.video,
             document_max_bytes: caps.document,
             sticker_max_bytes: caps.sticker,
+            upload_max_bytes: DEFAULT_UPLOAD_MAX_BYTES,
         }
     }
 }
@@ -48,6 +55,7 @@ impl MediaSettings {
             ("media.video_max_bytes", self.video_max_bytes),
             ("media.document_max_bytes", self.document_max_bytes),
             ("media.sticker_max_bytes", self.sticker_max_bytes),
+            ("media.upload_max_bytes", self.upload_max_bytes),
         ] {
             if cap == 0 || cap > MAX {
                 return Err((key, "must be more than 0 and at most 1073741824 (1 GiB)"));
