@@ -115,7 +115,8 @@ pub fn safe_filename(name: Option<&str>, extension: &str) -> String {
         })
         .collect();
     let cleaned = cleaned.trim_matches(|c: char| c == '.' || c == ' ' || c == '_');
-    let stem: String = cleaned.chars().take(MAX_FILENAME - 5).collect();
+    let room = MAX_FILENAME.saturating_sub(extension.chars().count() + 1);
+    let stem: String = cleaned.chars().take(room).collect();
     let stem = if stem.is_empty() { "bijlage" } else { &stem };
     format!("{stem}.{extension}")
 }

@@ -316,11 +316,21 @@ impl GraphClient {
             to = %message.to.log_label(),
             "sending to the Graph API"
         );
-        let result = self
-            .http
-            .post(self.messages_url.clone())
+        let request = self.http.post(self.messages_url.clone()).json(&body);
+        let bytes = self.answer(request, message).await?;
+        Ok(parse_success(&bytes, &message.content))
+    }
+
+    /// Makes `request` with the bearer token for `message` (sent, or its
+    /// file uploaded) and returns the body of a 2xx answer, or the failure
+    /// sorted and scrubbed.
+    async fn answer(
+        &self,
+        request: reqwest::RequestBuilder,
+        message: &OutgoingMessage,
+    ) -> Result<Vec<u8>, SendError> {
+        let result = request
             .bearer_auth(self.settings.access_token.expose_secret())
-            .json(&body)
             .send()
             .await;
         let response = match result {
@@ -332,11 +342,13 @@ impl GraphClient {
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes,
             // The answer was cut off: we cannot know whether Meta accepted
-            // the message. A possible duplicate beats a lost reply.
+            // the message. A possible duplicate beats a lost reply. (An
+            // upload is only uploaded again: an unused file at Meta.)
             Err(err) => return Err(self.scrub(network_error(&err), message)),
         };
         if status.is_success() {
-            return Ok(parse_success(&bytes, &message.content));
+            // Meta's answers are a few hundred bytes.
+            return Ok(bytes.to_vec());
         }
         let error = serde_json::from_slice::<ErrorEnvelope>(&bytes)
             .ok()

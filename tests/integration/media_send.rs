@@ -69,26 +69,54 @@ async fn staff_app() -> (TestApp, Session) {
     (app, anna)
 }
 
+/// What a test sends: the file's bytes, its name and declared type, the
+/// caption, and the message type Meta should get (`image`, `document`).
+struct Sending<'a> {
+    file: &'a [u8],
+    name: &'a str,
+    mime: &'a str,
+    caption: Option<&'a str>,
+    kind: &'a str,
+}
+
+/// Anna claims a citizen's thread and sends a file, accepted (202); waits
+/// until the fake got the message. `prepare` scripts the fake first.
+async fn sent(sending: Sending<'_>, prepare: fn(&TestApp)) -> (TestApp, Session, String, Value) {
+    let (app, anna) = staff_app().await;
+    prepare(&app);
+    let base = claimed_thread(&app, &anna, CITIZEN_A).await;
+    let Sending {
+        file,
+        name,
+        mime,
+        caption,
+        kind,
+    } = sending;
+    let (status, body) = attach(&app, &base, &anna, file, name, mime, caption).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    app.eventually("the media message is sent", || async {
+        !media_messages(&app, kind).is_empty()
+    })
+    .await;
+    (app, anna, base, body)
+}
+
 on_both_databases! {
 /// An image reaches Meta as an upload (without its metadata) and then an
 /// image message naming the uploaded id with the caption; the thread
 /// shows what was sent; `forget` deletes the stored file.
 #[tokio::test]
 async fn an_attached_image_is_uploaded_without_metadata_then_sent_and_forgotten() {
-    let (app, anna) = staff_app().await;
-    let base = claimed_thread(&app, &anna, CITIZEN_A).await;
-    let (status, body) = attach(
-        &app, &base, &anna, PNG, "C:\\fotos\\lantaarnpaal.png", "image/png",
-        Some("Zie https://www.voorbeeldstad.nl/melding"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let caption = "Zie https://www.voorbeeldstad.nl/melding";
+    let sending = Sending {
+        file: PNG,
+        name: "C:\\fotos\\lantaarnpaal.png",
+        mime: "image/png",
+        caption: Some(caption),
+        kind: "image",
+    };
+    let (app, anna, base, body) = sent(sending, |_| {}).await;
     let outbox_id = body["outbox_id"].as_i64().expect("an outbox id");
-
-    app.eventually("the image message is sent", || async {
-        !media_messages(&app, "image").is_empty()
-    })
-    .await;
     let uploads = app.graph.uploads();
     assert_eq!(uploads.len(), 1, "one upload");
     let upload = &uploads[0];
@@ -98,24 +126,24 @@ async fn an_attached_image_is_uploaded_without_metadata_then_sent_and_forgotten(
     assert!(contains(&upload.body, "image/png"));
     assert!(contains(&upload.body, "IHDR"), "the PNG itself was uploaded");
     for marker in PNG_MARKERS {
-        assert!(contains(&PNG.to_vec(), marker), "the fixture carries {marker}");
+        assert!(contains(PNG, marker), "the fixture carries {marker}");
         assert!(!contains(&upload.body, marker), "{marker} was uploaded");
     }
     let images = media_messages(&app, "image");
     assert_eq!(images.len(), 1);
     assert_eq!(images[0]["image"]["id"], upload.media_id.as_str());
-    assert_eq!(images[0]["image"]["caption"], "Zie https://www.voorbeeldstad.nl/melding");
+    assert_eq!(images[0]["image"]["caption"], caption);
     assert!(images[0]["image"].get("filename").is_none(), "images have no name");
 
     let (_, thread) = get(&app, &base, &anna).await;
-    let sent = thread["messages"]
+    let shown = thread["messages"]
         .as_array()
         .into_iter()
         .flatten()
         .find(|m| m["author"] == "staff:anna")
         .cloned()
         .expect("the staff message in the thread");
-    assert_eq!(sent["text"], "[foto: lantaarnpaal.png] Zie https://www.voorbeeldstad.nl/melding");
+    assert_eq!(shown["text"], format!("[foto: lantaarnpaal.png] {caption}"));
 
     let store = app.store();
     assert!(store.outbox_file(outbox_id).await.expect("read").is_some());
@@ -129,18 +157,19 @@ on_both_databases! {
 /// A PDF goes as a document with its (safe) file name and caption.
 #[tokio::test]
 async fn an_attached_pdf_goes_as_a_document_with_its_name_and_caption() {
-    let (app, anna) = staff_app().await;
-    let base = claimed_thread(&app, &anna, CITIZEN_A).await;
-    let (status, body) = attach(
-        &app, &base, &anna, PDF, "../brief \"gemeente\".pdf", "application/pdf",
-        Some("Hierbij de brief."),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    app.eventually("the document message is sent", || async {
-        !media_messages(&app, "document").is_empty()
-    })
-    .await;
+    // A PDF is stored as it is, so a text in it shows whether its bytes
+    // are left in the database files after `forget` (SQLite).
+    let marker = "SENT-FILE-MARKER-5531-stoep";
+    let mut pdf = PDF.to_vec();
+    pdf.extend_from_slice(format!("\n% {marker}\n").as_bytes());
+    let sending = Sending {
+        file: &pdf,
+        name: "../brief \"gemeente\".pdf",
+        mime: "application/pdf",
+        caption: Some("Hierbij de brief."),
+        kind: "document",
+    };
+    let (app, _, _, _) = sent(sending, |_| {}).await;
     let uploads = app.graph.uploads();
     assert_eq!(uploads.len(), 1);
     assert!(contains(&uploads[0].body, "%PDF"), "the PDF was uploaded");
@@ -148,6 +177,12 @@ async fn an_attached_pdf_goes_as_a_document_with_its_name_and_caption() {
     assert_eq!(document["id"], uploads[0].media_id.as_str());
     assert_eq!(document["caption"], "Hierbij de brief.");
     assert_eq!(document["filename"], "brief _gemeente.pdf");
+
+    let on_sqlite = app.settings.database_url.starts_with("sqlite:");
+    let left = || on_sqlite && contains(&raw_bytes(&app), marker);
+    assert_eq!(left(), on_sqlite, "on SQLite the test must see the marker first");
+    app.store().forget(CITIZEN_A, false).await.expect("forget");
+    assert!(!left(), "the forgotten file is still in the database files");
 }
 }
 
@@ -207,15 +242,14 @@ async fn refused_files_are_refused_with_their_error_and_nothing_is_sent() {
 /// message then names the upload that worked.
 #[tokio::test]
 async fn a_failed_upload_is_retried_like_a_send() {
-    let (app, anna) = staff_app().await;
-    let base = claimed_thread(&app, &anna, CITIZEN_A).await;
-    app.graph.fail_next_uploads(1);
-    let (status, body) = attach(&app, &base, &anna, PNG, "foto.png", "image/png", None).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    app.eventually("the image is sent after a retry", || async {
-        !media_messages(&app, "image").is_empty()
-    })
-    .await;
+    let sending = Sending {
+        file: PNG,
+        name: "foto.png",
+        mime: "image/png",
+        caption: None,
+        kind: "image",
+    };
+    let (app, _, _, _) = sent(sending, |app| app.graph.fail_next_uploads(1)).await;
     let failed = app
         .graph
         .media_log()
@@ -230,40 +264,5 @@ async fn a_failed_upload_is_retried_like_a_send() {
     assert_eq!(
         media_messages(&app, "image")[0]["image"]["id"],
         uploads[0].media_id.as_str()
-    );
-}
-
-/// On SQLite, not one byte of a forgotten sent file is left in the files.
-#[tokio::test]
-async fn a_forgotten_sent_files_bytes_are_not_in_the_database_files() {
-    let (app, anna) = staff_app().await;
-    let base = claimed_thread(&app, &anna, CITIZEN_A).await;
-    // A PDF is stored as it is, so its own text is the marker.
-    let mut pdf = PDF.to_vec();
-    let marker = "SENT-FILE-MARKER-5531-stoep";
-    pdf.extend_from_slice(format!("\n% {marker}\n").as_bytes());
-    let (status, body) = attach(
-        &app,
-        &base,
-        &anna,
-        &pdf,
-        "brief.pdf",
-        "application/pdf",
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    app.eventually("the document is sent", || async {
-        !media_messages(&app, "document").is_empty()
-    })
-    .await;
-    assert!(
-        contains(&raw_bytes(&app), marker),
-        "the test must see the marker first"
-    );
-    app.store().forget(CITIZEN_A, false).await.expect("forget");
-    assert!(
-        !contains(&raw_bytes(&app), marker),
-        "the forgotten file is still in the files"
     );
 }

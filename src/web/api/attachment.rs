@@ -11,7 +11,6 @@ use super::error::{ApiError, ErrorBody};
 use super::queue::{ConversationPath, Queued, check_staff_text, queue_staff_message};
 use crate::db::StaffMessage;
 use crate::media::{AttachmentError, check_attachment, largest_attachment};
-use crate::queue::QueueError;
 use crate::web::AppState;
 use crate::web::auth::Staff;
 use actix_web::http::StatusCode;
@@ -64,12 +63,7 @@ pub async fn send(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
-    let key = id.key(&state).await?;
-    let summary = state
-        .store
-        .summary(key)
-        .await?
-        .ok_or(QueueError::NotFound)?;
+    let summary = id.summary(&state).await?;
     let settings = &state.settings.media;
     let limit = largest_attachment(settings.upload_max_bytes, &settings.caps());
     let form = read_form(&request, payload, limit).await?;

@@ -90,10 +90,17 @@ impl ConversationPath {
     /// The conversation's integer key, for the store. Text that is not a
     /// public id and an id nobody has get the same 404: an answer tells
     /// nothing but "not here".
-    pub(super) async fn key(&self, state: &AppState) -> Result<i64, ApiError> {
+    async fn key(&self, state: &AppState) -> Result<i64, ApiError> {
         let id = PublicId::parse(&self.id).map_err(|_| QueueError::NotFound)?;
         let key = state.store.conversation_key(&id).await?;
         Ok(key.ok_or(QueueError::NotFound)?)
+    }
+
+    /// The conversation's summary, or the same 404.
+    pub(super) async fn summary(&self, state: &AppState) -> Result<Summary, ApiError> {
+        let key = self.key(state).await?;
+        let summary = state.store.summary(key).await?;
+        Ok(summary.ok_or(QueueError::NotFound)?)
     }
 }
 
@@ -340,12 +347,7 @@ pub async fn reply(
     body: web::Json<Reply>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
-    let key = id.key(&state).await?;
-    let summary = state
-        .store
-        .summary(key)
-        .await?
-        .ok_or(QueueError::NotFound)?;
+    let summary = id.summary(&state).await?;
     let message = match body.into_inner() {
         Reply { template: true, .. } => {
             let (name, language) = state

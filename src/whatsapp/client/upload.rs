@@ -3,10 +3,9 @@
 //! answered with the media id the message then names. Failures are sorted
 //! as a send's are, so the outbox retries an upload as it retries a send.
 
-use super::{ErrorEnvelope, GraphClient, SendError, classify, network_error, parse_retry_after};
+use super::{GraphClient, SendError};
 use crate::domain::OutgoingMessage;
 use reqwest::multipart::{Form, Part};
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 /// The bytes of a file to upload, with what they are.
@@ -44,37 +43,15 @@ impl GraphClient {
             .text("messaging_product", "whatsapp")
             .text("type", file.mime)
             .part("file", part);
-        let result = self
-            .http
-            .post(url)
-            .bearer_auth(self.settings.access_token.expose_secret())
-            .multipart(form)
-            .send()
-            .await;
-        let response = match result {
-            Ok(response) => response,
-            Err(err) => return Err(self.scrub(network_error(&err), message)),
-        };
-        let status = response.status();
-        let retry_after = parse_retry_after(response.headers());
-        let bytes = match response.bytes().await {
-            Ok(bytes) => bytes,
-            // An upload that may have arrived is only an unused file at
-            // Meta: the next attempt uploads again.
-            Err(err) => return Err(self.scrub(network_error(&err), message)),
-        };
-        if status.is_success() {
-            return serde_json::from_slice::<Uploaded>(&bytes)
-                .map(|uploaded| uploaded.id)
-                .map_err(|_| SendError::Retryable {
-                    code: None,
-                    title: "Graph API accepted an upload but returned no media id".to_owned(),
-                    retry_after: None,
-                });
-        }
-        let error = serde_json::from_slice::<ErrorEnvelope>(&bytes)
-            .ok()
-            .map(|envelope| envelope.error);
-        Err(self.scrub(classify(status, retry_after, error), message))
+        let bytes = self
+            .answer(self.http.post(url).multipart(form), message)
+            .await?;
+        serde_json::from_slice::<Uploaded>(&bytes)
+            .map(|uploaded| uploaded.id)
+            .map_err(|_| SendError::Retryable {
+                code: None,
+                title: "Graph API accepted an upload but returned no media id".to_owned(),
+                retry_after: None,
+            })
     }
 }
