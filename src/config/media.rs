@@ -19,7 +19,13 @@ pub struct MediaSettings {
     /// instance's fetcher at once; the poll is for files another instance
     /// took in, and for retries coming due.
     pub fetch_poll: HumanDuration,
+    /// The largest file staff may attach to a reply. WhatsApp's own cap
+    /// for the kind still applies when lower (5 MB for an image).
+    pub upload_max_bytes: u64,
 }
+
+/// Default staff upload cap: 16 MiB, enough for a scanned letter.
+pub const DEFAULT_UPLOAD_MAX_BYTES: u64 = 16 * 1024 * 1024;
 
 impl Default for MediaSettings {
     fn default() -> Self {
@@ -31,6 +37,7 @@ impl Default for MediaSettings {
             document_max_bytes: caps.document,
             sticker_max_bytes: caps.sticker,
             fetch_poll: HumanDuration(Duration::from_secs(5)),
+            upload_max_bytes: DEFAULT_UPLOAD_MAX_BYTES,
         }
     }
 }
@@ -55,6 +62,7 @@ impl MediaSettings {
             ("media.video_max_bytes", self.video_max_bytes),
             ("media.document_max_bytes", self.document_max_bytes),
             ("media.sticker_max_bytes", self.sticker_max_bytes),
+            ("media.upload_max_bytes", self.upload_max_bytes),
         ] {
             if cap == 0 || cap > MAX {
                 return Err((key, "must be more than 0 and at most 1073741824 (1 GiB)"));

@@ -155,11 +155,19 @@ fn conversation(current: &Summary) -> Conversation {
     Conversation::stored(current.state, current.claimed_by.clone())
 }
 
-/// A message staff send: free text, or the configured template.
+/// A message staff send: free text, the configured template, or a file
+/// (checked already) with an optional caption.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StaffMessage {
     Text(String),
-    Template { name: String, language: String },
+    Template {
+        name: String,
+        language: String,
+    },
+    File {
+        file: crate::media::Attachment,
+        caption: Option<String>,
+    },
 }
 
 impl Store {
@@ -403,15 +411,32 @@ impl Store {
         self.dialect.lock_conversation(&mut tx, id).await?;
         let current = current_in(&mut tx, id).await?;
         let (_, change) = moved(conversation(&current).reply(actor)?)?;
+        // Anything but the template goes only inside the 24-hour window.
+        if !matches!(message, StaffMessage::Template { .. }) {
+            let open = window(current.last_message_at, now);
+            if !open.open {
+                return Err(QueueError::WindowClosed {
+                    expires_at: open.expires_at,
+                });
+            }
+        }
+        let mut file = None;
         let (kind, content, detail) = match message {
             StaffMessage::Text(body) => {
-                let open = window(current.last_message_at, now);
-                if !open.open {
-                    return Err(QueueError::WindowClosed {
-                        expires_at: open.expires_at,
-                    });
-                }
                 (ReplyKind::StaffReply, OutgoingContent::Text { body }, None)
+            }
+            StaffMessage::File {
+                file: attachment,
+                caption,
+            } => {
+                let content = OutgoingContent::Media {
+                    media: attachment.kind,
+                    filename: attachment.filename.clone(),
+                    caption,
+                    id: None,
+                };
+                file = Some(attachment);
+                (ReplyKind::StaffReply, content, None)
             }
             StaffMessage::Template { name, language } => {
                 let detail = Some(format!("template {name}"));
@@ -435,6 +460,9 @@ impl Store {
         };
         let actor_name = staff_actor(actor);
         let outbox_id = insert_outbox(&mut tx, id, None, &actor_name, &new, now).await?;
+        if let Some(file) = &file {
+            super::outbox_media::insert(&mut tx, outbox_id, file, now).await?;
+        }
         sqlx::query(
             "UPDATE conversations SET first_staff_reply_at = COALESCE(first_staff_reply_at, $1), updated_at = $2 WHERE id = $3",
         )

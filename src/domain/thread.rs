@@ -197,6 +197,22 @@ pub fn describe_outgoing(content: &OutgoingContent) -> String {
         OutgoingContent::Template { name, language, .. } => {
             format!("[sjabloon {name} ({language})]")
         }
+        OutgoingContent::Media {
+            media,
+            filename,
+            caption,
+            ..
+        } => {
+            let noun = match media {
+                MediaKind::Image => "foto",
+                _ => "document",
+            };
+            let label = format!("[{noun}: {filename}]");
+            match caption {
+                Some(caption) => format!("{label} {caption}"),
+                None => label,
+            }
+        }
         OutgoingContent::MarkRead { .. } => "[gelezen]".to_owned(),
     }
 }

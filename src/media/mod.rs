@@ -2,13 +2,19 @@
 //! size cap of its kind, its SHA-256 against Meta's, its type sniffed from
 //! the bytes (never the declared one), and an image's metadata (EXIF with
 //! the GPS position, XMP, comments) stripped. Pure functions over bytes;
-//! fetching and storing are the fetcher's and the store's.
+//! fetching and storing are the fetcher's and the store's. The files staff
+//! send get their own checks ([`check_attachment`]).
 
+mod attachment;
 mod check;
 pub mod serve;
 mod sniff;
 mod strip;
 
+pub use attachment::{
+    Attachment, AttachmentError, attachment_cap, check_attachment, largest_attachment,
+    safe_filename,
+};
 pub use check::{Checked, Intake};
 pub use sniff::{Sniffed, sniff};
 pub use strip::{StripError, strip_metadata};

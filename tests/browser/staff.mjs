@@ -5,7 +5,8 @@
 //
 // Scenario: log in; a citizen's message is posted to the webhook (signed
 // like Meta does) and appears in the queue without a reload; open it,
-// claim it, reply, close it with a topic; open the reports page and see
+// claim it, reply, send a photo (a wrong file refused first), close it
+// with a topic; open the reports page and see
 // its charts; start setting up two-step verification and see its QR code
 // (inserted as SVG under the strict CSP); see a citizen's photo, play
 // their voice note and download their PDF; log out; log in again through
@@ -21,6 +22,8 @@
 //   LOKET_CITIZEN_LINK   the domain of the link in it
 //   LOKET_REPLY_TEXT     what staff types as the reply
 //   LOKET_TOPIC          the topic to close with
+//   LOKET_ATTACH_FILE    a PNG to attach to a second reply (its path)
+//   LOKET_ATTACH_CAPTION the caption sent with it
 //   LOKET_SCREENSHOT     where to save a screenshot of the queue page (optional)
 //   LOKET_CHROMIUM       the browser (default /usr/bin/chromium)
 //   LOKET_MEDIA_CITIZEN  (optional) the queue label of a citizen who sent a
@@ -59,6 +62,8 @@ const citizenMasked = env('LOKET_CITIZEN_MASKED');
 const citizenLink = env('LOKET_CITIZEN_LINK');
 const replyText = env('LOKET_REPLY_TEXT');
 const topic = env('LOKET_TOPIC');
+const attachFile = env('LOKET_ATTACH_FILE');
+const attachCaption = env('LOKET_ATTACH_CAPTION');
 const screenshotPath = process.env.LOKET_SCREENSHOT || '';
 const executablePath = env('LOKET_CHROMIUM', '/usr/bin/chromium');
 // Single sign-on (optional): a user of the test provider and the button's label.
@@ -310,6 +315,33 @@ async function scenario(page) {
     await expectText(page.locator('#notice'), 'Antwoord verstuurd', 'the message area');
     await expectVisible(page.locator('#thread .msg.from-staff', { hasText: replyText }), 'the reply in the thread');
     check((await page.locator('#reply-text').inputValue()) === '', 'the reply box was not emptied');
+  });
+
+  await step('attach a photo: name and size shown, removable, a wrong file refused', async () => {
+    const input = page.locator('#reply-file');
+    check((await input.getAttribute('accept')) === 'image/jpeg,image/png,application/pdf', 'the file picker accepts other types');
+    await input.setInputFiles(attachFile);
+    const name = path.basename(attachFile);
+    await expectText(page.locator('#reply-file-info'), name, 'the chosen file');
+    await expectText(page.locator('#reply-file-info'), 'bytes', 'the chosen file size');
+    await page.getByRole('button', { name: 'Bijlage verwijderen', exact: true }).click();
+    await expectHidden(page.locator('#reply-file-info'), 'the removed file');
+    // HTML dressed up as a PDF: the server reads the bytes and refuses it.
+    await input.setInputFiles({ name: 'brief.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<!doctype html><p>nep</p>') });
+    await page.getByRole('button', { name: 'Versturen', exact: true }).click();
+    await expectText(page.locator('#notice[data-kind="error"]'), 'Alleen een foto (JPEG of PNG) of een PDF', 'the error message');
+    check((await page.locator('#thread .msg.from-staff', { hasText: 'brief.pdf' }).count()) === 0, 'the refused file is in the thread');
+  });
+
+  await step('send the photo with a caption', async () => {
+    await page.locator('#reply-file').setInputFiles(attachFile);
+    await page.locator('#reply-text').fill(attachCaption);
+    await page.getByRole('button', { name: 'Versturen', exact: true }).click();
+    await expectText(page.locator('#notice'), 'Bijlage verstuurd', 'the message area');
+    const name = path.basename(attachFile);
+    await expectVisible(page.locator('#thread .msg.from-staff', { hasText: name }), 'the photo in the thread');
+    await expectHidden(page.locator('#reply-file-info'), 'the sent file beside the reply box');
+    check((await page.locator('#reply-text').inputValue()) === '', 'the caption was not emptied');
   });
 
   await step('close it with a topic', async () => {

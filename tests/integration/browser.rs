@@ -5,9 +5,10 @@
 //! urgent) and runs `tests/browser/staff.mjs`:
 //! Debian's Chromium, headless, driven by playwright-core. The script logs
 //! in, posts a citizen's signed webhook, waits for the thread to appear in
-//! the queue without a reload, claims it, replies and closes it. Afterwards
-//! this test checks that the fake Graph API got the reply and the store has
-//! the conversation closed. With the single sign-on test provider
+//! the queue without a reload, claims it, replies, sends a photo and closes
+//! it. Afterwards this test checks that the fake Graph API got the reply,
+//! the photo as an upload plus an image message, and the store has the
+//! conversation closed. With the single sign-on test provider
 //! available (see sso.rs), the script also logs in through it once.
 //!
 //! Without Chromium, node or `tests/browser/node_modules` the test prints
@@ -31,6 +32,8 @@ const CITIZEN_LINK: &str = "voorbeeld.invalid";
 const REPLY_TEXT: &str =
     "Goedemorgen, u spreekt met Ilse van de gemeente. Waarmee kan ik u helpen?";
 const TOPIC: &str = "Paspoort en ID-kaart";
+/// Sent with the photo staff attach.
+const CAPTION: &str = "Hierbij de foto van de melding.";
 /// A user of the test provider (tests/oidc/provider.mjs) in the staff group.
 const SSO_USER: &str = "anna";
 /// The button's label as `crate::sso::Provider::settings` names the provider.
@@ -203,6 +206,12 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         .env("LOKET_CITIZEN_LINK", CITIZEN_LINK)
         .env("LOKET_REPLY_TEXT", REPLY_TEXT)
         .env("LOKET_TOPIC", TOPIC)
+        .env(
+            "LOKET_ATTACH_FILE",
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/media/photo-with-metadata.png"),
+        )
+        .env("LOKET_ATTACH_CAPTION", CAPTION)
         .env("LOKET_SCREENSHOT", &screenshot)
         .env("LOKET_CHROMIUM", &chromium)
         .env(
@@ -242,6 +251,29 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         app.sent_texts().iter().any(|text| text == REPLY_TEXT)
     })
     .await;
+    // The photo went out as an upload plus an image message naming it.
+    app.eventually("the fake Graph API receives the photo", || async {
+        app.graph
+            .sent_messages()
+            .iter()
+            .any(|m| m.body["type"] == "image")
+    })
+    .await;
+    let uploads = app.graph.uploads();
+    assert_eq!(
+        uploads.len(),
+        1,
+        "one upload: the refused file was not sent"
+    );
+    let images: Vec<_> = app
+        .graph
+        .sent_messages()
+        .into_iter()
+        .filter(|m| m.body["type"] == "image")
+        .collect();
+    assert_eq!(images.len(), 1);
+    assert_eq!(images[0].body["image"]["id"], uploads[0].media_id.as_str());
+    assert_eq!(images[0].body["image"]["caption"], CAPTION);
     // ... and the conversation is closed in the store, by her, with the topic.
     let conversations = app.store().conversations(10).await.expect("conversations");
     let conversation = conversations

@@ -15,6 +15,7 @@ mod intake;
 mod knowledge_quality;
 mod loadgen;
 mod media;
+mod media_send;
 mod metrics;
 mod mfa;
 mod privacy;

@@ -3,6 +3,7 @@
 //! and a test checks it against the OpenAPI document that `doc` generates
 //! from the handlers' own annotations and types.
 
+pub mod attachment;
 pub mod audit;
 pub mod doc;
 pub mod editors;
@@ -121,6 +122,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "post",
         path: "/api/conversations/{id}/reply",
         route: || web::post().to(queue::reply),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/conversations/{id}/attachment",
+        route: || web::post().to(attachment::send),
     },
     Endpoint {
         method: "post",

@@ -82,16 +82,19 @@ class ApiError extends Error {
   }
 }
 
+// `body`: a value sent as JSON, or a FormData sent as it is (multipart;
+// the browser sets its Content-Type with the boundary).
 async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && state.session) headers['X-CSRF-Token'] = state.session.csrf_token;
   let response;
   try {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || form ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -767,6 +770,7 @@ function release() {
 
 function sendReply(event) {
   event?.preventDefault();
+  if (chosenAttachment()) return sendAttachment();
   const textarea = $('reply-text');
   const text = textarea.value.trim();
   if (!text) {
@@ -782,6 +786,65 @@ function sendReply(event) {
     showNotice('Antwoord verstuurd.', 'ok');
     scheduleCurrentRefresh();
   });
+}
+
+// ---- Attachments: a photo or PDF sent with the reply text as caption ----
+
+const ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'application/pdf'];
+
+function chosenAttachment() {
+  const input = $('reply-file');
+  return input.files && input.files.length > 0 ? input.files[0] : null;
+}
+
+function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} kB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+// Shows the chosen file's name and size, and the button that removes it.
+function showAttachment() {
+  const file = chosenAttachment();
+  const info = $('reply-file-info');
+  info.hidden = !file;
+  $('reply-file-remove').hidden = !file;
+  info.textContent = file ? `${file.name} (${formatSize(file.size)})` : '';
+  if (file && !ATTACHMENT_TYPES.includes(file.type)) {
+    showNotice('Alleen een foto (JPEG of PNG) of een PDF kan worden verstuurd.', 'error');
+  }
+}
+
+function removeAttachment() {
+  $('reply-file').value = '';
+  showAttachment();
+}
+
+// The file and the reply text (as caption) as one multipart form; the
+// server checks both before anything is stored or sent.
+function sendAttachment() {
+  const file = chosenAttachment();
+  const textarea = $('reply-text');
+  const caption = textarea.value.trim();
+  const id = state.currentId;
+  return act($('reply-send'), async () => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    if (caption) form.append('caption', caption);
+    await api('POST', conversationPath('attachment'), form);
+    if (state.currentId === id) {
+      textarea.value = '';
+      removeAttachment();
+    }
+    state.drafts.delete(id);
+    showNotice('Bijlage verstuurd.', 'ok');
+    scheduleCurrentRefresh();
+  });
+}
+
+function setUpAttachments() {
+  $('reply-file').addEventListener('change', showAttachment);
+  $('reply-file-remove').addEventListener('click', removeAttachment);
 }
 
 function sendTemplate() {
@@ -1273,6 +1336,7 @@ async function boot() {
   $('release-button').addEventListener('click', release);
   $('template-button').addEventListener('click', sendTemplate);
   $('reply-form').addEventListener('submit', sendReply);
+  setUpAttachments();
   $('reply-text').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendReply(event);
   });

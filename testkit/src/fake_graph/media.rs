@@ -86,6 +86,8 @@ pub(super) struct Library {
     tickets: HashMap<String, Ticket>,
     log: Vec<MediaRequest>,
     uploads: Vec<Upload>,
+    /// Uploads still to answer with Meta's 500 "unknown error".
+    failing_uploads: usize,
     next_id: u64,
 }
 
@@ -321,6 +323,23 @@ async fn upload(
         shared.log_media(MediaCall::Upload, None, failure.status);
         return failure.respond();
     }
+    let failing = {
+        let mut library = shared.media();
+        let failing = library.failing_uploads > 0;
+        library.failing_uploads = library.failing_uploads.saturating_sub(1);
+        failing
+    };
+    if failing {
+        shared.log_media(MediaCall::Upload, None, StatusCode::INTERNAL_SERVER_ERROR);
+        return HttpResponse::InternalServerError().json(json!({
+            "error": {
+                "message": "An unknown error occurred",
+                "type": "OAuthException",
+                "code": 1,
+                "fbtrace_id": "FakeUploadTrace",
+            }
+        }));
+    }
     let media_id = {
         let mut library = shared.media();
         library.next_id += 1;
@@ -373,6 +392,12 @@ impl FakeGraphApi {
     /// Every request to a media endpoint, in arrival order.
     pub fn media_log(&self) -> Vec<MediaRequest> {
         self.shared.media().log.clone()
+    }
+
+    /// Answers the next `n` well-formed uploads with Meta's 500 "unknown
+    /// error" (code 1), as when Meta has a bad moment.
+    pub fn fail_next_uploads(&self, n: usize) {
+        self.shared.media().failing_uploads += n;
     }
 
     /// Accepted uploads, in arrival order.
