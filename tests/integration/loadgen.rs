@@ -27,7 +27,9 @@ fn slow_run(seconds: u64, rate: u32, connections: usize) -> Options {
         knowledge_dir: None,
         drain: Duration::from_secs(30),
         graph_listen: None,
-        image_percent: 10,
+        // A short run sends ~50 requests: at 30 % photos, one without any
+        // photo is as likely as a hundred-millionth (at 10 %: 1 in 100).
+        image_percent: 30,
         document_mb: None,
     }
 }

@@ -126,6 +126,48 @@ async fn a_forgotten_files_bytes_are_not_in_the_database_files() {
     );
 }
 
+/// On SQLite, not one byte of a file is left in the files once its
+/// conversation is purged for age, as for its messages.
+#[tokio::test]
+async fn a_purged_files_bytes_are_not_in_the_database_files() {
+    let mut app = app_without_fetcher().await;
+    send(&app, "wamid.MEDIA4", "image").await;
+    app.wait_until_processed().await;
+    let file = due(&app).await.pop().expect("a file");
+    let bytes = format!("JPEG {MARKER} JPEG");
+    app.store()
+        .write_media_chunk(file.id, 0, bytes.as_bytes())
+        .await
+        .unwrap();
+    let found = StoredMedia {
+        size: bytes.len() as i64,
+        sha256: "ab",
+        sniffed_mime: "image/jpeg",
+    };
+    app.store()
+        .media_stored(file.id, &found, app.clock.now())
+        .await
+        .unwrap();
+    assert!(
+        contains(&raw_bytes(&app), MARKER),
+        "the test must see the marker first"
+    );
+
+    app.shifted.advance(Days::days(8));
+    let rollup = loket::report::rollup::Rollup::from_settings(&app.settings);
+    let week = Duration::from_secs(7 * 24 * 3600);
+    let removed = loket::retention::purge(app.store(), app.clock.as_ref(), &rollup, week, false)
+        .await
+        .expect("purge");
+    assert_eq!(removed.media, 1, "{removed:?}");
+    assert!(
+        !contains(&raw_bytes(&app), MARKER),
+        "the purged file is still in the files"
+    );
+    app.stop().await;
+    assert!(!contains(&raw_bytes(&app), MARKER));
+}
+
 /// A JPEG whose metadata blocks hold this marker (tests/fixtures/media).
 const PHOTO: &[u8] = include_bytes!("../fixtures/media/photo-with-exif.jpg");
 const GPS_MARKER: &str = "GPS52.0907N5.1214E-Domstraat-MARKER";
