@@ -286,7 +286,11 @@ impl Sender {
             }
             limits.until_throughput_allows().await;
         }
-        match self.transport.send(&row.message).await {
+        let sent = match self.with_uploaded_file(row).await {
+            Ok(message) => self.transport.send(&message).await,
+            Err(error) => Err(error),
+        };
+        match sent {
             Ok(outcome) => {
                 tracing::info!(conversation.id = row.conversation_id, outbox.id = row.id, kind = %row.kind, "reply sent");
                 self.metrics.outbound(&row.kind, OutboundStatus::Sent);
@@ -300,6 +304,49 @@ impl Sender {
                 (record, holds_up)
             }
         }
+    }
+
+    /// The row's message as it is sent: a file staff attached is uploaded
+    /// first (again on every attempt: an upload id that Meta may have let
+    /// expire is never reused) and the message names the new id. Upload
+    /// failures are sorted as send failures, so they are retried or shown
+    /// failed in the thread the same way.
+    async fn with_uploaded_file<'row>(
+        &self,
+        row: &'row OutboxRow,
+    ) -> Result<std::borrow::Cow<'row, crate::domain::OutgoingMessage>, SendError> {
+        use crate::domain::OutgoingContent;
+        use std::borrow::Cow;
+        let OutgoingContent::Media { .. } = &row.message.content else {
+            return Ok(Cow::Borrowed(&row.message));
+        };
+        let file = match self.store.outbox_file(row.id).await {
+            Ok(Some(file)) => file,
+            Ok(None) => {
+                return Err(SendError::Permanent {
+                    code: 0,
+                    title: "not sent: the file is no longer stored".to_owned(),
+                });
+            }
+            Err(error) => {
+                return Err(SendError::Retryable {
+                    code: None,
+                    title: format!("reading the file to send failed: {error}"),
+                    retry_after: None,
+                });
+            }
+        };
+        let file = crate::whatsapp::client::FileToUpload {
+            bytes: file.bytes,
+            mime: file.mime,
+            filename: file.filename,
+        };
+        let uploaded = self.transport.upload(&row.message, file).await?;
+        let mut message = row.message.clone();
+        if let OutgoingContent::Media { id, .. } = &mut message.content {
+            *id = Some(uploaded);
+        }
+        Ok(Cow::Owned(message))
     }
 
     /// What a failed attempt becomes: a retry with backoff, or a failure
@@ -381,7 +428,13 @@ fn unsafe_link(message: &crate::domain::OutgoingMessage, allowlist: &[String]) -
         OutgoingContent::Text { body }
         | OutgoingContent::Buttons { body, .. }
         | OutgoingContent::List { body, .. } => body,
-        OutgoingContent::Template { .. } | OutgoingContent::MarkRead { .. } => return None,
+        OutgoingContent::Media {
+            caption: Some(caption),
+            ..
+        } => caption,
+        OutgoingContent::Media { .. }
+        | OutgoingContent::Template { .. }
+        | OutgoingContent::MarkRead { .. } => return None,
     };
     crate::privacy::links::disallowed_domains(text, allowlist)
         .into_iter()

@@ -97,6 +97,7 @@ pub async fn start_on(
     let cancel = CancellationToken::new();
     let wake_processor = Arc::new(Notify::new());
     let wake_outbox = Arc::new(Notify::new());
+    let wake_fetcher = Arc::new(Notify::new());
     // Several instances on PostgreSQL: the hub's events also go to the
     // others (LISTEN/NOTIFY); on SQLite there is only this one.
     let (events, relay) = match store.dialect() {
@@ -164,16 +165,38 @@ pub async fn start_on(
                 .run_until_stopped(cancel.clone()),
             ),
         ),
-        (
-            "knowledge watcher",
-            tokio::spawn(crate::knowledge::watch::run_until_stopped(
-                settings.knowledge_dir.clone(),
-                knowledge_watch,
-                knowledge.clone(),
-                cancel.clone(),
-            )),
-        ),
     ];
+    // Without WhatsApp credentials there is nothing to fetch from.
+    if let crate::whatsapp::client::Transport::Graph(client) = transport.as_ref() {
+        let client = crate::whatsapp::media::MediaClient::new(client.settings().clone())
+            .context("building the media client")?;
+        workers.push((
+            "media fetcher",
+            tokio::spawn(
+                crate::fetcher::Fetcher {
+                    store: store.clone(),
+                    client,
+                    settings: crate::fetcher::FetcherSettings {
+                        caps: settings.media.caps(),
+                        poll: settings.media.fetch_poll.0,
+                        ..crate::fetcher::FetcherSettings::default()
+                    },
+                    clock: clock.clone(),
+                    wake: wake_fetcher.clone(),
+                }
+                .run_until_stopped(cancel.clone()),
+            ),
+        ));
+    }
+    workers.extend([(
+        "knowledge watcher",
+        tokio::spawn(crate::knowledge::watch::run_until_stopped(
+            settings.knowledge_dir.clone(),
+            knowledge_watch,
+            knowledge.clone(),
+            cancel.clone(),
+        )),
+    )]);
     if let Some(outgoing) = relay {
         workers.push((
             "queue event relay",
@@ -193,6 +216,7 @@ pub async fn start_on(
         clock,
         wake_processor,
         wake_outbox,
+        wake_fetcher,
         events: events.clone(),
         knowledge: knowledge.clone(),
         streams: streams.clone(),

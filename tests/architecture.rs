@@ -21,8 +21,8 @@ use syn::visit::Visit;
 const LAYERS: &[(&str, &[&str])] = &[
     // Vocabulary and the wall clock: no module of the project below them.
     ("foundation", &["domain", "clock", "telemetry"]),
-    // Pure rules about time and text.
-    ("rules", &["hours", "privacy", "knowledge"]),
+    // Pure rules about time, text and citizens' files.
+    ("rules", &["hours", "privacy", "knowledge", "media"]),
     // The settings file, which holds the rules' settings.
     ("settings", &["config"]),
     // Pure decisions on top of rules and settings.
@@ -35,7 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["accounts", "queue", "intake", "metrics", "editors"],
     ),
     // The background workers.
-    ("workers", &["processing", "outbox", "retention"]),
+    ("workers", &["processing", "outbox", "retention", "fetcher"]),
     // What a person or a process starts: HTTP, the commands, the wiring
     // and (until it moves to its own crate) the load generator.
     ("entry points", &["web", "startup", "cli"]),

@@ -50,8 +50,13 @@ pub fn normalise_citizen(text: &str) -> Result<String, String> {
 fn print(removed: &Removed, dry_run: bool) {
     let verb = if dry_run { "would remove" } else { "removed" };
     println!(
-        "{verb}: {} conversation(s), {} message(s), {} reply(ies), {} delivery status(es), {} history event(s)",
-        removed.conversations, removed.messages, removed.replies, removed.statuses, removed.events
+        "{verb}: {} conversation(s), {} message(s), {} reply(ies), {} delivery status(es), {} history event(s), {} media file(s)",
+        removed.conversations,
+        removed.messages,
+        removed.replies,
+        removed.statuses,
+        removed.events,
+        removed.media
     );
 }
 

@@ -8,6 +8,7 @@
 mod duration;
 mod error;
 mod faq;
+mod media;
 mod privacy;
 mod proxies;
 mod queue;
@@ -18,6 +19,7 @@ mod sso;
 pub use duration::HumanDuration;
 pub use error::ConfigError;
 pub use faq::FaqSettings;
+pub use media::MediaSettings;
 pub use privacy::PrivacySettings;
 pub use proxies::{ProxyHeader, TrustedProxies};
 pub use queue::{QueueSettings, SecureCookie, StaffSettings};
@@ -78,6 +80,7 @@ pub struct Settings {
     pub staff: StaffSettings,
     /// Retention (`[privacy]`).
     pub privacy: PrivacySettings,
+    pub media: MediaSettings,
     /// Single sign-on for staff (`[sso]`); `None`: passwords only.
     pub sso: Option<SsoSettings>,
     pub hours: OpeningHours,
@@ -130,6 +133,7 @@ impl Settings {
             queue: service.queue.clone(),
             staff: service.staff.clone(),
             privacy: service.privacy.clone(),
+            media: service.media.clone(),
             sso: service.sso_settings.clone(),
             hours,
             replies,

@@ -32,6 +32,8 @@ pub struct ServiceFile {
     pub staff: super::queue::StaffSettings,
     #[serde(default)]
     pub privacy: super::privacy::PrivacySettings,
+    #[serde(default)]
+    pub media: super::media::MediaSettings,
     /// Single sign-on; off when the section is missing.
     #[serde(default)]
     pub sso: Option<super::sso::SsoFile>,
@@ -278,6 +280,9 @@ impl ServiceFile {
                 "whatsapp.request_timeout",
                 "must be between 100ms and 120s",
             ));
+        }
+        if let Err((key, reason)) = self.media.check() {
+            return Err(ConfigError::value(path, key, reason));
         }
         let outbox = &self.outbox;
         if outbox.initial_backoff.0.is_zero() || outbox.initial_backoff.0 > outbox.max_backoff.0 {

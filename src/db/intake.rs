@@ -52,6 +52,9 @@ impl Store {
         for chunk in messages.chunks(ROWS_PER_STATEMENT) {
             stored.extend(insert_inbound(&mut tx, self.dialect, chunk).await?);
         }
+        // Files to fetch are noted in the same transaction, so none is
+        // stored without its row and the fetcher never waits for a webhook.
+        super::media::record_pending(&mut tx, &messages, &stored).await?;
         for chunk in statuses.chunks(ROWS_PER_STATEMENT) {
             upsert_statuses(&mut tx, self.dialect, chunk).await?;
         }

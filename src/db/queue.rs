@@ -155,11 +155,19 @@ fn conversation(current: &Summary) -> Conversation {
     Conversation::stored(current.state, current.claimed_by.clone())
 }
 
-/// A message staff send: free text, or the configured template.
+/// A message staff send: free text, the configured template, or a file
+/// (checked already) with an optional caption.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StaffMessage {
     Text(String),
-    Template { name: String, language: String },
+    Template {
+        name: String,
+        language: String,
+    },
+    File {
+        file: crate::media::Attachment,
+        caption: Option<String>,
+    },
 }
 
 impl Store {
@@ -193,9 +201,12 @@ impl Store {
         let Some(summary) = self.summary(id).await? else {
             return Ok(None);
         };
-        let inbound = sqlx::query(
-            "SELECT content, received_at FROM inbound_messages WHERE conversation_id = $1 ORDER BY id",
-        )
+        let inbound = sqlx::query(&format!(
+            "SELECT i.content, i.received_at, {} FROM inbound_messages i {}
+             WHERE i.conversation_id = $1 ORDER BY i.id",
+            super::media::THREAD_COLUMNS,
+            super::media::THREAD_JOIN
+        ))
         .bind(id)
         .fetch_all(&self.pool)
         .await
@@ -203,9 +214,10 @@ impl Store {
         let mut messages = Vec::with_capacity(inbound.len());
         for row in &inbound {
             let content: String = get(row, "content")?;
-            let (kind, text) = match serde_json::from_str::<MessageContent>(&content) {
-                Ok(content) => (content.kind_name().to_owned(), describe_inbound(&content)),
-                Err(_) => ("unsupported".to_owned(), "[onleesbaar bericht]".to_owned()),
+            let content = serde_json::from_str::<MessageContent>(&content).ok();
+            let (kind, text) = match &content {
+                Some(content) => (content.kind_name().to_owned(), describe_inbound(content)),
+                None => ("unsupported".to_owned(), "[onleesbaar bericht]".to_owned()),
             };
             let (text, masked, link_domains) = crate::privacy::citizen_text(text, reveal);
             messages.push(ThreadMessage {
@@ -216,6 +228,10 @@ impl Store {
                 masked,
                 link_domains,
                 status: None,
+                media: super::media::thread_media(row, &summary.id, content.as_ref())?,
+                location: content
+                    .as_ref()
+                    .and_then(|content| super::media::thread_location(content, reveal)),
             });
         }
         let outbound = sqlx::query(
@@ -242,6 +258,8 @@ impl Store {
                 text,
                 masked: false,
                 link_domains: Vec::new(),
+                media: None,
+                location: None,
                 // Meta's callback says more than our own state, except a failure on our side.
                 status: Some(if state == "failed" {
                     state
@@ -393,15 +411,32 @@ impl Store {
         self.dialect.lock_conversation(&mut tx, id).await?;
         let current = current_in(&mut tx, id).await?;
         let (_, change) = moved(conversation(&current).reply(actor)?)?;
+        // Anything but the template goes only inside the 24-hour window.
+        if !matches!(message, StaffMessage::Template { .. }) {
+            let open = window(current.last_message_at, now);
+            if !open.open {
+                return Err(QueueError::WindowClosed {
+                    expires_at: open.expires_at,
+                });
+            }
+        }
+        let mut file = None;
         let (kind, content, detail) = match message {
             StaffMessage::Text(body) => {
-                let open = window(current.last_message_at, now);
-                if !open.open {
-                    return Err(QueueError::WindowClosed {
-                        expires_at: open.expires_at,
-                    });
-                }
                 (ReplyKind::StaffReply, OutgoingContent::Text { body }, None)
+            }
+            StaffMessage::File {
+                file: attachment,
+                caption,
+            } => {
+                let content = OutgoingContent::Media {
+                    media: attachment.kind,
+                    filename: attachment.filename.clone(),
+                    caption,
+                    id: None,
+                };
+                file = Some(attachment);
+                (ReplyKind::StaffReply, content, None)
             }
             StaffMessage::Template { name, language } => {
                 let detail = Some(format!("template {name}"));
@@ -425,6 +460,9 @@ impl Store {
         };
         let actor_name = staff_actor(actor);
         let outbox_id = insert_outbox(&mut tx, id, None, &actor_name, &new, now).await?;
+        if let Some(file) = &file {
+            super::outbox_media::insert(&mut tx, outbox_id, file, now).await?;
+        }
         sqlx::query(
             "UPDATE conversations SET first_staff_reply_at = COALESCE(first_staff_reply_at, $1), updated_at = $2 WHERE id = $3",
         )

@@ -19,11 +19,19 @@ pub struct Removed {
     pub events: i64,
     /// Unanswered questions kept for editors.
     pub gaps: i64,
+    /// Media files (with their bytes) citizens sent and staff sent.
+    pub media: i64,
 }
 
 impl Removed {
     pub fn total(&self) -> i64 {
-        self.conversations + self.messages + self.replies + self.statuses + self.events + self.gaps
+        self.conversations
+            + self.messages
+            + self.replies
+            + self.statuses
+            + self.events
+            + self.gaps
+            + self.media
     }
 }
 
@@ -64,18 +72,39 @@ async fn remove(
         "delivery_statuses WHERE wamid IN (SELECT wamid FROM outbox WHERE wamid IS NOT NULL AND conversation_id IN ({set}))"
     );
     let outbox = format!("outbox WHERE conversation_id IN ({set})");
+    // Files staff sent hang off their replies, and go before them.
+    let sent_chunks = format!(
+        "outbox_media_chunks WHERE outbox_id IN (SELECT id FROM outbox WHERE conversation_id IN ({set}))"
+    );
+    let sent_files = format!(
+        "outbox_media WHERE outbox_id IN (SELECT id FROM outbox WHERE conversation_id IN ({set}))"
+    );
     let events = format!("conversation_events WHERE conversation_id IN ({set})");
     let gaps = format!("knowledge_gaps WHERE conversation_id IN ({set})");
+    let messages =
+        format!("SELECT id FROM inbound_messages WHERE conversation_id IN ({set}) OR ({loose})");
+    // A file's chunks go with it; they are not counted apart.
+    let chunks = format!(
+        "media_chunks WHERE media_id IN (SELECT id FROM media WHERE inbound_id IN ({messages}))"
+    );
+    let media = format!("media WHERE inbound_id IN ({messages})");
     let inbound = format!("inbound_messages WHERE conversation_id IN ({set}) OR ({loose})");
     let conversations = format!("conversations WHERE id IN ({set})");
     let mut removed = Removed::default();
+    let mut chunk_rows = 0;
+    let mut sent_chunk_rows = 0;
+    let mut sent_file_rows = 0;
     // Children first: foreign keys point from replies to messages to
-    // conversations.
-    let parts: [(&str, &mut i64); 6] = [
+    // conversations, and from chunks to files to messages.
+    let parts: [(&str, &mut i64); 10] = [
         (&statuses, &mut removed.statuses),
+        (&sent_chunks, &mut sent_chunk_rows),
+        (&sent_files, &mut sent_file_rows),
         (&outbox, &mut removed.replies),
         (&events, &mut removed.events),
         (&gaps, &mut removed.gaps),
+        (&chunks, &mut chunk_rows),
+        (&media, &mut removed.media),
         (&inbound, &mut removed.messages),
         (&conversations, &mut removed.conversations),
     ];
@@ -96,6 +125,7 @@ async fn remove(
             i64::try_from(done.rows_affected()).unwrap_or(i64::MAX)
         };
     }
+    removed.media += sent_file_rows;
     Ok(removed)
 }
 

@@ -29,7 +29,7 @@ pub struct InboundMessage {
 }
 
 /// Kinds of media a citizen can send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaKind {
     Image,

@@ -1,7 +1,7 @@
 //! What we send to a citizen. The Graph API client turns these into Meta's
 //! JSON; the outbox stores them as JSON of this shape.
 
-use super::{CitizenRef, Wamid};
+use super::{CitizenRef, MediaKind, Wamid};
 use serde::{Deserialize, Serialize};
 
 /// A reply button (interactive button message, at most 3, title at most 20
@@ -45,6 +45,20 @@ pub enum OutgoingContent {
         name: String,
         language: String,
         body_parameters: Vec<String>,
+    },
+    /// A file staff attached to a reply: an image or a document (PDF).
+    /// The checked bytes wait in the store (`outbox_media`); the sender
+    /// uploads them to Meta and fills in `id` for the one request that
+    /// sends the message, so the stored payload never holds an upload id.
+    Media {
+        /// `Image` or `Document`: Meta's message type.
+        media: MediaKind,
+        /// Safe file name; Meta shows it for documents.
+        filename: String,
+        caption: Option<String>,
+        /// Meta's id of the uploaded file, set just before sending.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
     },
     /// Mark an inbound message as read (blue ticks).
     MarkRead {

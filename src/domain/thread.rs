@@ -70,6 +70,47 @@ pub struct ThreadMessage {
     pub link_domains: Vec<String>,
     /// Delivery of our messages: pending, sent, delivered, read, failed.
     pub status: Option<String>,
+    /// The file a citizen sent with this message, if any.
+    pub media: Option<ThreadMedia>,
+    /// The place a citizen shared, if this is a location.
+    pub location: Option<ThreadLocation>,
+}
+
+/// A citizen's file as the thread shows it: what it is and how far its
+/// fetch got. Its bytes are at `url` once it is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ThreadMedia {
+    /// The file's id under the conversation (`.../media/{media}`).
+    pub id: i64,
+    /// `image`, `audio`, `video`, `document` or `sticker`.
+    pub kind: MediaKind,
+    /// A voice note recorded in the app rather than an audio file.
+    pub voice: bool,
+    /// `pending` (being fetched), `stored` or `failed`.
+    pub state: String,
+    /// Why a failed file was not stored: `too_large`, `wrong_sha256`,
+    /// `unknown_type`, `expired`, `not_found` or `unreachable`.
+    pub failure: Option<String>,
+    /// The failure for staff, e.g. "foto kon niet worden opgehaald: te groot".
+    pub failure_nl: Option<String>,
+    /// The same in English, e.g. "photo could not be fetched: too large".
+    pub failure_en: Option<String>,
+    /// Bytes as stored (an image without its metadata).
+    pub size: Option<i64>,
+    /// The type sniffed from the bytes, as the file is served.
+    pub mime: Option<String>,
+    /// Where the bytes are (only once stored): the staff API's media route.
+    pub url: Option<String>,
+}
+
+/// A shared location: the coordinates, and the name and address when the
+/// citizen picked a place.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ThreadLocation {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub name: Option<String>,
+    pub address: Option<String>,
 }
 
 /// One stored state change.
@@ -155,6 +196,22 @@ pub fn describe_outgoing(content: &OutgoingContent) -> String {
         }
         OutgoingContent::Template { name, language, .. } => {
             format!("[sjabloon {name} ({language})]")
+        }
+        OutgoingContent::Media {
+            media,
+            filename,
+            caption,
+            ..
+        } => {
+            let noun = match media {
+                MediaKind::Image => "foto",
+                _ => "document",
+            };
+            let label = format!("[{noun}: {filename}]");
+            match caption {
+                Some(caption) => format!("{label} {caption}"),
+                None => label,
+            }
         }
         OutgoingContent::MarkRead { .. } => "[gelezen]".to_owned(),
     }

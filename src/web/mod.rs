@@ -33,6 +33,8 @@ pub struct AppState {
     pub wake_processor: Arc<Notify>,
     /// Wakes the outbox after staff wrote something.
     pub wake_outbox: Arc<Notify>,
+    /// Wakes the media fetcher: a stored message carries a file.
+    pub wake_fetcher: Arc<Notify>,
     /// Live queue updates for the staff page.
     pub events: EventHub,
     /// The served knowledge base (staff search it for reply drafts).

@@ -25,7 +25,7 @@ const AUDIT_JS: &str = include_str!("staff/audit.js");
 
 /// The Content-Security-Policy of the staff page and its assets.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; \
+     style-src 'self'; img-src 'self'; media-src 'self'; connect-src 'self'; font-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Registers `/`, `/staff`, `/staff/app.js`, `/staff/app.css`, the

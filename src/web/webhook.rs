@@ -60,6 +60,19 @@ pub async fn verify(state: web::Data<AppState>, query: web::Query<VerifyQuery>) 
     }
 }
 
+/// Whether a message of `batch` has a file for the fetcher to fetch.
+fn carries_files(batch: &crate::domain::WebhookBatch) -> bool {
+    batch.messages.iter().any(|message| {
+        matches!(
+            message.content,
+            crate::domain::MessageContent::Media {
+                media_id: Some(_),
+                ..
+            }
+        )
+    })
+}
+
 /// Compares secrets without leaking them through timing.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use sha2::{Digest, Sha256};
@@ -101,6 +114,7 @@ pub async fn receive(
     for line in &batch.skipped {
         tracing::info!("webhook: skipped {line}");
     }
+    let files = carries_files(&batch);
     // Group commit: stored together with the POSTs that arrive meanwhile;
     // answered only once the transaction holding these rows committed.
     match state.intake.record(batch, received_at).await {
@@ -113,6 +127,11 @@ pub async fn receive(
             );
             if outcome.stored > 0 {
                 state.wake_processor.notify_one();
+                // Only then: a fetcher turn takes a write turn, which the
+                // webhook's own writes should not wait behind for nothing.
+                if files {
+                    state.wake_fetcher.notify_one();
+                }
             }
             HttpResponse::Ok()
                 .content_type("text/plain; charset=utf-8")

@@ -19,7 +19,9 @@
 //! logs what the bot would have sent (for a newcomer running Loket without
 //! WhatsApp credentials).
 
-use crate::domain::{CitizenRef, GraphErrorDetail, OutgoingContent, OutgoingMessage, Wamid};
+use crate::domain::{
+    CitizenRef, GraphErrorDetail, MediaKind, OutgoingContent, OutgoingMessage, Wamid,
+};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
@@ -27,6 +29,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::fmt;
 use std::time::Duration;
+
+mod upload;
+
+pub use upload::FileToUpload;
 
 /// Where Meta's Graph API lives.
 pub const DEFAULT_API_BASE: &str = "https://graph.facebook.com";
@@ -310,11 +316,21 @@ impl GraphClient {
             to = %message.to.log_label(),
             "sending to the Graph API"
         );
-        let result = self
-            .http
-            .post(self.messages_url.clone())
+        let request = self.http.post(self.messages_url.clone()).json(&body);
+        let bytes = self.answer(request, message).await?;
+        Ok(parse_success(&bytes, &message.content))
+    }
+
+    /// Makes `request` with the bearer token for `message` (sent, or its
+    /// file uploaded) and returns the body of a 2xx answer, or the failure
+    /// sorted and scrubbed.
+    async fn answer(
+        &self,
+        request: reqwest::RequestBuilder,
+        message: &OutgoingMessage,
+    ) -> Result<Vec<u8>, SendError> {
+        let result = request
             .bearer_auth(self.settings.access_token.expose_secret())
-            .json(&body)
             .send()
             .await;
         let response = match result {
@@ -326,11 +342,13 @@ impl GraphClient {
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes,
             // The answer was cut off: we cannot know whether Meta accepted
-            // the message. A possible duplicate beats a lost reply.
+            // the message. A possible duplicate beats a lost reply. (An
+            // upload is only uploaded again: an unused file at Meta.)
             Err(err) => return Err(self.scrub(network_error(&err), message)),
         };
         if status.is_success() {
-            return Ok(parse_success(&bytes, &message.content));
+            // Meta's answers are a few hundred bytes.
+            return Ok(bytes.to_vec());
         }
         let error = serde_json::from_slice::<ErrorEnvelope>(&bytes)
             .ok()
@@ -392,6 +410,11 @@ fn message_texts(content: &OutgoingContent) -> Vec<&str> {
         OutgoingContent::Template {
             body_parameters, ..
         } => body_parameters.iter().map(String::as_str).collect(),
+        OutgoingContent::Media {
+            caption, filename, ..
+        } => std::iter::once(filename.as_str())
+            .chain(caption.as_deref())
+            .collect(),
         OutgoingContent::MarkRead { .. } => Vec::new(),
     }
 }
@@ -410,6 +433,7 @@ fn content_kind(content: &OutgoingContent) -> &'static str {
         OutgoingContent::Buttons { .. } => "buttons",
         OutgoingContent::List { .. } => "list",
         OutgoingContent::Template { .. } => "template",
+        OutgoingContent::Media { .. } => "media",
         OutgoingContent::MarkRead { .. } => "mark_read",
     }
 }
@@ -501,6 +525,37 @@ pub fn request_body(message: &OutgoingMessage) -> Result<Value, SendError> {
             }
             body.insert("type".into(), json!("template"));
             body.insert("template".into(), Value::Object(template));
+        }
+        OutgoingContent::Media {
+            media,
+            filename,
+            caption,
+            id,
+        } => {
+            let not_sendable = |title: &str| SendError::Permanent {
+                code: 0,
+                title: title.to_owned(),
+            };
+            // The sender fills in the id right after uploading the file.
+            let id = id
+                .as_deref()
+                .ok_or_else(|| not_sendable("a file is sent only after its upload"))?;
+            let kind = match media {
+                MediaKind::Image => "image",
+                MediaKind::Document => "document",
+                _ => return Err(not_sendable("only images and documents are sent")),
+            };
+            let mut object = Map::new();
+            object.insert("id".into(), json!(id));
+            if let Some(caption) = caption {
+                object.insert("caption".into(), json!(caption));
+            }
+            // Meta shows a document's name; an image has none.
+            if *media == MediaKind::Document {
+                object.insert("filename".into(), json!(filename));
+            }
+            body.insert("type".into(), json!(kind));
+            body.insert(kind.into(), Value::Object(object));
         }
         OutgoingContent::MarkRead { .. } => {}
     }
@@ -778,6 +833,9 @@ pub fn preview(content: &OutgoingContent) -> String {
             "template {name} ({language}) with parameters {:?}",
             body_parameters
         ),
+        OutgoingContent::Media {
+            filename, caption, ..
+        } => format!("file {filename} {}", caption.as_deref().unwrap_or_default()),
         OutgoingContent::MarkRead { wamid } => format!("mark {wamid} as read"),
     }
 }
@@ -806,6 +864,26 @@ impl Transport {
         match self {
             Transport::Graph(client) => client.send(message).await,
             Transport::Log(log) => log.send(message).await,
+        }
+    }
+
+    /// Uploads a file to send (or, logging, pretends to) and returns
+    /// Meta's media id for it.
+    pub async fn upload(
+        &self,
+        message: &OutgoingMessage,
+        file: FileToUpload,
+    ) -> Result<String, SendError> {
+        match self {
+            Transport::Graph(client) => client.upload(message, file).await,
+            Transport::Log(_) => {
+                tracing::info!(
+                    bytes = file.bytes.len(),
+                    mime = %file.mime,
+                    "WhatsApp not configured; would upload a file"
+                );
+                Ok(format!("log-media.{:016x}", rand::random::<u64>()))
+            }
         }
     }
 

@@ -10,5 +10,6 @@
 //! `WebhookBatch::skipped`, never a panic and never half-filled data.
 
 pub mod client;
+pub mod media;
 pub mod signature;
 pub mod webhook;

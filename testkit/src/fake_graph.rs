@@ -14,6 +14,9 @@
 //! [`FakeGraphApi::rejected`] (answered with an error or dropped) — so tests
 //! can count attempts.
 //!
+//! Media (download and upload) has its own endpoints and records: see
+//! [`media`].
+//!
 //! It uses no type of the server crate's: it speaks HTTP and JSON, as Meta
 //! does. `FakeGraphApi::client_settings`, which points the server's client
 //! at it, lives in this crate's `client` module.
@@ -38,6 +41,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
+
+pub mod media;
 
 /// Meta's limit on a text message body, in characters.
 const MAX_TEXT_CHARS: usize = 4096;
@@ -187,6 +192,8 @@ struct Shared {
     state: Mutex<State>,
     /// Woken whenever a request is recorded, for `wait_for_messages`.
     changed: Notify,
+    /// Files, download URLs and uploads of the media endpoints.
+    media: Mutex<media::Library>,
 }
 
 impl Shared {
@@ -232,12 +239,14 @@ impl FakeGraphApi {
             config,
             state: Mutex::new(State::default()),
             changed: Notify::new(),
+            media: Mutex::default(),
         });
         let base_url = format!("http://{}", listener.local_addr()?);
         let data = web::Data::from(Arc::clone(&shared));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .configure(media::routes)
                 .route(
                     "/{version}/{phone_number_id}/messages",
                     web::post().to(messages),

@@ -132,7 +132,36 @@ pub fn bsuid_text_value(
 
 /// The `value` of a change holding one media message of `kind`.
 pub fn media_value(wa_id: &str, wamid: &str, kind: &str, timestamp: i64) -> Value {
-    let media = match kind {
+    media_value_with_id(wa_id, wamid, kind, None, timestamp)
+}
+
+/// A media message whose file is `media_id` (one the fake Graph API
+/// serves, see `FakeGraphApi::add_media`).
+pub fn media_message_with_id(
+    wa_id: &str,
+    wamid: &str,
+    kind: &str,
+    media_id: &str,
+    timestamp: i64,
+) -> String {
+    batch(&[media_value_with_id(
+        wa_id,
+        wamid,
+        kind,
+        Some(media_id),
+        timestamp,
+    )])
+}
+
+/// One media message's value whose file is `media_id`, for a batch.
+pub fn media_value_with_id(
+    wa_id: &str,
+    wamid: &str,
+    kind: &str,
+    media_id: Option<&str>,
+    timestamp: i64,
+) -> Value {
+    let mut media = match kind {
         "image" => json!({
             "caption": "Foto van de kapotte lantaarnpaal",
             "mime_type": "image/jpeg",
@@ -166,6 +195,9 @@ pub fn media_value(wa_id: &str, wamid: &str, kind: &str, timestamp: i64) -> Valu
         }),
         _ => json!({ "id": "1000000000000009" }),
     };
+    if let (Some(id), Some(fields)) = (media_id, media.as_object_mut()) {
+        fields.insert("id".to_owned(), json!(id));
+    }
     let mut message = json!({
         "from": wa_id,
         "id": wamid,
@@ -176,6 +208,31 @@ pub fn media_value(wa_id: &str, wamid: &str, kind: &str, timestamp: i64) -> Valu
         fields.insert(kind.to_owned(), media);
     }
     message_value(contact(wa_id), message)
+}
+
+/// A webhook POST with one shared location from `wa_id`: a place with its
+/// name and address, as WhatsApp sends a picked place.
+pub fn location_message(
+    wa_id: &str,
+    wamid: &str,
+    (latitude, longitude): (f64, f64),
+    name: &str,
+    address: &str,
+    timestamp: i64,
+) -> String {
+    let message = json!({
+        "from": wa_id,
+        "id": wamid,
+        "timestamp": timestamp.to_string(),
+        "type": "location",
+        "location": {
+            "latitude": latitude,
+            "longitude": longitude,
+            "name": name,
+            "address": address,
+        },
+    });
+    batch(&[message_value(contact(wa_id), message)])
 }
 
 /// The `value` of a change holding one status callback.

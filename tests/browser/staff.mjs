@@ -5,9 +5,11 @@
 //
 // Scenario: log in; a citizen's message is posted to the webhook (signed
 // like Meta does) and appears in the queue without a reload; open it,
-// claim it, reply, close it with a topic; open the reports page and see
+// claim it, reply, send a photo (a wrong file refused first), close it
+// with a topic; open the reports page and see
 // its charts; start setting up two-step verification and see its QR code
-// (inserted as SVG under the strict CSP); log out; log in again through
+// (inserted as SVG under the strict CSP); see a citizen's photo, play
+// their voice note and download their PDF; log out; log in again through
 // single sign-on (when set up).
 //
 // Environment:
@@ -20,8 +22,12 @@
 //   LOKET_CITIZEN_LINK   the domain of the link in it
 //   LOKET_REPLY_TEXT     what staff types as the reply
 //   LOKET_TOPIC          the topic to close with
+//   LOKET_ATTACH_FILE    a PNG to attach to a second reply (its path)
+//   LOKET_ATTACH_CAPTION the caption sent with it
 //   LOKET_SCREENSHOT     where to save a screenshot of the queue page (optional)
 //   LOKET_CHROMIUM       the browser (default /usr/bin/chromium)
+//   LOKET_MEDIA_CITIZEN  (optional) the queue label of a citizen who sent a
+//                        photo, a PDF and a voice note, all fetched already
 //   LOKET_SSO_USER, LOKET_SSO_LABEL  (optional) log in once more through
 //                        single sign-on as this user of tests/oidc/provider.mjs,
 //                        with the button "Inloggen met <label>"
@@ -56,11 +62,14 @@ const citizenMasked = env('LOKET_CITIZEN_MASKED');
 const citizenLink = env('LOKET_CITIZEN_LINK');
 const replyText = env('LOKET_REPLY_TEXT');
 const topic = env('LOKET_TOPIC');
+const attachFile = env('LOKET_ATTACH_FILE');
+const attachCaption = env('LOKET_ATTACH_CAPTION');
 const screenshotPath = process.env.LOKET_SCREENSHOT || '';
 const executablePath = env('LOKET_CHROMIUM', '/usr/bin/chromium');
 // Single sign-on (optional): a user of the test provider and the button's label.
 const ssoUser = process.env.LOKET_SSO_USER || '';
 const ssoLabel = process.env.LOKET_SSO_LABEL || '';
+const mediaCitizen = process.env.LOKET_MEDIA_CITIZEN || '';
 
 // Without the background-networking flags Chromium stalls on a closed network.
 const CHROMIUM_ARGS = [
@@ -72,6 +81,8 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // A voice note is started by the script, not by a click.
+  '--autoplay-policy=no-user-gesture-required',
 ];
 
 class StepFailure extends Error {}
@@ -306,6 +317,33 @@ async function scenario(page) {
     check((await page.locator('#reply-text').inputValue()) === '', 'the reply box was not emptied');
   });
 
+  await step('attach a photo: name and size shown, removable, a wrong file refused', async () => {
+    const input = page.locator('#reply-file');
+    check((await input.getAttribute('accept')) === 'image/jpeg,image/png,application/pdf', 'the file picker accepts other types');
+    await input.setInputFiles(attachFile);
+    const name = path.basename(attachFile);
+    await expectText(page.locator('#reply-file-info'), name, 'the chosen file');
+    await expectText(page.locator('#reply-file-info'), 'bytes', 'the chosen file size');
+    await page.getByRole('button', { name: 'Bijlage verwijderen', exact: true }).click();
+    await expectHidden(page.locator('#reply-file-info'), 'the removed file');
+    // HTML dressed up as a PDF: the server reads the bytes and refuses it.
+    await input.setInputFiles({ name: 'brief.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<!doctype html><p>nep</p>') });
+    await page.getByRole('button', { name: 'Versturen', exact: true }).click();
+    await expectText(page.locator('#notice[data-kind="error"]'), 'Alleen een foto (JPEG of PNG) of een PDF', 'the error message');
+    check((await page.locator('#thread .msg.from-staff', { hasText: 'brief.pdf' }).count()) === 0, 'the refused file is in the thread');
+  });
+
+  await step('send the photo with a caption', async () => {
+    await page.locator('#reply-file').setInputFiles(attachFile);
+    await page.locator('#reply-text').fill(attachCaption);
+    await page.getByRole('button', { name: 'Versturen', exact: true }).click();
+    await expectText(page.locator('#notice'), 'Bijlage verstuurd', 'the message area');
+    const name = path.basename(attachFile);
+    await expectVisible(page.locator('#thread .msg.from-staff', { hasText: name }), 'the photo in the thread');
+    await expectHidden(page.locator('#reply-file-info'), 'the sent file beside the reply box');
+    check((await page.locator('#reply-text').inputValue()) === '', 'the caption was not emptied');
+  });
+
   await step('close it with a topic', async () => {
     await page.getByLabel('Onderwerp bij afsluiten').fill(topic);
     await page.getByRole('button', { name: 'Afsluiten', exact: true }).click();
@@ -315,6 +353,8 @@ async function scenario(page) {
     check(await page.locator('#reply-area').isHidden(), 'the reply box still shows after closing');
     check(await page.evaluate(() => window.loketNoReload === true), 'the page was reloaded');
   });
+
+  if (mediaCitizen) await mediaSteps(page);
 
   await step('the reports page shows its charts and figures', async () => {
     const problems = await consoleErrorsDuring(page, async () => {
@@ -370,6 +410,83 @@ async function scenario(page) {
     await expectText(page.locator('#whoami-name'), ssoUser, 'the logged-in name');
     await page.getByRole('button', { name: 'Uitloggen', exact: true }).click();
     await expectVisible(page.locator('#login-form'), 'the login form after logging out');
+  });
+}
+
+// A citizen's photo, voice note and PDF, fetched before the page opens.
+async function mediaSteps(page) {
+  const thread = page.locator('#thread');
+  await step("open the thread of the citizen who sent files", async () => {
+    const mediaRow = page.locator('#queue-list > li', { hasText: mediaCitizen });
+    await expectVisible(mediaRow, `a queue row of ${mediaCitizen}`);
+    await mediaRow.locator('button').click();
+    await expectVisible(thread.locator('.media').first(), 'a file in the thread');
+  });
+
+  await step('see the photo', async () => {
+    const photo = thread.locator('img.media-thumb');
+    await expectVisible(photo, 'the photo');
+    try {
+      await photo.evaluate(
+        (img) =>
+          new Promise((resolve, reject) => {
+            const done = () => (img.naturalWidth > 0 ? resolve() : reject(new Error('not decoded')));
+            if (img.complete) done();
+            else {
+              img.addEventListener('load', done, { once: true });
+              img.addEventListener('error', () => reject(new Error('failed to load')), { once: true });
+            }
+          }),
+      );
+    } catch (error) {
+      throw new StepFailure(`the photo did not load: ${error.message}`);
+    }
+    const [src, href] = [await photo.getAttribute('src'), await thread.locator('a.media-open').getAttribute('href')];
+    check(href === src, `the thumbnail opens ${href}, not the photo ${src}`);
+    check((await photo.getAttribute('loading')) === 'lazy', 'the thumbnail does not load lazily');
+  });
+
+  await step('play the voice note', async () => {
+    const audio = thread.locator('audio.media-player');
+    await expectVisible(audio, 'the voice note player');
+    const played = await audio.evaluate(async (a) => {
+      if (a.readyState < 1) {
+        await new Promise((resolve, reject) => {
+          a.addEventListener('loadedmetadata', resolve, { once: true });
+          a.addEventListener('error', () => reject(new Error(`media error ${a.error?.code}`)), { once: true });
+          a.load();
+        });
+      }
+      await a.play();
+      return { readyState: a.readyState, duration: a.duration, paused: a.paused };
+    });
+    check(played.readyState >= 1 && played.duration > 0, `the voice note has no duration: ${JSON.stringify(played)}`);
+    check(!played.paused, 'the voice note does not play');
+    await audio.evaluate((a) => a.pause());
+    if (screenshotPath) {
+      const media = screenshotPath.replace(/(\.png)?$/, '-media.png');
+      await page.screenshot({ path: media, fullPage: true });
+      console.log(`     saved ${media}`);
+    }
+  });
+
+  await step('download the PDF', async () => {
+    const link = thread.locator('a.media-download', { hasText: 'document' });
+    await expectVisible(link, 'the document link');
+    const served = await link.evaluate(async (a) => {
+      const response = await fetch(a.href);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return {
+        status: response.status,
+        disposition: response.headers.get('content-disposition') || '',
+        magic: String.fromCharCode(...bytes.slice(0, 5)),
+      };
+    });
+    check(served.status === 200, `the PDF answered ${served.status}`);
+    check(/^attachment; filename="document-\d+\.pdf"$/.test(served.disposition), `the PDF is not an attachment: ${served.disposition}`);
+    check(served.magic === '%PDF-', `the download is not a PDF: ${JSON.stringify(served.magic)}`);
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    check(/^document-\d+\.pdf$/.test(download.suggestedFilename()), `downloaded as ${download.suggestedFilename()}`);
   });
 }
 

@@ -5,9 +5,10 @@
 //! urgent) and runs `tests/browser/staff.mjs`:
 //! Debian's Chromium, headless, driven by playwright-core. The script logs
 //! in, posts a citizen's signed webhook, waits for the thread to appear in
-//! the queue without a reload, claims it, replies and closes it. Afterwards
-//! this test checks that the fake Graph API got the reply and the store has
-//! the conversation closed. With the single sign-on test provider
+//! the queue without a reload, claims it, replies, sends a photo and closes
+//! it. Afterwards this test checks that the fake Graph API got the reply,
+//! the photo as an upload plus an image message, and the store has the
+//! conversation closed. With the single sign-on test provider
 //! available (see sso.rs), the script also logs in through it once.
 //!
 //! Without Chromium, node or `tests/browser/node_modules` the test prints
@@ -31,10 +32,18 @@ const CITIZEN_LINK: &str = "voorbeeld.invalid";
 const REPLY_TEXT: &str =
     "Goedemorgen, u spreekt met Ilse van de gemeente. Waarmee kan ik u helpen?";
 const TOPIC: &str = "Paspoort en ID-kaart";
+/// Sent with the photo staff attach.
+const CAPTION: &str = "Hierbij de foto van de melding.";
 /// A user of the test provider (tests/oidc/provider.mjs) in the staff group.
 const SSO_USER: &str = "anna";
 /// The button's label as `crate::sso::Provider::settings` names the provider.
 const SSO_LABEL: &str = "Testdienst";
+/// A citizen who sends a photo, a letter and a voice note.
+const MEDIA_CITIZEN: &str = "31600000004";
+/// Files a browser decodes (tests/fixtures/media/README.md).
+const PHOTO: &[u8] = include_bytes!("../fixtures/media/photo-64x48.jpg");
+const LETTER: &[u8] = include_bytes!("../fixtures/media/letter.pdf");
+const VOICE_NOTE: &[u8] = include_bytes!("../fixtures/media/voice-note-1s.ogg");
 /// How long the whole browser scenario may take on a busy CI machine.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(240);
 
@@ -171,6 +180,8 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
     })
     .await;
 
+    let media_citizen = citizen_sends_media(&app).await;
+
     let webhook_body = payload::text_message(
         CITIZEN,
         "wamid.browser-1",
@@ -195,6 +206,12 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         .env("LOKET_CITIZEN_LINK", CITIZEN_LINK)
         .env("LOKET_REPLY_TEXT", REPLY_TEXT)
         .env("LOKET_TOPIC", TOPIC)
+        .env(
+            "LOKET_ATTACH_FILE",
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/media/photo-with-metadata.png"),
+        )
+        .env("LOKET_ATTACH_CAPTION", CAPTION)
         .env("LOKET_SCREENSHOT", &screenshot)
         .env("LOKET_CHROMIUM", &chromium)
         .env(
@@ -202,6 +219,7 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
             if provider.is_some() { SSO_USER } else { "" },
         )
         .env("LOKET_SSO_LABEL", SSO_LABEL)
+        .env("LOKET_MEDIA_CITIZEN", &media_citizen)
         .stdin(Stdio::null())
         .stdout(log.reopen().expect("log file"))
         .stderr(log.reopen().expect("log file"))
@@ -233,6 +251,29 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         app.sent_texts().iter().any(|text| text == REPLY_TEXT)
     })
     .await;
+    // The photo went out as an upload plus an image message naming it.
+    app.eventually("the fake Graph API receives the photo", || async {
+        app.graph
+            .sent_messages()
+            .iter()
+            .any(|m| m.body["type"] == "image")
+    })
+    .await;
+    let uploads = app.graph.uploads();
+    assert_eq!(
+        uploads.len(),
+        1,
+        "one upload: the refused file was not sent"
+    );
+    let images: Vec<_> = app
+        .graph
+        .sent_messages()
+        .into_iter()
+        .filter(|m| m.body["type"] == "image")
+        .collect();
+    assert_eq!(images.len(), 1);
+    assert_eq!(images[0].body["image"]["id"], uploads[0].media_id.as_str());
+    assert_eq!(images[0].body["image"]["caption"], CAPTION);
     // ... and the conversation is closed in the store, by her, with the topic.
     let conversations = app.store().conversations(10).await.expect("conversations");
     let conversation = conversations
@@ -245,7 +286,11 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         .filter(|c| c.id != conversation.id)
         .map(|c| c.state.as_str())
         .collect();
-    assert_eq!(others, ["queued", "queued"], "the others still wait");
+    assert_eq!(
+        others,
+        ["queued", "queued", "queued"],
+        "the others still wait"
+    );
     let thread = app
         .store()
         .thread(conversation.id, app.clock.now(), true)
@@ -274,4 +319,33 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
             .any(|m| m.author == "staff:ilse" && m.text == REPLY_TEXT),
         "the reply is in the thread under her name"
     );
+}
+
+/// `MEDIA_CITIZEN` sends a photo, a PDF and a voice note, which the
+/// fetcher stores before the browser starts; returns how the queue labels
+/// the citizen ("•••• 0004").
+async fn citizen_sends_media(app: &TestApp) -> String {
+    let now = app.clock.now().timestamp();
+    for (wamid, kind, bytes, mime) in [
+        ("wamid.browser-media-1", "image", PHOTO, "image/jpeg"),
+        (
+            "wamid.browser-media-2",
+            "document",
+            LETTER,
+            "application/pdf",
+        ),
+        (
+            "wamid.browser-media-3",
+            "audio",
+            VOICE_NOTE,
+            "audio/ogg; codecs=opus",
+        ),
+    ] {
+        let media_id = app.graph.add_media(bytes, mime);
+        let body = payload::media_message_with_id(MEDIA_CITIZEN, wamid, kind, &media_id, now);
+        assert_eq!(app.post_webhook(&body).await.status(), 200);
+        let (state, failure, ..) = crate::media::settled(app, wamid).await;
+        assert_eq!(state, "stored", "{wamid}: {failure:?}");
+    }
+    format!("•••• {}", &MEDIA_CITIZEN[MEDIA_CITIZEN.len() - 4..])
 }

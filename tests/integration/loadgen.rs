@@ -27,6 +27,10 @@ fn slow_run(seconds: u64, rate: u32, connections: usize) -> Options {
         knowledge_dir: None,
         drain: Duration::from_secs(30),
         graph_listen: None,
+        // A short run sends ~50 requests: at 30 % photos, one without any
+        // photo is as likely as a hundred-millionth (at 10 %: 1 in 100).
+        image_percent: 30,
+        document_mb: None,
     }
 }
 
@@ -41,6 +45,11 @@ async fn a_short_load_run_answers_every_message_once() {
     assert_eq!(report.lost, 0, "{report:?}");
     assert_eq!(report.duplicated, 0, "{report:?}");
     assert_eq!(report.answered, report.expected, "{report:?}");
+    // Every photo fetched and stored, none failed or left pending.
+    let media = report.media.as_ref().expect("media counted");
+    assert!(report.images_sent > 0, "{report:?}");
+    assert_eq!(media.stored, report.images_sent, "{report:?}");
+    assert_eq!((media.pending, media.failed), (0, 0), "{report:?}");
     // The concurrency it used: never more in flight than connections.
     assert_eq!(report.connections, 4, "{report:?}");
     assert!((1..=4).contains(&report.peak_in_flight), "{report:?}");

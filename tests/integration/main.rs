@@ -14,6 +14,8 @@ mod graph_client;
 mod intake;
 mod knowledge_quality;
 mod loadgen;
+mod media;
+mod media_send;
 mod metrics;
 mod mfa;
 mod privacy;

@@ -7,8 +7,8 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::{
-    audit, editors, events, knowledge, login_options, mfa, public, queue, report, rights, session,
-    sessions,
+    attachment, audit, editors, events, knowledge, login_options, media, mfa, public, queue,
+    report, rights, session, sessions,
 };
 use crate::web::auth::{CSRF_HEADER, SESSION_COOKIE};
 use actix_web::{HttpResponse, ResponseError};
@@ -43,10 +43,12 @@ session that may only set it up (`/api/mfa/...`) or log out.";
         login_options::show,
         queue::list,
         queue::show,
+        media::download,
         queue::reveal,
         queue::claim,
         queue::release,
         queue::reply,
+        attachment::send,
         queue::transfer,
         queue::close,
         queue::colleagues,

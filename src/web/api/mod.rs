@@ -3,6 +3,7 @@
 //! and a test checks it against the OpenAPI document that `doc` generates
 //! from the handlers' own annotations and types.
 
+pub mod attachment;
 pub mod audit;
 pub mod doc;
 pub mod editors;
@@ -10,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod knowledge;
 pub mod login_options;
+pub mod media;
 pub mod mfa;
 pub mod public;
 pub mod queue;
@@ -97,6 +99,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         route: || web::get().to(queue::show),
     },
     Endpoint {
+        method: "get",
+        path: "/api/conversations/{id}/media/{media}",
+        route: || web::get().to(media::download),
+    },
+    Endpoint {
         method: "post",
         path: "/api/conversations/{id}/reveal",
         route: || web::post().to(queue::reveal),
@@ -115,6 +122,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "post",
         path: "/api/conversations/{id}/reply",
         route: || web::post().to(queue::reply),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/conversations/{id}/attachment",
+        route: || web::post().to(attachment::send),
     },
     Endpoint {
         method: "post",

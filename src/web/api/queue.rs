@@ -91,10 +91,23 @@ impl ConversationPath {
     /// public id and an id nobody has get the same 404: an answer tells
     /// nothing but "not here".
     async fn key(&self, state: &AppState) -> Result<i64, ApiError> {
-        let id = PublicId::parse(&self.id).map_err(|_| QueueError::NotFound)?;
-        let key = state.store.conversation_key(&id).await?;
-        Ok(key.ok_or(QueueError::NotFound)?)
+        conversation_key(state, &self.id).await
     }
+
+    /// The conversation's summary, or the same 404.
+    pub(super) async fn summary(&self, state: &AppState) -> Result<Summary, ApiError> {
+        let key = self.key(state).await?;
+        let summary = state.store.summary(key).await?;
+        Ok(summary.ok_or(QueueError::NotFound)?)
+    }
+}
+
+/// The integer key of the conversation with public id `id`; 404 for text
+/// that is not a public id and for an id nobody has alike.
+pub(super) async fn conversation_key(state: &AppState, id: &str) -> Result<i64, ApiError> {
+    let id = PublicId::parse(id).map_err(|_| QueueError::NotFound)?;
+    let key = state.store.conversation_key(&id).await?;
+    Ok(key.ok_or(QueueError::NotFound)?)
 }
 
 fn publish(state: &AppState, summary: &Summary, change: Change, to: Option<String>) {
@@ -142,19 +155,35 @@ pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<ConversationPath>,
 ) -> Result<HttpResponse, ApiError> {
-    staff.require_queue()?;
-    let key = id.key(&state).await?;
+    let key = authorise_read(&staff, &state, &id.id).await?.key;
     let revealed = state
         .revealed
         .lock()
         .map(|set| set.contains(&(staff.token_hash.clone(), key)))
         .unwrap_or(false);
     let view = load_thread(&staff, &state, key, revealed).await?;
-    let summary = &view.thread.summary;
-    if !conversation_of(summary).read_is_routine(&staff.account) {
-        audit_once_per_login(&state, &state.read_audited, &staff, "read", summary).await;
-    }
     Ok(thread_json(&view))
+}
+
+/// Whether `staff` may read conversation `id` (its thread or one of its
+/// files), and its summary if so. Reading one that is neither in the
+/// queue nor the reader's own is written to the audit log, once per login.
+pub(super) async fn authorise_read(
+    staff: &Staff,
+    state: &AppState,
+    id: &str,
+) -> Result<Summary, ApiError> {
+    staff.require_queue()?;
+    let key = conversation_key(state, id).await?;
+    let summary = state
+        .store
+        .summary(key)
+        .await?
+        .ok_or(QueueError::NotFound)?;
+    if !conversation_of(&summary).read_is_routine(&staff.account) {
+        audit_once_per_login(state, &state.read_audited, staff, "read", &summary).await;
+    }
+    Ok(summary)
 }
 
 /// The whole conversation with personal data shown: audited the first
@@ -340,12 +369,7 @@ pub async fn reply(
     body: web::Json<Reply>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
-    let key = id.key(&state).await?;
-    let summary = state
-        .store
-        .summary(key)
-        .await?
-        .ok_or(QueueError::NotFound)?;
+    let summary = id.summary(&state).await?;
     let message = match body.into_inner() {
         Reply { template: true, .. } => {
             let (name, language) = state
@@ -358,22 +382,7 @@ pub async fn reply(
         Reply {
             text: Some(text), ..
         } if !text.trim().is_empty() => {
-            if text.chars().count() > MAX_TEXT {
-                return Err(ApiError::invalid(format!(
-                    "Het bericht is te lang: WhatsApp staat hooguit {MAX_TEXT} tekens toe."
-                )));
-            }
-            let bad = crate::privacy::links::disallowed_domains(
-                &text,
-                &state.settings.knowledge.link_allowlist,
-            );
-            if let Some(domain) = bad.first() {
-                return Err(ApiError::invalid(format!(
-                    "Links mogen alleen naar vertrouwde sites ({}); {domain} staat daar niet bij.",
-                    state.settings.knowledge.link_allowlist.join(", ")
-                ))
-                .with("domain", domain.clone()));
-            }
+            check_staff_text(&state, &text)?;
             StaffMessage::Text(text.trim().to_owned())
         }
         _ => {
@@ -382,24 +391,58 @@ pub async fn reply(
             ));
         }
     };
+    queue_staff_message(&staff, &state, &summary, message).await
+}
+
+/// The rules for any text staff send a citizen (a reply, a caption): at
+/// most WhatsApp's 4096 characters, and links only to the sites the bot
+/// may link to (`[knowledge] link_allowlist`). 400 `invalid`, with
+/// `domain` for a link.
+pub(super) fn check_staff_text(state: &AppState, text: &str) -> Result<(), ApiError> {
+    if text.chars().count() > MAX_TEXT {
+        return Err(ApiError::invalid(format!(
+            "Het bericht is te lang: WhatsApp staat hooguit {MAX_TEXT} tekens toe."
+        )));
+    }
+    let allowlist = &state.settings.knowledge.link_allowlist;
+    let bad = crate::privacy::links::disallowed_domains(text, allowlist);
+    if let Some(domain) = bad.first() {
+        return Err(ApiError::invalid(format!(
+            "Links mogen alleen naar vertrouwde sites ({}); {domain} staat daar niet bij.",
+            allowlist.join(", ")
+        ))
+        .with("domain", domain.clone()));
+    }
+    Ok(())
+}
+
+/// Queues a staff message for the conversation of `summary` (the store
+/// checks the claim and the 24-hour window), wakes the sender, tells the
+/// other pages and writes the audit log: 202 with the outbox id.
+pub(super) async fn queue_staff_message(
+    staff: &Staff,
+    state: &AppState,
+    summary: &Summary,
+    message: StaffMessage,
+) -> Result<HttpResponse, ApiError> {
     let outbox_id = match state
         .store
-        .staff_send(key, &staff.account, message, state.clock.now())
+        .staff_send(summary.key, &staff.account, message, state.clock.now())
         .await
     {
         Err(QueueError::WindowClosed { expires_at }) => {
             return Err(
                 ApiError::from(QueueError::WindowClosed { expires_at }).with(
                     "template",
-                    serde_json::to_value(template(&state, &summary)).unwrap_or_default(),
+                    serde_json::to_value(template(state, summary)).unwrap_or_default(),
                 ),
             );
         }
         other => other?,
     };
     state.wake_outbox.notify_one();
-    publish(&state, &summary, Change::Replied, None);
-    super::audit::record(&state, &staff, "reply", Some(&summary.id), None).await;
+    publish(state, summary, Change::Replied, None);
+    super::audit::record(state, staff, "reply", Some(&summary.id), None).await;
     Ok(HttpResponse::Accepted().json(Queued { outbox_id }))
 }
 

@@ -67,6 +67,7 @@ const state = {
   timers: [],
   queueRefresh: { timer: null, running: false, again: false },
   currentRefresh: null,
+  pendingMediaRefresh: null,
   lastKnowledgeQuery: '',
 };
 
@@ -81,16 +82,19 @@ class ApiError extends Error {
   }
 }
 
+// `body`: a value sent as JSON, or a FormData sent as it is (multipart;
+// the browser sets its Content-Type with the boundary).
 async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && state.session) headers['X-CSRF-Token'] = state.session.csrf_token;
   let response;
   try {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || form ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -562,7 +566,8 @@ function renderThread(messages, scroll) {
   const thread = $('thread');
   const items = messages.map((message) => {
     const kind = message.kind || 'text';
-    // Media are never fetched: the API gives a placeholder like "[foto]".
+    // The text is a placeholder like "[foto] caption"; a fetched file is
+    // shown beside it (renderMedia), a location with its map link.
     const media = Object.hasOwn(MEDIA_KINDS, kind);
     const classes = ['msg', authorClass(message.author)];
     if (media) classes.push('msg-media');
@@ -577,9 +582,11 @@ function renderThread(messages, scroll) {
         el('time', { datetime: message.at, text: when(message.at) }),
         status ? el('span', { className: `msg-status status-${message.status}`, text: status }) : null,
       ),
-      media
+      message.media ? renderMedia(message.media) : null,
+      media && !message.media && !message.location
         ? el('span', { className: 'media-label', text: `Bijlage: ${MEDIA_KINDS[kind]} (niet getoond)` })
         : null,
+      message.location ? renderLocation(message.location) : null,
       el('p', { className: 'msg-text', text: message.text ?? '' }),
       message.masked ? el('span', { className: 'msg-note', text: 'persoonsgegevens verborgen' }) : null,
       // Links are never clickable: name the sites they really lead to.
@@ -589,8 +596,104 @@ function renderThread(messages, scroll) {
     );
   });
   thread.replaceChildren(...items);
+  forgetUnusedMediaNodes(messages);
   if (items.length === 0) thread.append(el('li', { className: 'muted', text: 'Nog geen berichten.' }));
   if (scroll) thread.scrollTop = thread.scrollHeight;
+  if (messages.some((m) => m.media?.state === 'pending')) schedulePendingMediaRefresh();
+}
+
+// ----------------------------------------------------------------- media
+
+// Sites the page itself links to (opened in a new tab, without referrer):
+// only OpenStreetMap, for a shared location. Citizens' own links stay
+// unclickable.
+const PAGE_LINK_ALLOWLIST = ['www.openstreetmap.org'];
+const PENDING_MEDIA_REFRESH_MS = 5_000;
+// Rendered players and pictures by URL, reused on every re-render so that
+// a voice note keeps playing when the thread refreshes.
+const mediaNodes = new Map();
+
+function outgoingLink(href, text) {
+  const url = new URL(href);
+  if (url.protocol !== 'https:' || !PAGE_LINK_ALLOWLIST.includes(url.hostname)) return el('span', { text });
+  return el('a', { href: url.href, target: '_blank', rel: 'noopener noreferrer', text });
+}
+
+function fileSize(bytes) {
+  if (typeof bytes !== 'number') return '';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} kB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1).replace('.', ',')} MB`;
+}
+
+function renderMedia(media) {
+  const noun = media.voice ? MEDIA_KINDS.voice : MEDIA_KINDS[media.kind] || 'bestand';
+  if (media.state === 'pending') {
+    return el('span', { className: 'media-label media-pending', text: `${noun} wordt opgehaald…` });
+  }
+  if (media.state !== 'stored' || !media.url) {
+    return el('span', { className: 'media-label media-failed', text: media.failure_nl || `${noun} kon niet worden opgehaald` });
+  }
+  const known = mediaNodes.get(media.url);
+  if (known) return known;
+  const node = el('div', { className: 'media', dataset: { kind: media.kind } }, ...mediaContent(media, noun));
+  mediaNodes.set(media.url, node);
+  return node;
+}
+
+function mediaContent(media, noun) {
+  const size = fileSize(media.size);
+  const download = (label) =>
+    el('a', { className: 'media-download', href: media.url, download: '', text: `${label}${size ? ` (${size})` : ''}` });
+  switch (media.kind) {
+    case 'image':
+    case 'sticker':
+      return [
+        el(
+          'a',
+          { className: 'media-open', href: media.url, target: '_blank', rel: 'noopener noreferrer', title: `${noun} op volle grootte openen` },
+          el('img', { className: 'media-thumb', src: media.url, loading: 'lazy', alt: `${noun} van de inwoner` }),
+        ),
+      ];
+    case 'audio':
+      return [
+        el('audio', { className: 'media-player', controls: true, preload: 'metadata', src: media.url, 'aria-label': `${noun} van de inwoner` }),
+        download(`${noun} downloaden`),
+      ];
+    case 'video':
+      return [
+        el('video', { className: 'media-player media-video', controls: true, preload: 'metadata', src: media.url, 'aria-label': `${noun} van de inwoner` }),
+        download(`${noun} downloaden`),
+      ];
+    default:
+      return [download(`${noun} downloaden`)];
+  }
+}
+
+function forgetUnusedMediaNodes(messages) {
+  const shown = new Set(messages.map((m) => m.media?.url).filter(Boolean));
+  for (const url of mediaNodes.keys()) if (!shown.has(url)) mediaNodes.delete(url);
+}
+
+function renderLocation(location) {
+  const { latitude, longitude } = location;
+  const coordinates = `${Number(latitude).toFixed(5)}, ${Number(longitude).toFixed(5)}`;
+  const map = `https://www.openstreetmap.org/?mlat=${encodeURIComponent(latitude)}&mlon=${encodeURIComponent(longitude)}#map=17/${encodeURIComponent(latitude)}/${encodeURIComponent(longitude)}`;
+  return el(
+    'div',
+    { className: 'media media-location' },
+    location.name ? el('strong', { className: 'location-name', text: location.name }) : null,
+    location.address ? el('span', { className: 'location-address', text: location.address }) : null,
+    el('span', { className: 'location-coordinates', text: `Coördinaten: ${coordinates}` }),
+    outgoingLink(map, 'Bekijk op OpenStreetMap'),
+  );
+}
+
+// While a file is being fetched, look again now and then; stops by itself
+// once nothing is pending.
+function schedulePendingMediaRefresh() {
+  clearTimeout(state.pendingMediaRefresh);
+  state.pendingMediaRefresh = setTimeout(refreshCurrent, PENDING_MEDIA_REFRESH_MS);
 }
 
 function renderHistory(events) {
@@ -667,6 +770,7 @@ function release() {
 
 function sendReply(event) {
   event?.preventDefault();
+  if (chosenAttachment()) return sendAttachment();
   const textarea = $('reply-text');
   const text = textarea.value.trim();
   if (!text) {
@@ -682,6 +786,65 @@ function sendReply(event) {
     showNotice('Antwoord verstuurd.', 'ok');
     scheduleCurrentRefresh();
   });
+}
+
+// ---- Attachments: a photo or PDF sent with the reply text as caption ----
+
+const ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'application/pdf'];
+
+function chosenAttachment() {
+  const input = $('reply-file');
+  return input.files && input.files.length > 0 ? input.files[0] : null;
+}
+
+function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} kB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+// Shows the chosen file's name and size, and the button that removes it.
+function showAttachment() {
+  const file = chosenAttachment();
+  const info = $('reply-file-info');
+  info.hidden = !file;
+  $('reply-file-remove').hidden = !file;
+  info.textContent = file ? `${file.name} (${formatSize(file.size)})` : '';
+  if (file && !ATTACHMENT_TYPES.includes(file.type)) {
+    showNotice('Alleen een foto (JPEG of PNG) of een PDF kan worden verstuurd.', 'error');
+  }
+}
+
+function removeAttachment() {
+  $('reply-file').value = '';
+  showAttachment();
+}
+
+// The file and the reply text (as caption) as one multipart form; the
+// server checks both before anything is stored or sent.
+function sendAttachment() {
+  const file = chosenAttachment();
+  const textarea = $('reply-text');
+  const caption = textarea.value.trim();
+  const id = state.currentId;
+  return act($('reply-send'), async () => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    if (caption) form.append('caption', caption);
+    await api('POST', conversationPath('attachment'), form);
+    if (state.currentId === id) {
+      textarea.value = '';
+      removeAttachment();
+    }
+    state.drafts.delete(id);
+    showNotice('Bijlage verstuurd.', 'ok');
+    scheduleCurrentRefresh();
+  });
+}
+
+function setUpAttachments() {
+  $('reply-file').addEventListener('change', showAttachment);
+  $('reply-file-remove').addEventListener('click', removeAttachment);
 }
 
 function sendTemplate() {
@@ -1173,6 +1336,7 @@ async function boot() {
   $('release-button').addEventListener('click', release);
   $('template-button').addEventListener('click', sendTemplate);
   $('reply-form').addEventListener('submit', sendReply);
+  setUpAttachments();
   $('reply-text').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendReply(event);
   });

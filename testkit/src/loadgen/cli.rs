@@ -63,6 +63,14 @@ pub struct LoadgenArgs {
     /// a free loopback port, printed).
     #[arg(long)]
     pub graph_listen: Option<String>,
+    /// Requests that carry a photo (149 KB, with EXIF, which the service
+    /// fetches from the fake Graph API), in percent (0 to 63).
+    #[arg(long, default_value_t = super::traffic::DEFAULT_IMAGE_PERCENT)]
+    pub images: u32,
+    /// Send one document of this many megabytes before the load (e.g. 100
+    /// with --child: the service's peak memory shows it is streamed).
+    #[arg(long)]
+    pub document_mb: Option<u32>,
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
@@ -84,6 +92,16 @@ impl LoadgenArgs {
                 "--send-rate {} is out of range; allowed is 1 up to 1000 (as [outbox] send_rate)",
                 self.send_rate
             );
+        }
+        if self.images > super::traffic::MAX_IMAGE_PERCENT {
+            anyhow::bail!(
+                "--images {} is out of range; allowed is 0 up to {} (percent of requests)",
+                self.images,
+                super::traffic::MAX_IMAGE_PERCENT
+            );
+        }
+        if self.document_mb == Some(0) || self.document_mb.is_some_and(|mb| mb > 2000) {
+            anyhow::bail!("--document-mb must be 1 up to 2000 (megabytes)");
         }
         if self.connections == 0 {
             anyhow::bail!("--connections must be at least 1");
@@ -127,6 +145,8 @@ impl LoadgenArgs {
             knowledge_dir: self.knowledge_dir.clone(),
             drain: self.drain,
             graph_listen: self.graph_listen.clone(),
+            image_percent: self.images,
+            document_mb: self.document_mb,
         })
     }
 }

@@ -62,7 +62,17 @@ pub struct Options {
     pub drain: Duration,
     /// Where the fake Graph API listens (default: a free loopback port).
     pub graph_listen: Option<String>,
+    /// Requests that carry a photo (about 150 KB, with EXIF), in percent.
+    pub image_percent: u32,
+    /// Before the load: one document of this many megabytes (10^6 bytes),
+    /// to see the service stream it (its peak memory in --child mode).
+    pub document_mb: Option<u32>,
 }
+
+/// The photo of the load's image messages: 800x600, 149 KB, with EXIF.
+const LOAD_PHOTO: &[u8] = include_bytes!("../../../tests/fixtures/media/load-photo.jpg");
+/// Distinct media ids the photos are served under.
+const PHOTO_IDS: usize = 32;
 
 /// The figures of a run.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -112,6 +122,23 @@ pub struct Report {
     pub drain_s: f64,
     pub service_peak_rss_mb: Option<f64>,
     pub lost_examples: Vec<String>,
+    /// Photos in requests answered 200 (redeliveries not counted).
+    pub images_sent: u64,
+    /// The service's media rows after the drain, by state (None: a
+    /// `--target` service, whose database the tool does not know).
+    pub media: Option<MediaFigures>,
+    /// The size of the big document sent first, in megabytes.
+    pub document_mb: Option<u32>,
+}
+
+/// The service's media after a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MediaFigures {
+    pub stored: u64,
+    pub pending: u64,
+    pub failed: u64,
+    /// Failed files by reason.
+    pub failures: Vec<(String, u64)>,
 }
 
 impl Report {
@@ -170,6 +197,32 @@ impl Report {
         if let Some(mb) = self.service_peak_rss_mb {
             out += &format!("service peak RSS:    {mb:.1} MB (VmHWM)\n");
         }
+        if let Some(media) = &self.media {
+            let document = self
+                .document_mb
+                .map(|mb| format!(" (and one {mb} MB document first)"))
+                .unwrap_or_default();
+            out += &format!(
+                "media:               {} photos sent{document}; {} files stored, {} pending, {} failed{}\n",
+                self.images_sent,
+                media.stored,
+                media.pending,
+                media.failed,
+                if media.failures.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({})",
+                        media
+                            .failures
+                            .iter()
+                            .map(|(why, n)| format!("{n} {why}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            );
+        }
         if !self.lost_examples.is_empty() {
             out += &format!("lost, e.g.:          {}\n", self.lost_examples.join(", "));
         }
@@ -188,6 +241,7 @@ struct Sent {
     failed: u64,
     messages: u64,
     redeliveries: u64,
+    images: u64,
 }
 
 /// Runs a load test against a service built from `base` (the loaded
@@ -279,7 +333,16 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
         use loket::clock::Clock;
         loket::clock::SystemClock.now().timestamp()
     };
-    let mut traffic = Traffic::new(app_secret.as_bytes(), run_id, burst, timestamp);
+    let photo_ids = if options.image_percent > 0 {
+        let photo = actix_web::web::Bytes::from_static(LOAD_PHOTO);
+        (0..PHOTO_IDS)
+            .map(|_| graph.add_media(photo.clone(), "image/jpeg"))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut traffic = Traffic::new(app_secret.as_bytes(), run_id, burst, timestamp)
+        .with_images(options.image_percent, photo_ids);
     traffic.prepare(planned_requests(options));
     let traffic = Arc::new(Mutex::new(traffic));
     let tracked: Arc<Mutex<HashMap<String, Tracked>>> = Arc::default();
@@ -292,6 +355,24 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
         .timeout(Duration::from_secs(30))
         .build()
         .context("building the HTTP client")?;
+
+    if let Some(mb) = options.document_mb {
+        report.document_mb = Some(mb);
+        let document = send_document(
+            &http,
+            &url,
+            &graph,
+            app_secret.as_bytes(),
+            run_id,
+            timestamp,
+            mb,
+        )
+        .await?;
+        tracked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(document.expect.wamid.clone(), document);
+    }
 
     let started = Instant::now();
     let end = started + options.duration;
@@ -338,6 +419,7 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
         report.webhook_failed += sent.failed;
         report.webhook_messages += sent.messages;
         report.redeliveries += sent.redeliveries;
+        report.images_sent += sent.images;
     }
     let sending = started.elapsed().as_secs_f64().max(0.001);
     report.peak_in_flight = gauge.peak.load(Ordering::Relaxed);
@@ -351,6 +433,9 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
 
     let drain_started = Instant::now();
     drain(&graph, options.drain).await;
+    if !matches!(options.mode, Mode::Target(_)) {
+        report.media = Some(media_after(&database_url, drain_started + options.drain).await?);
+    }
     report.drain_s = drain_started.elapsed().as_secs_f64();
     if let Some(kb) = match &service {
         Service::Child(child) => child.peak_rss_kb(),
@@ -431,6 +516,7 @@ async fn connection(
         failed: 0,
         messages: 0,
         redeliveries: 0,
+        images: 0,
     };
     loop {
         let index = counter.fetch_add(1, Ordering::Relaxed);
@@ -488,6 +574,9 @@ async fn connection(
         }
         sent.ok += 1;
         sent.messages += (request.messages.len() + request.statuses) as u64;
+        if !request.redelivery {
+            sent.images += request.images as u64;
+        }
         tally::record(&mut sent.latency, micros);
         let mut tracked = tracked.lock().unwrap_or_else(PoisonError::into_inner);
         for message in &request.messages {
@@ -517,6 +606,75 @@ async fn drain(graph: &FakeGraphApi, limit: Duration) {
             break;
         }
     }
+}
+
+/// Sends one message with a document of `mb` megabytes (a PDF header and
+/// random bytes) before the load, and returns it to be tracked.
+async fn send_document(
+    http: &reqwest::Client,
+    url: &reqwest::Url,
+    graph: &FakeGraphApi,
+    secret: &[u8],
+    run_id: u64,
+    timestamp: i64,
+    mb: u32,
+) -> anyhow::Result<Tracked> {
+    use rand::RngCore;
+    let size = usize::try_from(mb)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(1_000_000);
+    let mut bytes = vec![0u8; size.max(16)];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes[..9].copy_from_slice(b"%PDF-1.7\n");
+    let media_id = graph.add_media(bytes, "application/pdf");
+    let number = format!("31699{:06}", run_id % 1_000_000);
+    let wamid = format!("wamid.LOADGENDOC{run_id}");
+    let body =
+        crate::payload::media_message_with_id(&number, &wamid, "document", &media_id, timestamp);
+    let signature = loket::whatsapp::signature::sign_body(secret, body.as_bytes());
+    let response = http
+        .post(url.clone())
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", &signature)
+        .body(body)
+        .send()
+        .await
+        .context("sending the document's webhook")?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "the service answered {} to the document's webhook",
+        response.status()
+    );
+    Ok(Tracked {
+        expect: traffic::Expect {
+            wamid,
+            number,
+            reply: true,
+        },
+        accepted_at: Some(Instant::now()),
+    })
+}
+
+/// The service's media rows once no file is pending any more, or at
+/// `deadline`.
+async fn media_after(database_url: &str, deadline: Instant) -> anyhow::Result<MediaFigures> {
+    let store = loket::db::Store::connect(database_url)
+        .await
+        .context("opening the service's database to count its media")?;
+    let counts = loop {
+        let counts = store.media_counts().await.context("counting media")?;
+        if counts.pending == 0 || Instant::now() >= deadline {
+            break counts;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    store.close().await;
+    Ok(MediaFigures {
+        stored: counts.stored,
+        pending: counts.pending,
+        failed: counts.failed,
+        failures: counts.failures,
+    })
 }
 
 /// After a kill: the sends that were in flight (see [`in_flight`]).

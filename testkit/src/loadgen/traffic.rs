@@ -57,12 +57,18 @@ pub struct Request {
     pub statuses: usize,
     /// A byte-for-byte redelivery of an earlier request.
     pub redelivery: bool,
+    /// Photos in it.
+    pub images: usize,
 }
 
-/// The mix, in percent of requests.
-const FAQ: u32 = 55;
+/// The mix, in percent of requests. Questions and images share
+/// `FAQ_OR_IMAGE`: images take [`Traffic::with_images`]'s share of it.
+const FAQ_OR_IMAGE: u32 = 63;
 const QUEUE: u32 = 12;
-const MEDIA: u32 = 8;
+/// Images by default, in percent of requests.
+pub const DEFAULT_IMAGE_PERCENT: u32 = 10;
+/// The most images the mix can hold.
+pub const MAX_IMAGE_PERCENT: u32 = FAQ_OR_IMAGE;
 const STATUS: u32 = 15;
 const DUPLICATE: u32 = 5;
 // The remaining 5 %: a burst from one number.
@@ -82,6 +88,12 @@ pub struct Traffic {
     ready: VecDeque<Request>,
     burst: usize,
     timestamp: i64,
+    /// Share of requests that carry a photo, in percent.
+    image_percent: u32,
+    /// Media ids the fake Graph API serves a photo for; images take them in
+    /// turn. Empty: ids no one serves (the service records a failed fetch).
+    image_ids: Vec<String>,
+    next_image: usize,
 }
 
 impl Traffic {
@@ -100,7 +112,27 @@ impl Traffic {
             ready: VecDeque::new(),
             burst: burst.max(1),
             timestamp,
+            image_percent: DEFAULT_IMAGE_PERCENT,
+            image_ids: Vec::new(),
+            next_image: 0,
         }
+    }
+
+    /// Sends `percent` of the requests as photos whose files are `ids`
+    /// (at most [`MAX_IMAGE_PERCENT`]).
+    pub fn with_images(mut self, percent: u32, ids: Vec<String>) -> Self {
+        self.image_percent = percent.min(MAX_IMAGE_PERCENT);
+        self.image_ids = ids;
+        self
+    }
+
+    fn image_id(&mut self) -> Option<String> {
+        if self.image_ids.is_empty() {
+            return None;
+        }
+        let id = self.image_ids[self.next_image % self.image_ids.len()].clone();
+        self.next_image += 1;
+        Some(id)
     }
 
     fn number(&mut self) -> String {
@@ -128,6 +160,7 @@ impl Traffic {
             messages,
             statuses,
             redelivery: false,
+            images: 0,
         }
     }
 
@@ -144,25 +177,37 @@ impl Traffic {
 
     fn fresh(&mut self) -> Request {
         let roll = self.rng.gen_range(0..100);
-        if roll < FAQ {
+        let faq = FAQ_OR_IMAGE - self.image_percent;
+        if roll < faq {
             let number = self.number();
             let question = FAQ_QUESTIONS[self.rng.gen_range(0..FAQ_QUESTIONS.len())];
             self.text(&number, question)
-        } else if roll < FAQ + QUEUE {
+        } else if roll < faq + QUEUE {
             let number = self.number();
             let question = QUEUE_QUESTIONS[self.rng.gen_range(0..QUEUE_QUESTIONS.len())];
             self.text(&number, question)
-        } else if roll < FAQ + QUEUE + MEDIA {
+        } else if roll < FAQ_OR_IMAGE + QUEUE {
             let number = self.number();
             let wamid = self.wamid();
-            let value = payload::media_value(&number, &wamid, "image", self.timestamp);
+            let value = match self.image_id() {
+                Some(id) => payload::media_value_with_id(
+                    &number,
+                    &wamid,
+                    "image",
+                    Some(&id),
+                    self.timestamp,
+                ),
+                None => payload::media_value(&number, &wamid, "image", self.timestamp),
+            };
             let expect = Expect {
                 wamid,
                 number,
                 reply: true,
             };
-            self.sign(&[value], vec![expect], 0)
-        } else if roll < FAQ + QUEUE + MEDIA + STATUS {
+            let mut request = self.sign(&[value], vec![expect], 0);
+            request.images = 1;
+            request
+        } else if roll < FAQ_OR_IMAGE + QUEUE + STATUS {
             // Meta reports sent/delivered/read for what we sent; the wamid
             // is made up, as the load tool does not know the service's ids.
             let wamid = self.wamid();
@@ -170,7 +215,7 @@ impl Traffic {
             let number = self.number();
             let value = payload::status_value(&wamid, status, &number, self.timestamp);
             self.sign(&[value], Vec::new(), 1)
-        } else if roll < FAQ + QUEUE + MEDIA + STATUS + DUPLICATE
+        } else if roll < FAQ_OR_IMAGE + QUEUE + STATUS + DUPLICATE
             && let Some(earlier) = self.pick_recent()
         {
             let mut again = earlier;
@@ -251,6 +296,26 @@ mod tests {
             assert_eq!(a.body, b.body, "request {i}");
             assert_eq!(a.redelivery, b.redelivery, "request {i}");
         }
+    }
+
+    #[test]
+    fn images_take_their_share_and_the_served_ids_in_turn() {
+        let ids: Vec<String> = ["111", "222"].map(str::to_owned).to_vec();
+        let mut traffic = Traffic::new(b"secret", 7, 4, 1_763_759_700).with_images(10, ids);
+        let requests: Vec<Request> = (0..3000).map(|_| traffic.next_request()).collect();
+        let fresh: Vec<&Request> = requests.iter().filter(|r| !r.redelivery).collect();
+        let images: Vec<&&Request> = fresh.iter().filter(|r| r.images == 1).collect();
+        let share = images.len() as f64 / fresh.len() as f64;
+        assert!((0.07..=0.13).contains(&share), "{share}");
+        for request in &images {
+            let body = std::str::from_utf8(&request.body).expect("utf-8");
+            assert!(
+                body.contains("\"111\"") || body.contains("\"222\""),
+                "{body}"
+            );
+        }
+        let mut none = Traffic::new(b"secret", 7, 4, 1_763_759_700).with_images(0, Vec::new());
+        assert!((0..2000).all(|_| none.next_request().images == 0));
     }
 
     #[test]
