@@ -93,13 +93,12 @@ async fn intake_notes_each_file_once_and_the_store_keeps_and_forgets_its_bytes()
 }
 }
 
-/// On SQLite, not one byte of a forgotten file is left in the files.
-#[tokio::test]
-async fn a_forgotten_files_bytes_are_not_in_the_database_files() {
-    let app = app_without_fetcher().await;
-    send(&app, "wamid.MEDIA3", "image").await;
+/// Stores a photo whose bytes hold [`MARKER`] for the citizen, as the
+/// fetcher would, and checks the marker is in the SQLite files.
+async fn store_a_marked_photo(app: &TestApp, wamid: &str) {
+    send(app, wamid, "image").await;
     app.wait_until_processed().await;
-    let file = due(&app).await.pop().expect("a file");
+    let file = due(app).await.pop().expect("a file");
     let bytes = format!("JPEG {MARKER} JPEG");
     app.store()
         .write_media_chunk(file.id, 0, bytes.as_bytes())
@@ -115,9 +114,16 @@ async fn a_forgotten_files_bytes_are_not_in_the_database_files() {
         .await
         .unwrap();
     assert!(
-        contains(&raw_bytes(&app), MARKER),
+        contains(&raw_bytes(app), MARKER),
         "the test must see the marker first"
     );
+}
+
+/// On SQLite, not one byte of a forgotten file is left in the files.
+#[tokio::test]
+async fn a_forgotten_files_bytes_are_not_in_the_database_files() {
+    let app = app_without_fetcher().await;
+    store_a_marked_photo(&app, "wamid.MEDIA3").await;
 
     app.store().forget(CITIZEN, false).await.expect("forget");
     assert!(
@@ -131,27 +137,7 @@ async fn a_forgotten_files_bytes_are_not_in_the_database_files() {
 #[tokio::test]
 async fn a_purged_files_bytes_are_not_in_the_database_files() {
     let mut app = app_without_fetcher().await;
-    send(&app, "wamid.MEDIA4", "image").await;
-    app.wait_until_processed().await;
-    let file = due(&app).await.pop().expect("a file");
-    let bytes = format!("JPEG {MARKER} JPEG");
-    app.store()
-        .write_media_chunk(file.id, 0, bytes.as_bytes())
-        .await
-        .unwrap();
-    let found = StoredMedia {
-        size: bytes.len() as i64,
-        sha256: "ab",
-        sniffed_mime: "image/jpeg",
-    };
-    app.store()
-        .media_stored(file.id, &found, app.clock.now())
-        .await
-        .unwrap();
-    assert!(
-        contains(&raw_bytes(&app), MARKER),
-        "the test must see the marker first"
-    );
+    store_a_marked_photo(&app, "wamid.MEDIA4").await;
 
     app.shifted.advance(Days::days(8));
     let rollup = loket::report::rollup::Rollup::from_settings(&app.settings);
