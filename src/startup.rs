@@ -76,6 +76,28 @@ pub async fn start_on(
     settings: Settings,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<RunningApp> {
+    start_serving(listener, settings, clock, None).await
+}
+
+/// Like [`start_on`], serving `knowledge`, loaded beforehand from
+/// `settings.knowledge_dir`, instead of loading and training it again.
+/// For the tests, which start hundreds of apps on the same folder; the
+/// watcher still swaps in a new version when the folder changes.
+pub async fn start_on_with_knowledge(
+    listener: TcpListener,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    knowledge: Arc<KnowledgeBase>,
+) -> anyhow::Result<RunningApp> {
+    start_serving(listener, settings, clock, Some(knowledge)).await
+}
+
+async fn start_serving(
+    listener: TcpListener,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    preloaded: Option<Arc<KnowledgeBase>>,
+) -> anyhow::Result<RunningApp> {
     let address = listener
         .local_addr()
         .context("reading the listen address")?;
@@ -91,7 +113,10 @@ pub async fn start_on(
     log_configuration(&settings, &transport);
     // Watch before loading: a change made while loading is then not missed.
     let knowledge_watch = crate::knowledge::watch::watch_folder(&settings.knowledge_dir);
-    let knowledge = load_knowledge(&settings).await?;
+    let knowledge = match preloaded {
+        Some(knowledge) => Arc::new(arc_swap::ArcSwap::new(knowledge)),
+        None => load_knowledge(&settings).await?,
+    };
 
     let settings = Arc::new(settings);
     let cancel = CancellationToken::new();

@@ -18,8 +18,11 @@
 use crate::helpers::*;
 use loket::accounts::{self, Role};
 use loket_testkit::payload;
+use std::ffi::OsStr;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 const STAFF_USER: &str = "ilse";
@@ -93,6 +96,61 @@ fn prerequisites() -> Result<PathBuf, String> {
         return Err("tests/browser/node_modules has no playwright-core".to_owned());
     }
     Ok(chromium)
+}
+
+/// Runs `script` from tests/browser with node and `envs` until it exits or
+/// `timeout` passes (then it and its Chromium are killed and the test
+/// fails); returns how it exited and the end of what it printed. Polls
+/// rather than blocks: the app's workers run on the test's runtime.
+pub(crate) async fn run_browser_script(
+    script: &str,
+    envs: &[(&str, &OsStr)],
+    timeout: Duration,
+) -> (ExitStatus, String) {
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let mut child = Command::new("node")
+        .arg(script)
+        .current_dir(browser_dir())
+        .envs(envs.iter().copied())
+        // Its own process group, so a timeout also stops the browser it started.
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(log.reopen().expect("log file"))
+        .stderr(log.reopen().expect("log file"))
+        .spawn()
+        .expect("node starts");
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("waiting for node") {
+            return (status, output_tail(log.path()));
+        }
+        if started.elapsed() > timeout {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{script} took over {timeout:?}:\n{}",
+                output_tail(log.path())
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The last 64 KiB of a script's output: enough to see the failed step,
+/// and bounded however much a browser printed.
+fn output_tail(path: &Path) -> String {
+    const TAIL: u64 = 64 * 1024;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let length = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = file.seek(SeekFrom::Start(length.saturating_sub(TAIL)));
+    let mut bytes = Vec::new();
+    let _ = file.take(TAIL).read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 #[tokio::test]
@@ -192,54 +250,33 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("loket-staff-queue.png"));
 
-    let log = tempfile::NamedTempFile::new().expect("log file");
-    let mut child = Command::new("node")
-        .arg("staff.mjs")
-        .current_dir(browser_dir())
-        .env("BASE_URL", app.url(""))
-        .env("LOKET_USER", STAFF_USER)
-        .env("LOKET_PASSWORD", STAFF_PASSWORD)
-        .env("APP_SECRET", APP_SECRET)
-        .env("LOKET_WEBHOOK_BODY", &webhook_body)
-        .env("LOKET_CITIZEN_TEXT", CITIZEN_TEXT)
-        .env("LOKET_CITIZEN_MASKED", CITIZEN_MASKED)
-        .env("LOKET_CITIZEN_LINK", CITIZEN_LINK)
-        .env("LOKET_REPLY_TEXT", REPLY_TEXT)
-        .env("LOKET_TOPIC", TOPIC)
-        .env(
-            "LOKET_ATTACH_FILE",
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/media/photo-with-metadata.png"),
-        )
-        .env("LOKET_ATTACH_CAPTION", CAPTION)
-        .env("LOKET_SCREENSHOT", &screenshot)
-        .env("LOKET_CHROMIUM", &chromium)
-        .env(
-            "LOKET_SSO_USER",
-            if provider.is_some() { SSO_USER } else { "" },
-        )
-        .env("LOKET_SSO_LABEL", SSO_LABEL)
-        .env("LOKET_MEDIA_CITIZEN", &media_citizen)
-        .stdin(Stdio::null())
-        .stdout(log.reopen().expect("log file"))
-        .stderr(log.reopen().expect("log file"))
-        .spawn()
-        .expect("node starts");
-    // Poll rather than block: the app's workers run on this runtime.
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for node") {
-            break status;
-        }
-        if started.elapsed() > BROWSER_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            let output = std::fs::read_to_string(log.path()).unwrap_or_default();
-            panic!("the browser test took over {BROWSER_TIMEOUT:?}:\n{output}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let output = std::fs::read_to_string(log.path()).unwrap_or_default();
+    let attach =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/media/photo-with-metadata.png");
+    let sso_user = if provider.is_some() { SSO_USER } else { "" };
+    let (status, output) = run_browser_script(
+        "staff.mjs",
+        &[
+            ("BASE_URL", app.url("").as_ref()),
+            ("LOKET_USER", STAFF_USER.as_ref()),
+            ("LOKET_PASSWORD", STAFF_PASSWORD.as_ref()),
+            ("APP_SECRET", APP_SECRET.as_ref()),
+            ("LOKET_WEBHOOK_BODY", webhook_body.as_ref()),
+            ("LOKET_CITIZEN_TEXT", CITIZEN_TEXT.as_ref()),
+            ("LOKET_CITIZEN_MASKED", CITIZEN_MASKED.as_ref()),
+            ("LOKET_CITIZEN_LINK", CITIZEN_LINK.as_ref()),
+            ("LOKET_REPLY_TEXT", REPLY_TEXT.as_ref()),
+            ("LOKET_TOPIC", TOPIC.as_ref()),
+            ("LOKET_ATTACH_FILE", attach.as_os_str()),
+            ("LOKET_ATTACH_CAPTION", CAPTION.as_ref()),
+            ("LOKET_SCREENSHOT", screenshot.as_os_str()),
+            ("LOKET_CHROMIUM", chromium.as_os_str()),
+            ("LOKET_SSO_USER", sso_user.as_ref()),
+            ("LOKET_SSO_LABEL", SSO_LABEL.as_ref()),
+            ("LOKET_MEDIA_CITIZEN", media_citizen.as_ref()),
+        ],
+        BROWSER_TIMEOUT,
+    )
+    .await;
     assert!(
         status.success(),
         "the browser test failed ({status}):\n{output}"

@@ -214,25 +214,65 @@ pub async fn spawn_app_on(
     adjust(&mut settings);
     let shifted = ShiftedClock::starting_at(start);
     let clock: Arc<dyn Clock> = Arc::new(shifted.clone());
-    let app = startup::start_on(listener, settings.clone(), clock.clone())
-        .await
-        .expect("app starts");
+    let app = start_app(listener, &settings, clock.clone()).await;
     TestApp {
         app: Some(app),
         graph,
         settings,
         clock,
         shifted,
-        http: reqwest::Client::new(),
+        http: test_client(),
         _dir: dir,
     }
 }
 
+/// The tests' HTTP client: a request that gets no answer fails the test
+/// after a while instead of hanging it (a stuck CI run says nothing).
+pub fn test_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("HTTP client")
+}
+
 async fn boot(settings: &Settings, clock: Arc<dyn Clock>) -> RunningApp {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    startup::start_on(listener, settings.clone(), clock)
-        .await
-        .expect("app starts")
+    start_app(listener, settings, clock).await
+}
+
+/// Starts the app; on the shipped knowledge folder with the base loaded
+/// once for the whole test process (training it again for every app was
+/// most of each test's start-up time).
+async fn start_app(
+    listener: std::net::TcpListener,
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> RunningApp {
+    let started = if settings.knowledge_dir == Path::new(SHIPPED_KNOWLEDGE) {
+        startup::start_on_with_knowledge(listener, settings.clone(), clock, shipped_knowledge())
+            .await
+    } else {
+        startup::start_on(listener, settings.clone(), clock).await
+    };
+    started.expect("app starts")
+}
+
+/// The knowledge folder of the shipped configuration (relative: tests run
+/// in the crate's folder).
+const SHIPPED_KNOWLEDGE: &str = "knowledge";
+
+/// The shipped knowledge base, loaded and trained once per test process.
+fn shipped_knowledge() -> Arc<loket::knowledge::base::KnowledgeBase> {
+    static SHIPPED: std::sync::OnceLock<Arc<loket::knowledge::base::KnowledgeBase>> =
+        std::sync::OnceLock::new();
+    SHIPPED
+        .get_or_init(|| {
+            Arc::new(
+                loket::knowledge::base::KnowledgeBase::load(Path::new(SHIPPED_KNOWLEDGE))
+                    .expect("the shipped knowledge base loads"),
+            )
+        })
+        .clone()
 }
 
 impl TestApp {

@@ -87,7 +87,7 @@ async fn two_instances_answer_every_message_once_when_one_dies_half_way() {
         graph,
         ..
     } = two;
-    let http = reqwest::Client::new();
+    let http = test_client();
     let at = clock.now().timestamp();
 
     let mut accepted = round(&http, &[&first, &second], 0, at).await;
@@ -310,7 +310,7 @@ async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end(
     )
     .await
     .expect("account");
-    let http = reqwest::Client::new();
+    let http = test_client();
     // Logged in on the first instance; the cookie works on both.
     let response = http
         .post(format!("{}/api/session", first.base_url()))

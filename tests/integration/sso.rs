@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// How long the test provider may take to start on a busy machine.
+const PROVIDER_START: Duration = Duration::from_secs(60);
+
 /// Loket's client secret at the test provider.
 pub(crate) const CLIENT_SECRET: &str = "test-sso-client-secret";
 
@@ -74,18 +77,31 @@ impl Provider {
             .spawn()
             .expect("node starts the provider");
         let stdout = child.stdout.take().expect("provider's stdout");
-        let mut line = String::new();
-        let mut stdout = std::io::BufReader::new(stdout);
-        stdout
-            .read_line(&mut line)
-            .expect("the provider prints its issuer");
+        // Read on a thread, so a provider that never prints fails the test
+        // after a while instead of blocking it for ever.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut stdout = std::io::BufReader::new(stdout);
+            let mut line = String::new();
+            let read = stdout.read_line(&mut line).map(|_| line);
+            let _ = sender.send((read, stdout));
+        });
+        let (line, stdout) = match receiver.recv_timeout(PROVIDER_START) {
+            Ok((Ok(line), stdout)) => (line, stdout),
+            Ok((Err(error), _)) => panic!("reading the provider's issuer: {error}"),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the test provider printed no issuer within {PROVIDER_START:?}");
+            }
+        };
         let issuer = line.trim().to_owned();
         assert!(issuer.starts_with("http://127.0.0.1:"), "issuer {issuer:?}");
         Some(Provider {
             child,
             _stdout: stdout,
             issuer,
-            http: reqwest::Client::new(),
+            http: test_client(),
         })
     }
 

@@ -380,42 +380,23 @@ async fn an_editor_sees_the_gaps_and_the_usage_in_a_real_browser() {
         .await
         .expect("editor account");
 
-    let log = tempfile::NamedTempFile::new().expect("log file");
-    let mut child = std::process::Command::new("node")
-        .arg("editors.mjs")
-        .current_dir(crate::browser::browser_dir())
-        .env("BASE_URL", app.url(""))
-        .env("LOKET_USER", "eva")
-        .env("LOKET_PASSWORD", PASSWORD)
-        .env("LOKET_GAP_TEXT", "kermis")
-        .env("LOKET_GAP_SECRET", GAP_SECRET)
-        .env("LOKET_ANSWERED_ID", PASPOORT)
-        .env("LOKET_CHROMIUM", &chromium)
-        .env(
-            "LOKET_SCREENSHOT",
-            std::env::var_os("LOKET_EDITORS_SCREENSHOT")
-                .unwrap_or_else(|| std::env::temp_dir().join("loket-editors.png").into()),
-        )
-        .stdin(std::process::Stdio::null())
-        .stdout(log.reopen().expect("log file"))
-        .stderr(log.reopen().expect("log file"))
-        .spawn()
-        .expect("node starts");
-    // Poll rather than block: the app's workers run on this runtime.
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for node") {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(180) {
-            let _ = child.kill();
-            let _ = child.wait();
-            let output = std::fs::read_to_string(log.path()).unwrap_or_default();
-            panic!("the editors' browser test took too long:\n{output}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let output = std::fs::read_to_string(log.path()).unwrap_or_default();
+    let screenshot = std::env::var_os("LOKET_EDITORS_SCREENSHOT")
+        .unwrap_or_else(|| std::env::temp_dir().join("loket-editors.png").into());
+    let (status, output) = crate::browser::run_browser_script(
+        "editors.mjs",
+        &[
+            ("BASE_URL", app.url("").as_ref()),
+            ("LOKET_USER", "eva".as_ref()),
+            ("LOKET_PASSWORD", PASSWORD.as_ref()),
+            ("LOKET_GAP_TEXT", "kermis".as_ref()),
+            ("LOKET_GAP_SECRET", GAP_SECRET.as_ref()),
+            ("LOKET_ANSWERED_ID", PASPOORT.as_ref()),
+            ("LOKET_CHROMIUM", chromium.as_os_str()),
+            ("LOKET_SCREENSHOT", screenshot.as_os_str()),
+        ],
+        Duration::from_secs(180),
+    )
+    .await;
     assert!(
         status.success(),
         "the editors' browser test failed ({status}):\n{output}"
