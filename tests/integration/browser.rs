@@ -29,6 +29,8 @@ const STAFF_PASSWORD: &str = "browser-test-wachtwoord-7";
 const CITIZEN_TEXT: &str = "Ik wil graag een medewerker spreken <b>nu</b>, bel 06-12345678 of zie http://voorbeeld.invalid/formulier";
 const CITIZEN_MASKED: &str = "Ik wil graag een medewerker spreken <b>nu</b>, bel [telefoon] of zie http://voorbeeld.invalid/formulier";
 const CITIZEN_LINK: &str = "voorbeeld.invalid";
+/// The same citizen's next message, once the thread is claimed.
+const CITIZEN_TEXT_2: &str = "Ik heb ook nog een vraag over mijn rijbewijs.";
 const REPLY_TEXT: &str =
     "Goedemorgen, u spreekt met Ilse van de gemeente. Waarmee kan ik u helpen?";
 const TOPIC: &str = "Paspoort en ID-kaart";
@@ -188,6 +190,13 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         CITIZEN_TEXT,
         app.clock.now().timestamp(),
     );
+    let second_body = payload::text_message(
+        CITIZEN,
+        "wamid.browser-2",
+        CITIZEN_TEXT_2,
+        app.clock.now().timestamp(),
+    );
+    let label = |number: &str| format!("•••• {}", &number[number.len() - 4..]);
     let screenshot = std::env::var_os("LOKET_SCREENSHOT")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("loket-staff-queue.png"));
@@ -204,6 +213,18 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         .env("LOKET_CITIZEN_TEXT", CITIZEN_TEXT)
         .env("LOKET_CITIZEN_MASKED", CITIZEN_MASKED)
         .env("LOKET_CITIZEN_LINK", CITIZEN_LINK)
+        .env("LOKET_CITIZEN_LABEL", label(CITIZEN))
+        .env("LOKET_WEBHOOK_BODY_2", &second_body)
+        .env("LOKET_CITIZEN_TEXT_2", CITIZEN_TEXT_2)
+        .env("LOKET_URGENT_LABEL", label("31600000002"))
+        .env(
+            "LOKET_URGENT_MINUTES",
+            app.settings
+                .hours
+                .urgent_promise()
+                .num_minutes()
+                .to_string(),
+        )
         .env("LOKET_REPLY_TEXT", REPLY_TEXT)
         .env("LOKET_TOPIC", TOPIC)
         .env(
