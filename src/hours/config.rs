@@ -331,17 +331,34 @@ impl Checker<'_> {
                     format!(r#"add a [promise] table with working_time = "4h"; {FIX}"#),
                 )
             })?;
-        let at = format!("promise.working_time = {text:?}");
-        let minutes = parse_duration_minutes(&text)
-            .ok_or_else(|| self.invalid(at.as_str(), "this is not a duration", FIX))?;
+        self.promise_time(
+            "working_time",
+            &text,
+            FIX,
+            "promise a shorter time; this is working time, so \"16h\" is already two full days",
+        )
+    }
+
+    /// A promise's duration `text` under `[promise] key`: a positive
+    /// duration of at most [`MAX_PROMISE_HOURS`].
+    fn promise_time(
+        &self,
+        key: &str,
+        text: &str,
+        fix: &str,
+        shorter: &str,
+    ) -> Result<TimeDelta, HoursConfigError> {
+        let at = format!("promise.{key} = {text:?}");
+        let minutes = parse_duration_minutes(text)
+            .ok_or_else(|| self.invalid(at.as_str(), "this is not a duration", fix))?;
         if minutes == 0 {
-            return Err(self.invalid(at, "the promise is zero", FIX));
+            return Err(self.invalid(at, "the promise is zero", fix));
         }
         if minutes > MAX_PROMISE_HOURS * 60 {
             return Err(self.invalid(
                 at,
                 format!("the promise is longer than {MAX_PROMISE_HOURS} hours of working time"),
-                "promise a shorter time; this is working time, so \"16h\" is already two full days",
+                shorter,
             ));
         }
         Ok(TimeDelta::minutes(minutes))
@@ -354,20 +371,12 @@ impl Checker<'_> {
         let Some(text) = raw.and_then(|promise| promise.urgent.as_deref()) else {
             return Ok(TimeDelta::minutes(DEFAULT_URGENT_PROMISE_MINUTES));
         };
-        let at = format!("promise.urgent = {text:?}");
-        let minutes = parse_duration_minutes(text)
-            .ok_or_else(|| self.invalid(at.as_str(), "this is not a duration", FIX))?;
-        if minutes == 0 {
-            return Err(self.invalid(at, "the promise is zero", FIX));
-        }
-        if minutes > MAX_PROMISE_HOURS * 60 {
-            return Err(self.invalid(
-                at,
-                format!("the promise is longer than {MAX_PROMISE_HOURS} hours of working time"),
-                "an urgent thread needs a short promise, such as \"15m\"",
-            ));
-        }
-        Ok(TimeDelta::minutes(minutes))
+        self.promise_time(
+            "urgent",
+            text,
+            FIX,
+            "an urgent thread needs a short promise, such as \"15m\"",
+        )
     }
 
     fn holidays(

@@ -58,26 +58,54 @@ async fn citizen_writes_again(app: &TestApp, citizen: &str, id: &PublicId, text:
     .await;
 }
 
+/// The app on Tuesday morning with a staff session for each of `staff`
+/// and a queued thread for each of `citizens`.
+async fn sessions_and_threads(
+    staff: &[&str],
+    citizens: &[&str],
+) -> (TestApp, Vec<Session>, Vec<PublicId>) {
+    let app = spawn_app_at(tuesday_morning()).await;
+    let mut sessions = Vec::new();
+    for name in staff {
+        add_user(&app, name, Role::Staff).await;
+        sessions.push(login(&app, name).await);
+    }
+    let mut threads = Vec::new();
+    for citizen in citizens {
+        threads.push(queued_thread(&app, citizen).await);
+    }
+    (app, sessions, threads)
+}
+
+/// `POST /api/conversations/{id}/{action}`: its status, checked against
+/// `expected`.
+async fn act(
+    app: &TestApp,
+    session: &Session,
+    id: &PublicId,
+    action: &str,
+    body: Value,
+    expected: StatusCode,
+) {
+    let path = format!("/api/conversations/{id}/{action}");
+    let (status, answer) = post(app, &path, session, body).await;
+    assert_eq!(status, expected, "{action}: {answer}");
+}
+
 on_both_databases! {
 #[tokio::test]
 async fn the_deadline_stops_at_the_first_staff_reply() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    let anna = login(&app, "anna").await;
-    let answered = queued_thread(&app, CITIZEN).await;
-    let waiting = queued_thread(&app, OTHER).await;
+    let (app, sessions, threads) = sessions_and_threads(&["anna"], &[CITIZEN, OTHER]).await;
+    let (anna, answered, waiting) = (&sessions[0], &threads[0], &threads[1]);
 
-    let (item, _) = row(&app, &anna, &answered).await;
+    let (item, _) = row(&app, anna, answered).await;
     assert_eq!(item["signals"]["waiting_on"], "us", "{item}");
     assert_eq!(item["signals"]["due"], item["deadline"], "{item}");
     assert_eq!(item["signals"]["late"], false);
 
-    let base = format!("/api/conversations/{answered}");
-    let (status, body) = post(&app, &format!("{base}/claim"), &anna, json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = post(&app, &format!("{base}/reply"), &anna, json!({"text": "Ik kijk ernaar."})).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    let (item, _) = row(&app, &anna, &answered).await;
+    act(&app, anna, answered, "claim", json!({}), StatusCode::OK).await;
+    act(&app, anna, answered, "reply", json!({"text": "Ik kijk ernaar."}), StatusCode::ACCEPTED).await;
+    let (item, _) = row(&app, anna, answered).await;
     assert_eq!(item["signals"]["waiting_on"], "citizen", "{item}");
     assert!(item["signals"]["due"].is_null(), "{item}");
 
@@ -86,19 +114,19 @@ async fn the_deadline_stops_at_the_first_staff_reply() {
     app.shifted.advance(chrono::Duration::hours(7));
     // The session timed out meanwhile.
     let anna = login(&app, "anna").await;
-    let (late, _) = row(&app, &anna, &waiting).await;
+    let (late, _) = row(&app, &anna, waiting).await;
     assert_eq!(late["signals"]["late"], true, "{late}");
-    let (item, _) = row(&app, &anna, &answered).await;
+    let (item, _) = row(&app, &anna, answered).await;
     assert_eq!(item["signals"]["late"], false, "{item}");
 
     // The citizen writes again: it waits on us, still without a deadline.
-    citizen_writes_again(&app, CITIZEN, &answered, "Is er al nieuws?").await;
-    let (item, _) = row(&app, &anna, &answered).await;
+    citizen_writes_again(&app, CITIZEN, answered, "Is er al nieuws?").await;
+    let (item, _) = row(&app, &anna, answered).await;
     assert_eq!(item["signals"]["waiting_on"], "us", "{item}");
     assert!(item["signals"]["due"].is_null(), "{item}");
     assert_eq!(item["signals"]["late"], false, "{item}");
     // The thread view says the same.
-    let (status, thread) = get(&app, &base, &anna).await;
+    let (status, thread) = get(&app, &format!("/api/conversations/{answered}"), &anna).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(thread["signals"], item["signals"]);
 }
@@ -107,59 +135,48 @@ async fn the_deadline_stops_at_the_first_staff_reply() {
 on_both_databases! {
 #[tokio::test]
 async fn the_unread_count_rises_with_a_citizen_message_and_drops_when_read() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    add_user(&app, "bram", Role::Staff).await;
-    let anna = login(&app, "anna").await;
-    let bram = login(&app, "bram").await;
-    let id = queued_thread(&app, CITIZEN).await;
-    let base = format!("/api/conversations/{id}");
+    let (app, sessions, threads) = sessions_and_threads(&["anna", "bram"], &[CITIZEN]).await;
+    let (anna, bram, id) = (&sessions[0], &sessions[1], &threads[0]);
 
     // Never opened: the citizen's message is unread, in nobody's tab
     // title yet (nobody holds the thread).
-    let (item, total) = row(&app, &anna, &id).await;
+    let (item, total) = row(&app, anna, id).await;
     assert_eq!((item["unread"].as_i64(), total), (Some(1), 0), "{item}");
-    post(&app, &format!("{base}/claim"), &anna, json!({})).await;
-    let (status, body) = post(&app, &format!("{base}/read"), &anna, json!({})).await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let (item, total) = row(&app, &anna, &id).await;
+    act(&app, anna, id, "claim", json!({}), StatusCode::OK).await;
+    act(&app, anna, id, "read", json!({}), StatusCode::NO_CONTENT).await;
+    let (item, total) = row(&app, anna, id).await;
     assert_eq!((item["unread"].as_i64(), total), (Some(0), 0), "{item}");
 
-    citizen_writes_again(&app, CITIZEN, &id, "Nog een vraag over de foto").await;
-    let (item, total) = row(&app, &anna, &id).await;
+    citizen_writes_again(&app, CITIZEN, id, "Nog een vraag over de foto").await;
+    let (item, total) = row(&app, anna, id).await;
     assert_eq!((item["unread"].as_i64(), total), (Some(1), 1), "{item}");
-    let (_, thread) = get(&app, &base, &anna).await;
+    let (_, thread) = get(&app, &format!("/api/conversations/{id}"), anna).await;
     assert_eq!(thread["unread"], 1, "reading the thread alone marks nothing");
     // Bram never looked: both messages are unread for him, and the
     // thread is not his, so his title counts none.
-    let (item, total) = row(&app, &bram, &id).await;
+    let (item, total) = row(&app, bram, id).await;
     assert_eq!((item["unread"].as_i64(), total), (Some(2), 0), "{item}");
 
-    post(&app, &format!("{base}/read"), &anna, json!({})).await;
-    let (item, total) = row(&app, &anna, &id).await;
+    act(&app, anna, id, "read", json!({}), StatusCode::NO_CONTENT).await;
+    let (item, total) = row(&app, anna, id).await;
     assert_eq!((item["unread"].as_i64(), total), (Some(0), 0), "{item}");
-    let (item, _) = row(&app, &bram, &id).await;
+    let (item, _) = row(&app, bram, id).await;
     assert_eq!(item["unread"], 2, "anna's mark is hers alone");
 
     // An id nobody has is 404, like every conversation route.
-    let (status, _) = post(&app, &format!("/api/conversations/{}/read", "0".repeat(32)), &anna, json!({})).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let nobody = PublicId::parse(&"0".repeat(32)).expect("an id");
+    act(&app, anna, &nobody, "read", json!({}), StatusCode::NOT_FOUND).await;
 }
 }
 
 on_both_databases! {
 #[tokio::test]
 async fn read_marks_go_with_a_forgotten_or_purged_conversation() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    let anna = login(&app, "anna").await;
-    let forgotten = queued_thread(&app, CITIZEN).await;
-    let purged = queued_thread(&app, OTHER).await;
-    let (forgotten_key, purged_key) = (key(&app, &forgotten).await, key(&app, &purged).await);
-    for id in [&forgotten, &purged] {
-        let base = format!("/api/conversations/{id}");
-        let (status, _) = post(&app, &format!("{base}/read"), &anna, json!({})).await;
-        assert_eq!(status, StatusCode::NO_CONTENT);
+    let (app, sessions, threads) = sessions_and_threads(&["anna"], &[CITIZEN, OTHER]).await;
+    let (anna, forgotten, purged) = (&sessions[0], &threads[0], &threads[1]);
+    let (forgotten_key, purged_key) = (key(&app, forgotten).await, key(&app, purged).await);
+    for id in [forgotten, purged] {
+        act(&app, anna, id, "read", json!({}), StatusCode::NO_CONTENT).await;
     }
     assert_eq!(app.store().read_marks(forgotten_key).await.expect("count"), 1);
     assert_eq!(app.store().read_marks(purged_key).await.expect("count"), 1);
@@ -168,10 +185,8 @@ async fn read_marks_go_with_a_forgotten_or_purged_conversation() {
     assert_eq!(app.store().read_marks(forgotten_key).await.expect("count"), 0);
     assert_eq!(app.store().read_marks(purged_key).await.expect("count"), 1, "only the citizen's");
 
-    let base = format!("/api/conversations/{purged}");
-    post(&app, &format!("{base}/claim"), &anna, json!({})).await;
-    let (status, _) = post(&app, &format!("{base}/close"), &anna, json!({"topic": "Afval"})).await;
-    assert_eq!(status, StatusCode::OK);
+    act(&app, anna, purged, "claim", json!({}), StatusCode::OK).await;
+    act(&app, anna, purged, "close", json!({"topic": "Afval"}), StatusCode::OK).await;
     app.shifted.advance(chrono::Duration::days(8));
     let rollup = loket::report::rollup::Rollup::from_settings(&app.settings);
     let week = std::time::Duration::from_secs(7 * 24 * 3600);
