@@ -27,6 +27,7 @@ mod outbox_media;
 mod processing;
 mod public_id;
 mod queue;
+mod read_marks;
 mod reports;
 mod retention;
 mod rows;

@@ -74,7 +74,11 @@ impl From<TransitionError> for QueueError {
 
 const SUMMARY_COLUMNS: &str = "c.id, c.public_id, c.wa_id, c.user_id, c.state, c.queue_reason, c.language, c.urgent,
     c.reply_deadline, c.claimed_by, c.queued_at, c.last_inbound_at,
-    (SELECT i.content FROM inbound_messages i WHERE i.conversation_id = c.id ORDER BY i.id DESC LIMIT 1) AS last_content";
+    (SELECT i.content FROM inbound_messages i WHERE i.conversation_id = c.id ORDER BY i.id DESC LIMIT 1) AS last_content,
+    (SELECT MAX(o.created_at) FROM outbox o WHERE o.conversation_id = c.id
+        AND (o.author LIKE 'staff:%' OR o.kind = 'followup')) AS last_answer_at,
+    (SELECT MIN(o.created_at) FROM outbox o WHERE o.conversation_id = c.id
+        AND o.author LIKE 'staff:%' AND o.created_at >= COALESCE(c.queued_at, 0)) AS first_reply_at";
 
 fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
     let state: String = get(row, "state")?;
@@ -105,6 +109,8 @@ fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
         citizen: citizen_label(&to),
         preview: preview_text,
         to,
+        last_answer_at: get::<Option<i64>>(row, "last_answer_at")?.map(from_millis),
+        first_reply_at: get::<Option<i64>>(row, "first_reply_at")?.map(from_millis),
     })
 }
 

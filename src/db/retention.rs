@@ -80,6 +80,7 @@ async fn remove(
         "outbox_media WHERE outbox_id IN (SELECT id FROM outbox WHERE conversation_id IN ({set}))"
     );
     let events = format!("conversation_events WHERE conversation_id IN ({set})");
+    let read_marks = format!("read_marks WHERE conversation_id IN ({set})");
     let gaps = format!("knowledge_gaps WHERE conversation_id IN ({set})");
     let messages =
         format!("SELECT id FROM inbound_messages WHERE conversation_id IN ({set}) OR ({loose})");
@@ -94,14 +95,17 @@ async fn remove(
     let mut chunk_rows = 0;
     let mut sent_chunk_rows = 0;
     let mut sent_file_rows = 0;
+    // Staff's read marks go with the conversation; not counted apart.
+    let mut read_mark_rows = 0;
     // Children first: foreign keys point from replies to messages to
     // conversations, and from chunks to files to messages.
-    let parts: [(&str, &mut i64); 10] = [
+    let parts: [(&str, &mut i64); 11] = [
         (&statuses, &mut removed.statuses),
         (&sent_chunks, &mut sent_chunk_rows),
         (&sent_files, &mut sent_file_rows),
         (&outbox, &mut removed.replies),
         (&events, &mut removed.events),
+        (&read_marks, &mut read_mark_rows),
         (&gaps, &mut removed.gaps),
         (&chunks, &mut chunk_rows),
         (&media, &mut removed.media),

@@ -52,6 +52,13 @@ pub struct Summary {
     pub preview: String,
     #[serde(skip)]
     pub to: CitizenRef,
+    /// The last staff message or follow-up template, for
+    /// `queue::signals` (which the API sends instead).
+    #[serde(skip)]
+    pub last_answer_at: Option<DateTime<Utc>>,
+    /// The first staff message since the hand-over, for `queue::signals`.
+    #[serde(skip)]
+    pub first_reply_at: Option<DateTime<Utc>>,
 }
 
 /// One line of a thread.

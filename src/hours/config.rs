@@ -14,6 +14,10 @@ use serde::Deserialize;
 use super::holidays::Holiday;
 use super::schedule::{Interval, MINUTES_PER_DAY};
 
+/// The urgent promise when `[promise] urgent` is not set: a quarter of
+/// an hour of working time.
+pub(super) const DEFAULT_URGENT_PROMISE_MINUTES: i64 = 15;
+
 /// The largest reply promise accepted, so a typo like "4000h" is caught
 /// instead of producing deadlines months away.
 const MAX_PROMISE_HOURS: i64 = 1000;
@@ -102,6 +106,8 @@ pub(super) struct ValidConfig {
     /// Indexed by `Weekday::num_days_from_monday()`.
     pub(super) week: [Vec<Interval>; 7],
     pub(super) promise: TimeDelta,
+    /// The shorter promise for urgent threads (`[promise] urgent`).
+    pub(super) urgent_promise: TimeDelta,
     pub(super) closed_holidays: Vec<Holiday>,
     pub(super) bevrijdingsdag: BevrijdingsdagRule,
     /// Sorted by date, never overlapping.
@@ -138,6 +144,7 @@ struct RawWeek {
 #[serde(deny_unknown_fields)]
 struct RawPromise {
     working_time: Option<String>,
+    urgent: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +172,7 @@ pub(super) fn parse(text: &str, file: &str) -> Result<ValidConfig, HoursConfigEr
 
     let tz = check.timezone(raw.timezone)?;
     let week = check.week(raw.week)?;
+    let urgent_promise = check.urgent_promise(raw.promise.as_ref())?;
     let promise = check.promise(raw.promise)?;
     let (closed_holidays, bevrijdingsdag) = check.holidays(raw.holidays)?;
     let exceptions = check.exceptions(raw.exceptions)?;
@@ -172,6 +180,7 @@ pub(super) fn parse(text: &str, file: &str) -> Result<ValidConfig, HoursConfigEr
         tz,
         week,
         promise,
+        urgent_promise,
         closed_holidays,
         bevrijdingsdag,
         exceptions,
@@ -322,20 +331,52 @@ impl Checker<'_> {
                     format!(r#"add a [promise] table with working_time = "4h"; {FIX}"#),
                 )
             })?;
-        let at = format!("promise.working_time = {text:?}");
-        let minutes = parse_duration_minutes(&text)
-            .ok_or_else(|| self.invalid(at.as_str(), "this is not a duration", FIX))?;
+        self.promise_time(
+            "working_time",
+            &text,
+            FIX,
+            "promise a shorter time; this is working time, so \"16h\" is already two full days",
+        )
+    }
+
+    /// A promise's duration `text` under `[promise] key`: a positive
+    /// duration of at most [`MAX_PROMISE_HOURS`].
+    fn promise_time(
+        &self,
+        key: &str,
+        text: &str,
+        fix: &str,
+        shorter: &str,
+    ) -> Result<TimeDelta, HoursConfigError> {
+        let at = format!("promise.{key} = {text:?}");
+        let minutes = parse_duration_minutes(text)
+            .ok_or_else(|| self.invalid(at.as_str(), "this is not a duration", fix))?;
         if minutes == 0 {
-            return Err(self.invalid(at, "the promise is zero", FIX));
+            return Err(self.invalid(at, "the promise is zero", fix));
         }
         if minutes > MAX_PROMISE_HOURS * 60 {
             return Err(self.invalid(
                 at,
                 format!("the promise is longer than {MAX_PROMISE_HOURS} hours of working time"),
-                "promise a shorter time; this is working time, so \"16h\" is already two full days",
+                shorter,
             ));
         }
         Ok(TimeDelta::minutes(minutes))
+    }
+
+    /// `[promise] urgent`: optional, [`DEFAULT_URGENT_PROMISE_MINUTES`]
+    /// when absent; otherwise the same rules as `working_time`.
+    fn urgent_promise(&self, raw: Option<&RawPromise>) -> Result<TimeDelta, HoursConfigError> {
+        const FIX: &str = r#"write minutes or hours of working time, such as "15m" or "1h""#;
+        let Some(text) = raw.and_then(|promise| promise.urgent.as_deref()) else {
+            return Ok(TimeDelta::minutes(DEFAULT_URGENT_PROMISE_MINUTES));
+        };
+        self.promise_time(
+            "urgent",
+            text,
+            FIX,
+            "an urgent thread needs a short promise, such as \"15m\"",
+        )
     }
 
     fn holidays(

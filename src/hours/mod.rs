@@ -85,6 +85,11 @@ impl OpeningHours {
         self.config.promise
     }
 
+    /// The promise for urgent threads in working time (`[promise] urgent`).
+    pub fn urgent_promise(&self) -> TimeDelta {
+        self.config.urgent_promise
+    }
+
     /// Whether the organisation is open at `at`. Intervals include their
     /// start and exclude their end: open at 16:59:59, closed at 17:00:00.
     pub fn is_open(&self, at: DateTime<Utc>) -> bool {

@@ -83,6 +83,19 @@ fn the_default_config_is_valid_and_promises_four_hours() {
     let hours = voorbeeldstad();
     assert_eq!(hours.timezone(), Amsterdam);
     assert_eq!(hours.promise(), TimeDelta::hours(4));
+    assert_eq!(hours.urgent_promise(), TimeDelta::minutes(15));
+}
+
+#[test]
+fn the_urgent_promise_is_a_quarter_of_an_hour_unless_configured() {
+    let open = [("tuesday", r#"["08:30-17:00"]"#)];
+    assert_eq!(
+        config_with(&open, "").urgent_promise(),
+        TimeDelta::minutes(15)
+    );
+    let text = "timezone = \"Europe/Amsterdam\"\n[week]\nmonday = []\ntuesday = [\"08:30-17:00\"]\nwednesday = []\nthursday = []\nfriday = []\nsaturday = []\nsunday = []\n[promise]\nworking_time = \"4h\"\nurgent = \"30m\"\n[holidays]\nclosed = []\n";
+    let hours = OpeningHours::from_toml_str(text, "test.toml").expect("valid");
+    assert_eq!(hours.urgent_promise(), TimeDelta::minutes(30));
 }
 
 #[test]
@@ -559,7 +572,7 @@ fn broken_toml_reports_line_and_column() {
 
 #[test]
 fn config_errors_name_the_key_and_what_is_allowed() {
-    let cases: [(String, &str); 14] = [
+    let cases: [(String, &str); 16] = [
         (
             default_with(r#"saturday  = []"#, ""),
             "config/hours.toml: week.saturday: the day is missing; write saturday = [] when the office is closed that day",
@@ -599,6 +612,14 @@ fn config_errors_name_the_key_and_what_is_allowed() {
         (
             default_with(r#"working_time = "4h""#, r#"working_time = "0m""#),
             "promise.working_time = \"0m\": the promise is zero",
+        ),
+        (
+            default_with(r#"urgent = "15m""#, r#"urgent = "een kwartier""#),
+            r#"config/hours.toml: promise.urgent = "een kwartier": this is not a duration"#,
+        ),
+        (
+            default_with(r#"urgent = "15m""#, r#"urgent = "0m""#),
+            "promise.urgent = \"0m\": the promise is zero",
         ),
         (
             default_with(r#""tweede_kerstdag","#, r#""kerstmis","#),

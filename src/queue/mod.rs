@@ -1,6 +1,7 @@
 //! The human queue's moving parts: live updates for the staff page
-//! (`events`, across instances `relay`) and the follow-up template for
-//! threads whose window closed (`followup`).
+//! (`events`, across instances `relay`), the follow-up template for
+//! threads whose window closed (`followup`), and what a thread signals to
+//! staff: whom it waits on, its deadline, unread messages (`signals`).
 //!
 //! The rest of the queue lives below storage, so that `db` never reaches
 //! up here: a conversation's states and moves (`domain::conversation`),
@@ -13,6 +14,7 @@
 pub mod events;
 pub mod followup;
 pub mod relay;
+pub mod signals;
 
 pub use crate::db::QueueError;
 pub use crate::domain::ConversationState as State;

@@ -5,7 +5,10 @@
 //
 // Scenario: log in; a citizen's message is posted to the webhook (signed
 // like Meta does) and appears in the queue without a reload; open it,
-// claim it, reply, send a photo (a wrong file refused first), close it
+// claim it; the urgent thread shows its own short deadline; the citizen
+// writes again while another thread is open: an unread badge and "(1)" in
+// the tab title, cleared by opening the thread; reply: the row waits on
+// the citizen, without a deadline; send a photo (a wrong file refused first), close it
 // with a topic; open the reports page and see
 // its charts; start setting up two-step verification and see its QR code
 // (inserted as SVG under the strict CSP); see a citizen's photo, play
@@ -20,6 +23,12 @@
 //   LOKET_CITIZEN_TEXT   the citizen's text in that body
 //   LOKET_CITIZEN_MASKED the same as staff first see it (personal data masked)
 //   LOKET_CITIZEN_LINK   the domain of the link in it
+//   LOKET_CITIZEN_LABEL  how the queue names that citizen ("•••• 0001")
+//   LOKET_WEBHOOK_BODY_2 the same citizen's next message (JSON), posted
+//                        once the thread is claimed
+//   LOKET_CITIZEN_TEXT_2 the text in it
+//   LOKET_URGENT_LABEL   the queue label of a citizen in an urgent thread
+//   LOKET_URGENT_MINUTES the urgent promise in minutes ([promise] urgent)
 //   LOKET_REPLY_TEXT     what staff types as the reply
 //   LOKET_TOPIC          the topic to close with
 //   LOKET_ATTACH_FILE    a PNG to attach to a second reply (its path)
@@ -60,6 +69,11 @@ const webhookBody = env('LOKET_WEBHOOK_BODY');
 const citizenText = env('LOKET_CITIZEN_TEXT');
 const citizenMasked = env('LOKET_CITIZEN_MASKED');
 const citizenLink = env('LOKET_CITIZEN_LINK');
+const citizenLabel = env('LOKET_CITIZEN_LABEL');
+const secondBody = env('LOKET_WEBHOOK_BODY_2');
+const secondText = env('LOKET_CITIZEN_TEXT_2');
+const urgentLabel = env('LOKET_URGENT_LABEL');
+const urgentMinutes = Number(env('LOKET_URGENT_MINUTES'));
 const replyText = env('LOKET_REPLY_TEXT');
 const topic = env('LOKET_TOPIC');
 const attachFile = env('LOKET_ATTACH_FILE');
@@ -141,14 +155,24 @@ async function consoleErrorsDuring(page, action) {
   return problems;
 }
 
-async function postWebhook() {
-  const signature = createHmac('sha256', appSecret).update(webhookBody, 'utf8').digest('hex');
+async function postWebhook(body = webhookBody) {
+  const signature = createHmac('sha256', appSecret).update(body, 'utf8').digest('hex');
   const response = await fetch(`${baseUrl}/webhooks/whatsapp`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${signature}` },
-    body: webhookBody,
+    body,
+    signal: AbortSignal.timeout(STEP_TIMEOUT_MS),
   });
   check(response.status === 200, `the webhook answered ${response.status}, not 200`);
+}
+
+// Waits (bounded) until the tab title passes `test`; fails with the title.
+async function expectTitle(page, test, what) {
+  try {
+    await page.waitForFunction(test, null, { timeout: STEP_TIMEOUT_MS });
+  } catch {
+    throw new StepFailure(`${what}: the tab title is "${await page.title()}"`);
+  }
 }
 
 async function run() {
@@ -199,6 +223,8 @@ async function run() {
 async function scenario(page) {
   // The queue preview is masked and cut at 80 characters.
   const row = page.locator('#queue-list > li', { hasText: citizenMasked.slice(0, 40) });
+  // The same thread by its citizen, once a later message changed the preview.
+  const threadRow = page.locator('#queue-list > li', { hasText: citizenLabel });
 
   await step('open the page', async () => {
     const response = await page.goto(`${baseUrl}/staff`);
@@ -284,6 +310,38 @@ async function scenario(page) {
     check(await page.getByRole('button', { name: 'Oppakken', exact: true }).isHidden(), 'the claim button still shows');
   });
 
+  await step('the urgent thread shows its own short deadline', async () => {
+    const urgentRow = page.locator('#queue-list > li.urgent', { hasText: urgentLabel });
+    await expectVisible(urgentRow, `the urgent row of ${urgentLabel}`);
+    const left = ((await urgentRow.locator('.q-left').textContent()) || '').trim();
+    const minutes = /^nog (\d+) min$/.exec(left);
+    check(minutes && Number(minutes[1]) <= urgentMinutes, `the urgent thread's deadline reads "${left}", not within ${urgentMinutes} min`);
+    await expectText(urgentRow.locator('.q-waiting'), 'wacht op ons', 'the urgent row');
+    check(
+      (await page.locator('#queue-list > li').first().getAttribute('class')).includes('urgent'),
+      'the urgent thread is not pinned at the top',
+    );
+  });
+
+  await step('the citizen writes again: an unread badge and "(1)" in the tab title', async () => {
+    await expectText(threadRow.locator('.q-waiting'), 'wacht op ons', 'my row before the reply');
+    check((await threadRow.locator('.badge-unread').count()) === 0, 'my thread has an unread badge while open');
+    // Look at another thread, so the new message is not read at once.
+    await page.locator('#queue-list > li', { hasText: urgentLabel }).locator('button').click();
+    await expectText(page.locator('#conv-title'), urgentLabel, 'the urgent thread');
+    await postWebhook(secondBody);
+    await expectText(threadRow.locator('.badge-unread'), '1', 'the unread badge');
+    await expectTitle(page, () => document.title.startsWith('(1) '), 'one unread message');
+  });
+
+  await step('opening the thread clears the badge and the title', async () => {
+    await threadRow.locator('button').click();
+    await expectVisible(page.locator('#thread .msg.from-citizen', { hasText: secondText }), 'the new message');
+    await expectHidden(threadRow.locator('.badge-unread'), 'the unread badge');
+    await expectTitle(page, () => !document.title.startsWith('('), 'nothing unread');
+    await expectVisible(page.locator('#reply-text'), 'the reply box');
+  });
+
   await step('reveal the personal data', async () => {
     await page.getByRole('button', { name: 'Persoonsgegevens tonen', exact: true }).click();
     await expectVisible(page.locator('#thread .msg.from-citizen', { hasText: citizenText }), 'the unmasked message');
@@ -315,6 +373,20 @@ async function scenario(page) {
     await expectText(page.locator('#notice'), 'Antwoord verstuurd', 'the message area');
     await expectVisible(page.locator('#thread .msg.from-staff', { hasText: replyText }), 'the reply in the thread');
     check((await page.locator('#reply-text').inputValue()) === '', 'the reply box was not emptied');
+  });
+
+  await step('after the reply the thread waits on the citizen, without a deadline', async () => {
+    await expectText(threadRow.locator('.q-waiting'), 'wacht op inwoner', 'my row after the reply');
+    await expectHidden(threadRow.locator('.q-left'), 'the deadline in my row');
+    check((await threadRow.locator('.left-late').count()) === 0, 'my row shows a late deadline');
+    await expectText(page.locator('#conv-waiting'), 'wacht op inwoner', 'the thread header');
+    await expectText(page.locator('#conv-deadline'), '–', 'the deadline in the thread header');
+    // The history in words, never stored codes like "staff:ilse".
+    const history = (await page.locator('#history-list').textContent()) || '';
+    const name = user.charAt(0).toUpperCase() + user.slice(1);
+    check(history.includes(`Opgepakt door ${name}`), `the history does not say who claimed it: "${history}"`);
+    check(history.includes('Vroeg om een medewerker'), `the history does not give the reason in words: "${history}"`);
+    check(!/staff:|asked_for_person|\(claimed\)/.test(history), `the history shows codes: "${history}"`);
   });
 
   await step('attach a photo: name and size shown, removable, a wrong file refused', async () => {
@@ -349,7 +421,7 @@ async function scenario(page) {
     await page.getByRole('button', { name: 'Afsluiten', exact: true }).click();
     await expectText(page.locator('#conv-state'), 'Afgesloten', 'the state after closing');
     await expectText(page.locator('#notice'), 'afgesloten', 'the message area');
-    await expectHidden(row, 'the closed conversation in the queue');
+    await expectHidden(threadRow, 'the closed conversation in the queue');
     check(await page.locator('#reply-area').isHidden(), 'the reply box still shows after closing');
     check(await page.evaluate(() => window.loketNoReload === true), 'the page was reloaded');
   });

@@ -32,6 +32,8 @@ const STAFF_PASSWORD: &str = "browser-test-wachtwoord-7";
 const CITIZEN_TEXT: &str = "Ik wil graag een medewerker spreken <b>nu</b>, bel 06-12345678 of zie http://voorbeeld.invalid/formulier";
 const CITIZEN_MASKED: &str = "Ik wil graag een medewerker spreken <b>nu</b>, bel [telefoon] of zie http://voorbeeld.invalid/formulier";
 const CITIZEN_LINK: &str = "voorbeeld.invalid";
+/// The same citizen's next message, once the thread is claimed.
+const CITIZEN_TEXT_2: &str = "Ik heb ook nog een vraag over mijn rijbewijs.";
 const REPLY_TEXT: &str =
     "Goedemorgen, u spreekt met Ilse van de gemeente. Waarmee kan ik u helpen?";
 const TOPIC: &str = "Paspoort en ID-kaart";
@@ -246,6 +248,13 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         CITIZEN_TEXT,
         app.clock.now().timestamp(),
     );
+    let second_body = payload::text_message(
+        CITIZEN,
+        "wamid.browser-2",
+        CITIZEN_TEXT_2,
+        app.clock.now().timestamp(),
+    );
+    let label = |number: &str| format!("•••• {}", &number[number.len() - 4..]);
     let screenshot = std::env::var_os("LOKET_SCREENSHOT")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("loket-staff-queue.png"));
@@ -253,6 +262,14 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
     let attach =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/media/photo-with-metadata.png");
     let sso_user = if provider.is_some() { SSO_USER } else { "" };
+    let citizen_label = label(CITIZEN);
+    let urgent_label = label("31600000002");
+    let urgent_minutes = app
+        .settings
+        .hours
+        .urgent_promise()
+        .num_minutes()
+        .to_string();
     let (status, output) = run_browser_script(
         "staff.mjs",
         &[
@@ -264,6 +281,11 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
             ("LOKET_CITIZEN_TEXT", CITIZEN_TEXT.as_ref()),
             ("LOKET_CITIZEN_MASKED", CITIZEN_MASKED.as_ref()),
             ("LOKET_CITIZEN_LINK", CITIZEN_LINK.as_ref()),
+            ("LOKET_CITIZEN_LABEL", citizen_label.as_ref()),
+            ("LOKET_WEBHOOK_BODY_2", second_body.as_ref()),
+            ("LOKET_CITIZEN_TEXT_2", CITIZEN_TEXT_2.as_ref()),
+            ("LOKET_URGENT_LABEL", urgent_label.as_ref()),
+            ("LOKET_URGENT_MINUTES", urgent_minutes.as_ref()),
             ("LOKET_REPLY_TEXT", REPLY_TEXT.as_ref()),
             ("LOKET_TOPIC", TOPIC.as_ref()),
             ("LOKET_ATTACH_FILE", attach.as_os_str()),

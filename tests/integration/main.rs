@@ -29,6 +29,7 @@ mod rights;
 mod scale_out;
 mod security;
 mod send_limits;
+mod signals;
 mod sso;
 mod usage;
 mod webhook;

@@ -46,6 +46,7 @@ session that may only set it up (`/api/mfa/...`) or log out.";
         media::download,
         queue::reveal,
         queue::claim,
+        queue::mark_read,
         queue::release,
         queue::reply,
         attachment::send,

@@ -115,6 +115,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         method: "post",
+        path: "/api/conversations/{id}/read",
+        route: || web::post().to(queue::mark_read),
+    },
+    Endpoint {
+        method: "post",
         path: "/api/conversations/{id}/release",
         route: || web::post().to(queue::release),
     },

@@ -7,6 +7,7 @@ use crate::db::StaffMessage;
 use crate::domain::PublicId;
 use crate::domain::thread::Thread;
 use crate::queue::events::{Change, QueueEvent};
+use crate::queue::signals::{self, Signals, Unread};
 use crate::queue::{QueueError, Summary};
 use crate::web::AppState;
 use crate::web::auth::Staff;
@@ -34,7 +35,21 @@ pub const NOT_BLANK: &str = "[^\\t\\n\\x0B\\x0C\\r \\u0085\\u00A0\\u1680\\u2000-
 pub struct QueueList {
     pub now: DateTime<Utc>,
     /// Queued and claimed conversations, urgent first, then by deadline.
-    pub conversations: Vec<Summary>,
+    pub conversations: Vec<QueueItem>,
+    /// Unread citizen messages in the threads the caller holds: the count
+    /// in the page's tab title.
+    pub unread_total: i64,
+}
+
+/// A thread in the queue, with its signals for the caller.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QueueItem {
+    #[serde(flatten)]
+    pub summary: Summary,
+    pub signals: Signals,
+    /// Citizen messages the caller has not seen yet (since they last
+    /// opened the thread; all of them in a thread they never opened).
+    pub unread: i64,
 }
 
 /// The approved WhatsApp template for a thread's language.
@@ -51,6 +66,9 @@ pub struct ThreadView {
     pub thread: Thread,
     /// `null` when no template is configured for the thread's language.
     pub template: Option<TemplateRef>,
+    pub signals: Signals,
+    /// Citizen messages the caller has not marked read (`POST .../read`).
+    pub unread: i64,
 }
 
 /// A staff message queued for sending.
@@ -134,13 +152,59 @@ fn template(state: &AppState, summary: &Summary) -> Option<TemplateRef> {
     (status = 200, description = "The queue", body = QueueList), (status = 403, response = Forbidden)))]
 pub async fn list(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
-    let conversations = state.store.queue().await?;
+    let now = state.clock.now();
+    let mut unread = state.store.unread_counts(&staff.account.username).await?;
+    let conversations: Vec<QueueItem> = state
+        .store
+        .queue()
+        .await?
+        .into_iter()
+        .map(|summary| QueueItem {
+            signals: signals_of(&state, &summary, now),
+            unread: unread.remove(&summary.key).unwrap_or(0),
+            summary,
+        })
+        .collect();
+    let unread_total = signals::unread_total(
+        conversations.iter().map(|item| Unread {
+            count: item.unread,
+            claimed_by: item.summary.claimed_by.as_deref(),
+        }),
+        &staff.account.username,
+    );
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(QueueList {
-            now: state.clock.now(),
+            now,
             conversations,
+            unread_total,
         }))
+}
+
+/// A thread's signals now, under the configured office hours.
+fn signals_of(state: &AppState, summary: &Summary, now: DateTime<Utc>) -> Signals {
+    signals::decide(&signals::Facts::of(summary), &state.settings.hours, now)
+}
+
+/// Mark the conversation's citizen messages so far as read by you: the
+/// staff page does so when you open the thread, and when a message
+/// arrives while it is open in view. The unread counts in `GET /api/queue`
+/// are per staff member and hold across tabs and devices.
+#[utoipa::path(post, path = "/api/conversations/{id}/read", tag = "queue",
+    security(("session" = [], "csrf" = [])), params(ConversationPath),
+    responses((status = 204, description = "Marked read"), (status = 403, response = ForbiddenOrCsrf)))]
+pub async fn mark_read(
+    staff: Staff,
+    state: web::Data<AppState>,
+    id: web::Path<ConversationPath>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_queue()?;
+    let key = id.key(&state).await?;
+    state
+        .store
+        .mark_read(key, &staff.account.username, state.clock.now())
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// One whole conversation, personal data masked (unless this login
@@ -244,13 +308,21 @@ async fn load_thread(
     reveal: bool,
 ) -> Result<ThreadView, ApiError> {
     staff.require_queue()?;
+    let now = state.clock.now();
     let thread = state
         .store
-        .thread(id, state.clock.now(), reveal)
+        .thread(id, now, reveal)
         .await?
         .ok_or(QueueError::NotFound)?;
     let template = template(state, &thread.summary);
-    Ok(ThreadView { thread, template })
+    let signals = signals_of(state, &thread.summary, now);
+    let unread = state.store.unread(id, &staff.account.username).await?;
+    Ok(ThreadView {
+        thread,
+        template,
+        signals,
+        unread,
+    })
 }
 
 fn thread_json(view: &ThreadView) -> HttpResponse {

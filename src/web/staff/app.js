@@ -26,15 +26,21 @@ const MESSAGE_STATUS = {
   read: 'gelezen',
   failed: 'niet afgeleverd',
 };
-const EVENT_KINDS = {
-  queued: 'in de wachtrij gezet',
-  claimed: 'opgepakt',
-  released: 'teruggegeven',
-  transferred: 'doorgezet',
-  replied: 'beantwoord',
-  closed: 'afgesloten',
-  reopened: 'heropend',
+// A thread's history in words: who did what, never a stored code.
+const EVENT_WORDS = {
+  queued: (who, detail) => `Doorgezet naar de wachtrij${detail ? `: ${reasonText(detail)}` : ''}`,
+  claimed: (who) => `Opgepakt door ${who}`,
+  released: (who, detail) => {
+    const holder = detail ? personName(detail) : null;
+    return holder && holder !== who ? `Teruggegeven aan de wachtrij door ${who} (had ${holder})` : `Teruggegeven aan de wachtrij door ${who}`;
+  },
+  transferred: (who, detail) => `Overgedragen aan ${detail ? personName(detail) : 'een collega'} door ${who}`,
+  replied: (who, detail) => (detail && detail.startsWith('template ') ? `Sjabloon gestuurd door ${who}` : `Beantwoord door ${who}`),
+  closed: (who, detail) => `Afgesloten door ${who}${detail ? `, onderwerp: ${detail}` : ''}`,
+  reopened: (who, detail) => `Heropend: de inwoner schreef opnieuw${detail ? ` (eerder: ${detail})` : ''}`,
+  followup: () => 'Sjabloon “Heeft u nog een vraag?” verstuurd: het 24-uursvenster was verlopen',
 };
+const WAITING_ON = { us: 'wacht op ons', citizen: 'wacht op inwoner' };
 const MEDIA_KINDS = {
   image: 'foto',
   video: 'video',
@@ -60,6 +66,7 @@ const state = {
   current: null, // the open conversation's detail
   revealed: false, // personal data of the open conversation shown (audited)
   drafts: new Map(), // conversation id -> unsent reply text
+  unreadTotal: 0, // unread citizen messages in my threads (the tab title)
   staff: [],
   events: null, // the EventSource
   reconnectDelay: 1000,
@@ -230,7 +237,8 @@ function duration(minutes) {
 }
 
 // "nog 1 u 20 min" or "te laat: 15 min", and how urgent that is.
-function timeLeft(deadline) {
+function timeLeft(deadline, asap = false) {
+  if (asap) return { text: 'zo snel mogelijk', level: 'soon' };
   if (!deadline) return { text: 'geen termijn', level: 'none' };
   const ms = Date.parse(deadline) - nowMs();
   const minutes = Math.floor(Math.abs(ms) / 60_000);
@@ -256,6 +264,25 @@ function when(iso) {
   if (Number.isNaN(at.getTime())) return '';
   const sameDay = dateFormat.format(at) === dateFormat.format(new Date(nowMs()));
   return sameDay ? clockFormat.format(at) : `${dateFormat.format(at)} ${clockFormat.format(at)}`;
+}
+
+// A colleague as the history names them: "Ilse" for the account ilse.
+function personName(username) {
+  if (!username) return 'een collega';
+  return username.charAt(0).toUpperCase() + username.slice(1);
+}
+
+function actorName(actor) {
+  if (actor === 'citizen') return 'de inwoner';
+  if (actor === 'bot') return 'de bot';
+  if (actor === 'system') return 'Loket';
+  if (typeof actor === 'string' && actor.startsWith('staff:')) return personName(actor.slice('staff:'.length));
+  return 'onbekend';
+}
+
+function eventText(event) {
+  const words = EVENT_WORDS[event.kind];
+  return words ? words(actorName(event.actor), event.detail || null) : `Wijziging door ${actorName(event.actor)}`;
 }
 
 function reasonText(reason) {
@@ -319,6 +346,7 @@ async function loadQueue() {
   const serverNow = Date.parse(data.now);
   if (!Number.isNaN(serverNow)) state.skewMs = serverNow - (sentAt + Date.now()) / 2;
   state.queue = Array.isArray(data.conversations) ? data.conversations : [];
+  state.unreadTotal = Number.isInteger(data.unread_total) ? data.unread_total : 0;
   renderQueue();
 }
 
@@ -360,11 +388,32 @@ function renderQueue() {
   $('queue-empty').hidden = state.queue.length > 0;
   const waiting = state.queue.filter((c) => c.state === 'queued').length;
   $('queue-count').textContent = `(${state.queue.length})`;
-  document.title = waiting > 0 ? `(${waiting}) Loket – werkplek KCC` : 'Loket – werkplek KCC';
+  renderTitle(waiting);
+}
+
+// "(2) Loket – werkplek KCC – 3 wachtend": unread citizen messages in my
+// threads first, as mail and chat tabs do; the waiting threads after.
+function renderTitle(waiting) {
+  const unread = state.unreadTotal > 0 ? `(${state.unreadTotal}) ` : '';
+  const queued = waiting > 0 ? ` – ${waiting} wachtend` : '';
+  document.title = `${unread}Loket – werkplek KCC${queued}`;
+}
+
+// What a thread's row and header say about its deadline: only while it
+// waits on us and nobody answered yet (the server decides, see signals).
+function deadlineOf(item) {
+  const signals = item.signals || {};
+  return timeLeft(signals.due || null, signals.as_soon_as_possible === true);
+}
+
+function waitingText(item) {
+  return WAITING_ON[item.signals?.waiting_on] || '';
 }
 
 function queueRow(item) {
-  const left = timeLeft(item.deadline);
+  const left = deadlineOf(item);
+  const signals = item.signals || {};
+  const unread = Number.isInteger(item.unread) && item.unread > 0 ? item.unread : 0;
   const mine = item.state === 'claimed' && item.claimed_by === state.session?.username;
   const classes = ['q-row', `q-${item.state}`];
   if (item.urgent) classes.push('urgent');
@@ -375,6 +424,7 @@ function queueRow(item) {
       type: 'button',
       className: 'q-item',
       'aria-current': item.id === state.currentId ? 'true' : null,
+      'aria-label': unread ? `${rowLabel(item)}, ${unread} ongelezen` : null,
     },
     el(
       'span',
@@ -383,7 +433,20 @@ function queueRow(item) {
       item.urgent && item.reason === 'emergency'
         ? null
         : el('span', { className: 'q-reason', text: reasonText(item.reason) }),
-      el('span', { className: `q-left left-${left.level}`, text: left.text, dataset: { deadline: item.deadline || '' } }),
+      unread
+        ? el('span', {
+            className: 'badge badge-unread',
+            text: String(unread),
+            title: `${unread} ongelezen ${unread === 1 ? 'bericht' : 'berichten'}`,
+          })
+        : null,
+      signals.due || signals.as_soon_as_possible
+        ? el('span', {
+            className: `q-left left-${left.level}`,
+            text: left.text,
+            dataset: { deadline: signals.due || '', asap: signals.as_soon_as_possible ? 'true' : null },
+          })
+        : null,
     ),
     el(
       'span',
@@ -391,16 +454,26 @@ function queueRow(item) {
       el('span', { className: 'q-citizen', text: item.citizen || `#${item.id.slice(0, 8)}` }),
       el('span', { className: 'q-lang', text: (item.language || '').toUpperCase(), title: LANGUAGES[item.language] || null }),
       el('span', { className: 'q-state', text: stateText(item) }),
+      el('span', { className: `q-waiting waiting-${signals.waiting_on || 'us'}`, text: waitingText(item) }),
     ),
     el('span', { className: 'q-preview', text: item.preview || '' }),
   );
   button.addEventListener('click', () => openConversation(item.id));
+  if (unread) classes.push('unread');
   return el('li', { className: classes.join(' '), dataset: { id: String(item.id), state: item.state } }, button);
+}
+
+// A row's name for screen readers when it has unread messages.
+function rowLabel(item) {
+  const parts = [];
+  if (item.urgent) parts.push('SPOED');
+  parts.push(item.citizen || `#${item.id.slice(0, 8)}`, stateText(item), waitingText(item));
+  return parts.filter(Boolean).join(', ');
 }
 
 function tickClocks() {
   for (const span of document.querySelectorAll('[data-deadline]')) {
-    const left = timeLeft(span.dataset.deadline || null);
+    const left = timeLeft(span.dataset.deadline || null, span.dataset.asap === 'true');
     span.textContent = left.text;
     span.className = span.className.replace(/left-\w+/g, '').trim() + ` left-${left.level}`;
   }
@@ -423,6 +496,7 @@ async function openConversation(id) {
     state.current = await fetchConversation(id);
     renderConversation({ scroll: true });
     $('conv-title').focus();
+    if (state.current?.unread > 0) markRead(id);
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) closeConversationView();
     await handleError(error);
@@ -456,6 +530,8 @@ async function refreshCurrent() {
     const before = state.current?.messages?.length ?? 0;
     state.current = detail;
     renderConversation({ scroll: (detail.messages?.length ?? 0) !== before });
+    // A message that arrives while the thread is open in view is read.
+    if (detail.unread > 0) markRead(id);
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
       closeConversationView();
@@ -463,6 +539,26 @@ async function refreshCurrent() {
     } else if (error instanceof ApiError && error.status === 401) {
       loggedOut('Uw sessie is verlopen. Log opnieuw in.');
     }
+  }
+}
+
+// Tells the server this user has seen the open thread's messages, when
+// the page is in view; the queue then drops its unread badge.
+async function markRead(id) {
+  if (document.visibilityState !== 'visible' || state.currentId !== id || !state.session) return;
+  try {
+    await api('POST', `/api/conversations/${id}/read`);
+    const item = state.queue.find((c) => c.id === id);
+    if (item?.unread > 0) {
+      if (item.claimed_by === state.session?.username) state.unreadTotal = Math.max(0, state.unreadTotal - item.unread);
+      item.unread = 0;
+      renderQueue();
+    }
+    if (state.current?.id === id) state.current.unread = 0;
+    scheduleQueueRefresh();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) loggedOut('Uw sessie is verlopen. Log opnieuw in.');
+    // Otherwise the badge stays until the next try; nothing else is lost.
   }
 }
 
@@ -505,12 +601,21 @@ function renderConversation({ scroll }) {
   const stateNode = $('conv-state');
   stateNode.textContent = stateText(detail);
   stateNode.dataset.state = detail.state;
-  const left = detail.state === 'closed' ? { text: '–', level: 'none' } : timeLeft(detail.deadline);
+  const signals = detail.signals || {};
+  const running = detail.state !== 'closed' && (signals.due || signals.as_soon_as_possible);
+  const left = running ? deadlineOf(detail) : { text: '–', level: 'none' };
   const deadline = $('conv-deadline');
   deadline.textContent = left.text;
   deadline.className = `left-${left.level}`;
-  if (detail.state === 'closed') delete deadline.dataset.deadline;
-  else deadline.dataset.deadline = detail.deadline || '';
+  if (running) {
+    deadline.dataset.deadline = signals.due || '';
+    if (signals.as_soon_as_possible) deadline.dataset.asap = 'true';
+    else delete deadline.dataset.asap;
+  } else {
+    delete deadline.dataset.deadline;
+    delete deadline.dataset.asap;
+  }
+  $('conv-waiting').textContent = detail.state === 'closed' ? '–' : waitingText(detail) || '–';
 
   const windowOpen = detail.window?.open !== false;
   const expires = detail.window?.expires_at;
@@ -703,8 +808,7 @@ function renderHistory(events) {
         'li',
         {},
         el('time', { datetime: event.at, text: when(event.at) }),
-        ` ${event.actor || ''} – ${EVENT_KINDS[event.kind] || event.kind}`,
-        event.detail ? ` (${event.detail})` : '',
+        ` ${eventText(event)}`,
       ),
     ),
   );
@@ -1014,15 +1118,39 @@ function onConversationEvent(event) {
   scheduleQueueRefresh();
   if (data.id === state.currentId) scheduleCurrentRefresh();
   const me = state.session?.username;
+  // The queue as the page knew it: a citizen's message event does not
+  // name the holder.
+  const known = state.queue.find((c) => c.id === data.id);
+  const holder = data.claimed_by || known?.claimed_by || null;
   if (data.change === 'queued' || data.change === 'reopened') {
     notify(
       data.urgent ? 'SPOED: nieuw gesprek in de wachtrij' : 'Nieuw gesprek in de wachtrij',
       'Open Loket om het op te pakken.',
       data.id,
     );
+    if (data.urgent) announce('Nieuw spoedgesprek in de wachtrij.', 'assertive');
+  } else if (data.change === 'message' && holder && holder === me) {
+    const inView = data.id === state.currentId && document.visibilityState === 'visible';
+    if (!inView) {
+      const who = known?.citizen ? ` van ${known.citizen}` : '';
+      notify('Nieuw bericht in uw gesprek', `De inwoner${who} schreef opnieuw.`, data.id);
+    }
+    announce(`Nieuw bericht van de inwoner in uw gesprek${known?.citizen ? ` met ${known.citizen}` : ''}.`);
   } else if (data.change === 'transferred' && data.to && data.to === me) {
     notify('Gesprek aan u doorgezet', 'Een collega heeft een gesprek aan u doorgezet.', data.id);
+    announce('Een collega heeft een gesprek aan u doorgezet.');
   }
+}
+
+// The page's own voice for screen readers: what a notification would
+// say, read out without moving the focus. Polite, assertive for urgent.
+function announce(text, urgency = 'polite') {
+  const region = $(urgency === 'assertive' ? 'announce-urgent' : 'announce');
+  // Emptied first, so the same words twice are read twice.
+  region.textContent = '';
+  setTimeout(() => {
+    region.textContent = text;
+  }, 50);
 }
 
 // ---------------------------------------------------------- notifications
@@ -1266,6 +1394,7 @@ function loggedOut(message) {
   state.session = null;
   state.queue = [];
   state.drafts.clear();
+  state.unreadTotal = 0;
   state.staff = [];
   closeConversationView();
   $('queue-list').replaceChildren();
@@ -1331,6 +1460,12 @@ async function boot() {
   $('notify-button').addEventListener('click', askNotifications);
   $('notice-close').addEventListener('click', hideNotice);
   $('queue-refresh').addEventListener('click', () => scheduleQueueRefresh(0));
+  // Back to the tab with a thread open: its new messages are read now.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && state.currentId !== null && state.current?.unread > 0) {
+      markRead(state.currentId);
+    }
+  });
   $('claim-button').addEventListener('click', claim);
   $('reveal-button').addEventListener('click', reveal);
   $('release-button').addEventListener('click', release);
