@@ -108,6 +108,9 @@ pub async fn start_on(
         crate::db::Dialect::Sqlite => (EventHub::new(), None),
     };
     let streams = CancellationToken::new();
+    // Bumped by the sender when web chat replies are recorded; the widget
+    // streams wait on it.
+    let (web_delivered, _) = tokio::sync::watch::channel(0u64);
     let metrics = crate::metrics::Metrics::new();
     let (intake, intake_task) = crate::intake::Intake::start(store.clone(), cancel.clone());
 
@@ -161,6 +164,7 @@ pub async fn start_on(
                     clock: clock.clone(),
                     wake: wake_outbox.clone(),
                     metrics: metrics.clone(),
+                    web_delivered: web_delivered.clone(),
                 }
                 .run_until_stopped(cancel.clone()),
             ),
@@ -197,6 +201,16 @@ pub async fn start_on(
             cancel.clone(),
         )),
     )]);
+    if store.dialect() == crate::db::Dialect::Postgres {
+        workers.push((
+            "web chat relay",
+            tokio::spawn(crate::webchat::relay_deliveries(
+                store.clone(),
+                web_delivered.clone(),
+                cancel.clone(),
+            )),
+        ));
+    }
     if let Some(outgoing) = relay {
         workers.push((
             "queue event relay",
@@ -232,6 +246,8 @@ pub async fn start_on(
             .transpose()
             .context("preparing single sign-on")?
             .map(Arc::new),
+        webchat_limits: Arc::new(crate::webchat::Limits::new(&settings.webchat)),
+        web_delivered: web_delivered.subscribe(),
     };
     let max_body = settings.webhook.max_body_bytes;
     let server = HttpServer::new(move || {

@@ -24,18 +24,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, STEP_TIMEOUT_MS, StepFailure, check, env, finish, step } from './common.mjs';
 
-const STEP_TIMEOUT_MS = 20_000;
 const TOTAL_TIMEOUT_MS = 120_000;
-
-function env(name, fallback) {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined || value === '') {
-    console.error(`editors.mjs: environment variable ${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const baseUrl = env('BASE_URL').replace(/\/$/, '');
 const user = env('LOKET_USER');
@@ -45,32 +36,6 @@ const gapSecret = env('LOKET_GAP_SECRET');
 const answeredId = env('LOKET_ANSWERED_ID');
 const screenshotPath = process.env.LOKET_SCREENSHOT || '';
 const executablePath = env('LOKET_CHROMIUM', '/usr/bin/chromium');
-
-// Without the background-networking flags Chromium stalls on a closed network.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-class StepFailure extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new StepFailure(message);
-}
-
-let currentStep = '(starting)';
-async function step(name, action) {
-  currentStep = name;
-  const started = Date.now();
-  await action();
-  console.log(`ok   ${name} (${Date.now() - started} ms)`);
-}
 
 async function expectVisible(locator, what) {
   try {
@@ -185,17 +150,4 @@ async function run() {
   }
 }
 
-const timer = setTimeout(() => {
-  console.error(`FAIL ${currentStep}: the browser test took longer than ${TOTAL_TIMEOUT_MS / 1000} s`);
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
-
-try {
-  await run();
-  clearTimeout(timer);
-  console.log('editors browser test passed');
-} catch (error) {
-  clearTimeout(timer);
-  console.error(`FAIL ${currentStep}: ${error instanceof StepFailure ? error.message : error.stack || error}`);
-  process.exit(1);
-}
+await finish(run, TOTAL_TIMEOUT_MS, 'editors browser test passed');

@@ -72,6 +72,37 @@ pub(crate) fn chromium_or_skip() -> Option<PathBuf> {
     }
 }
 
+/// Runs a browser script (`command`, with its environment) to its end,
+/// its output in a log file; polls rather than blocks, since the app's
+/// workers run on this runtime. Fails when the script fails or takes over
+/// `timeout`; returns its output.
+pub(crate) async fn run_script(mut command: Command, timeout: Duration, what: &str) -> String {
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let mut child = command
+        .current_dir(browser_dir())
+        .stdin(Stdio::null())
+        .stdout(log.reopen().expect("log file"))
+        .stderr(log.reopen().expect("log file"))
+        .spawn()
+        .expect("node starts");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for node") {
+            break status;
+        }
+        if started.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            let output = std::fs::read_to_string(log.path()).unwrap_or_default();
+            panic!("{what} took over {timeout:?}:\n{output}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let output = std::fs::read_to_string(log.path()).unwrap_or_default();
+    assert!(status.success(), "{what} failed ({status}):\n{output}");
+    output
+}
+
 /// The Chromium to use, or why the browser test cannot run here.
 fn prerequisites() -> Result<PathBuf, String> {
     let chromium = std::env::var_os("LOKET_CHROMIUM")
@@ -192,8 +223,8 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("loket-staff-queue.png"));
 
-    let log = tempfile::NamedTempFile::new().expect("log file");
-    let mut child = Command::new("node")
+    let mut command = Command::new("node");
+    command
         .arg("staff.mjs")
         .current_dir(browser_dir())
         .env("BASE_URL", app.url(""))
@@ -219,31 +250,8 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
             if provider.is_some() { SSO_USER } else { "" },
         )
         .env("LOKET_SSO_LABEL", SSO_LABEL)
-        .env("LOKET_MEDIA_CITIZEN", &media_citizen)
-        .stdin(Stdio::null())
-        .stdout(log.reopen().expect("log file"))
-        .stderr(log.reopen().expect("log file"))
-        .spawn()
-        .expect("node starts");
-    // Poll rather than block: the app's workers run on this runtime.
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for node") {
-            break status;
-        }
-        if started.elapsed() > BROWSER_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            let output = std::fs::read_to_string(log.path()).unwrap_or_default();
-            panic!("the browser test took over {BROWSER_TIMEOUT:?}:\n{output}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let output = std::fs::read_to_string(log.path()).unwrap_or_default();
-    assert!(
-        status.success(),
-        "the browser test failed ({status}):\n{output}"
-    );
+        .env("LOKET_MEDIA_CITIZEN", &media_citizen);
+    let output = run_script(command, BROWSER_TIMEOUT, "the browser test").await;
     println!("{output}");
 
     // The reply went out through WhatsApp ...

@@ -31,5 +31,7 @@ mod security;
 mod send_limits;
 mod sso;
 mod usage;
+mod webchat;
 mod webhook;
 mod webhook_properties;
+mod widget_browser;
