@@ -196,16 +196,13 @@ pub async fn relay_deliveries(
     else {
         return;
     };
-    loop {
-        tokio::select! {
-            () = cancel.cancelled() => break,
-            received = listener.recv() => match received {
-                Ok(_) => delivered.send_modify(|n| *n = n.wrapping_add(1)),
-                Err(error) => {
-                    tracing::warn!(error = %error, "listening for web chat replies failed; retrying in a second");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            },
+    // Each notice only wakes the streams: they read the database.
+    while let Some(received) = cancel.run_until_cancelled(listener.recv()).await {
+        if let Err(error) = received {
+            tracing::warn!(error = %error, "listening for web chat replies failed; retrying in a second");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        } else {
+            delivered.send_modify(|n| *n = n.wrapping_add(1));
         }
     }
 }

@@ -2,6 +2,11 @@
 // Chromium's flags, the step runner and its failure, bounded waits, and
 // the overall time limit. Every wait here is bounded.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
 export const STEP_TIMEOUT_MS = 20_000;
 
 // Without the background-networking flags Chromium stalls on a closed network.
@@ -66,4 +71,43 @@ export async function finish(run, totalMs, passed) {
     console.error(`FAIL ${currentStep}: ${error instanceof StepFailure ? error.message : error.stack || error}`);
     process.exit(1);
   }
+}
+
+// Launches Chromium headless on a fresh profile and opens a page whose
+// script errors and policy violations are collected in `problems`.
+// `close()` ends the browser and removes the profile.
+export async function launch(executablePath, { args = CHROMIUM_ARGS, ...options } = {}) {
+  const profile = await mkdtemp(path.join(tmpdir(), 'loket-chromium-'));
+  const problems = [];
+  let context;
+  const close = async () => {
+    await context?.close().catch(() => {});
+    await rm(profile, { recursive: true, force: true }).catch(() => {});
+  };
+  try {
+    await step('launch chromium', async () => {
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath,
+        headless: true,
+        args,
+        viewport: { width: 1280, height: 860 },
+        locale: 'nl-NL',
+        timezoneId: 'Europe/Amsterdam',
+        ...options,
+      });
+    });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
+  page.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(text)) {
+      problems.push(`policy violation: ${text}`);
+    }
+  });
+  return { context, page, problems, close };
 }

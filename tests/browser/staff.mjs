@@ -35,11 +35,8 @@
 // Exits 0 when every step passed, 1 with the failed step's name otherwise.
 
 import { createHmac } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, STEP_TIMEOUT_MS, StepFailure, check, env, expectText, finish, step } from './common.mjs';
+import { CHROMIUM_ARGS, STEP_TIMEOUT_MS, StepFailure, check, env, expectText, finish, launch, step } from './common.mjs';
 
 const TOTAL_TIMEOUT_MS = 180_000;
 
@@ -108,29 +105,8 @@ async function postWebhook() {
 }
 
 async function run() {
-  const profile = await mkdtemp(path.join(tmpdir(), 'loket-chromium-'));
-  let context;
-  const problems = [];
+  const { page, problems, close } = await launch(executablePath, { args: STAFF_CHROMIUM_ARGS });
   try {
-    await step('launch chromium', async () => {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath,
-        headless: true,
-        args: STAFF_CHROMIUM_ARGS,
-        viewport: { width: 1280, height: 860 },
-        locale: 'nl-NL',
-        timezoneId: 'Europe/Amsterdam',
-      });
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
-    page.on('console', (message) => {
-      const text = message.text();
-      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(text)) {
-        problems.push(`policy violation: ${text}`);
-      }
-    });
 
     try {
       await scenario(page);
@@ -147,8 +123,7 @@ async function run() {
       throw error;
     }
   } finally {
-    await context?.close().catch(() => {});
-    await rm(profile, { recursive: true, force: true }).catch(() => {});
+    await close();
   }
 }
 

@@ -22,12 +22,9 @@
 // Every wait is bounded (STEP_TIMEOUT_MS, and TOTAL_TIMEOUT_MS for all).
 // Exits 0 when every step passed, 1 with the failed step's name otherwise.
 
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, STEP_TIMEOUT_MS, StepFailure, check, env, expectText, finish, step } from './common.mjs';
+import { STEP_TIMEOUT_MS, StepFailure, check, env, expectText, finish, launch, step } from './common.mjs';
 
 const TOTAL_TIMEOUT_MS = 150_000;
 
@@ -87,42 +84,19 @@ async function staffCall(session, method, url, body) {
 }
 
 async function run() {
-  const profile = await mkdtemp(path.join(tmpdir(), 'loket-widget-'));
-  let context;
-  const problems = [];
+  const { context, page, problems, close } = await launch(executablePath, { reducedMotion: 'reduce' });
   try {
-    await step('launch chromium', async () => {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1280, height: 860 },
-        locale: 'nl-NL',
-        timezoneId: 'Europe/Amsterdam',
-        reducedMotion: 'reduce',
-      });
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
-    page.on('console', (message) => {
-      const text = message.text();
-      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(text)) {
-        problems.push(`policy violation: ${text}`);
-      }
-    });
     await scenario(context, page);
     check(problems.length === 0, `the page reported problems:\n  ${problems.join('\n  ')}`);
   } finally {
-    await context?.close().catch(() => {});
-    await rm(profile, { recursive: true, force: true }).catch(() => {});
+    await close();
   }
 }
 
 async function scenario(context, page) {
   const launcher = page.locator('button.launcher');
   const input = page.getByLabel('Je bericht');
-  const log = page.locator('ol[role="log"] li');
+  const log = page.locator('[role="log"] li');
 
   await step('the demo page shows the chat button', async () => {
     await page.goto(`${baseUrl}/widget/demo`);
@@ -141,7 +115,7 @@ async function scenario(context, page) {
     await page.keyboard.press('Enter');
     await input.waitFor({ state: 'visible' });
     await until(() => input.evaluate((i) => i.getRootNode().activeElement === i), 'the focus in the message field');
-    const live = await page.locator('ol[role="log"]').getAttribute('aria-live');
+    const live = await page.locator('[role="log"]').getAttribute('aria-live');
     check(live === 'polite', `the message list is aria-live="polite", not ${live}`);
     await expectText(page.locator('.status'), 'medewerker', 'the availability line');
   });

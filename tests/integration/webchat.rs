@@ -93,7 +93,8 @@ impl Stream {
     /// Everything the stream sends within `window` (no more waiting).
     async fn read_for(&mut self, window: Duration) -> Vec<Event> {
         let until = tokio::time::Instant::now() + window;
-        while let Ok(Ok(Some(bytes))) = tokio::time::timeout_at(until, self.response.chunk()).await {
+        while let Ok(Ok(Some(bytes))) = tokio::time::timeout_at(until, self.response.chunk()).await
+        {
             self.buffer.push_str(&String::from_utf8_lossy(&bytes));
         }
         self.read_until("what is buffered", |_| true).await

@@ -10,12 +10,11 @@
 
 use crate::browser::{browser_dir, chromium_or_skip, run_script};
 use crate::helpers::*;
-use loket::accounts::{self, Role};
+use loket::accounts::Role;
 use std::process::Command;
 use std::time::Duration;
 
 const STAFF_USER: &str = "ilse";
-const STAFF_PASSWORD: &str = "widget-test-wachtwoord-9";
 /// Bounds the whole scenario (the script bounds each step itself).
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(200);
 
@@ -35,22 +34,14 @@ async fn a_citizen_chats_through_the_widget_in_a_real_browser() {
         return;
     }
     let app = spawn_app_at(tuesday_morning()).await;
-    accounts::create(
-        app.store(),
-        STAFF_USER,
-        Role::Staff,
-        STAFF_PASSWORD,
-        app.clock.now(),
-    )
-    .await
-    .expect("staff account");
+    crate::queue::add_user(&app, STAFF_USER, Role::Staff).await;
 
     let mut command = Command::new("node");
     command
         .arg("widget.mjs")
         .env("BASE_URL", app.url(""))
         .env("LOKET_USER", STAFF_USER)
-        .env("LOKET_PASSWORD", STAFF_PASSWORD)
+        .env("LOKET_PASSWORD", crate::queue::PASSWORD)
         .env("LOKET_QUESTION", "Hoe vraag ik een paspoort aan?")
         .env(
             "LOKET_ANSWER",

@@ -117,7 +117,8 @@
     "header button{background:transparent;color:#fff;border:1px solid #fff;border-radius:.25rem;padding:.25rem .5rem;cursor:pointer}" +
     ".status{margin:0;padding:.5rem .75rem;background:#eef2f7;border-bottom:1px solid #ccd}" +
     ".status a{color:#154273}" +
-    "ol{list-style:none;margin:0;padding:.75rem;overflow-y:auto;flex:1;min-height:8rem}" +
+    ".log{overflow-y:auto;flex:1;min-height:8rem}" +
+    "ol{list-style:none;margin:0;padding:.75rem}" +
     "li{margin:0 0 .5rem;padding:.5rem .75rem;border-radius:.5rem;max-width:85%;white-space:pre-wrap;overflow-wrap:anywhere}" +
     "li.citizen{margin-left:auto;background:#154273;color:#fff}" +
     "li.bot,li.staff{background:#f0f0f0;color:#1a1a1a}" +
@@ -144,14 +145,17 @@
   var closer = el("button", { type: "button" });
   header.append(title, switcher, closer);
   var status = el("p", { "class": "status", id: "loket-chat-status" });
-  var list = el("ol", { role: "log", "aria-live": "polite", "aria-relevant": "additions" });
+  // The live region wraps the list, so the list keeps its list semantics.
+  var logBox = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-relevant": "additions" });
+  var list = el("ol");
+  logBox.append(list);
   var notice = el("p", { "class": "notice", role: "alert" });
   var form = el("form");
   var label = el("label", { "for": "loket-chat-input" });
   var input = el("textarea", { id: "loket-chat-input", rows: "2", maxlength: "2000", "aria-describedby": "loket-chat-status" });
   var send = el("button", { type: "submit" });
   form.append(label, input, send);
-  panel.append(header, status, list, notice, form);
+  panel.append(header, status, logBox, notice, form);
   root.append(launcher, panel);
 
   function texts() {
@@ -164,7 +168,7 @@
     closer.setAttribute("aria-label", t.close);
     label.textContent = t.label;
     send.textContent = t.send;
-    list.setAttribute("aria-label", t.list);
+    logBox.setAttribute("aria-label", t.list);
     panel.setAttribute("lang", lang);
     launcher.setAttribute("lang", lang);
   }
@@ -187,7 +191,7 @@
       item.append(choices);
     }
     list.append(item);
-    list.scrollTop = list.scrollHeight;
+    logBox.scrollTop = logBox.scrollHeight;
   }
 
   function availability() {
