@@ -37,4 +37,5 @@ pub mod send_limits;
 pub mod startup;
 pub mod telemetry;
 pub mod web;
+pub mod webchat;
 pub mod whatsapp;

@@ -99,6 +99,9 @@ pub struct Sender {
     /// Notified after new outbox rows.
     pub wake: Arc<Notify>,
     pub metrics: Metrics,
+    /// Bumped after replies to web chats are recorded as sent: the open
+    /// widget streams of this instance then look for them at once.
+    pub web_delivered: tokio::sync::watch::Sender<u64>,
 }
 
 impl Sender {
@@ -183,6 +186,16 @@ impl Sender {
                     .await
                 {
                     Ok(()) => {
+                        if unrecorded
+                            .iter()
+                            .any(|r| matches!(r, SendRecord::Delivered { .. }))
+                        {
+                            sender.web_delivered.send_modify(|n| *n = n.wrapping_add(1));
+                            // Streams on other instances (PostgreSQL) too.
+                            if let Err(error) = sender.store.notify_web_delivered().await {
+                                tracing::warn!(error = %error, "other instances not told of web chat replies; their widgets find them at their next poll");
+                            }
+                        }
                         unrecorded.clear();
                         for conversation in ended.drain(..) {
                             busy.remove(&conversation);
@@ -277,6 +290,9 @@ impl Sender {
             };
             return (self.failure(row, &error), false);
         }
+        if row.message.to.channel() == crate::domain::Channel::Web {
+            return (self.deliver_to_web(row), false);
+        }
         if let Some(key) = pair_key(&row.message) {
             if let Err(wait) = limits.take_pair(key) {
                 let until = self.clock.now()
@@ -302,6 +318,32 @@ impl Sender {
                 let record = self.failure(row, &error);
                 let holds_up = matches!(record, SendRecord::Retry { .. });
                 (record, holds_up)
+            }
+        }
+    }
+
+    /// A reply to a web chat goes to no API: recorded as sent, the
+    /// session's stream shows it. Only what the widget can show goes; a
+    /// file or a template (WhatsApp's) fails visibly in the thread.
+    fn deliver_to_web(&self, row: &OutboxRow) -> SendRecord {
+        use crate::domain::OutgoingContent;
+        match &row.message.content {
+            OutgoingContent::Text { .. }
+            | OutgoingContent::Buttons { .. }
+            | OutgoingContent::List { .. }
+            | OutgoingContent::MarkRead { .. } => {
+                tracing::info!(conversation.id = row.conversation_id, outbox.id = row.id, kind = %row.kind, "reply delivered to the web chat");
+                self.metrics.outbound(&row.kind, OutboundStatus::Sent);
+                SendRecord::Delivered { id: row.id }
+            }
+            OutgoingContent::Media { .. } | OutgoingContent::Template { .. } => {
+                self.failure(
+                    row,
+                    &SendError::Permanent {
+                        code: 0,
+                        title: "not sent: the web chat shows text only (files and WhatsApp templates cannot go there yet)".to_owned(),
+                    },
+                )
             }
         }
     }

@@ -180,12 +180,10 @@ async fn process_chunk(
                 // Not even a read receipt: it is a send like any other.
                 Vec::new()
             } else {
-                outbound_for(
-                    &decision,
-                    &inbound.from,
-                    &inbound.wamid,
-                    settings.whatsapp.mark_as_read,
-                )
+                // Read receipts are WhatsApp's; the web chat has none.
+                let mark_as_read = settings.whatsapp.mark_as_read
+                    && inbound.from.channel() == crate::domain::Channel::Whatsapp;
+                outbound_for(&decision, &inbound.from, &inbound.wamid, mark_as_read)
             };
             (decision, outbound)
         })

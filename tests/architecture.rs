@@ -32,7 +32,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     // What works with stored data: staff, the queue, the intake.
     (
         "services",
-        &["accounts", "queue", "intake", "metrics", "editors"],
+        &[
+            "accounts", "queue", "intake", "metrics", "editors", "webchat",
+        ],
     ),
     // The background workers.
     ("workers", &["processing", "outbox", "retention", "fetcher"]),

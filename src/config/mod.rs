@@ -15,6 +15,7 @@ mod queue;
 mod replies;
 mod service;
 mod sso;
+mod webchat;
 
 pub use duration::HumanDuration;
 pub use error::ConfigError;
@@ -29,6 +30,7 @@ pub use service::{
     WhatsAppFileSettings,
 };
 pub use sso::SsoSettings;
+pub use webchat::{WebchatSettings, normalise_origin};
 
 use crate::hours::OpeningHours;
 use secrecy::{ExposeSecret, SecretString};
@@ -81,6 +83,8 @@ pub struct Settings {
     /// Retention (`[privacy]`).
     pub privacy: PrivacySettings,
     pub media: MediaSettings,
+    /// The website chat (`[webchat]`).
+    pub webchat: WebchatSettings,
     /// Single sign-on for staff (`[sso]`); `None`: passwords only.
     pub sso: Option<SsoSettings>,
     pub hours: OpeningHours,
@@ -134,6 +138,7 @@ impl Settings {
             staff: service.staff.clone(),
             privacy: service.privacy.clone(),
             media: service.media.clone(),
+            webchat: service.webchat.clone(),
             sso: service.sso_settings.clone(),
             hours,
             replies,

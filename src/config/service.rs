@@ -34,6 +34,8 @@ pub struct ServiceFile {
     pub privacy: super::privacy::PrivacySettings,
     #[serde(default)]
     pub media: super::media::MediaSettings,
+    #[serde(default)]
+    pub webchat: super::webchat::WebchatSettings,
     /// Single sign-on; off when the section is missing.
     #[serde(default)]
     pub sso: Option<super::sso::SsoFile>,
@@ -282,6 +284,9 @@ impl ServiceFile {
             ));
         }
         if let Err((key, reason)) = self.media.check() {
+            return Err(ConfigError::value(path, key, reason));
+        }
+        if let Err((key, reason)) = self.webchat.check() {
             return Err(ConfigError::value(path, key, reason));
         }
         let outbox = &self.outbox;

@@ -34,6 +34,7 @@ mod rows;
 mod sso;
 mod statistics;
 mod usage;
+mod webchat;
 mod write_turn;
 
 pub use accounts::SessionRow;
@@ -42,6 +43,7 @@ pub use dialect::Dialect;
 pub use export::{CitizenExport, Retention};
 pub use media::{CHUNK_BYTES, DueMedia, MediaCounts, MediaRow, StoredMedia};
 pub use mfa::TotpRow;
+pub use notify::{QUEUE_CHANNEL, WEBCHAT_CHANNEL};
 pub use outbox::SendRecord;
 pub use outbox_media::OutboxFile;
 pub use public_id::new_public_id;
@@ -49,6 +51,7 @@ pub use queue::{QueueError, StaffMessage, staff_actor};
 pub use reports::RolledUp;
 pub use retention::Removed;
 pub use sso::PendingSsoLogin;
+pub use webchat::WebSession;
 
 pub use rows::{ConversationRow, DeliveryRow, OutboxRow, StoredInbound};
 

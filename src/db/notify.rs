@@ -8,6 +8,11 @@ use sqlx::postgres::PgListener;
 /// The PostgreSQL channel queue events travel on.
 pub const QUEUE_CHANNEL: &str = "loket_queue";
 
+/// The PostgreSQL channel on which an instance says "I recorded replies
+/// to web chats as sent": the other instances' widget streams then look
+/// for them at once. The payload is empty: the streams read the database.
+pub const WEBCHAT_CHANNEL: &str = "loket_webchat";
+
 /// Hears what other instances send on [`QUEUE_CHANNEL`].
 #[derive(Debug)]
 pub struct InstanceListener {
@@ -45,8 +50,43 @@ impl Store {
         Ok(())
     }
 
-    /// Starts listening to other instances; `None` on SQLite.
-    pub async fn listen_instances(&self) -> Result<Option<InstanceListener>, StoreError> {
+    /// Tells every instance that replies to web chats were recorded as
+    /// sent ([`WEBCHAT_CHANNEL`]). Nothing on SQLite.
+    pub async fn notify_web_delivered(&self) -> Result<(), StoreError> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(());
+        }
+        sqlx::query("SELECT 1 FROM pg_notify($1, '')")
+            .bind(WEBCHAT_CHANNEL)
+            .execute(&self.pool)
+            .await
+            .doing("notifying other instances of web chat replies")?;
+        Ok(())
+    }
+
+    /// Listens on `channel` ([`QUEUE_CHANNEL`] or [`WEBCHAT_CHANNEL`]),
+    /// trying again every second until it works; `None` on SQLite (one
+    /// instance, nothing to hear) or when `cancel` fires first.
+    pub async fn listen_until_up(
+        &self,
+        channel: &'static str,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Option<InstanceListener> {
+        loop {
+            match self.listen_on(channel).await {
+                Ok(listener) => return listener,
+                Err(error) => {
+                    tracing::error!(error = %error, channel, "cannot listen for other instances; retrying in a second");
+                    tokio::select! {
+                        () = cancel.cancelled() => return None,
+                        () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn listen_on(&self, channel: &str) -> Result<Option<InstanceListener>, StoreError> {
         if self.dialect != Dialect::Postgres {
             return Ok(None);
         }
@@ -54,7 +94,7 @@ impl Store {
             .await
             .doing("connecting to listen for other instances")?;
         listener
-            .listen(QUEUE_CHANNEL)
+            .listen(channel)
             .await
             .doing("listening for other instances")?;
         Ok(Some(InstanceListener { listener }))

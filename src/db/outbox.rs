@@ -22,6 +22,9 @@ use std::time::Duration;
 pub enum SendRecord {
     /// Meta accepted it (with the message id it gave, if any).
     Sent { id: i64, wamid: Option<String> },
+    /// A reply to a web chat: recorded as sent, which is what makes it
+    /// visible on the session's stream (no Graph API, no message id).
+    Delivered { id: i64 },
     /// Failed; tried again at `next_attempt_at`.
     Retry {
         id: i64,
@@ -196,6 +199,7 @@ impl Store {
             .iter()
             .filter_map(|record| match record {
                 SendRecord::Sent { id, wamid } => Some((*id, wamid.as_deref())),
+                SendRecord::Delivered { id } => Some((*id, None)),
                 _ => None,
             })
             .collect();
@@ -220,7 +224,7 @@ impl Store {
         }
         for record in records {
             let query = match record {
-                SendRecord::Sent { .. } => continue,
+                SendRecord::Sent { .. } | SendRecord::Delivered { .. } => continue,
                 SendRecord::Retry {
                     id,
                     next_attempt_at,

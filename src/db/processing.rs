@@ -15,7 +15,8 @@ use super::{
     placeholders, queue, rows_of_placeholders, rows_of_placeholders_and, usage,
 };
 use crate::domain::{
-    Change, CitizenRef, Conversation, ConversationState, PublicId, Transition, TransitionError,
+    Change, Channel, CitizenRef, Conversation, ConversationState, PublicId, Transition,
+    TransitionError,
 };
 use crate::reply::{ConversationMemory, Decision};
 use chrono::{DateTime, Utc};
@@ -316,6 +317,14 @@ impl Working {
             conversation: Conversation::started(),
             memory: ConversationMemory::default(),
             closed_at: None,
+        }
+    }
+
+    /// A conversation started by a web session's key is a web chat.
+    fn channel(&self) -> Channel {
+        match (&self.wa_id, &self.user_id) {
+            (None, Some(user)) if crate::domain::channel::is_web_key(user) => Channel::Web,
+            _ => Channel::Whatsapp,
         }
     }
 
@@ -675,7 +684,7 @@ async fn write_conversations(
             .await
             .doing("updating conversations")?;
     }
-    const INSERT_COLUMNS: usize = 11;
+    const INSERT_COLUMNS: usize = 12;
     for chunk in started.chunks(ROWS_PER_STATEMENT / 2) {
         // Each row's last two columns (created, updated) are the one
         // parameter bound after the rows: `(.., $n, $n)`.
@@ -689,7 +698,7 @@ async fn write_conversations(
         let sql = format!(
             "INSERT INTO conversations
                 (public_id, wa_id, user_id, language, urgent, memory, reply_deadline,
-                 last_inbound_at, state, queued_at, queue_reason, created_at, updated_at)
+                 last_inbound_at, state, queued_at, queue_reason, channel, created_at, updated_at)
              VALUES {values}
              RETURNING id, public_id"
         );
@@ -707,7 +716,8 @@ async fn write_conversations(
                 .bind(millis(outcome.newest))
                 .bind(conversations[outcome.slot].conversation.state().as_str())
                 .bind(queued_at.map(millis))
-                .bind(reason);
+                .bind(reason)
+                .bind(conversations[outcome.slot].channel().as_str());
         }
         let rows = query
             .bind(millis(now))

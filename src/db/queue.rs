@@ -15,7 +15,7 @@ use crate::domain::thread::{
     describe_outgoing, preview, window,
 };
 use crate::domain::{
-    Account, Conversation, ConversationState, Language, MessageContent, OutgoingContent,
+    Account, Channel, Conversation, ConversationState, Language, MessageContent, OutgoingContent,
     OutgoingMessage, Transition, TransitionError,
 };
 use crate::reply::ReplyKind;
@@ -72,7 +72,7 @@ impl From<TransitionError> for QueueError {
     }
 }
 
-const SUMMARY_COLUMNS: &str = "c.id, c.public_id, c.wa_id, c.user_id, c.state, c.queue_reason, c.language, c.urgent,
+const SUMMARY_COLUMNS: &str = "c.id, c.public_id, c.wa_id, c.user_id, c.channel, c.state, c.queue_reason, c.language, c.urgent,
     c.reply_deadline, c.claimed_by, c.queued_at, c.last_inbound_at,
     (SELECT i.content FROM inbound_messages i WHERE i.conversation_id = c.id ORDER BY i.id DESC LIMIT 1) AS last_content,
     (SELECT MAX(o.created_at) FROM outbox o WHERE o.conversation_id = c.id
@@ -92,6 +92,7 @@ fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
         })
         .unwrap_or_default();
     let to = citizen(row)?;
+    let channel: String = get(row, "channel")?;
     Ok(Summary {
         id: super::rows::public_id(row)?,
         key: get(row, "id")?,
@@ -107,6 +108,11 @@ fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
         queued_at: get::<Option<i64>>(row, "queued_at")?.map(from_millis),
         last_message_at: from_millis(get(row, "last_inbound_at")?),
         citizen: citizen_label(&to),
+        channel: if channel == Channel::Web.as_str() {
+            Channel::Web
+        } else {
+            Channel::Whatsapp
+        },
         preview: preview_text,
         to,
         last_answer_at: get::<Option<i64>>(row, "last_answer_at")?.map(from_millis),
@@ -297,7 +303,11 @@ impl Store {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Some(Thread {
-            window: window(summary.last_message_at, now),
+            // The 24-hour rule is WhatsApp's: a web chat's window is always open.
+            window: match summary.channel {
+                Channel::Web => window(now, now),
+                Channel::Whatsapp => window(summary.last_message_at, now),
+            },
             summary,
             messages,
             events,
@@ -417,8 +427,10 @@ impl Store {
         self.dialect.lock_conversation(&mut tx, id).await?;
         let current = current_in(&mut tx, id).await?;
         let (_, change) = moved(conversation(&current).reply(actor)?)?;
-        // Anything but the template goes only inside the 24-hour window.
-        if !matches!(message, StaffMessage::Template { .. }) {
+        // Anything but the template goes only inside the 24-hour window,
+        // which is WhatsApp's rule: a web chat has none.
+        if current.channel == Channel::Whatsapp && !matches!(message, StaffMessage::Template { .. })
+        {
             let open = window(current.last_message_at, now);
             if !open.open {
                 return Err(QueueError::WindowClosed {
@@ -602,6 +614,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {SUMMARY_COLUMNS} FROM conversations c
              WHERE c.state = 'queued' AND c.followup_sent_at IS NULL AND c.last_inbound_at <= $1
+               AND c.channel = 'whatsapp'
              ORDER BY c.id LIMIT 500"
         ))
         .bind(millis(expired_before))

@@ -178,6 +178,13 @@ impl Store {
             .execute(&mut *tx)
             .await
             .doing("forgetting old delivery statuses")?;
+            // Web chat sessions unused since the cutoff: their
+            // conversations went above, by the same rule.
+            sqlx::query("DELETE FROM web_sessions WHERE last_seen_at < $1")
+                .bind(cutoff)
+                .execute(&mut *tx)
+                .await
+                .doing("forgetting old web chat sessions")?;
         }
         tx.commit().await.doing("committing a purge")?;
         if !dry_run && removed.total() > 0 {
@@ -202,6 +209,15 @@ impl Store {
             dry_run,
         )
         .await?;
+        if !dry_run {
+            // A web citizen is their session: it goes too, so its token
+            // opens nothing any more.
+            sqlx::query("DELETE FROM web_sessions WHERE citizen = $1")
+                .bind(citizen)
+                .execute(&mut *tx)
+                .await
+                .doing("forgetting a web chat session")?;
+        }
         tx.commit().await.doing("committing a forget")?;
         if !dry_run {
             self.scrub_log().await?;

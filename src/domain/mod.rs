@@ -5,6 +5,7 @@
 //! the bottom layer, see docs/architecture.md). Raw serde shapes from Meta
 //! live in `whatsapp::webhook` and end here once parsed.
 
+pub mod channel;
 mod citizen;
 pub mod conversation;
 mod inbound;
@@ -14,7 +15,9 @@ mod phone;
 pub mod public_id;
 mod staff;
 pub mod thread;
+pub mod web_chat;
 
+pub use channel::Channel;
 pub use citizen::{CitizenRef, IdError, UserId, WaId, Wamid};
 pub use conversation::{Change, Conversation, ConversationState, Transition, TransitionError};
 pub use inbound::{

@@ -37,7 +37,8 @@ impl CitizenKey {
             input: text.to_owned(),
             reason: reason.to_owned(),
         };
-        if is_user_id(text) {
+        // A web session's key (`web.` and hex) is kept where a user id is.
+        if is_user_id(text) || super::channel::is_web_key(text) {
             return UserId::parse(text)
                 .map(CitizenKey::User)
                 .map_err(|e| refuse(&e.to_string()));

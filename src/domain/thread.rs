@@ -4,7 +4,8 @@
 //! the tables and `web::api` sends them.
 
 use super::{
-    CitizenRef, ConversationState, Language, MediaKind, MessageContent, OutgoingContent, PublicId,
+    Channel, CitizenRef, ConversationState, Language, MediaKind, MessageContent, OutgoingContent,
+    PublicId,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -49,6 +50,9 @@ pub struct Summary {
     pub queued_at: Option<DateTime<Utc>>,
     pub last_message_at: DateTime<Utc>,
     pub citizen: String,
+    /// Where the citizen writes: `whatsapp`, or `web` (the website chat;
+    /// no 24-hour window).
+    pub channel: Channel,
     pub preview: String,
     #[serde(skip)]
     pub to: CitizenRef,
@@ -241,6 +245,10 @@ pub fn citizen_label(citizen: &CitizenRef) -> String {
             let digits = wa_id.as_str();
             let tail = &digits[digits.len().saturating_sub(4)..];
             format!("•••• {tail}")
+        }
+        (None, Some(user_id)) if citizen.channel() == Channel::Web => {
+            let tail: String = user_id.as_str().chars().rev().take(4).collect();
+            format!("web …{}", tail.chars().rev().collect::<String>())
         }
         (None, Some(user_id)) => {
             let id = user_id.as_str();

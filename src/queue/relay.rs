@@ -29,19 +29,11 @@ pub async fn run_until_stopped(
     origin: u64,
     cancel: CancellationToken,
 ) {
-    let mut listener = loop {
-        match store.listen_instances().await {
-            Ok(Some(listener)) => break listener,
-            // SQLite: one instance, nothing to pass on.
-            Ok(None) => return,
-            Err(error) => {
-                tracing::error!(error = %error, "cannot listen for other instances; retrying in a second");
-                tokio::select! {
-                    () = cancel.cancelled() => return,
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                }
-            }
-        }
+    let Some(mut listener) = store
+        .listen_until_up(crate::db::QUEUE_CHANNEL, &cancel)
+        .await
+    else {
+        return;
     };
     loop {
         tokio::select! {

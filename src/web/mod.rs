@@ -13,6 +13,7 @@ pub mod request_id;
 pub mod sso; // single sign-on: /staff/sso/start and /staff/sso/callback
 pub mod staff_page; // the staff page (src/web/staff/)
 pub mod webhook;
+pub mod widget; // the website chat widget: /widget.js, /widget/...
 
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -59,6 +60,11 @@ pub struct AppState {
     pub intake: crate::intake::Intake,
     /// Single sign-on (`[sso]`); `None`: passwords only.
     pub sso: Option<Arc<crate::accounts::sso::Sso>>,
+    /// The website chat's rate limits.
+    pub webchat_limits: Arc<crate::webchat::Limits>,
+    /// Changes when replies to web chats were recorded as sent (here or,
+    /// on PostgreSQL, on another instance): the widget streams look then.
+    pub web_delivered: tokio::sync::watch::Receiver<u64>,
 }
 
 /// Registers every route.
@@ -66,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     staff_page::configure(cfg); // the staff page: /, /staff and its assets
     report_page::configure(cfg); // the reports page: /staff/rapport
     sso::configure(cfg);
+    widget::configure(cfg);
     cfg.service(
         web::resource("/webhooks/whatsapp")
             .app_data(web::PayloadConfig::new(max_body_bytes))

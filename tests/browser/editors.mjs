@@ -20,22 +20,9 @@
 //
 // Exits 0 when every step passed, 1 with the failed step's name otherwise.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { STEP_TIMEOUT_MS, StepFailure, check, env, finish, launch, step } from './common.mjs';
 
-const STEP_TIMEOUT_MS = 20_000;
 const TOTAL_TIMEOUT_MS = 120_000;
-
-function env(name, fallback) {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined || value === '') {
-    console.error(`editors.mjs: environment variable ${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const baseUrl = env('BASE_URL').replace(/\/$/, '');
 const user = env('LOKET_USER');
@@ -45,32 +32,6 @@ const gapSecret = env('LOKET_GAP_SECRET');
 const answeredId = env('LOKET_ANSWERED_ID');
 const screenshotPath = process.env.LOKET_SCREENSHOT || '';
 const executablePath = env('LOKET_CHROMIUM', '/usr/bin/chromium');
-
-// Without the background-networking flags Chromium stalls on a closed network.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-class StepFailure extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new StepFailure(message);
-}
-
-let currentStep = '(starting)';
-async function step(name, action) {
-  currentStep = name;
-  const started = Date.now();
-  await action();
-  console.log(`ok   ${name} (${Date.now() - started} ms)`);
-}
 
 async function expectVisible(locator, what) {
   try {
@@ -142,29 +103,8 @@ async function scenario(page) {
 }
 
 async function run() {
-  const profile = await mkdtemp(path.join(tmpdir(), 'loket-chromium-'));
-  let context;
-  const problems = [];
+  const { page, problems, close } = await launch(executablePath, {});
   try {
-    await step('launch chromium', async () => {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1280, height: 860 },
-        locale: 'nl-NL',
-        timezoneId: 'Europe/Amsterdam',
-      });
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
-    page.on('console', (message) => {
-      const text = message.text();
-      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(text)) {
-        problems.push(`policy violation: ${text}`);
-      }
-    });
     try {
       await scenario(page);
       check(problems.length === 0, `the page reported problems:\n  ${problems.join('\n  ')}`);
@@ -180,22 +120,8 @@ async function run() {
       throw error;
     }
   } finally {
-    await context?.close().catch(() => {});
-    await rm(profile, { recursive: true, force: true }).catch(() => {});
+    await close();
   }
 }
 
-const timer = setTimeout(() => {
-  console.error(`FAIL ${currentStep}: the browser test took longer than ${TOTAL_TIMEOUT_MS / 1000} s`);
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
-
-try {
-  await run();
-  clearTimeout(timer);
-  console.log('editors browser test passed');
-} catch (error) {
-  clearTimeout(timer);
-  console.error(`FAIL ${currentStep}: ${error instanceof StepFailure ? error.message : error.stack || error}`);
-  process.exit(1);
-}
+await finish(run, TOTAL_TIMEOUT_MS, 'editors browser test passed');

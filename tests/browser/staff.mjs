@@ -44,22 +44,10 @@
 // Exits 0 when every step passed, 1 with the failed step's name otherwise.
 
 import { createHmac } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, STEP_TIMEOUT_MS, StepFailure, check, env, expectText, finish, launch, step } from './common.mjs';
 
-const STEP_TIMEOUT_MS = 20_000;
 const TOTAL_TIMEOUT_MS = 180_000;
-
-function env(name, fallback) {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined || value === '') {
-    console.error(`staff.mjs: environment variable ${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const baseUrl = env('BASE_URL').replace(/\/$/, '');
 const user = env('LOKET_USER');
@@ -85,43 +73,8 @@ const ssoUser = process.env.LOKET_SSO_USER || '';
 const ssoLabel = process.env.LOKET_SSO_LABEL || '';
 const mediaCitizen = process.env.LOKET_MEDIA_CITIZEN || '';
 
-// Without the background-networking flags Chromium stalls on a closed network.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // A voice note is started by the script, not by a click.
-  '--autoplay-policy=no-user-gesture-required',
-];
-
-class StepFailure extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new StepFailure(message);
-}
-
-let currentStep = '(starting)';
-async function step(name, action) {
-  currentStep = name;
-  const started = Date.now();
-  await action();
-  console.log(`ok   ${name} (${Date.now() - started} ms)`);
-}
-
-// Waits until the element's text contains `expected`; fails with what it had.
-async function expectText(locator, expected, what) {
-  try {
-    await locator.filter({ hasText: expected }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
-  } catch {
-    const actual = (await locator.allTextContents().catch(() => [])).join(' | ');
-    throw new StepFailure(`${what}: expected text "${expected}", found "${actual}"`);
-  }
-}
+// A voice note is started by the script, not by a click.
+const STAFF_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'];
 
 async function expectVisible(locator, what) {
   try {
@@ -176,29 +129,8 @@ async function expectTitle(page, test, what) {
 }
 
 async function run() {
-  const profile = await mkdtemp(path.join(tmpdir(), 'loket-chromium-'));
-  let context;
-  const problems = [];
+  const { page, problems, close } = await launch(executablePath, { args: STAFF_CHROMIUM_ARGS });
   try {
-    await step('launch chromium', async () => {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1280, height: 860 },
-        locale: 'nl-NL',
-        timezoneId: 'Europe/Amsterdam',
-      });
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
-    page.on('console', (message) => {
-      const text = message.text();
-      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(text)) {
-        problems.push(`policy violation: ${text}`);
-      }
-    });
 
     try {
       await scenario(page);
@@ -215,8 +147,7 @@ async function run() {
       throw error;
     }
   } finally {
-    await context?.close().catch(() => {});
-    await rm(profile, { recursive: true, force: true }).catch(() => {});
+    await close();
   }
 }
 
@@ -562,17 +493,4 @@ async function mediaSteps(page) {
   });
 }
 
-const timer = setTimeout(() => {
-  console.error(`FAIL ${currentStep}: the browser test took longer than ${TOTAL_TIMEOUT_MS / 1000} s`);
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
-
-try {
-  await run();
-  clearTimeout(timer);
-  console.log('browser test passed');
-} catch (error) {
-  clearTimeout(timer);
-  console.error(`FAIL ${currentStep}: ${error instanceof StepFailure ? error.message : error.stack || error}`);
-  process.exit(1);
-}
+await finish(run, TOTAL_TIMEOUT_MS, 'browser test passed');

@@ -18,11 +18,10 @@
 use crate::helpers::*;
 use loket::accounts::{self, Role};
 use loket_testkit::payload;
-use std::ffi::OsStr;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const STAFF_USER: &str = "ilse";
@@ -100,20 +99,15 @@ fn prerequisites() -> Result<PathBuf, String> {
     Ok(chromium)
 }
 
-/// Runs `script` from tests/browser with node and `envs` until it exits or
-/// `timeout` passes (then it and its Chromium are killed and the test
-/// fails); returns how it exited and the end of what it printed. Polls
-/// rather than blocks: the app's workers run on the test's runtime.
-pub(crate) async fn run_browser_script(
-    script: &str,
-    envs: &[(&str, &OsStr)],
-    timeout: Duration,
-) -> (ExitStatus, String) {
+/// Runs a browser script (`command`: node, the script and its
+/// environment) in tests/browser until it exits or `timeout` passes (then
+/// it and the browser it started are killed). Fails the test when the
+/// script fails or takes too long; returns the end of what it printed.
+/// Polls rather than blocks: the app's workers run on the test's runtime.
+pub(crate) async fn run_script(mut command: Command, timeout: Duration, what: &str) -> String {
     let log = tempfile::NamedTempFile::new().expect("log file");
-    let mut child = Command::new("node")
-        .arg(script)
+    let mut child = command
         .current_dir(browser_dir())
-        .envs(envs.iter().copied())
         // Its own process group, so a timeout also stops the browser it started.
         .process_group(0)
         .stdin(Stdio::null())
@@ -122,9 +116,9 @@ pub(crate) async fn run_browser_script(
         .spawn()
         .expect("node starts");
     let started = Instant::now();
-    loop {
+    let status = loop {
         if let Some(status) = child.try_wait().expect("waiting for node") {
-            return (status, output_tail(log.path()));
+            break status;
         }
         if started.elapsed() > timeout {
             let _ = Command::new("kill")
@@ -132,13 +126,13 @@ pub(crate) async fn run_browser_script(
                 .status();
             let _ = child.kill();
             let _ = child.wait();
-            panic!(
-                "{script} took over {timeout:?}:\n{}",
-                output_tail(log.path())
-            );
+            panic!("{what} took over {timeout:?}:\n{}", output_tail(log.path()));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
+    let output = output_tail(log.path());
+    assert!(status.success(), "{what} failed ({status}):\n{output}");
+    output
 }
 
 /// The last 64 KiB of a script's output: enough to see the failed step,
@@ -270,39 +264,32 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         .urgent_promise()
         .num_minutes()
         .to_string();
-    let (status, output) = run_browser_script(
-        "staff.mjs",
-        &[
-            ("BASE_URL", app.url("").as_ref()),
-            ("LOKET_USER", STAFF_USER.as_ref()),
-            ("LOKET_PASSWORD", STAFF_PASSWORD.as_ref()),
-            ("APP_SECRET", APP_SECRET.as_ref()),
-            ("LOKET_WEBHOOK_BODY", webhook_body.as_ref()),
-            ("LOKET_CITIZEN_TEXT", CITIZEN_TEXT.as_ref()),
-            ("LOKET_CITIZEN_MASKED", CITIZEN_MASKED.as_ref()),
-            ("LOKET_CITIZEN_LINK", CITIZEN_LINK.as_ref()),
-            ("LOKET_CITIZEN_LABEL", citizen_label.as_ref()),
-            ("LOKET_WEBHOOK_BODY_2", second_body.as_ref()),
-            ("LOKET_CITIZEN_TEXT_2", CITIZEN_TEXT_2.as_ref()),
-            ("LOKET_URGENT_LABEL", urgent_label.as_ref()),
-            ("LOKET_URGENT_MINUTES", urgent_minutes.as_ref()),
-            ("LOKET_REPLY_TEXT", REPLY_TEXT.as_ref()),
-            ("LOKET_TOPIC", TOPIC.as_ref()),
-            ("LOKET_ATTACH_FILE", attach.as_os_str()),
-            ("LOKET_ATTACH_CAPTION", CAPTION.as_ref()),
-            ("LOKET_SCREENSHOT", screenshot.as_os_str()),
-            ("LOKET_CHROMIUM", chromium.as_os_str()),
-            ("LOKET_SSO_USER", sso_user.as_ref()),
-            ("LOKET_SSO_LABEL", SSO_LABEL.as_ref()),
-            ("LOKET_MEDIA_CITIZEN", media_citizen.as_ref()),
-        ],
-        BROWSER_TIMEOUT,
-    )
-    .await;
-    assert!(
-        status.success(),
-        "the browser test failed ({status}):\n{output}"
-    );
+    let mut command = Command::new("node");
+    command.arg("staff.mjs").envs([
+        ("BASE_URL", app.url("").as_ref()),
+        ("LOKET_USER", STAFF_USER.as_ref()),
+        ("LOKET_PASSWORD", STAFF_PASSWORD.as_ref()),
+        ("APP_SECRET", APP_SECRET.as_ref()),
+        ("LOKET_WEBHOOK_BODY", webhook_body.as_ref()),
+        ("LOKET_CITIZEN_TEXT", CITIZEN_TEXT.as_ref()),
+        ("LOKET_CITIZEN_MASKED", CITIZEN_MASKED.as_ref()),
+        ("LOKET_CITIZEN_LINK", CITIZEN_LINK.as_ref()),
+        ("LOKET_CITIZEN_LABEL", citizen_label.as_ref()),
+        ("LOKET_WEBHOOK_BODY_2", second_body.as_ref()),
+        ("LOKET_CITIZEN_TEXT_2", CITIZEN_TEXT_2.as_ref()),
+        ("LOKET_URGENT_LABEL", urgent_label.as_ref()),
+        ("LOKET_URGENT_MINUTES", urgent_minutes.as_ref()),
+        ("LOKET_REPLY_TEXT", REPLY_TEXT.as_ref()),
+        ("LOKET_TOPIC", TOPIC.as_ref()),
+        ("LOKET_ATTACH_FILE", attach.as_os_str()),
+        ("LOKET_ATTACH_CAPTION", CAPTION.as_ref()),
+        ("LOKET_SCREENSHOT", screenshot.as_os_str()),
+        ("LOKET_CHROMIUM", chromium.as_os_str()),
+        ("LOKET_SSO_USER", sso_user.as_ref()),
+        ("LOKET_SSO_LABEL", SSO_LABEL.as_ref()),
+        ("LOKET_MEDIA_CITIZEN", media_citizen.as_ref()),
+    ]);
+    let output = run_script(command, BROWSER_TIMEOUT, "the browser test").await;
     println!("{output}");
 
     // The reply went out through WhatsApp ...

@@ -32,5 +32,7 @@ mod send_limits;
 mod signals;
 mod sso;
 mod usage;
+mod webchat;
 mod webhook;
 mod webhook_properties;
+mod widget_browser;

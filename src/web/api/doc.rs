@@ -8,7 +8,7 @@
 use super::error::{ApiError, ErrorBody};
 use super::{
     attachment, audit, editors, events, knowledge, login_options, media, mfa, public, queue,
-    report, rights, session, sessions,
+    report, rights, session, sessions, webchat,
 };
 use crate::web::auth::{CSRF_HEADER, SESSION_COOKIE};
 use actix_web::{HttpResponse, ResponseError};
@@ -59,13 +59,19 @@ session that may only set it up (`/api/mfa/...`) or log out.";
         editors::confusions,
         events::stream,
         public::availability,
+        webchat::start,
+        webchat::preflight_sessions,
+        webchat::send,
+        webchat::preflight_messages,
+        webchat::stream,
+        webchat::preflight_stream,
         serve,
         audit::list,
         rights::export,
         report::show,
     ),
     components(
-        schemas(crate::queue::events::QueueEvent),
+        schemas(crate::queue::events::QueueEvent, crate::domain::web_chat::WebMessage),
         responses(Forbidden, ForbiddenOrCsrf, NotYours)
     ),
     modifiers(&SecuritySchemes, &ExtractorErrors),
@@ -76,6 +82,7 @@ session that may only set it up (`/api/mfa/...`) or log out.";
         (name = "report", description = "The team lead's figures"),
         (name = "audit", description = "Who did what; citizens' access requests"),
         (name = "public", description = "Without a login"),
+        (name = "webchat", description = "The website chat widget's own routes: an anonymous session with a bearer token, for browsers on the allowed websites"),
     ),
 )]
 pub struct ApiDoc;
@@ -99,6 +106,17 @@ impl Modify for SecuritySchemes {
                 CSRF_HEADER,
                 "The session's `csrf_token`; required on every call but GET",
             ))),
+        );
+        components.add_security_scheme(
+            "webchat",
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::new()
+                    .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A website chat session's token, from `POST /api/webchat/sessions`",
+                    ))
+                    .build(),
+            ),
         );
     }
 }
@@ -278,6 +296,11 @@ mod tests {
             ("get", "/api/login-options"),
         ];
         for (method, path, operation) in operations() {
+            if path.starts_with("/api/webchat/") {
+                // The widget's routes: a bearer token of their own, no
+                // staff session (checked in the next test).
+                continue;
+            }
             let schemes: BTreeSet<&str> = operation["security"]
                 .as_array()
                 .into_iter()
@@ -308,6 +331,40 @@ mod tests {
                 assert!(documents("404"), "{method} {path}");
             }
         }
+    }
+
+    #[test]
+    fn the_webchat_routes_need_a_chat_token_only_and_document_refusals() {
+        let mut seen = 0;
+        for (method, path, operation) in operations() {
+            if !path.starts_with("/api/webchat/") {
+                continue;
+            }
+            seen += 1;
+            let schemes: Vec<String> = operation["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_object)
+                .flat_map(|requirement| requirement.keys().cloned())
+                .collect();
+            let needs_token = path != "/api/webchat/sessions" && method != "options";
+            let expected: Vec<String> = if needs_token {
+                vec!["webchat".to_owned()]
+            } else {
+                Vec::new()
+            };
+            assert_eq!(schemes, expected, "{method} {path}");
+            let documents = |status: &str| operation["responses"].get(status).is_some();
+            assert!(documents("403"), "{method} {path}: a forged origin");
+            if method != "options" {
+                assert!(documents("429") && documents("500"), "{method} {path}");
+            }
+            if needs_token {
+                assert!(documents("401"), "{method} {path}");
+            }
+        }
+        assert_eq!(seen, 6, "three routes, each with its CORS preflight");
     }
 
     #[test]

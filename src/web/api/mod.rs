@@ -19,6 +19,7 @@ pub mod report;
 pub mod rights;
 pub mod session;
 pub mod sessions;
+pub mod webchat;
 
 use super::AppState;
 use actix_web::http::header;
@@ -177,6 +178,48 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "get",
         path: "/api/availability",
         route: || web::get().to(public::availability),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/webchat/sessions",
+        route: || web::post().to(webchat::start),
+    },
+    Endpoint {
+        method: "options",
+        path: "/api/webchat/sessions",
+        route: || {
+            web::route()
+                .method(actix_web::http::Method::OPTIONS)
+                .to(webchat::preflight_sessions)
+        },
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/webchat/messages",
+        route: || web::post().to(webchat::send),
+    },
+    Endpoint {
+        method: "options",
+        path: "/api/webchat/messages",
+        route: || {
+            web::route()
+                .method(actix_web::http::Method::OPTIONS)
+                .to(webchat::preflight_messages)
+        },
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/webchat/stream",
+        route: || web::get().to(webchat::stream),
+    },
+    Endpoint {
+        method: "options",
+        path: "/api/webchat/stream",
+        route: || {
+            web::route()
+                .method(actix_web::http::Method::OPTIONS)
+                .to(webchat::preflight_stream)
+        },
     },
     Endpoint {
         method: "get",

@@ -1,6 +1,7 @@
-//! Routes without a login: availability (for a website's chat button).
-//! It says nothing about a citizen. (The OpenAPI document, the other
-//! public route, is in `doc`.)
+//! Routes without a login: availability (for a website's chat button and
+//! the chat widget). It says nothing about a citizen, and nothing about
+//! staff but whether anyone can answer: not how many are online (issue
+//! 24). (The OpenAPI document, the other public route, is in `doc`.)
 
 use crate::web::AppState;
 use actix_web::{HttpResponse, web};
@@ -12,10 +13,19 @@ use serde::Serialize;
 pub struct Availability {
     /// Within opening hours.
     pub open: bool,
-    /// Staff and admins with the staff page open (editors do not answer chats).
-    pub staff_online: usize,
+    /// Open, and someone who answers chats (staff or admin, not editors)
+    /// has the staff page open: the widget offers live chat.
+    pub online: bool,
+    /// The median wait of the conversations people took from the queue in
+    /// the last hour, in whole seconds; 0 when nobody waited ("geen
+    /// wachttijd"). `null` when nobody is online.
+    pub wait_seconds: Option<i64>,
     /// When the office opens next; `null` while it is open.
     pub next_opening: Option<DateTime<Utc>>,
+    /// The organisation on WhatsApp (`https://wa.me/<number>`, from
+    /// `[webchat] whatsapp_number`), for an answer on the phone; `null`
+    /// when not set.
+    pub whatsapp_url: Option<String>,
 }
 
 /// Whether someone can answer now (public, for a website's chat button).
@@ -23,20 +33,39 @@ pub struct Availability {
     body = Availability, headers(("Access-Control-Allow-Origin" = String, description = "`*`: any website may ask")))))]
 pub async fn availability(state: web::Data<AppState>) -> HttpResponse {
     let now = state.clock.now();
-    let online = match state.store.staff_online(super::online_since(&state)).await {
-        Ok(names) => names.len(),
-        Err(error) => {
-            tracing::error!(error = %error, "reading who is online failed");
-            0
-        }
-    };
     let hours = &state.settings.hours;
+    let open = hours.is_open(now);
+    let anyone = open
+        && match state.store.staff_online(super::online_since(&state)).await {
+            Ok(names) => !names.is_empty(),
+            Err(error) => {
+                tracing::error!(error = %error, "reading who is online failed");
+                false
+            }
+        };
+    let wait_seconds = if anyone {
+        match state
+            .store
+            .median_wait_since(now - chrono::Duration::hours(1))
+            .await
+        {
+            Ok(wait) => Some(wait.unwrap_or(0)),
+            Err(error) => {
+                tracing::error!(error = %error, "reading the queue's wait failed");
+                None
+            }
+        }
+    } else {
+        None
+    };
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-cache"))
         .insert_header(("Access-Control-Allow-Origin", "*"))
         .json(Availability {
-            open: hours.is_open(now),
-            staff_online: online,
+            open,
+            online: anyone,
+            wait_seconds,
             next_opening: hours.next_opening(now),
+            whatsapp_url: state.settings.webchat.whatsapp_url(),
         })
 }
