@@ -99,6 +99,21 @@ pub enum StoreError {
     Unsupported,
 }
 
+impl StoreError {
+    /// Whether PostgreSQL aborted the transaction to break a deadlock
+    /// (40P01) or a serialization conflict (40001): the whole transaction
+    /// may simply run again.
+    pub fn is_transient_conflict(&self) -> bool {
+        match self {
+            Self::Query {
+                source: sqlx::Error::Database(error),
+                ..
+            } => matches!(error.code().as_deref(), Some("40P01" | "40001")),
+            _ => false,
+        }
+    }
+}
+
 trait Doing<T> {
     fn doing(self, doing: &'static str) -> Result<T, StoreError>;
 }

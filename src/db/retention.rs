@@ -35,6 +35,13 @@ impl Removed {
     }
 }
 
+/// How often a purge or forget runs when PostgreSQL aborts it to break a
+/// deadlock with a worker writing to the same conversations (the deletes
+/// lock many rows, children first; a worker may lock a conversation and
+/// then one of its children). Running the transaction again is the
+/// documented remedy; its deletes are idempotent.
+const ATTEMPTS: u32 = 3;
+
 /// Which conversations go. `$1` is the cutoff (purge) or the number (forget).
 const EXPIRED: &str = "SELECT id FROM conversations
     WHERE (state = 'closed' AND closed_at < $1)
@@ -145,6 +152,25 @@ impl Store {
         rollup: &Rollup,
         now: DateTime<Utc>,
     ) -> Result<Removed, StoreError> {
+        let mut attempt = 1;
+        loop {
+            match self.purge_once(cutoff, dry_run, rollup, now).await {
+                Err(error) if error.is_transient_conflict() && attempt < ATTEMPTS => {
+                    tracing::warn!(attempt, error = %error, "purge aborted by the database; trying again");
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn purge_once(
+        &self,
+        cutoff: DateTime<Utc>,
+        dry_run: bool,
+        rollup: &Rollup,
+        now: DateTime<Utc>,
+    ) -> Result<Removed, StoreError> {
         let cutoff = millis(cutoff);
         let key = Key::Cutoff(cutoff);
         let mut tx = self.begin_write("starting a purge").await?;
@@ -196,6 +222,19 @@ impl Store {
     /// Erases everything about one citizen now (their request): every
     /// conversation of the number or user id, also unprocessed messages.
     pub async fn forget(&self, citizen: &str, dry_run: bool) -> Result<Removed, StoreError> {
+        let mut attempt = 1;
+        loop {
+            match self.forget_once(citizen, dry_run).await {
+                Err(error) if error.is_transient_conflict() && attempt < ATTEMPTS => {
+                    tracing::warn!(attempt, error = %error, "forget aborted by the database; trying again");
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn forget_once(&self, citizen: &str, dry_run: bool) -> Result<Removed, StoreError> {
         let key = Key::Citizen(citizen.to_owned());
         let mut tx = self.begin_write("starting to forget a citizen").await?;
         self.dialect
