@@ -42,6 +42,25 @@ impl Removed {
 /// documented remedy; its deletes are idempotent.
 const ATTEMPTS: u32 = 3;
 
+/// Runs `transaction` (a purge or a forget) and, when PostgreSQL aborts
+/// it as a transient conflict, again, up to [`ATTEMPTS`] times in all.
+async fn again_on_conflict<F, Fut>(what: &str, mut transaction: F) -> Result<Removed, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Removed, StoreError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match transaction().await {
+            Err(error) if error.is_transient_conflict() && attempt < ATTEMPTS => {
+                tracing::warn!(attempt, error = %error, "{what} aborted by the database; trying again");
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
 /// Which conversations go. `$1` is the cutoff (purge) or the number (forget).
 const EXPIRED: &str = "SELECT id FROM conversations
     WHERE (state = 'closed' AND closed_at < $1)
@@ -152,16 +171,7 @@ impl Store {
         rollup: &Rollup,
         now: DateTime<Utc>,
     ) -> Result<Removed, StoreError> {
-        let mut attempt = 1;
-        loop {
-            match self.purge_once(cutoff, dry_run, rollup, now).await {
-                Err(error) if error.is_transient_conflict() && attempt < ATTEMPTS => {
-                    tracing::warn!(attempt, error = %error, "purge aborted by the database; trying again");
-                    attempt += 1;
-                }
-                done => return done,
-            }
-        }
+        again_on_conflict("purge", || self.purge_once(cutoff, dry_run, rollup, now)).await
     }
 
     async fn purge_once(
@@ -222,16 +232,7 @@ impl Store {
     /// Erases everything about one citizen now (their request): every
     /// conversation of the number or user id, also unprocessed messages.
     pub async fn forget(&self, citizen: &str, dry_run: bool) -> Result<Removed, StoreError> {
-        let mut attempt = 1;
-        loop {
-            match self.forget_once(citizen, dry_run).await {
-                Err(error) if error.is_transient_conflict() && attempt < ATTEMPTS => {
-                    tracing::warn!(attempt, error = %error, "forget aborted by the database; trying again");
-                    attempt += 1;
-                }
-                done => return done,
-            }
-        }
+        again_on_conflict("forget", || self.forget_once(citizen, dry_run)).await
     }
 
     async fn forget_once(&self, citizen: &str, dry_run: bool) -> Result<Removed, StoreError> {
