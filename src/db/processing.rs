@@ -322,10 +322,7 @@ impl Working {
 
     /// A conversation started by a web session's key is a web chat.
     fn channel(&self) -> Channel {
-        match (&self.wa_id, &self.user_id) {
-            (None, Some(user)) if crate::domain::channel::is_web_key(user) => Channel::Web,
-            _ => Channel::Whatsapp,
-        }
+        crate::domain::channel::channel_of(self.wa_id.as_deref(), self.user_id.as_deref())
     }
 
     fn belongs_to(&self, citizen: &CitizenRef) -> bool {

@@ -108,11 +108,7 @@ fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
         queued_at: get::<Option<i64>>(row, "queued_at")?.map(from_millis),
         last_message_at: from_millis(get(row, "last_inbound_at")?),
         citizen: citizen_label(&to),
-        channel: if channel == Channel::Web.as_str() {
-            Channel::Web
-        } else {
-            Channel::Whatsapp
-        },
+        channel: Channel::from_stored(&channel),
         preview: preview_text,
         to,
         last_answer_at: get::<Option<i64>>(row, "last_answer_at")?.map(from_millis),

@@ -28,6 +28,26 @@ impl Channel {
             Channel::Web => "web",
         }
     }
+
+    /// The channel as stored by [`Channel::as_str`]; WhatsApp for anything
+    /// else (the column's default).
+    pub fn from_stored(text: &str) -> Self {
+        if text == Channel::Web.as_str() {
+            Channel::Web
+        } else {
+            Channel::Whatsapp
+        }
+    }
+}
+
+/// The channel of a citizen known by these stored keys: a web session's
+/// key alone makes a web chat; a phone number or a WhatsApp user id is
+/// WhatsApp.
+pub fn channel_of(wa_id: Option<&str>, user_id: Option<&str>) -> Channel {
+    match (wa_id, user_id) {
+        (None, Some(user)) if is_web_key(user) => Channel::Web,
+        _ => Channel::Whatsapp,
+    }
 }
 
 /// Whether a stored citizen key belongs to a web session.
@@ -53,10 +73,10 @@ impl CitizenRef {
 
     /// The channel this citizen writes on.
     pub fn channel(&self) -> Channel {
-        match (&self.wa_id, &self.user_id) {
-            (None, Some(user)) if is_web_key(user.as_str()) => Channel::Web,
-            _ => Channel::Whatsapp,
-        }
+        channel_of(
+            self.wa_id.as_ref().map(|w| w.as_str()),
+            self.user_id.as_ref().map(|u| u.as_str()),
+        )
     }
 }
 
