@@ -30,6 +30,7 @@ pub mod outbox;
 pub mod privacy;
 pub mod processing;
 pub mod queue;
+pub mod rate_limit;
 pub mod reply;
 pub mod report;
 pub mod retention;

@@ -11,9 +11,8 @@ use crate::domain::channel::WEB_PREFIX;
 use crate::domain::{
     CitizenRef, InboundMessage, InteractiveKind, MessageContent, Wamid, WebhookBatch,
 };
+use crate::rate_limit::PerKey;
 use chrono::{DateTime, Utc};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::num::NonZeroU32;
 
 /// A new session: the bearer token for the browser (256 random bits; the
 /// store keeps only its SHA-256) and the citizen key its conversations
@@ -143,41 +142,28 @@ pub fn origin_allowed(origin: Option<&str>, own: &[String], allowed: &[String]) 
 }
 
 /// The rate limits: messages per session, requests per client address.
+#[derive(Debug)]
 pub struct Limits {
-    per_session: DefaultKeyedRateLimiter<String>,
-    per_address: DefaultKeyedRateLimiter<String>,
-}
-
-impl std::fmt::Debug for Limits {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Limits").finish_non_exhaustive()
-    }
+    per_session: PerKey,
+    per_address: PerKey,
 }
 
 impl Limits {
     pub fn new(settings: &WebchatSettings) -> Self {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         Self {
-            per_session: RateLimiter::keyed(quota(settings.messages_per_minute)),
-            per_address: RateLimiter::keyed(quota(settings.requests_per_minute_per_ip)),
+            per_session: PerKey::per_minute(settings.messages_per_minute),
+            per_address: PerKey::per_minute(settings.requests_per_minute_per_ip),
         }
     }
 
     /// Whether the client address may make another request now.
     pub fn address_may(&self, address: &str) -> bool {
-        // Forget quiet keys now and then, so the maps stay small.
-        if self.per_address.len() > 10_000 {
-            self.per_address.retain_recent();
-        }
-        self.per_address.check_key(&address.to_owned()).is_ok()
+        self.per_address.allows(address)
     }
 
     /// Whether the session may send another message now.
     pub fn session_may(&self, citizen: &str) -> bool {
-        if self.per_session.len() > 10_000 {
-            self.per_session.retain_recent();
-        }
-        self.per_session.check_key(&citizen.to_owned()).is_ok()
+        self.per_session.allows(citizen)
     }
 }
 

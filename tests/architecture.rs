@@ -20,7 +20,10 @@ use syn::visit::Visit;
 /// The layers, lowest first, each with its top-level modules.
 const LAYERS: &[(&str, &[&str])] = &[
     // Vocabulary and the wall clock: no module of the project below them.
-    ("foundation", &["domain", "clock", "telemetry"]),
+    (
+        "foundation",
+        &["domain", "clock", "telemetry", "rate_limit"],
+    ),
     // Pure rules about time, text and citizens' files.
     ("rules", &["hours", "privacy", "knowledge", "media"]),
     // The settings file, which holds the rules' settings.

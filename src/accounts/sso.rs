@@ -204,7 +204,7 @@ pub struct Sso {
     pub settings: SsoSettings,
     http: reqwest::Client,
     discovered: tokio::sync::Mutex<Option<(Instant, Arc<OidcClient>)>>,
-    starts: governor::DefaultKeyedRateLimiter<String>,
+    starts: crate::rate_limit::PerKey,
 }
 
 impl std::fmt::Debug for Sso {
@@ -224,23 +224,18 @@ impl Sso {
             .timeout(timeout)
             .build()
             .map_err(|e| Refusal::Unavailable(e.to_string()))?;
-        let per_minute = std::num::NonZeroU32::MIN.saturating_add(STARTS_PER_MINUTE - 1);
         Ok(Self {
             settings,
             http,
             discovered: tokio::sync::Mutex::new(None),
-            starts: governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
+            starts: crate::rate_limit::PerKey::per_minute(STARTS_PER_MINUTE),
         })
     }
 
     /// Whether `client` (an address, `web::client::Client::key`) may
     /// start another login now ([`STARTS_PER_MINUTE`]).
     pub fn may_start(&self, client: &str) -> bool {
-        // Forget quiet addresses now and then, so the map stays small.
-        if self.starts.len() > 10_000 {
-            self.starts.retain_recent();
-        }
-        self.starts.check_key(&client.to_owned()).is_ok()
+        self.starts.allows(client)
     }
 
     /// The client built from the provider's discovery document.
