@@ -17,7 +17,21 @@ use serde::Serialize;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often a quiet stream sends a comment, so proxies keep it open.
+pub(super) const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The response for a server-sent event stream: never cached, and not
+/// buffered by nginx, so each event reaches the browser at once.
+pub(super) fn event_stream<S>(body: S) -> HttpResponse
+where
+    S: futures_util::Stream<Item = Result<Bytes, std::convert::Infallible>> + 'static,
+{
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body)
+}
 
 /// What an event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -149,11 +163,5 @@ pub async fn stream(staff: Staff, state: web::Data<AppState>) -> Result<HttpResp
         token_hash: staff.token_hash,
         started: false,
     };
-    let body = futures_util::stream::unfold(initial, next);
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header(("Cache-Control", "no-cache"))
-        // Tell nginx not to buffer the stream.
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(body))
+    Ok(event_stream(futures_util::stream::unfold(initial, next)))
 }

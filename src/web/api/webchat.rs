@@ -11,6 +11,7 @@
 //! third-party cookie is set and no request can be forged by another site.
 
 use super::error::{ApiError, ErrorBody};
+use super::events::KEEP_ALIVE;
 use crate::domain::Language;
 use crate::domain::web_chat::{Cursor, WebMessage};
 use crate::web::AppState;
@@ -27,8 +28,6 @@ use std::time::Duration;
 /// by another instance whose notice was missed, and the citizen's own
 /// message once processed.
 const POLL: Duration = Duration::from_secs(1);
-/// A comment this often keeps proxies from closing an idle stream.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Messages read per query.
 const PAGE: i64 = 100;
 
@@ -338,11 +337,9 @@ pub async fn stream(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
             started: false,
             last_sent: tokio::time::Instant::now(),
         };
-        Ok(HttpResponse::Ok()
-            .content_type("text/event-stream")
-            .insert_header(("Cache-Control", "no-cache"))
-            .insert_header(("X-Accel-Buffering", "no"))
-            .streaming(futures_util::stream::unfold(initial, next)))
+        Ok(super::events::event_stream(futures_util::stream::unfold(
+            initial, next,
+        )))
     })
     .await
 }
