@@ -152,10 +152,7 @@ fn output_tail(path: &Path) -> String {
 #[tokio::test]
 async fn the_app_serves_the_staff_page_and_sends_visitors_there() {
     let app = spawn_app_at(tuesday_morning()).await;
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let no_redirects = client_without_redirects();
     let root = no_redirects
         .get(app.url("/"))
         .send()

@@ -226,11 +226,22 @@ pub async fn spawn_app_on(
     }
 }
 
-/// The tests' HTTP client: a request that gets no answer fails the test
-/// after a while instead of hanging it (a stuck CI run says nothing).
+/// Every test HTTP client starts here: a request that gets no answer
+/// fails the test after a while instead of hanging it (a stuck CI run
+/// says nothing).
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().timeout(Duration::from_secs(120))
+}
+
+/// The tests' HTTP client (see [`client_builder`]).
 pub fn test_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
+    client_builder().build().expect("HTTP client")
+}
+
+/// A test HTTP client that shows redirects instead of following them.
+pub fn client_without_redirects() -> reqwest::Client {
+    client_builder()
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("HTTP client")
 }

@@ -32,7 +32,7 @@ async fn behind_a_proxy() -> TestApp {
 
 /// An HTTP client whose connections come from `source`.
 fn from(source: &str) -> reqwest::Client {
-    reqwest::Client::builder()
+    client_builder()
         .local_address(source.parse::<IpAddr>().expect("an address"))
         .build()
         .expect("client")

@@ -177,10 +177,7 @@ struct Browser {
 impl Browser {
     fn new() -> Self {
         Self {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
+            http: client_without_redirects(),
             cookies: HashMap::new(),
         }
     }

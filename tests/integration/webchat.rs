@@ -580,10 +580,7 @@ async fn forget_and_the_purge_remove_web_chats_and_their_sessions() {
 #[tokio::test]
 async fn the_widget_is_served_at_a_hashed_path_small_and_long_cached() {
     let app = spawn_app_at(tuesday_morning()).await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = client_without_redirects();
     let loader = client
         .get(app.url("/widget.js"))
         .send()
