@@ -3,7 +3,7 @@
 
 use crate::config::Settings;
 use crate::knowledge::base::KnowledgeBase;
-use crate::knowledge::eval::{calibrate, prepare, read_cases, score};
+use crate::knowledge::eval::{calibrate, prepare, read_cases, score, trace};
 use chrono::NaiveDate;
 use std::path::PathBuf;
 
@@ -23,6 +23,10 @@ pub struct EvalArgs {
     /// Date the questions are asked on (matters for entries with valid_from/valid_until).
     #[arg(long)]
     pub date: Option<NaiveDate>,
+    /// Also write every case as one JSON line to this file: the decision
+    /// and the evidence behind it (candidates, confidences, features).
+    #[arg(long, value_name = "FILE")]
+    pub cases: Option<PathBuf>,
     /// Exit 1 when top-1, abstention precision or recall is below this.
     #[arg(long)]
     pub floor: Option<f64>,
@@ -45,6 +49,9 @@ pub fn run(
     } else {
         score(&prepared, &settings.faq.thresholds())
     };
+    if let Some(path) = &args.cases {
+        write_traces(path, &trace(&prepared, &report.thresholds))?;
+    }
     let holds = args.floor.is_none_or(|floor| {
         report.top1 >= floor && report.abstain_precision >= floor && report.abstain_recall >= floor
     });
@@ -99,4 +106,19 @@ pub fn run(
         println!("\nbelow the floor of {:.2}", args.floor.unwrap_or_default());
     }
     Ok(holds)
+}
+
+/// Writes the case traces as JSON lines.
+fn write_traces(
+    path: &std::path::Path,
+    traces: &[crate::knowledge::eval::CaseTrace],
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let mut text = String::new();
+    for t in traces {
+        text.push_str(&serde_json::to_string(t)?);
+        text.push('\n');
+    }
+    std::fs::write(path, text)
+        .with_context(|| format!("writing the case traces to {}", path.display()))
 }

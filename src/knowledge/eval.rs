@@ -86,6 +86,80 @@ pub fn prepare(cases: Vec<EvalCase>, knowledge: &KnowledgeBase, date: NaiveDate)
         .collect()
 }
 
+/// One case as the triage saw it, for `loket eval --cases`: the
+/// decision and the evidence behind it, to study the decisions outside
+/// (say, how confidence separates right from wrong answers).
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseTrace {
+    pub q: String,
+    pub expect: Option<String>,
+    pub also: Vec<String>,
+    pub language: String,
+    pub decision: String,
+    pub got: Option<String>,
+    pub urgency: f64,
+    pub crisis: f64,
+    pub person_rule: Option<String>,
+    pub own_case_rule: Option<String>,
+    /// The first candidates, best first.
+    pub candidates: Vec<CandidateTrace>,
+}
+
+/// One candidate of a [`CaseTrace`].
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateTrace {
+    pub id: String,
+    pub kind: String,
+    /// The confidence the decision uses.
+    pub score: f64,
+    /// The ranker's probability alone, and its features.
+    pub probability: Option<f64>,
+    pub features: Option<super::classifier::Features>,
+}
+
+/// How many candidates a trace keeps.
+const TRACE_CANDIDATES: usize = 5;
+
+/// The trace of every case, decided with `thresholds`.
+pub fn trace(prepared: &[Prepared], thresholds: &Thresholds) -> Vec<CaseTrace> {
+    prepared
+        .iter()
+        .map(|p| {
+            let (outcome, _) = decide(&p.evidence, thresholds);
+            let got = replied_entry(&outcome);
+            let e = &p.evidence;
+            CaseTrace {
+                q: p.case.q.clone(),
+                expect: p.case.expect.clone(),
+                also: p.case.also.clone(),
+                language: e.language.code().to_owned(),
+                decision: match &outcome {
+                    Outcome::HandOver(HandOver::NotOurs { .. }) => "not_ours".to_owned(),
+                    other => other.name().to_owned(),
+                },
+                got,
+                urgency: e.urgency,
+                crisis: e.crisis,
+                person_rule: e.person_rule.clone(),
+                own_case_rule: e.own_case_rule.clone(),
+                candidates: e
+                    .hits
+                    .iter()
+                    .enumerate()
+                    .take(TRACE_CANDIDATES)
+                    .map(|(i, h)| CandidateTrace {
+                        id: h.id.as_str().to_owned(),
+                        kind: format!("{:?}", e.kinds[i]).to_lowercase(),
+                        score: h.score,
+                        probability: e.scored.get(i).map(|s| s.probability),
+                        features: e.scored.get(i).map(|s| s.features),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 /// A question the bot got wrong.
 #[derive(Debug, Clone, Serialize)]
 pub struct Miss {
@@ -146,6 +220,47 @@ fn is_urgent_id(knowledge_kind: &Evidence, id: &str) -> bool {
         .any(|(h, k)| h.id.as_str() == id && *k == super::EntryKind::Urgent)
 }
 
+/// The entry the bot's reply is about: the answer, the small-talk reply,
+/// the other organisation's referral, the urgent referral, or the first
+/// option of a choice; `None` when the message goes to a person unanswered.
+fn replied_entry(outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Answer(hit) | Outcome::SmallTalk(hit) | Outcome::Urgent(Some(hit)) => {
+            Some(hit.id.as_str().to_owned())
+        }
+        Outcome::Urgent(None) => Some("emergency".to_owned()),
+        Outcome::Choose(hits) => hits.first().map(|h| h.id.as_str().to_owned()),
+        Outcome::HandOver(HandOver::NotOurs { id, .. }) => Some(id.clone()),
+        Outcome::HandOver(_) => None,
+    }
+}
+
+/// How a decision counts for a case: as the bot's own reply with one
+/// entry, as a message left to a person, or as neither (a choice, an
+/// urgent referral: counted apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counted {
+    Reply,
+    ToPerson,
+    Neither,
+}
+
+/// A referral to another organisation is both: the bot names where to go
+/// and a colleague sees the thread afterwards. The case says which part
+/// it is judged on: a case that expects an entry (the referral itself)
+/// judges the reply, right or wrong; a case that expects a person judges
+/// the hand-over, which happens. Older sets label other organisations'
+/// questions "to a person", newer ones with the referral entry; both
+/// conventions score the same behaviour the same way.
+fn counted(outcome: &Outcome, expects_entry: bool) -> Counted {
+    match outcome {
+        Outcome::Answer(_) | Outcome::SmallTalk(_) => Counted::Reply,
+        Outcome::HandOver(HandOver::NotOurs { .. }) if expects_entry => Counted::Reply,
+        Outcome::HandOver(_) => Counted::ToPerson,
+        Outcome::Choose(_) | Outcome::Urgent(_) => Counted::Neither,
+    }
+}
+
 /// Scores prepared cases with `thresholds`.
 pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
     let (mut answerable, mut top1, mut bm25, mut answered, mut mrr) =
@@ -173,15 +288,9 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
             .filter(|(_, k)| expects_urgent || **k != super::EntryKind::Urgent)
             .map(|(h, _)| h)
             .collect();
-        let direct = match &outcome {
-            Outcome::Answer(hit) | Outcome::SmallTalk(hit) | Outcome::Urgent(Some(hit)) => {
-                Some(hit.id.as_str().to_owned())
-            }
-            Outcome::Urgent(None) => Some("emergency".to_owned()),
-            Outcome::Choose(hits) => hits.first().map(|h| h.id.as_str().to_owned()),
-            Outcome::HandOver(_) => None,
-        };
-        let is_handover = matches!(outcome, Outcome::HandOver(_));
+        let direct = replied_entry(&outcome);
+        let counts_as = counted(&outcome, p.case.expect.is_some());
+        let is_handover = counts_as == Counted::ToPerson;
         let is_urgent = matches!(outcome, Outcome::Urgent(_));
         if expects_urgent {
             urgent += 1;
@@ -197,9 +306,7 @@ pub fn score(prepared: &[Prepared], thresholds: &Thresholds) -> EvalReport {
                 urgent_false += 1;
             }
         }
-        if matches!(outcome, Outcome::Answer(_) | Outcome::SmallTalk(_))
-            && !direct.as_deref().is_some_and(|id| p.case.accepts(id))
-        {
+        if counts_as == Counted::Reply && !direct.as_deref().is_some_and(|id| p.case.accepts(id)) {
             wrong_answers += 1;
         }
         let correct = match &p.case.expect {
@@ -395,6 +502,8 @@ mod tests {
     fn case(expect: Option<&str>, id: &str, score: f64) -> Prepared {
         let kind = if id.starts_with("spoed-") {
             EntryKind::Urgent
+        } else if id.starts_with("elders-") {
+            EntryKind::NotOurs("de Belastingdienst".to_owned())
         } else {
             EntryKind::Answer
         };
@@ -490,5 +599,33 @@ mod tests {
         assert!((report.urgent_recall - 0.5).abs() < 1e-9, "{report:?}");
         assert!((report.urgent_right_referral - 0.5).abs() < 1e-9);
         assert!((report.urgent_false_rate - 0.5).abs() < 1e-9);
+    }
+
+    /// A referral to another organisation is judged as the reply when the
+    /// question expects an entry (right for that entry, wrong for another)
+    /// and as the hand-over it also is when the question expects a person.
+    #[test]
+    fn a_referral_elsewhere_is_judged_by_what_the_case_expects() {
+        let report = score(
+            &[
+                case(
+                    Some("elders-belastingdienst"),
+                    "elders-belastingdienst",
+                    0.8,
+                ),
+                case(Some("paspoort"), "elders-belastingdienst", 0.8),
+                case(None, "elders-belastingdienst", 0.8),
+                case(None, "paspoort", 0.8),
+            ],
+            &thresholds(0.3),
+        );
+        // One of the two answerable questions is answered rightly; the
+        // referral given for the passport question and the answer given to
+        // a question for a person are the two wrong replies.
+        assert!((report.answered_correctly - 0.5).abs() < 1e-9, "{report:?}");
+        assert!((report.answered_wrongly - 0.5).abs() < 1e-9, "{report:?}");
+        // The referral on the question for a person is its hand-over.
+        assert!((report.abstain_precision - 1.0).abs() < 1e-9, "{report:?}");
+        assert!((report.abstain_recall - 0.5).abs() < 1e-9, "{report:?}");
     }
 }
