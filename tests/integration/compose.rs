@@ -129,13 +129,8 @@ async fn a_sent_template_shows_its_text_in_the_thread() {
     add_user(&app, "ilse", Role::Staff).await;
     let ilse = login(&app, "ilse").await;
     let base = claimed_thread(&app, &ilse, "31600000071").await;
-    let (status, body) = post(
-        &app,
-        &format!("{base}/reply"),
-        &ilse,
-        json!({"template": true}),
-    )
-    .await;
+    let template = json!({"template": true});
+    let (status, body) = post(&app, &format!("{base}/reply"), &ilse, template).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let (status, thread) = get(&app, &base, &ilse).await;
     assert_eq!(status, StatusCode::OK, "{thread}");

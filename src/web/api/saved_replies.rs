@@ -48,9 +48,9 @@ pub struct SavedReplyList {
         (status = 400, description = "A query string that does not fit (`invalid`)", body = ErrorBody),
         (status = 403, response = Forbidden)))]
 pub async fn list(
+    filter: web::Query<Filter>,
     staff: Staff,
     state: web::Data<AppState>,
-    filter: web::Query<Filter>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
     let language = filter.lang.as_deref().and_then(Language::parse);
