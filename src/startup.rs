@@ -334,6 +334,9 @@ fn log_configuration(settings: &Settings, transport: &Transport) {
     for warning in settings.warnings() {
         tracing::warn!("{warning}");
     }
+    for problem in settings.saved_replies.problems() {
+        tracing::warn!("saved reply: {problem}");
+    }
 }
 
 impl RunningApp {

@@ -1,4 +1,5 @@
-//! `loket lint`: checks the knowledge base the way the service loads it and
+//! `loket lint`: checks the knowledge base the way the service loads it,
+//! and the saved replies of the config folder (`saved-replies/*.md`), and
 //! prints one `file:line: severity: message` per problem, so editors (and
 //! their editors' problem matchers) can jump to each line.
 //!
@@ -45,6 +46,7 @@ pub fn run(args: &LintArgs, settings: &Settings) -> anyhow::Result<u8> {
     let stderr = std::io::stderr();
     let code = lint_to(
         dir,
+        Some(&settings.config_dir),
         &settings.knowledge.link_allowlist,
         args.json,
         &mut stdout.lock(),
@@ -53,17 +55,23 @@ pub fn run(args: &LintArgs, settings: &Settings) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-/// Lints `dir`, writes the report to `out` (the summary to `summary_out`
-/// when `json`, so stdout stays one JSON document) and returns the exit
-/// code: 1 when there is any error, else 0.
+/// Lints the knowledge folder `dir` and, with `config_dir`, that config
+/// folder's saved replies; writes the report to `out` (the summary to
+/// `summary_out` when `json`, so stdout stays one JSON document) and
+/// returns the exit code: 1 when there is any error, else 0.
 pub fn lint_to(
     dir: &Path,
+    config_dir: Option<&Path>,
     link_allowlist: &[String],
     json: bool,
     out: &mut impl Write,
     summary_out: &mut impl Write,
 ) -> anyhow::Result<u8> {
-    let report = check(dir, link_allowlist);
+    let mut report = check(dir, link_allowlist);
+    if let Some(config_dir) = config_dir {
+        let (_, problems) = crate::config::saved_replies::check_dir(config_dir);
+        report.problems.extend(problems);
+    }
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report.problems)?)?;
         writeln!(summary_out, "{}", summary(&report))?;
@@ -186,6 +194,7 @@ mod tests {
         let mut err = Vec::new();
         let code = lint_to(
             dir,
+            None,
             &["voorbeeldstad.nl".to_owned()],
             json,
             &mut out,
@@ -241,5 +250,35 @@ mod tests {
         assert_eq!(first["severity"], "warning");
         assert!(first["line"].is_u64());
         assert!(err.contains("1 entry"), "{err}");
+    }
+
+    #[test]
+    fn a_saved_reply_with_an_unknown_placeholder_fails_lint_naming_file_and_line() {
+        let knowledge = folder(&[("nl/paspoort.md", GOOD)]);
+        let config = folder(&[(
+            "saved-replies/terugbellen.nl.md",
+            "---\nid: terugbellen\ntitle: Terugbellen\nlang: nl\n---\nU spreekt met {naam_medewerker}.\nWij bellen u {wanneer}.\n",
+        )]);
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = lint_to(
+            knowledge.path(),
+            Some(config.path()),
+            &["voorbeeldstad.nl".to_owned()],
+            false,
+            &mut out,
+            &mut err,
+        )
+        .expect("lint runs");
+        let out = String::from_utf8(out).expect("utf-8");
+        assert_eq!(code, 1, "{out}");
+        let expected = format!(
+            "{}:7: error: unknown placeholder {{wanneer}}",
+            config
+                .path()
+                .join("saved-replies/terugbellen.nl.md")
+                .display()
+        );
+        assert!(out.contains(&expected), "{out}");
     }
 }

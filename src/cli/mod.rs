@@ -37,7 +37,7 @@ pub enum Command {
     Ask(ask::AskArgs),
     /// Measure the FAQ decisions on JSONL eval files (and calibrate thresholds).
     Eval(eval::EvalArgs),
-    /// Check the knowledge base (answers, synonyms, data); exit 1 on any error.
+    /// Check the knowledge base (answers, synonyms, data) and the saved replies; exit 1 on any error.
     Lint(lint::LintArgs),
     /// Questions the bot could not answer (or got "Nee" on), grouped by wording.
     Gaps(gaps::GapsArgs),
@@ -143,6 +143,22 @@ pub fn config_check() -> anyhow::Result<()> {
     );
     for warning in settings.warnings() {
         eprintln!("warning: {warning}");
+    }
+    // Saved replies are the editors' files, like the knowledge base: a
+    // broken one is left out rather than stopping the service, and named here.
+    println!(
+        "  saved replies: {} (placeholders {})",
+        settings.saved_replies.all().len(),
+        crate::config::saved_replies::PLACEHOLDERS
+            .map(|(name, _)| format!("{{{name}}}"))
+            .join(", ")
+    );
+    let problems = settings.saved_replies.problems();
+    for problem in problems {
+        eprintln!("{problem}");
+    }
+    if problems.iter().any(|p| p.is_error()) {
+        anyhow::bail!("a saved reply has an error; fix it (see above) or run `loket lint`");
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Typed configuration, layered: built-in defaults < files in the config
-//! folder (`loket.toml`, `hours.toml`, `replies.toml`) < `LOKET_*`
+//! folder (`loket.toml`, `hours.toml`, `replies.toml`, `saved-replies/`) < `LOKET_*`
 //! environment variables. Everything is validated into domain values here,
 //! at start-up, so a bad value stops the service with a message naming the
 //! file and key instead of failing at 3 am. Secrets come only from the
@@ -13,6 +13,7 @@ mod privacy;
 mod proxies;
 mod queue;
 mod replies;
+pub mod saved_replies;
 mod service;
 mod sso;
 mod webchat;
@@ -23,8 +24,9 @@ pub use faq::FaqSettings;
 pub use media::MediaSettings;
 pub use privacy::PrivacySettings;
 pub use proxies::{ProxyHeader, TrustedProxies};
-pub use queue::{QueueSettings, SecureCookie, StaffSettings};
+pub use queue::{AddressForm, QueueSettings, SecureCookie, StaffSettings};
 pub use replies::{ReplyKey, ReplyTexts};
+pub use saved_replies::{SavedReplies, SavedReply};
 pub use service::{
     EmergencySettings, KnowledgeSettings, OutboxSettings, ServiceFile, WebhookSettings,
     WhatsAppFileSettings,
@@ -89,6 +91,8 @@ pub struct Settings {
     pub sso: Option<SsoSettings>,
     pub hours: OpeningHours,
     pub replies: ReplyTexts,
+    /// The replies staff insert with `/` (`saved-replies/*.md`).
+    pub saved_replies: SavedReplies,
     pub secrets: WhatsAppSecrets,
     /// Bearer token for `/metrics` (`LOKET_METRICS_TOKEN`). Without one,
     /// `/metrics` answers only on loopback.
@@ -120,6 +124,7 @@ impl Settings {
             message: strip_file_prefix(&e.to_string(), &hours_path),
         })?;
         let replies = ReplyTexts::load(&dir.join("replies.toml"))?;
+        let saved_replies = SavedReplies::load(dir);
         Ok(Settings {
             config_dir: dir.to_path_buf(),
             listen: service.service.listen.clone(),
@@ -142,6 +147,7 @@ impl Settings {
             sso: service.sso_settings.clone(),
             hours,
             replies,
+            saved_replies,
             secrets: WhatsAppSecrets::default(),
             metrics_token: None,
             alert_url: None,

@@ -22,6 +22,11 @@ pub struct QueueSettings {
     /// Meta's language code of the template per conversation language.
     pub template_language_nl: String,
     pub template_language_en: String,
+    /// The template's text as approved at Meta, per conversation language,
+    /// so the staff page shows what the citizen read instead of its name.
+    /// Empty: the page shows the template's name.
+    pub template_text_nl: String,
+    pub template_text_en: String,
     /// At opening time, send the template to queued threads whose window
     /// expired while the office was closed.
     pub followup_on_opening: bool,
@@ -49,6 +54,8 @@ impl Default for QueueSettings {
             template: "vraag_nog_open".to_owned(),
             template_language_nl: "nl".to_owned(),
             template_language_en: "en".to_owned(),
+            template_text_nl: "Wij hebben uw vraag nog niet beantwoord. Heeft u onze hulp nog nodig? Stuur ons dan een bericht, dan reageren wij zo snel mogelijk.".to_owned(),
+            template_text_en: "We have not answered your question yet. Do you still need our help? Then send us a message and we will reply as soon as possible.".to_owned(),
             followup_on_opening: true,
         }
     }
@@ -102,6 +109,15 @@ impl QueueSettings {
         };
         Some((self.template.clone(), code.clone()))
     }
+
+    /// The template's text in a conversation language, when configured.
+    pub fn template_text(&self, language: crate::domain::Language) -> Option<&str> {
+        let text = match language {
+            crate::domain::Language::En => &self.template_text_en,
+            _ => &self.template_text_nl,
+        };
+        (!self.template.is_empty() && !text.trim().is_empty()).then_some(text.as_str())
+    }
 }
 
 /// `[staff]`
@@ -125,6 +141,23 @@ pub struct StaffSettings {
     /// Local accounts may log in with a password. `false` (only with
     /// `[sso]`): staff log in through single sign-on only.
     pub local_passwords: bool,
+    /// How knowledge answers read when staff insert them in a reply:
+    /// `u` (formal, the default) uses an entry's u-version where it has
+    /// one; `je` always the text the bot sends.
+    pub form: AddressForm,
+}
+
+/// How a reply addresses the citizen in Dutch.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum AddressForm {
+    /// Formal: "u", "uw".
+    #[default]
+    U,
+    /// Informal: "je", "jij", "jouw" (how the knowledge base is written).
+    Je,
 }
 
 /// When the session cookie gets the `Secure` flag.
@@ -146,6 +179,7 @@ impl Default for StaffSettings {
             secure_cookie: SecureCookie::Auto,
             require_mfa: false,
             local_passwords: true,
+            form: AddressForm::U,
         }
     }
 }
@@ -181,6 +215,17 @@ mod tests {
             Some(("vraag_nog_open".to_owned(), "en".to_owned()))
         );
         assert!(StaffSettings::default().validate().is_ok());
+        assert_eq!(StaffSettings::default().form, AddressForm::U);
+        assert!(
+            queue
+                .template_text(Language::En)
+                .is_some_and(|t| t.contains("help"))
+        );
+        let none = QueueSettings {
+            template: String::new(),
+            ..QueueSettings::default()
+        };
+        assert_eq!(none.template_text(Language::Nl), None);
     }
 
     #[test]

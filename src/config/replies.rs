@@ -227,6 +227,17 @@ fn placeholders_in(template: &str) -> impl Iterator<Item = &str> {
 }
 
 fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    fill_placeholders(template, values, false)
+}
+
+/// `template` with each `{name}` replaced by its value in `values`. A
+/// placeholder without a value is dropped, or kept as written with
+/// `keep_unknown` (saved replies: staff then see it and fill it in).
+pub(super) fn fill_placeholders(
+    template: &str,
+    values: &[(&str, &str)],
+    keep_unknown: bool,
+) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -235,8 +246,10 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
         match after.find('}') {
             Some(close) => {
                 let name = &after[..close];
-                if let Some((_, value)) = values.iter().find(|(k, _)| *k == name) {
-                    out.push_str(value);
+                match values.iter().find(|(k, _)| *k == name) {
+                    Some((_, value)) => out.push_str(value),
+                    None if keep_unknown => out.push_str(&rest[open..open + close + 2]),
+                    None => {}
                 }
                 rest = &after[close + 1..];
             }

@@ -181,6 +181,7 @@ mod tests {
             sources: Vec::new(),
             local_facts: Vec::new(),
             body: "antwoord".to_owned(),
+            body_u: None,
             path: std::path::PathBuf::from(format!("{id}.md")),
         }
     }

@@ -14,6 +14,10 @@ use actix_web::{HttpResponse, web};
 const INDEX_HTML: &str = include_str!("staff/index.html");
 const APP_JS: &str = include_str!("staff/app.js");
 const APP_CSS: &str = include_str!("staff/app.css");
+/// The reply box's module (imported by app.js) and its stylesheet: saved
+/// replies, WhatsApp formatting, the counter, drafts, feedback.
+const COMPOSE_JS: &str = include_str!("staff/compose.js");
+const COMPOSE_CSS: &str = include_str!("staff/compose.css");
 /// The editors' page: unanswered questions and the use of the answers.
 const KENNISBANK_HTML: &str = include_str!("staff/kennisbank.html");
 const KENNISBANK_JS: &str = include_str!("staff/kennisbank.js");
@@ -28,7 +32,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self'; img-src 'self'; media-src 'self'; connect-src 'self'; font-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Registers `/`, `/staff`, `/staff/app.js`, `/staff/app.css`, the
+/// Registers `/`, `/staff`, `/staff/app.js`, `/staff/app.css`, the reply
+/// box's `/staff/compose.js` and `/staff/compose.css`, the
 /// editors' page `/staff/kennisbank` with its script and stylesheet, and
 /// the admins' page `/staff/audit` with its script.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -51,6 +56,8 @@ const CSS: &str = "text/css; charset=utf-8";
 
 /// The other pages and their assets: (path, content type, body).
 const PAGES: &[(&str, &str, &str)] = &[
+    ("/staff/compose.js", JS, COMPOSE_JS),
+    ("/staff/compose.css", CSS, COMPOSE_CSS),
     ("/staff/kennisbank", HTML, KENNISBANK_HTML),
     ("/staff/kennisbank.js", JS, KENNISBANK_JS),
     ("/staff/kennisbank.css", CSS, KENNISBANK_CSS),
@@ -117,6 +124,16 @@ mod tests {
                 "EventSource",
             ),
             ("/staff/app.css", "text/css; charset=utf-8", ".queue-list"),
+            (
+                "/staff/compose.js",
+                "text/javascript; charset=utf-8",
+                "export function whatsappNodes",
+            ),
+            (
+                "/staff/compose.css",
+                "text/css; charset=utf-8",
+                ".saved-reply",
+            ),
         ] {
             let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
             assert_eq!(response.status(), 200, "{path}");
@@ -227,6 +244,11 @@ mod tests {
         // Citizen text is hostile: it may only reach the DOM as text.
         for sink in MARKUP_SINKS {
             assert!(!APP_JS.contains(sink), "app.js uses {sink}");
+            assert!(!COMPOSE_JS.contains(sink), "compose.js uses {sink}");
         }
+        // The page loads the module through app.js, by a relative path
+        // that resolves to the route above.
+        assert!(APP_JS.contains("from './compose.js'"));
+        assert!(INDEX_HTML.contains("href=\"/staff/compose.css\""));
     }
 }

@@ -2,7 +2,8 @@
 // Chromium's flags, the step runner and its failure, bounded waits, and
 // the overall time limit. Every wait here is bounded.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -53,6 +54,21 @@ export async function expectText(locator, expected, what) {
     const actual = (await locator.allTextContents().catch(() => [])).join(' | ');
     throw new StepFailure(`${what}: expected text "${expected}", found "${actual}"`);
   }
+}
+
+// axe-core, run in the page (evaluate is not subject to the page's CSP),
+// on WCAG 2.1 A and AA, violations of any impact; fails naming each
+// violation's rule and targets. `what` says which state was checked.
+const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+export async function axe(page, what) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return results.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+  });
+  check(violations.length === 0, `axe found violations ${what}:\n  ${violations.join('\n  ')}`);
 }
 
 // Runs `run` within `totalMs`; exits 1 naming the failed step, or says

@@ -9,7 +9,11 @@
 // writes again while another thread is open: an unread badge and "(1)" in
 // the tab title, cleared by opening the thread; reply: the row waits on
 // the citizen, without a deadline; send a photo (a wrong file refused first), close it
-// with a topic; open the reports page and see
+// with a topic. The reply box (issue 22): a bot message's *bold* shows
+// bold; a reply over WhatsApp's limit is refused beside the reply box; a
+// saved reply picked with "/" + word + Enter lands filled in; a draft
+// survives a reload and is gone after sending and after logging out; axe
+// finds nothing in each of these states. Then open the reports page and see
 // its charts; start setting up two-step verification and see its QR code
 // (inserted as SVG under the strict CSP); see a citizen's photo, play
 // their voice note and download their PDF; log out; log in again through
@@ -45,7 +49,7 @@
 
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
-import { CHROMIUM_ARGS, STEP_TIMEOUT_MS, StepFailure, check, env, expectText, finish, launch, step } from './common.mjs';
+import { CHROMIUM_ARGS, STEP_TIMEOUT_MS, StepFailure, axe, check, env, expectText, finish, launch, step } from './common.mjs';
 
 const TOTAL_TIMEOUT_MS = 180_000;
 
@@ -143,6 +147,8 @@ async function run() {
       }
       const notice = await page.locator('#notice-text').textContent({ timeout: 1000 }).catch(() => null);
       if (notice) console.error(`the page's message area said: ${notice}`);
+      const beside = await page.locator('.form-feedback:not([hidden])').allTextContents().catch(() => []);
+      if (beside.length) console.error(`beside the forms: ${beside.join(' | ')}`);
       if (problems.length) console.error(`the page reported:\n  ${problems.join('\n  ')}`);
       throw error;
     }
@@ -234,7 +240,8 @@ async function scenario(page) {
   await step('claim it', async () => {
     await page.getByRole('button', { name: 'Oppakken', exact: true }).click();
     await expectText(page.locator('#conv-state'), 'Opgepakt door u', 'the state after claiming');
-    await expectText(page.locator('#notice'), 'opgepakt', 'the message area');
+    // The confirmation beside the buttons, not in the bar at the top.
+    await expectText(page.locator('#actions-feedback'), 'opgepakt', 'the feedback beside the buttons');
     await expectText(row, 'Opgepakt door u', 'the queue row after claiming');
     await expectVisible(page.locator('#reply-text'), 'the reply box');
     await expectVisible(page.getByRole('button', { name: 'Teruggeven', exact: true }), 'the release button');
@@ -283,10 +290,13 @@ async function scenario(page) {
     const draft = `Kijk op http://${citizenLink}/iets`;
     await page.locator('#reply-text').fill(draft);
     await page.getByRole('button', { name: 'Versturen', exact: true }).click();
-    await expectText(page.locator('#notice[data-kind="error"]'), citizenLink, 'the error message');
+    // The server's refusal, as it worded it, beside the reply box.
+    await expectText(page.locator('#reply-feedback[data-kind="error"]'), citizenLink, 'the error beside the reply box');
     check((await page.locator('#reply-text').inputValue()) === draft, 'the refused draft was lost');
     await page.locator('#reply-text').fill('');
   });
+
+  await replyBoxSteps(page);
 
   await step('search the knowledge base and insert an answer', async () => {
     await page.getByLabel('Zoek in de kennisbank').fill('paspoort aanvragen');
@@ -301,9 +311,10 @@ async function scenario(page) {
   await step('reply', async () => {
     await page.locator('#reply-text').fill(replyText);
     await page.locator('#reply-text').press('Control+Enter');
-    await expectText(page.locator('#notice'), 'Antwoord verstuurd', 'the message area');
+    await expectText(page.locator('#reply-feedback'), 'Antwoord verstuurd', 'the feedback beside the reply box');
     await expectVisible(page.locator('#thread .msg.from-staff', { hasText: replyText }), 'the reply in the thread');
     check((await page.locator('#reply-text').inputValue()) === '', 'the reply box was not emptied');
+    check((await drafts(page)).length === 0, `a draft is kept after sending: ${JSON.stringify(await drafts(page))}`);
   });
 
   await step('after the reply the thread waits on the citizen, without a deadline', async () => {
@@ -332,7 +343,7 @@ async function scenario(page) {
     // HTML dressed up as a PDF: the server reads the bytes and refuses it.
     await input.setInputFiles({ name: 'brief.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<!doctype html><p>nep</p>') });
     await page.getByRole('button', { name: 'Versturen', exact: true }).click();
-    await expectText(page.locator('#notice[data-kind="error"]'), 'Alleen een foto (JPEG of PNG) of een PDF', 'the error message');
+    await expectText(page.locator('#reply-feedback[data-kind="error"]'), 'Alleen een foto (JPEG of PNG) of een PDF', 'the error beside the reply box');
     check((await page.locator('#thread .msg.from-staff', { hasText: 'brief.pdf' }).count()) === 0, 'the refused file is in the thread');
   });
 
@@ -340,7 +351,7 @@ async function scenario(page) {
     await page.locator('#reply-file').setInputFiles(attachFile);
     await page.locator('#reply-text').fill(attachCaption);
     await page.getByRole('button', { name: 'Versturen', exact: true }).click();
-    await expectText(page.locator('#notice'), 'Bijlage verstuurd', 'the message area');
+    await expectText(page.locator('#reply-feedback'), 'Bijlage verstuurd', 'the feedback beside the reply box');
     const name = path.basename(attachFile);
     await expectVisible(page.locator('#thread .msg.from-staff', { hasText: name }), 'the photo in the thread');
     await expectHidden(page.locator('#reply-file-info'), 'the sent file beside the reply box');
@@ -392,8 +403,11 @@ async function scenario(page) {
   });
 
   await step('log out', async () => {
+    // A draft left in some thread: logging out removes it from this browser.
+    await page.evaluate(() => localStorage.setItem('loket:draft:0123456789abcdef0123456789abcdef', 'vergeten concept'));
     await page.getByRole('button', { name: 'Uitloggen', exact: true }).click();
     await expectVisible(page.locator('#login-form'), 'the login form after logging out');
+    check((await drafts(page)).length === 0, `drafts are kept after logging out: ${JSON.stringify(await drafts(page))}`);
     const queue = await page.evaluate(async () => (await fetch('/api/queue')).status);
     check(queue === 401, `the queue answered ${queue} after logging out`);
   });
@@ -413,6 +427,97 @@ async function scenario(page) {
     await expectText(page.locator('#whoami-name'), ssoUser, 'the logged-in name');
     await page.getByRole('button', { name: 'Uitloggen', exact: true }).click();
     await expectVisible(page.locator('#login-form'), 'the login form after logging out');
+  });
+}
+
+// The drafts this browser keeps: [key, text] pairs.
+function drafts(page) {
+  return page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((key) => key.startsWith('loket:draft:'))
+      .map((key) => [key, localStorage.getItem(key)]),
+  );
+}
+
+// The reply box of a claimed thread that is open (issue 22, sections 3, 4).
+async function replyBoxSteps(page) {
+  const box = page.locator('#reply-text');
+  const feedback = page.locator('#reply-feedback');
+
+  await step("a bot message's *bold* renders as bold, without asterisks", async () => {
+    const bot = page.locator('#thread .msg.from-bot').filter({ has: page.locator('.msg-text strong') }).first();
+    await expectVisible(bot, 'a bot message with bold text');
+    const text = (await bot.locator('.msg-text').textContent()) || '';
+    check(!text.includes('*'), `the bot message shows asterisks: "${text}"`);
+    const bold = ((await bot.locator('.msg-text strong').first().textContent()) || '').trim();
+    check(bold.length > 0 && text.includes(bold), `the bold part "${bold}" is not in "${text}"`);
+    await axe(page, 'on a claimed thread with formatted bot messages');
+  });
+
+  await step("a reply over WhatsApp's limit: the counter says so and the error shows beside the reply box", async () => {
+    await box.fill('a'.repeat(4100));
+    await expectText(page.locator('#reply-count'), '4 te veel', 'the character counter');
+    check((await page.locator('#reply-count').getAttribute('data-over')) === 'true', 'the counter is not marked over the limit');
+    await page.getByRole('button', { name: 'Versturen', exact: true }).click();
+    await expectText(page.locator('#reply-feedback[data-kind="error"]'), 'te lang', 'the error beside the reply box');
+    const top = (await page.locator('#notice-text').textContent()) || '';
+    check(!top.includes('te lang'), 'the error (also) shows in the bar at the top');
+    // Beside the form: just under the send button, not a screen away.
+    const send = await page.getByRole('button', { name: 'Versturen', exact: true }).boundingBox();
+    const shown = await feedback.boundingBox();
+    check(send && shown && shown.y >= send.y && shown.y - (send.y + send.height) < 120, `the error is not beside the reply box: ${JSON.stringify({ send, shown })}`);
+    check((await feedback.getAttribute('aria-live')) === 'polite', 'the error is not announced');
+    await axe(page, 'with an error beside the reply box');
+    await box.fill('');
+    await expectText(page.locator('#reply-count'), '0 / 4.096', 'the character counter after emptying');
+  });
+
+  await step('a saved reply: "/" and a word, Enter, lands filled in', async () => {
+    await box.focus();
+    await page.keyboard.type('Goedemiddag. /terug');
+    const list = page.getByRole('listbox', { name: 'Standaardantwoorden' });
+    await expectVisible(list, 'the saved replies picker');
+    const options = list.getByRole('option');
+    await expectText(options.first(), 'Terugbellen', 'the first saved reply');
+    check((await box.getAttribute('aria-expanded')) === 'true', 'the reply box does not say the picker is open');
+    const active = await box.getAttribute('aria-activedescendant');
+    check(active && (await page.locator(`#${active}`).getAttribute('aria-selected')) === 'true', `aria-activedescendant is ${active}`);
+    await axe(page, 'with the saved replies picker open');
+    await page.keyboard.press('Enter');
+    await expectHidden(list, 'the picker after Enter');
+    const text = await box.inputValue();
+    const name = user.charAt(0).toUpperCase() + user.slice(1);
+    check(text.startsWith('Goedemiddag. Wilt u liever gebeld worden?'), `the reply was not inserted at the "/": "${text}"`);
+    check(!text.includes('/terug') && !text.includes('{'), `placeholders or the "/word" are left: "${text}"`);
+    check(text.includes(name), `the colleague's name ${name} is not filled in: "${text}"`);
+    check(/uiterlijk \*[^*{}]+\*/.test(text), `the deadline is not filled in: "${text}"`);
+    await expectText(feedback, 'Terugbellen', 'the confirmation beside the reply box');
+    // Escape closes the picker and leaves the text as typed.
+    await page.keyboard.type(' /afs');
+    await expectVisible(list, 'the picker again');
+    await page.keyboard.press('Escape');
+    await expectHidden(list, 'the picker after Escape');
+    check((await box.inputValue()).endsWith(' /afs'), 'Escape changed the text');
+  });
+
+  await step('a draft survives a reload', async () => {
+    const draft = 'Concept: ik kijk het na en kom erop terug.';
+    await box.fill(draft);
+    await page.reload();
+    await expectVisible(page.locator('#conv-body'), 'the thread after the reload');
+    await expectVisible(box, 'the reply box after the reload');
+    try {
+      await page.waitForFunction((text) => document.getElementById('reply-text').value === text, draft, { timeout: STEP_TIMEOUT_MS });
+    } catch {
+      throw new StepFailure(`the draft was lost in the reload: "${await box.inputValue()}"`);
+    }
+    await axe(page, 'after a reload with a draft');
+    await box.fill('');
+    check((await drafts(page)).length === 0, 'an emptied draft is kept');
+    // The reload above was on purpose; later steps check for others.
+    await page.evaluate(() => {
+      window.loketNoReload = true;
+    });
   });
 }
 

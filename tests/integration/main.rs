@@ -7,6 +7,7 @@ mod helpers;
 mod abuse;
 mod acknowledgements;
 mod browser;
+mod compose;
 mod delivery;
 mod faq;
 mod gaps;

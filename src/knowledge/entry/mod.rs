@@ -33,7 +33,8 @@ pub use problem::{Problem, Severity};
 
 use body::local_facts;
 use locator::Locator;
-use split::split_front_matter;
+pub use split::U_VERSION_LINE;
+use split::{split_front_matter, split_u_version};
 
 /// Where things are in a parsed file, for the checks across files
 /// (duplicate questions, links against the allowlist) that run later.
@@ -65,7 +66,9 @@ pub(crate) fn parse_entry_with_lines(
         locator: Locator::new(split.front, split.front_first_line),
     };
     let fields = parser.front_matter(split.front, split.front_first_line);
-    let body = parser.body(split.body, split.body_first_line, fields.as_ref());
+    let (bot_text, u_version) = split_u_version(split.body, split.body_first_line);
+    let body = parser.body(bot_text, split.body_first_line, fields.as_ref());
+    let body_u = u_version.map(|(text, first)| parser.body(text, first, fields.as_ref()));
     let mut problems = parser.problems;
     let has_error = problems.iter().any(Problem::is_error);
     match fields {
@@ -111,6 +114,7 @@ pub(crate) fn parse_entry_with_lines(
                 sources: fields.sources.unwrap_or_default(),
                 local_facts: local_facts(split.body, split.body_first_line),
                 body: strip_local_marks(&body),
+                body_u: body_u.map(|text| strip_local_marks(&text)),
                 path: path.to_path_buf(),
             };
             Ok((entry, problems, lines))

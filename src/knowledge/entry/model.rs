@@ -169,8 +169,13 @@ pub struct Entry {
     /// Facts an editor must adapt to the municipality (`[[...]]` in the
     /// body), with their file lines; `body` holds them without brackets.
     pub local_facts: Vec<LocalFact>,
-    /// The answer text (WhatsApp markdown), trimmed.
+    /// The answer text (WhatsApp markdown), trimmed: what the bot sends.
     pub body: String,
+    /// The same answer in the formal "u" form (below a `--- u ---` line in
+    /// the file), for staff replies under `[staff] form = "u"`; never sent
+    /// by the bot and not learned from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_u: Option<String>,
     /// The file it came from.
     pub path: PathBuf,
 }

@@ -46,3 +46,22 @@ pub(super) fn split_front_matter(text: &str) -> Result<Split<'_>, (usize, String
         "the front matter that starts here is not closed; add a line `---` after the last key (before the answer text)".to_owned(),
     ))
 }
+
+/// The line that starts an answer's formal version in the body (issue 22):
+/// above it the text the bot sends, below it the same answer in the "u"
+/// form, which staff insert under `[staff] form = "u"`.
+pub const U_VERSION_LINE: &str = "--- u ---";
+
+/// The body cut at [`U_VERSION_LINE`]: the bot's text, and the u-version
+/// with the file line of its first line, when there is one.
+pub(super) fn split_u_version(body: &str, first_line: usize) -> (&str, Option<(&str, usize)>) {
+    let mut offset = 0;
+    for (index, line) in body.split_inclusive('\n').enumerate() {
+        if line.trim() == U_VERSION_LINE {
+            let rest = &body[offset + line.len()..];
+            return (&body[..offset], Some((rest, first_line + index + 1)));
+        }
+        offset += line.len();
+    }
+    (body, None)
+}

@@ -533,3 +533,35 @@ fn markdown_links_and_placeholders_are_found_in_a_line() {
     assert!(!is_heading("#hashtag"));
     assert!(!is_heading("    # code"));
 }
+
+#[test]
+fn a_u_version_below_its_line_is_kept_apart_from_the_bots_text() {
+    let text = format!(
+        "{GOOD}--- u ---\nGrofvuil halen wij gratis op, op afspraak.\n\n1. Meldt u uw grofvuil aan via de link hieronder.\n"
+    );
+    let (entry, problems) = parse(&text).expect("valid");
+    assert!(problems.iter().all(|p| !p.is_error()), "{problems:?}");
+    assert!(
+        !entry.body.contains("u uw"),
+        "the bot's text: {}",
+        entry.body
+    );
+    assert!(entry.body.ends_with("hieronder."), "{}", entry.body);
+    let formal = entry.body_u.expect("a u-version");
+    assert!(formal.starts_with("Grofvuil halen wij"), "{formal}");
+    assert!(formal.contains("Meldt u uw grofvuil"), "{formal}");
+    let (plain, _) = parse(GOOD).expect("valid");
+    assert_eq!(plain.body_u, None);
+}
+
+#[test]
+fn a_problem_in_the_u_version_names_its_own_line() {
+    // GOOD has 21 lines; the separator is line 22, the u-version starts at 23.
+    let text = format!("{GOOD}--- u ---\nMeldt u zich aan: {{{{onbekend}}}}\n");
+    let problems = parse(&text).expect_err("unknown placeholder");
+    let error = problems
+        .iter()
+        .find(|p| p.message.contains("onbekend"))
+        .expect("the placeholder error");
+    assert_eq!(error.line, 23, "{problems:?}");
+}

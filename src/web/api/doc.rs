@@ -8,7 +8,7 @@
 use super::error::{ApiError, ErrorBody};
 use super::{
     attachment, audit, editors, events, knowledge, login_options, media, mfa, public, queue,
-    report, rights, session, sessions, webchat,
+    report, rights, saved_replies, session, sessions, webchat,
 };
 use crate::web::auth::{CSRF_HEADER, SESSION_COOKIE};
 use actix_web::{HttpResponse, ResponseError};
@@ -53,6 +53,7 @@ session that may only set it up (`/api/mfa/...`) or log out.";
         queue::transfer,
         queue::close,
         queue::colleagues,
+        saved_replies::list,
         knowledge::search,
         editors::gaps,
         editors::usage,

@@ -2,7 +2,9 @@
 //! so a reply can start from the approved answer.
 
 use super::error::{ApiError, ErrorBody};
+use crate::config::AddressForm;
 use crate::domain::Language;
+use crate::knowledge::Entry;
 use crate::knowledge::compose::{Composed, compose};
 use crate::web::AppState;
 use crate::web::auth::Staff;
@@ -31,8 +33,13 @@ pub struct Hit {
     pub language: Language,
     /// How well it fits, rounded to three decimals.
     pub score: f64,
-    /// The answer as the bot would send it now (opening hours filled in).
+    /// The answer as staff should insert it now (opening hours filled
+    /// in): the entry's u-version under `[staff] form = "u"` where it has
+    /// one, else the text the bot sends.
     pub body: String,
+    /// Which form `body` is in: `u` (the entry's u-version) or `je` (the
+    /// bot's text, as the knowledge base is written).
+    pub form: crate::config::AddressForm,
 }
 
 /// The best answers, at most five.
@@ -73,7 +80,8 @@ pub async fn search(
         .take(5)
         .filter_map(|hit| entries.get(hit.entry).map(|entry| (hit, entry)))
         .map(|(hit, entry)| {
-            let body = match compose(entry, &knowledge, hours, question, now) {
+            let (entry, form) = for_staff(entry, state.settings.staff.form);
+            let body = match compose(&entry, &knowledge, hours, question, now) {
                 Composed::Answer(body) => body,
                 _ => entry.body.clone(),
             };
@@ -83,8 +91,23 @@ pub async fn search(
                 language: entry.lang,
                 score: (hit.score * 1000.0).round() / 1000.0,
                 body,
+                form,
             }
         })
         .collect();
     Ok(HttpResponse::Ok().json(Hits { hits }))
+}
+
+/// The entry as staff insert it: with its u-version as the body when the
+/// organisation writes in the "u" form and the entry has one. The bot's
+/// own text is untouched.
+fn for_staff(entry: &Entry, form: AddressForm) -> (std::borrow::Cow<'_, Entry>, AddressForm) {
+    match (&entry.body_u, form) {
+        (Some(formal), AddressForm::U) => {
+            let mut formal_entry = entry.clone();
+            formal_entry.body = formal.clone();
+            (std::borrow::Cow::Owned(formal_entry), AddressForm::U)
+        }
+        _ => (std::borrow::Cow::Borrowed(entry), AddressForm::Je),
+    }
 }

@@ -17,6 +17,7 @@ pub mod public;
 pub mod queue;
 pub mod report;
 pub mod rights;
+pub mod saved_replies;
 pub mod session;
 pub mod sessions;
 pub mod webchat;
@@ -148,6 +149,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "get",
         path: "/api/staff",
         route: || web::get().to(queue::colleagues),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/saved-replies",
+        route: || web::get().to(saved_replies::list),
     },
     Endpoint {
         method: "get",

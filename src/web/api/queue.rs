@@ -309,11 +309,12 @@ async fn load_thread(
 ) -> Result<ThreadView, ApiError> {
     staff.require_queue()?;
     let now = state.clock.now();
-    let thread = state
+    let mut thread = state
         .store
         .thread(id, now, reveal)
         .await?
         .ok_or(QueueError::NotFound)?;
+    show_template_text(state, &mut thread);
     let template = template(state, &thread.summary);
     let signals = signals_of(state, &thread.summary, now);
     let unread = state.store.unread(id, &staff.account.username).await?;
@@ -324,6 +325,23 @@ async fn load_thread(
         unread,
     })
 }
+
+/// A sent template reads as the words the citizen got (`[queue]
+/// template_text_*`), not as "[sjabloon name (nl)]".
+fn show_template_text(state: &AppState, thread: &mut Thread) {
+    let Some(text) = state.settings.queue.template_text(thread.summary.language) else {
+        return;
+    };
+    for message in &mut thread.messages {
+        if TEMPLATE_KINDS.contains(&message.kind.as_str()) {
+            message.text = text.to_owned();
+        }
+    }
+}
+
+/// The outbox kinds that are the approved template: sent by staff, and
+/// the follow-up at opening time.
+const TEMPLATE_KINDS: [&str; 2] = ["staff_template", "followup"];
 
 fn thread_json(view: &ThreadView) -> HttpResponse {
     HttpResponse::Ok()

@@ -6,6 +6,9 @@
 // Invariant: citizen text is hostile input. Everything from the API reaches
 // the page through textContent or form values, never parsed as HTML, so
 // markup in a message stays text and links in it are not clickable.
+// WhatsApp formatting is built as elements around text nodes (compose.js).
+
+import { clearFeedback, localDrafts, setUpReplyBox, showFeedback, whatsappNodes } from './compose.js';
 
 const REASONS = {
   no_answer: 'Bot wist geen antwoord',
@@ -65,7 +68,8 @@ const state = {
   currentId: null,
   current: null, // the open conversation's detail
   revealed: false, // personal data of the open conversation shown (audited)
-  drafts: new Map(), // conversation id -> unsent reply text
+  drafts: localDrafts(), // conversation id -> unsent reply text (localStorage)
+  replyBox: null, // compose.js: counter, saved replies picker, length check
   unreadTotal: 0, // unread citizen messages in my threads (the tab title)
   staff: [],
   events: null, // the EventSource
@@ -123,6 +127,9 @@ async function api(method, path, body) {
 function describeError(error) {
   if (!(error instanceof ApiError)) return `Er ging iets mis in de pagina: ${error}`;
   const body = error.body;
+  // The server's own words first: it knows who and what (the claim limit
+  // of the colleague a thread was passed to, not "you").
+  if (error.code !== 'network' && typeof body.message === 'string' && body.message.trim()) return body.message;
   switch (error.code) {
     case 'network':
       return 'Geen verbinding met de server. Probeer het zo opnieuw.';
@@ -166,23 +173,25 @@ function describeError(error) {
 
 // Runs a user action: disables its button meanwhile, shows errors, and
 // sends the user back to the login form when the session is gone.
-async function act(button, action) {
+// `near` (default: the button) is where its errors show.
+async function act(button, action, near = button) {
   if (button) button.disabled = true;
   try {
     await action();
   } catch (error) {
-    await handleError(error);
+    await handleError(error, near);
   } finally {
     if (button) button.disabled = false;
   }
 }
 
-async function handleError(error) {
+// `near`: the control whose action failed; the error shows beside it.
+async function handleError(error, near = null) {
   if (error instanceof ApiError && error.status === 401 && state.session) {
     loggedOut('Uw sessie is verlopen. Log opnieuw in.');
     return;
   }
-  showNotice(describeError(error), 'error');
+  showNotice(describeError(error), 'error', near);
   if (error instanceof ApiError && error.code === 'csrf') {
     // Fetch the session's token again so the next try works.
     try {
@@ -202,7 +211,13 @@ async function handleError(error) {
 
 let noticeTimer = null;
 
-function showNotice(text, kind = 'info') {
+// `near`: show it beside that control's form instead (compose.js), when
+// that form is in view; the bar under the top bar otherwise.
+function showNotice(text, kind = 'info', near = null) {
+  if (near && showFeedback(near, text, kind)) {
+    hideNotice();
+    return;
+  }
   const notice = $('notice');
   clearTimeout(noticeTimer);
   notice.dataset.kind = kind;
@@ -424,7 +439,6 @@ function queueRow(item) {
       type: 'button',
       className: 'q-item',
       'aria-current': item.id === state.currentId ? 'true' : null,
-      'aria-label': unread ? `${rowLabel(item)}, ${unread} ongelezen` : null,
     },
     el(
       'span',
@@ -434,11 +448,14 @@ function queueRow(item) {
         ? null
         : el('span', { className: 'q-reason', text: reasonText(item.reason) }),
       unread
-        ? el('span', {
-            className: 'badge badge-unread',
-            text: String(unread),
-            title: `${unread} ongelezen ${unread === 1 ? 'bericht' : 'berichten'}`,
-          })
+        ? el(
+            'span',
+            { className: 'badge badge-unread', title: `${unread} ongelezen ${unread === 1 ? 'bericht' : 'berichten'}` },
+            String(unread),
+            // Part of the row's name for screen readers, which is its
+            // visible text (axe: label-content-name-mismatch).
+            el('span', { className: 'visually-hidden', text: ' ongelezen' }),
+          )
         : null,
       signals.due || signals.as_soon_as_possible
         ? el('span', {
@@ -456,19 +473,11 @@ function queueRow(item) {
       el('span', { className: 'q-state', text: stateText(item) }),
       el('span', { className: `q-waiting waiting-${signals.waiting_on || 'us'}`, text: waitingText(item) }),
     ),
-    el('span', { className: 'q-preview', text: item.preview || '' }),
+    el('span', { className: 'q-preview' }, whatsappNodes(item.preview || '', { inline: true })),
   );
   button.addEventListener('click', () => openConversation(item.id));
   if (unread) classes.push('unread');
   return el('li', { className: classes.join(' '), dataset: { id: String(item.id), state: item.state } }, button);
-}
-
-// A row's name for screen readers when it has unread messages.
-function rowLabel(item) {
-  const parts = [];
-  if (item.urgent) parts.push('SPOED');
-  parts.push(item.citizen || `#${item.id.slice(0, 8)}`, stateText(item), waitingText(item));
-  return parts.filter(Boolean).join(', ');
 }
 
 function tickClocks() {
@@ -482,6 +491,7 @@ function tickClocks() {
 // ---------------------------------------------------------- conversation
 
 async function openConversation(id) {
+  if (state.currentId !== id) clearFeedback();
   if (state.currentId !== null && state.currentId !== id) saveDraft();
   if (state.currentId !== id) state.revealed = false;
   state.currentId = id;
@@ -492,6 +502,7 @@ async function openConversation(id) {
   $('knowledge-hits').replaceChildren();
   $('knowledge-query').value = '';
   $('reply-text').value = state.drafts.get(id) || '';
+  state.replyBox?.refresh();
   try {
     state.current = await fetchConversation(id);
     renderConversation({ scroll: true });
@@ -692,7 +703,7 @@ function renderThread(messages, scroll) {
         ? el('span', { className: 'media-label', text: `Bijlage: ${MEDIA_KINDS[kind]} (niet getoond)` })
         : null,
       message.location ? renderLocation(message.location) : null,
-      el('p', { className: 'msg-text', text: message.text ?? '' }),
+      el('div', { className: 'msg-text' }, whatsappNodes(message.text ?? '')),
       message.masked ? el('span', { className: 'msg-note', text: 'persoonsgegevens verborgen' }) : null,
       // Links are never clickable: name the sites they really lead to.
       Array.isArray(message.link_domains) && message.link_domains.length
@@ -859,7 +870,7 @@ function claim() {
   return act($('claim-button'), async () => {
     const detail = await api('POST', conversationPath('claim'));
     afterChange(detail);
-    showNotice('U hebt dit gesprek opgepakt.', 'ok');
+    showNotice('U hebt dit gesprek opgepakt.', 'ok', $('release-button'));
     $('reply-text').focus();
   });
 }
@@ -868,7 +879,7 @@ function release() {
   return act($('release-button'), async () => {
     const detail = await api('POST', conversationPath('release'));
     afterChange(detail);
-    showNotice('Gesprek teruggegeven aan de wachtrij.', 'ok');
+    showNotice('Gesprek teruggegeven aan de wachtrij.', 'ok', $('claim-button'));
   });
 }
 
@@ -878,16 +889,18 @@ function sendReply(event) {
   const textarea = $('reply-text');
   const text = textarea.value.trim();
   if (!text) {
-    showNotice('Typ eerst een antwoord.', 'error');
+    showNotice('Typ eerst een antwoord.', 'error', textarea);
     textarea.focus();
     return Promise.resolve();
   }
+  if (state.replyBox && !state.replyBox.withinLimit()) return Promise.resolve();
   const id = state.currentId;
   return act($('reply-send'), async () => {
     await api('POST', conversationPath('reply'), { text });
     if (state.currentId === id) textarea.value = '';
     state.drafts.delete(id);
-    showNotice('Antwoord verstuurd.', 'ok');
+    state.replyBox?.refresh();
+    showNotice('Antwoord verstuurd.', 'ok', $('reply-send'));
     scheduleCurrentRefresh();
   });
 }
@@ -915,7 +928,7 @@ function showAttachment() {
   $('reply-file-remove').hidden = !file;
   info.textContent = file ? `${file.name} (${formatSize(file.size)})` : '';
   if (file && !ATTACHMENT_TYPES.includes(file.type)) {
-    showNotice('Alleen een foto (JPEG of PNG) of een PDF kan worden verstuurd.', 'error');
+    showNotice('Alleen een foto (JPEG of PNG) of een PDF kan worden verstuurd.', 'error', $('reply-file'));
   }
 }
 
@@ -941,7 +954,8 @@ function sendAttachment() {
       removeAttachment();
     }
     state.drafts.delete(id);
-    showNotice('Bijlage verstuurd.', 'ok');
+    state.replyBox?.refresh();
+    showNotice('Bijlage verstuurd.', 'ok', $('reply-send'));
     scheduleCurrentRefresh();
   });
 }
@@ -954,7 +968,7 @@ function setUpAttachments() {
 function sendTemplate() {
   return act($('template-button'), async () => {
     await api('POST', conversationPath('reply'), { template: true });
-    showNotice('Sjabloon verstuurd. Reageert de inwoner, dan kunt u weer vrij antwoorden.', 'ok');
+    showNotice('Sjabloon verstuurd. Reageert de inwoner, dan kunt u weer vrij antwoorden.', 'ok', $('template-button'));
     scheduleCurrentRefresh();
   });
 }
@@ -963,14 +977,14 @@ function transfer(event) {
   event.preventDefault();
   const to = $('transfer-to').value;
   if (!to) {
-    showNotice('Kies eerst een collega.', 'error');
+    showNotice('Kies eerst een collega.', 'error', $('transfer-to'));
     $('transfer-to').focus();
     return Promise.resolve();
   }
   return act($('transfer-button'), async () => {
     const detail = await api('POST', conversationPath('transfer'), { to });
     afterChange(detail);
-    showNotice(`Gesprek doorgezet naar ${to}.`, 'ok');
+    showNotice(`Gesprek doorgezet naar ${to}.`, 'ok', $('transfer-button'));
   });
 }
 
@@ -979,7 +993,7 @@ function closeConversation(event) {
   const input = $('close-topic');
   const topic = input.value.trim();
   if (!topic) {
-    showNotice('Kies of typ een onderwerp om af te sluiten.', 'error');
+    showNotice('Kies of typ een onderwerp om af te sluiten.', 'error', input);
     input.focus();
     return Promise.resolve();
   }
@@ -988,7 +1002,7 @@ function closeConversation(event) {
     input.value = '';
     state.drafts.delete(state.currentId);
     afterChange(detail);
-    showNotice(`Gesprek afgesloten met onderwerp “${topic}”.`, 'ok');
+    showNotice(`Gesprek afgesloten met onderwerp “${topic}”.`, 'ok', $('close-button'));
   });
 }
 
@@ -1014,14 +1028,14 @@ function searchKnowledge(event) {
           'button',
           { type: 'button', className: 'hit' },
           el('span', { className: 'hit-title', text: hit.title || hit.id }),
-          el('span', { className: 'hit-body', text: summarise(hit.body || '') }),
+          el('span', { className: 'hit-body' }, whatsappNodes(summarise(hit.body || ''), { inline: true })),
           el('span', { className: 'hit-action', 'aria-hidden': 'true', text: 'Invoegen in antwoord' }),
         );
         button.addEventListener('click', () => insertAnswer(hit));
         return el('li', {}, button);
       }),
     );
-  });
+  }, $('knowledge-query'));
 }
 
 function summarise(text) {
@@ -1035,7 +1049,8 @@ function insertAnswer(hit) {
   textarea.value = textarea.value.trim() ? `${textarea.value.trimEnd()}\n\n${body}` : body;
   textarea.focus();
   textarea.setSelectionRange(textarea.value.length, textarea.value.length);
-  showNotice(`“${hit.title || hit.id}” ingevoegd; pas het aan waar nodig.`, 'ok');
+  state.replyBox?.edited();
+  showNotice(`“${hit.title || hit.id}” ingevoegd; pas het aan waar nodig.`, 'ok', textarea);
 }
 
 // ------------------------------------------------------------ live events
@@ -1397,8 +1412,10 @@ function loggedOut(message) {
   state.unreadTotal = 0;
   state.staff = [];
   closeConversationView();
+  clearFeedback();
   $('queue-list').replaceChildren();
   $('reply-text').value = '';
+  state.replyBox?.refresh();
   // Whatever the account-security view showed goes, recovery codes first.
   $('mfa-recovery-list').replaceChildren();
   $('mfa-qr').replaceChildren();
@@ -1471,6 +1488,13 @@ async function boot() {
   $('release-button').addEventListener('click', release);
   $('template-button').addEventListener('click', sendTemplate);
   $('reply-form').addEventListener('submit', sendReply);
+  state.replyBox = setUpReplyBox({
+    api,
+    language: () => state.current?.language,
+    threadId: () => state.currentId,
+    drafts: state.drafts,
+    onError: (error) => handleError(error, $('reply-text')),
+  });
   setUpAttachments();
   $('reply-text').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendReply(event);
