@@ -7,7 +7,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::{
-    attachment, audit, editors, events, knowledge, login_options, media, mfa, public, queue,
+    attachment, audit, context, editors, events, knowledge, login_options, media, mfa, public, queue,
     report, rights, session, sessions, webchat,
 };
 use crate::web::auth::{CSRF_HEADER, SESSION_COOKIE};
@@ -51,6 +51,9 @@ session that may only set it up (`/api/mfa/...`) or log out.";
         queue::reply,
         attachment::send,
         queue::transfer,
+        context::add,
+        context::earlier,
+        context::search,
         queue::close,
         queue::colleagues,
         knowledge::search,
