@@ -7,6 +7,7 @@ mod helpers;
 mod abuse;
 mod acknowledgements;
 mod browser;
+mod context;
 mod delivery;
 mod faq;
 mod gaps;
