@@ -14,6 +14,9 @@ use actix_web::{HttpResponse, web};
 const INDEX_HTML: &str = include_str!("staff/index.html");
 const APP_JS: &str = include_str!("staff/app.js");
 const APP_CSS: &str = include_str!("staff/app.css");
+/// The context beside a thread (issue 22): its own module and stylesheet.
+const CONTEXT_JS: &str = include_str!("staff/context.js");
+const CONTEXT_CSS: &str = include_str!("staff/context.css");
 /// The editors' page: unanswered questions and the use of the answers.
 const KENNISBANK_HTML: &str = include_str!("staff/kennisbank.html");
 const KENNISBANK_JS: &str = include_str!("staff/kennisbank.js");
@@ -51,6 +54,8 @@ const CSS: &str = "text/css; charset=utf-8";
 
 /// The other pages and their assets: (path, content type, body).
 const PAGES: &[(&str, &str, &str)] = &[
+    ("/staff/context.js", JS, CONTEXT_JS),
+    ("/staff/context.css", CSS, CONTEXT_CSS),
     ("/staff/kennisbank", HTML, KENNISBANK_HTML),
     ("/staff/kennisbank.js", JS, KENNISBANK_JS),
     ("/staff/kennisbank.css", CSS, KENNISBANK_CSS),
@@ -117,6 +122,12 @@ mod tests {
                 "EventSource",
             ),
             ("/staff/app.css", "text/css; charset=utf-8", ".queue-list"),
+            (
+                "/staff/context.js",
+                "text/javascript; charset=utf-8",
+                "closed-conversations",
+            ),
+            ("/staff/context.css", "text/css; charset=utf-8", ".history-note"),
         ] {
             let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
             assert_eq!(response.status(), 200, "{path}");
@@ -227,6 +238,7 @@ mod tests {
         // Citizen text is hostile: it may only reach the DOM as text.
         for sink in MARKUP_SINKS {
             assert!(!APP_JS.contains(sink), "app.js uses {sink}");
+            assert!(!CONTEXT_JS.contains(sink), "context.js uses {sink}");
         }
     }
 }

@@ -2,7 +2,8 @@
 // Chromium's flags, the step runner and its failure, bounded waits, and
 // the overall time limit. Every wait here is bounded.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -110,4 +111,19 @@ export async function launch(executablePath, { args = CHROMIUM_ARGS, ...options 
     }
   });
   return { context, page, problems, close };
+}
+
+// axe-core, run in the page (evaluate is not subject to the page's CSP),
+// on WCAG 2.1 A and AA; fails on any violation, whatever its impact, with
+// each violation's rule and targets.
+const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+export async function axe(page, what) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+  });
+  check(violations.length === 0, `axe found violations ${what}:\n  ${violations.join('\n  ')}`);
 }

@@ -7,6 +7,8 @@
 // the page through textContent or form values, never parsed as HTML, so
 // markup in a message stays text and links in it are not clickable.
 
+import { renderContext, revealShowsMore, setUpContext, teamOptions, transfer } from './context.js';
+
 const REASONS = {
   no_answer: 'Bot wist geen antwoord',
   asked_for_person: 'Vroeg om een medewerker',
@@ -34,7 +36,10 @@ const EVENT_WORDS = {
     const holder = detail ? personName(detail) : null;
     return holder && holder !== who ? `Teruggegeven aan de wachtrij door ${who} (had ${holder})` : `Teruggegeven aan de wachtrij door ${who}`;
   },
-  transferred: (who, detail) => `Overgedragen aan ${detail ? personName(detail) : 'een collega'} door ${who}`,
+  transferred: (who, detail) =>
+    detail?.startsWith('topic:')
+      ? `Doorgezet naar team ${detail.slice('topic:'.length)} door ${who}`
+      : `Overgedragen aan ${detail ? personName(detail) : 'een collega'} door ${who}`,
   replied: (who, detail) => (detail && detail.startsWith('template ') ? `Sjabloon gestuurd door ${who}` : `Beantwoord door ${who}`),
   closed: (who, detail) => `Afgesloten door ${who}${detail ? `, onderwerp: ${detail}` : ''}`,
   reopened: (who, detail) => `Heropend: de inwoner schreef opnieuw${detail ? ` (eerder: ${detail})` : ''}`,
@@ -424,7 +429,6 @@ function queueRow(item) {
       type: 'button',
       className: 'q-item',
       'aria-current': item.id === state.currentId ? 'true' : null,
-      'aria-label': unread ? `${rowLabel(item)}, ${unread} ongelezen` : null,
     },
     el(
       'span',
@@ -434,11 +438,13 @@ function queueRow(item) {
         ? null
         : el('span', { className: 'q-reason', text: reasonText(item.reason) }),
       unread
-        ? el('span', {
-            className: 'badge badge-unread',
-            text: String(unread),
-            title: `${unread} ongelezen ${unread === 1 ? 'bericht' : 'berichten'}`,
-          })
+        ? el(
+            'span',
+            { className: 'badge badge-unread', title: `${unread} ongelezen ${unread === 1 ? 'bericht' : 'berichten'}` },
+            String(unread),
+            // Read out with the row's own text (axe: the name must hold what is shown).
+            el('span', { className: 'visually-hidden', text: ' ongelezen' }),
+          )
         : null,
       signals.due || signals.as_soon_as_possible
         ? el('span', {
@@ -461,14 +467,6 @@ function queueRow(item) {
   button.addEventListener('click', () => openConversation(item.id));
   if (unread) classes.push('unread');
   return el('li', { className: classes.join(' '), dataset: { id: String(item.id), state: item.state } }, button);
-}
-
-// A row's name for screen readers when it has unread messages.
-function rowLabel(item) {
-  const parts = [];
-  if (item.urgent) parts.push('SPOED');
-  parts.push(item.citizen || `#${item.id.slice(0, 8)}`, stateText(item), waitingText(item));
-  return parts.filter(Boolean).join(', ');
 }
 
 function tickClocks() {
@@ -627,13 +625,16 @@ function renderConversation({ scroll }) {
 
   const messages = detail.messages || [];
   renderThread(messages, scroll);
-  const masked = messages.some((m) => m.masked);
-  $('privacy-bar').hidden = !masked && !state.revealed;
+  // The number is personal data too: hidden until the (audited) reveal.
+  const masked = messages.some((m) => m.masked) || revealShowsMore(detail);
   $('reveal-button').hidden = !masked;
   $('privacy-text').textContent = masked
     ? 'Persoonsgegevens zijn verborgen; tonen wordt vastgelegd.'
-    : 'Persoonsgegevens worden getoond; dat is vastgelegd.';
+    : detail.contact || state.revealed
+      ? 'Persoonsgegevens worden getoond; dat is vastgelegd.'
+      : 'Geen verborgen persoonsgegevens in dit gesprek.';
   renderHistory(detail.events || []);
+  renderContext(detail);
 
   // What this user may do now.
   const canAct = mayAct(detail);
@@ -824,9 +825,11 @@ function renderTransferOptions() {
       el('option', { value: colleague.username, text: `${colleague.username}${colleague.online ? ' (online)' : ''}` }),
     );
   }
+  const teams = teamOptions(state.session?.topics);
+  if (teams) options.push(teams);
   select.replaceChildren(...options);
-  if (colleagues.some((c) => c.username === previous)) select.value = previous;
-  $('transfer-button').disabled = colleagues.length === 0;
+  if ([...select.options].some((o) => o.value === previous)) select.value = previous;
+  $('transfer-button').disabled = colleagues.length === 0 && !teams;
 }
 
 async function loadStaff() {
@@ -956,21 +959,6 @@ function sendTemplate() {
     await api('POST', conversationPath('reply'), { template: true });
     showNotice('Sjabloon verstuurd. Reageert de inwoner, dan kunt u weer vrij antwoorden.', 'ok');
     scheduleCurrentRefresh();
-  });
-}
-
-function transfer(event) {
-  event.preventDefault();
-  const to = $('transfer-to').value;
-  if (!to) {
-    showNotice('Kies eerst een collega.', 'error');
-    $('transfer-to').focus();
-    return Promise.resolve();
-  }
-  return act($('transfer-button'), async () => {
-    const detail = await api('POST', conversationPath('transfer'), { to });
-    afterChange(detail);
-    showNotice(`Gesprek doorgezet naar ${to}.`, 'ok');
   });
 }
 
@@ -1448,6 +1436,7 @@ function startWorkspace() {
 }
 
 async function boot() {
+  setUpContext({ api, act, el, when, personName, ApiError, openConversation, afterChange, refreshCurrent, showNotice, state });
   $('login-form').addEventListener('submit', login);
   $('logout-button').addEventListener('click', logout);
   $('security-button').addEventListener('click', openSecurity);
