@@ -164,7 +164,11 @@ impl SearchError {
     pub fn dutch(&self) -> String {
         match self {
             SearchError::BadDate { field, text } => {
-                let name = if *field == "from" { "Vanaf" } else { "Tot en met" };
+                let name = if *field == "from" {
+                    "Vanaf"
+                } else {
+                    "Tot en met"
+                };
                 format!("{name}: {text:?} is geen datum; schrijf die als JJJJ-MM-DD.")
             }
             SearchError::Reversed { .. } => {
@@ -248,7 +252,10 @@ mod tests {
         let web = contact_of(&citizen(None, Some("web.0123456789abcdef")), Channel::Web);
         assert_eq!(web.number, None);
         assert!(web.text_nl.contains("geen telefoonnummer"), "{web:?}");
-        let hidden = contact_of(&citizen(None, Some("NL.1502576394655843")), Channel::Whatsapp);
+        let hidden = contact_of(
+            &citizen(None, Some("NL.1502576394655843")),
+            Channel::Whatsapp,
+        );
         assert_eq!(hidden.number, None);
         assert!(hidden.text_nl.contains("verborgen"), "{hidden:?}");
     }
@@ -273,15 +280,24 @@ mod tests {
         assert_eq!(bad_from.field(), "from");
         let bad_to = search_of(None, None, Some("2026-02-30"), None).expect_err("bad date");
         assert_eq!(bad_to.field(), "to");
-        assert!(bad_to.dutch().starts_with("Tot en met"), "{}", bad_to.dutch());
+        assert!(
+            bad_to.dutch().starts_with("Tot en met"),
+            "{}",
+            bad_to.dutch()
+        );
         let reversed = search_of(None, Some("2026-12-08"), Some("2026-12-07"), None);
         assert_eq!(reversed.map_err(|e| e.field()), Err("to"));
         assert_eq!(
             search_of(Some("xyz1"), None, None, None).map_err(|e| e.field()),
             Err("reference")
         );
-        let search = search_of(Some(" #3F9A0C12 "), Some(""), Some("2026-12-07"), Some(" afval "))
-            .expect("valid");
+        let search = search_of(
+            Some(" #3F9A0C12 "),
+            Some(""),
+            Some("2026-12-07"),
+            Some(" afval "),
+        )
+        .expect("valid");
         assert_eq!(search.reference.as_deref(), Some("3f9a0c12"));
         assert_eq!(search.from, None);
         assert_eq!(search.to, NaiveDate::from_ymd_opt(2026, 12, 7));

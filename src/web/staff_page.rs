@@ -127,7 +127,11 @@ mod tests {
                 "text/javascript; charset=utf-8",
                 "closed-conversations",
             ),
-            ("/staff/context.css", "text/css; charset=utf-8", ".history-note"),
+            (
+                "/staff/context.css",
+                "text/css; charset=utf-8",
+                ".history-note",
+            ),
         ] {
             let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
             assert_eq!(response.status(), 200, "{path}");

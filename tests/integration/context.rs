@@ -21,7 +21,13 @@ async fn thread(app: &TestApp, session: &Session, id: &PublicId) -> Value {
 }
 
 async fn act(app: &TestApp, session: &Session, id: &PublicId, action: &str, body: Value) -> Value {
-    let (status, answer) = post(app, &format!("/api/conversations/{id}/{action}"), session, body).await;
+    let (status, answer) = post(
+        app,
+        &format!("/api/conversations/{id}/{action}"),
+        session,
+        body,
+    )
+    .await;
     assert!(status.is_success(), "{action}: {status} {answer}");
     answer
 }

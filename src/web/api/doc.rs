@@ -7,8 +7,8 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::{
-    attachment, audit, context, editors, events, knowledge, login_options, media, mfa, public, queue,
-    report, rights, session, sessions, webchat,
+    attachment, audit, context, editors, events, knowledge, login_options, media, mfa, public,
+    queue, report, rights, session, sessions, webchat,
 };
 use crate::web::auth::{CSRF_HEADER, SESSION_COOKIE};
 use actix_web::{HttpResponse, ResponseError};

@@ -338,9 +338,8 @@ async fn load_thread(
     let unread = state.store.unread(id, &staff.account.username).await?;
     // The number is personal data like the rest: it leaves the server
     // only with the (audited) reveal.
-    let contact = reveal.then(|| {
-        crate::domain::context::contact_of(&thread.summary.to, thread.summary.channel)
-    });
+    let contact = reveal
+        .then(|| crate::domain::context::contact_of(&thread.summary.to, thread.summary.channel));
     let notes = state.store.notes(id).await?;
     Ok(ThreadView {
         thread,
