@@ -6,6 +6,7 @@
 
 use crate::helpers::*;
 use crate::queue::{Session, add_user, get, key, login, post, queued_thread};
+use crate::signals::sessions_and_threads;
 use loket::accounts::Role;
 use loket::domain::PublicId;
 use reqwest::StatusCode;
@@ -58,11 +59,9 @@ fn ids(list: &Value) -> Vec<String> {
 on_both_databases! {
 #[tokio::test]
 async fn the_number_comes_only_with_the_reveal_which_is_audited_with_its_actor() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
+    let (app, sessions, threads) = sessions_and_threads(&["anna"], &[CITIZEN]).await;
+    let (anna, id) = (&sessions[0], &threads[0]);
     add_user(&app, "lead", Role::Admin).await;
-    let anna = login(&app, "anna").await;
-    let id = queued_thread(&app, CITIZEN).await;
 
     let masked = thread(&app, &anna, &id).await;
     assert!(masked["contact"].is_null(), "{masked}");
@@ -95,11 +94,8 @@ async fn the_number_comes_only_with_the_reveal_which_is_audited_with_its_actor()
 on_both_databases! {
 #[tokio::test]
 async fn a_note_is_stored_shown_never_sent_refused_over_the_limit_and_gone_with_the_conversation() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    let anna = login(&app, "anna").await;
-    let noted = queued_thread(&app, CITIZEN).await;
-    let purged = queued_thread(&app, OTHER).await;
+    let (app, sessions, threads) = sessions_and_threads(&["anna"], &[CITIZEN, OTHER]).await;
+    let (anna, noted, purged) = (&sessions[0], &threads[0], &threads[1]);
     // Each citizen got the bot's "a colleague will answer" first.
     app.eventually("the acknowledgements are sent", || {
         let sent = app.graph.sent_messages().len();
@@ -156,12 +152,8 @@ async fn a_note_is_stored_shown_never_sent_refused_over_the_limit_and_gone_with_
 on_both_databases! {
 #[tokio::test]
 async fn a_transfer_carries_a_note_and_may_go_to_a_team() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    add_user(&app, "bram", Role::Staff).await;
-    let anna = login(&app, "anna").await;
-    let bram = login(&app, "bram").await;
-    let id = queued_thread(&app, CITIZEN).await;
+    let (app, sessions, threads) = sessions_and_threads(&["anna", "bram"], &[CITIZEN]).await;
+    let (anna, bram, id) = (&sessions[0], &sessions[1], &threads[0]);
     act(&app, &anna, &id, "claim", json!({})).await;
 
     let moved = act(&app, &anna, &id, "transfer", json!({"to": "bram", "note": "Wil teruggebeld worden."})).await;
@@ -203,18 +195,15 @@ async fn a_transfer_carries_a_note_and_may_go_to_a_team() {
 on_both_databases! {
 #[tokio::test]
 async fn earlier_conversations_are_the_same_citizens_only() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    let anna = login(&app, "anna").await;
-    let first = queued_thread(&app, CITIZEN).await;
-    let others = queued_thread(&app, OTHER).await;
+    let (app, sessions, threads) = sessions_and_threads(&["anna"], &[CITIZEN, OTHER]).await;
+    let (anna, first, others) = (&sessions[0], &threads[0], &threads[1]);
     act(&app, &anna, &first, "claim", json!({})).await;
     act(&app, &anna, &first, "close", json!({"topic": "Paspoort en id-kaart"})).await;
     // Past the reopen window: the citizen's next message starts anew.
     app.shifted.advance(chrono::Duration::hours(25));
     let anna = login(&app, "anna").await;
     let second = queued_thread(&app, CITIZEN).await;
-    assert_ne!(first, second);
+    assert_ne!(*first, second);
 
     let (status, earlier) = get(&app, &format!("/api/conversations/{second}/earlier"), &anna).await;
     assert_eq!(status, StatusCode::OK, "{earlier}");
@@ -240,11 +229,8 @@ async fn earlier_conversations_are_the_same_citizens_only() {
 on_both_databases! {
 #[tokio::test]
 async fn closed_threads_are_found_by_reference_date_and_topic_and_a_bad_date_names_its_field() {
-    let app = spawn_app_at(tuesday_morning()).await;
-    add_user(&app, "anna", Role::Staff).await;
-    let anna = login(&app, "anna").await;
-    let closed = queued_thread(&app, CITIZEN).await;
-    let open = queued_thread(&app, OTHER).await;
+    let (app, sessions, threads) = sessions_and_threads(&["anna"], &[CITIZEN, OTHER]).await;
+    let (anna, closed, open) = (&sessions[0], &threads[0], &threads[1]);
     act(&app, &anna, &closed, "claim", json!({})).await;
     act(&app, &anna, &closed, "close", json!({"topic": "Rijbewijs"})).await;
 
