@@ -42,6 +42,10 @@ pub struct CitizenExport {
     /// Every state change of their conversations (queued, claimed, ...).
     #[schema(value_type = Vec<Object>)]
     pub history: Vec<Value>,
+    /// Staff's internal notes on their conversations (never sent to them,
+    /// but kept about them), authors by role.
+    #[schema(value_type = Vec<Object>)]
+    pub notes: Vec<Value>,
     /// Their questions on the editors' list of unanswered ones (masked).
     #[schema(value_type = Vec<Object>)]
     pub unanswered_questions: Vec<Value>,
@@ -54,11 +58,12 @@ impl CitizenExport {
     /// Everything counted, for the audit log and the command's summary.
     pub fn summary(&self) -> String {
         format!(
-            "{} conversations, {} messages, {} replies, {} history events, {} unanswered questions, {} staff actions",
+            "{} conversations, {} messages, {} replies, {} history events, {} notes, {} unanswered questions, {} staff actions",
             self.conversations.len(),
             self.messages.len(),
             self.replies.len(),
             self.history.len(),
+            self.notes.len(),
             self.unanswered_questions.len(),
             self.staff_actions.len()
         )
@@ -116,6 +121,8 @@ const CONVERSATION_COLUMNS: &[(&str, Kind)] = &[
     ("closed_at", Kind::Time),
     ("closed_by", Kind::Username),
     ("close_topic", Kind::Text),
+    // The team (configured topic) it was passed to.
+    ("queue_topic", Kind::Text),
     ("memory", Kind::Json),
     ("report_entry", Kind::Json),
     ("delete_after", Kind::Time),
@@ -191,6 +198,17 @@ const HISTORY_COLUMNS: &[(&str, Kind)] = &[
     ("kind", Kind::Text),
     // A released or transferred thread names a colleague here.
     ("detail", Kind::Username),
+];
+
+fn notes_sql() -> String {
+    format!("SELECT * FROM conversation_notes WHERE conversation_id IN ({OF_CITIZEN}) ORDER BY id")
+}
+const NOTE_COLUMNS: &[(&str, Kind)] = &[
+    ("id", Kind::Int),
+    ("conversation_id", Kind::Int),
+    ("at", Kind::Time),
+    ("author", Kind::Actor),
+    ("body", Kind::Text),
 ];
 
 /// The editors' list drops a question at the retention age on its own.
@@ -343,6 +361,9 @@ impl Store {
                 .await?,
             history: self
                 .rows(&history_sql(), HISTORY_COLUMNS, citizen, None, &roles)
+                .await?,
+            notes: self
+                .rows(&notes_sql(), NOTE_COLUMNS, citizen, None, &roles)
                 .await?,
             unanswered_questions: self
                 .rows(&gaps_sql(), GAP_COLUMNS, citizen, kept, &roles)

@@ -73,7 +73,7 @@ impl From<TransitionError> for QueueError {
 }
 
 const SUMMARY_COLUMNS: &str = "c.id, c.public_id, c.wa_id, c.user_id, c.channel, c.state, c.queue_reason, c.language, c.urgent,
-    c.reply_deadline, c.claimed_by, c.queued_at, c.last_inbound_at,
+    c.reply_deadline, c.claimed_by, c.queue_topic, c.queued_at, c.last_inbound_at,
     (SELECT i.content FROM inbound_messages i WHERE i.conversation_id = c.id ORDER BY i.id DESC LIMIT 1) AS last_content,
     (SELECT MAX(o.created_at) FROM outbox o WHERE o.conversation_id = c.id
         AND (o.author LIKE 'staff:%' OR o.kind = 'followup')) AS last_answer_at,
@@ -104,6 +104,7 @@ fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
         urgent: flag(row, "urgent")?,
         deadline: get::<Option<i64>>(row, "reply_deadline")?.map(from_millis),
         claimed_by: get(row, "claimed_by")?,
+        topic: get(row, "queue_topic")?,
         language: Language::parse(&language).unwrap_or_default(),
         queued_at: get::<Option<i64>>(row, "queued_at")?.map(from_millis),
         last_message_at: from_millis(get(row, "last_inbound_at")?),
@@ -115,6 +116,10 @@ fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
         first_reply_at: get::<Option<i64>>(row, "first_reply_at")?.map(from_millis),
     })
 }
+
+/// How the history names a transfer to a team: `topic:<topic>` in place
+/// of a colleague's user name.
+pub const TOPIC_PREFIX: &str = "topic:";
 
 /// Who did something, as stored: `staff:<username>`.
 pub fn staff_actor(account: &Account) -> String {
@@ -499,12 +504,14 @@ impl Store {
         Ok(outbox_id)
     }
 
-    /// Passes a claimed thread to a colleague, who then holds it.
+    /// Passes a claimed thread to a colleague, who then holds it, with an
+    /// optional internal note (checked already) stored in the same step.
     pub async fn transfer(
         &self,
         id: i64,
         actor: &Account,
         to: &Account,
+        note: Option<&str>,
         limit: u32,
         now: DateTime<Utc>,
     ) -> Result<Summary, QueueError> {
@@ -555,10 +562,63 @@ impl Store {
             now,
         )
         .await?;
+        if let Some(note) = note {
+            super::notes::insert_note(&mut tx, id, &staff_actor(actor), note, now).await?;
+        }
         let after = summary_in(&mut *tx, id)
             .await?
             .ok_or(QueueError::NotFound)?;
         tx.commit().await.doing("committing a transfer")?;
+        Ok(after)
+    }
+
+    /// Passes a claimed thread to a team: back in the queue, marked with
+    /// the topic (one of `[queue] topics`, checked already) for whoever
+    /// works it, with an optional internal note. The rules are those of a
+    /// release: only the holder (or an admin) may.
+    pub async fn transfer_to_topic(
+        &self,
+        id: i64,
+        actor: &Account,
+        topic: &str,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Summary, QueueError> {
+        let mut tx = self.begin_write("starting a transfer to a team").await?;
+        self.dialect.lock_conversation(&mut tx, id).await?;
+        let current = current_in(&mut tx, id).await?;
+        let (to, _) = moved(conversation(&current).release(actor)?)?;
+        sqlx::query(
+            "UPDATE conversations SET state = $1, claimed_by = $2, claimed_at = NULL, queue_topic = $3, updated_at = $4
+             WHERE id = $5",
+        )
+        .bind(to.state().as_str())
+        .bind(to.claimed_by())
+        .bind(topic)
+        .bind(millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .doing("passing a conversation to a team")?;
+        let actor_name = staff_actor(actor);
+        // A user name has no colon, so `topic:` cannot be read as one.
+        let detail = format!("{TOPIC_PREFIX}{topic}");
+        insert_event(
+            &mut tx,
+            id,
+            &actor_name,
+            crate::domain::Change::Transferred.as_str(),
+            Some(&detail),
+            now,
+        )
+        .await?;
+        if let Some(note) = note {
+            super::notes::insert_note(&mut tx, id, &actor_name, note, now).await?;
+        }
+        let after = summary_in(&mut *tx, id)
+            .await?
+            .ok_or(QueueError::NotFound)?;
+        tx.commit().await.doing("committing a transfer to a team")?;
         Ok(after)
     }
 

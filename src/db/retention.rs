@@ -107,6 +107,7 @@ async fn remove(
     );
     let events = format!("conversation_events WHERE conversation_id IN ({set})");
     let read_marks = format!("read_marks WHERE conversation_id IN ({set})");
+    let notes = format!("conversation_notes WHERE conversation_id IN ({set})");
     let gaps = format!("knowledge_gaps WHERE conversation_id IN ({set})");
     let messages =
         format!("SELECT id FROM inbound_messages WHERE conversation_id IN ({set}) OR ({loose})");
@@ -121,17 +122,20 @@ async fn remove(
     let mut chunk_rows = 0;
     let mut sent_chunk_rows = 0;
     let mut sent_file_rows = 0;
-    // Staff's read marks go with the conversation; not counted apart.
+    // Staff's read marks and notes go with the conversation; not counted
+    // apart.
     let mut read_mark_rows = 0;
+    let mut note_rows = 0;
     // Children first: foreign keys point from replies to messages to
     // conversations, and from chunks to files to messages.
-    let parts: [(&str, &mut i64); 11] = [
+    let parts: [(&str, &mut i64); 12] = [
         (&statuses, &mut removed.statuses),
         (&sent_chunks, &mut sent_chunk_rows),
         (&sent_files, &mut sent_file_rows),
         (&outbox, &mut removed.replies),
         (&events, &mut removed.events),
         (&read_marks, &mut read_mark_rows),
+        (&notes, &mut note_rows),
         (&gaps, &mut removed.gaps),
         (&chunks, &mut chunk_rows),
         (&media, &mut removed.media),

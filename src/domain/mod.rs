@@ -7,6 +7,7 @@
 
 pub mod channel;
 mod citizen;
+pub mod context;
 pub mod conversation;
 mod inbound;
 pub mod language;

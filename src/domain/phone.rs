@@ -68,6 +68,16 @@ impl CitizenKey {
     }
 }
 
+/// A stored number as people read it (`+31 6 12345678`), for staff who
+/// call a citizen back; the bare `+` and digits when the metadata does
+/// not know the number's country.
+pub fn for_display(wa_id: &WaId) -> String {
+    match phonenumber::parse(None, format!("+{}", wa_id.as_str())) {
+        Ok(number) => number.format().mode(Mode::International).to_string(),
+        Err(_) => format!("+{}", wa_id.as_str()),
+    }
+}
+
 /// A BSUID: a two-letter country, a dot and letters or digits
 /// (`NL.1502576394655843`, `NL.ENT.1181...`).
 fn is_user_id(text: &str) -> bool {

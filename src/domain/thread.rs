@@ -46,6 +46,9 @@ pub struct Summary {
     pub urgent: bool,
     pub deadline: Option<DateTime<Utc>>,
     pub claimed_by: Option<String>,
+    /// The topic (team) the thread was passed to and waits for; `null`
+    /// when it was never passed to one.
+    pub topic: Option<String>,
     pub language: Language,
     pub queued_at: Option<DateTime<Utc>>,
     pub last_message_at: DateTime<Utc>,

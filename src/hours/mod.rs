@@ -307,6 +307,13 @@ impl OpeningHours {
     }
 }
 
+/// The first instant of `date` in `tz` (a day boundary for searches by
+/// date); midnight UTC in the impossible case that no local time of the
+/// day exists.
+pub fn start_of_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    local_instant(tz, date, 0).unwrap_or_else(|| date.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
 /// The instant of a local wall time `minute` minutes after midnight of
 /// `date` (1440 means midnight at the end of the day). An ambiguous time (the
 /// repeated hour in October) gives the earlier instant; a time that does not

@@ -18,6 +18,9 @@ const APP_CSS: &str = include_str!("staff/app.css");
 /// replies, WhatsApp formatting, the counter, drafts, feedback.
 const COMPOSE_JS: &str = include_str!("staff/compose.js");
 const COMPOSE_CSS: &str = include_str!("staff/compose.css");
+/// The context beside a thread (issue 22): its own module and stylesheet.
+const CONTEXT_JS: &str = include_str!("staff/context.js");
+const CONTEXT_CSS: &str = include_str!("staff/context.css");
 /// The editors' page: unanswered questions and the use of the answers.
 const KENNISBANK_HTML: &str = include_str!("staff/kennisbank.html");
 const KENNISBANK_JS: &str = include_str!("staff/kennisbank.js");
@@ -58,6 +61,8 @@ const CSS: &str = "text/css; charset=utf-8";
 const PAGES: &[(&str, &str, &str)] = &[
     ("/staff/compose.js", JS, COMPOSE_JS),
     ("/staff/compose.css", CSS, COMPOSE_CSS),
+    ("/staff/context.js", JS, CONTEXT_JS),
+    ("/staff/context.css", CSS, CONTEXT_CSS),
     ("/staff/kennisbank", HTML, KENNISBANK_HTML),
     ("/staff/kennisbank.js", JS, KENNISBANK_JS),
     ("/staff/kennisbank.css", CSS, KENNISBANK_CSS),
@@ -133,6 +138,16 @@ mod tests {
                 "/staff/compose.css",
                 "text/css; charset=utf-8",
                 ".saved-reply",
+            ),
+            (
+                "/staff/context.js",
+                "text/javascript; charset=utf-8",
+                "closed-conversations",
+            ),
+            (
+                "/staff/context.css",
+                "text/css; charset=utf-8",
+                ".history-note",
             ),
         ] {
             let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
@@ -245,6 +260,7 @@ mod tests {
         for sink in MARKUP_SINKS {
             assert!(!APP_JS.contains(sink), "app.js uses {sink}");
             assert!(!COMPOSE_JS.contains(sink), "compose.js uses {sink}");
+            assert!(!CONTEXT_JS.contains(sink), "context.js uses {sink}");
         }
         // The page loads the module through app.js, by a relative path
         // that resolves to the route above.

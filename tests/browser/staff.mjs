@@ -9,7 +9,11 @@
 // writes again while another thread is open: an unread badge and "(1)" in
 // the tab title, cleared by opening the thread; reply: the row waits on
 // the citizen, without a deadline; send a photo (a wrong file refused first), close it
-// with a topic. The reply box (issue 22): a bot message's *bold* shows
+// with a topic; (context) the reveal shows the citizen's number, a note
+// and a transfer to a team with a note appear in the history, a note over
+// the limit is refused beside its form, and the search finds the closed
+// thread (a wrong date refused, naming the field), axe clean in each of
+// those states. The reply box (issue 22): a bot message's *bold* shows
 // bold; a reply over WhatsApp's limit is refused beside the reply box; a
 // saved reply picked with "/" + word + Enter lands filled in; a draft
 // survives a reload and is gone after sending and after logging out; axe
@@ -35,6 +39,10 @@
 //   LOKET_URGENT_MINUTES the urgent promise in minutes ([promise] urgent)
 //   LOKET_REPLY_TEXT     what staff types as the reply
 //   LOKET_TOPIC          the topic to close with
+//   LOKET_CITIZEN_NUMBER the citizen's number as the reveal shows it
+//   LOKET_NOTE_TEXT      an internal note to write
+//   LOKET_TEAM           a configured topic (team) to pass the thread to
+//   LOKET_TRANSFER_NOTE  the note that goes with that transfer
 //   LOKET_ATTACH_FILE    a PNG to attach to a second reply (its path)
 //   LOKET_ATTACH_CAPTION the caption sent with it
 //   LOKET_SCREENSHOT     where to save a screenshot of the queue page (optional)
@@ -68,6 +76,10 @@ const urgentLabel = env('LOKET_URGENT_LABEL');
 const urgentMinutes = Number(env('LOKET_URGENT_MINUTES'));
 const replyText = env('LOKET_REPLY_TEXT');
 const topic = env('LOKET_TOPIC');
+const citizenNumber = env('LOKET_CITIZEN_NUMBER');
+const noteText = env('LOKET_NOTE_TEXT');
+const team = env('LOKET_TEAM');
+const transferNote = env('LOKET_TRANSFER_NOTE');
 const attachFile = env('LOKET_ATTACH_FILE');
 const attachCaption = env('LOKET_ATTACH_CAPTION');
 const screenshotPath = process.env.LOKET_SCREENSHOT || '';
@@ -284,6 +296,8 @@ async function scenario(page) {
     await page.getByRole('button', { name: 'Persoonsgegevens tonen', exact: true }).click();
     await expectVisible(page.locator('#thread .msg.from-citizen', { hasText: citizenText }), 'the unmasked message');
     await expectText(page.locator('#privacy-text'), 'vastgelegd', 'the privacy bar');
+    await expectText(page.locator('#contact-line'), citizenNumber, 'the revealed number');
+    await axe(page, 'with the number revealed');
   });
 
   await step('a reply with a link to an unknown site is refused visibly', async () => {
@@ -358,6 +372,35 @@ async function scenario(page) {
     check((await page.locator('#reply-text').inputValue()) === '', 'the caption was not emptied');
   });
 
+  await step('a note appears in the history; one over the limit is refused beside its form', async () => {
+    const history = page.locator('#history-list');
+    await page.getByLabel('Interne notitie').fill('x'.repeat(2001));
+    await page.getByRole('button', { name: 'Notitie opslaan', exact: true }).click();
+    await expectText(page.locator('#note-error'), 'te lang', 'the error beside the note form');
+    check((await page.locator('#note-text').getAttribute('aria-invalid')) === 'true', 'the note field is not marked invalid');
+    await axe(page, 'with a refused note');
+    await page.getByLabel('Interne notitie').fill(noteText);
+    await page.getByRole('button', { name: 'Notitie opslaan', exact: true }).click();
+    await expectHidden(page.locator('#note-error'), 'the error beside the note form');
+    await expectText(history.locator('li.history-note'), noteText, 'the note in the history');
+    await expectText(history.locator('li.history-note'), 'Interne notitie van u', 'the note author');
+    check((await page.locator('#thread', { hasText: noteText }).count()) === 0, 'the note shows as a message');
+    await axe(page, 'with a note in the history');
+  });
+
+  await step('pass the thread to a team with a note, then claim it again', async () => {
+    await page.getByLabel('Doorzetten naar collega of team').selectOption({ label: `Team ${team}` });
+    await page.getByLabel('Notitie bij het doorzetten').fill(transferNote);
+    await page.getByRole('button', { name: 'Doorzetten', exact: true }).click();
+    await expectText(page.locator('#conv-state'), 'In de wachtrij', 'the state after the transfer');
+    const history = page.locator('#history-list');
+    await expectText(history.locator('li'), `Doorgezet naar team ${team}`, 'the transfer in the history');
+    await expectText(history.locator('li.history-note'), transferNote, "the transfer's note in the history");
+    await axe(page, 'after a transfer to a team');
+    await page.getByRole('button', { name: 'Oppakken', exact: true }).click();
+    await expectText(page.locator('#conv-state'), 'Opgepakt door u', 'the state after claiming again');
+  });
+
   await step('close it with a topic', async () => {
     await page.getByLabel('Onderwerp bij afsluiten').fill(topic);
     await page.getByRole('button', { name: 'Afsluiten', exact: true }).click();
@@ -366,6 +409,28 @@ async function scenario(page) {
     await expectHidden(threadRow, 'the closed conversation in the queue');
     check(await page.locator('#reply-area').isHidden(), 'the reply box still shows after closing');
     check(await page.evaluate(() => window.loketNoReload === true), 'the page was reloaded');
+  });
+
+  await step('search finds the closed thread; a wrong date is refused naming the field', async () => {
+    const reference = (await page.evaluate(() => location.hash)).replace('#gesprek-', '').slice(0, 8);
+    await page.locator('#closed-search > summary').click();
+    await page.getByLabel('Afgesloten vanaf').fill('24-11-2026');
+    await page.getByRole('button', { name: 'Zoeken in afgesloten gesprekken', exact: true }).click();
+    await expectText(page.locator('#search-error'), 'Vanaf', 'the error beside the search form');
+    check((await page.locator('#search-from').getAttribute('aria-invalid')) === 'true', 'the date field is not marked invalid');
+    await axe(page, 'with a refused search');
+    await page.getByLabel('Afgesloten vanaf').fill('');
+    await page.getByLabel('Kenmerk').fill(reference);
+    await page.getByRole('button', { name: 'Zoeken in afgesloten gesprekken', exact: true }).click();
+    await expectHidden(page.locator('#search-error'), 'the error beside the search form');
+    const found = page.locator('#search-results button', { hasText: `#${reference}` });
+    await expectVisible(found, `the closed thread #${reference} in the results`);
+    await expectText(found, topic, 'the topic of the found thread');
+    await axe(page, 'with search results');
+    await page.locator('#queue-list > li').first().locator('button').click();
+    await found.click();
+    await expectText(page.locator('#conv-state'), 'Afgesloten', 'the found thread, opened');
+    check(await page.locator('#reply-area').isHidden(), 'the found thread is not read-only');
   });
 
   if (mediaCitizen) await mediaSteps(page);

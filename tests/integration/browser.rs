@@ -37,6 +37,12 @@ const REPLY_TEXT: &str =
     "Goedemorgen, u spreekt met Ilse van de gemeente. Waarmee kan ik u helpen?";
 const TOPIC: &str = "Paspoort en ID-kaart";
 /// Sent with the photo staff attach.
+/// The internal note, the team a thread is passed to (a configured
+/// topic) and the note with that transfer.
+const NOTE_TEXT: &str = "Inwoner belt vanmiddag terug.";
+const TEAM: &str = "Afval";
+const TRANSFER_NOTE: &str = "Gaat over de container, voor team Afval.";
+
 const CAPTION: &str = "Hierbij de foto van de melding.";
 /// A user of the test provider (tests/oidc/provider.mjs) in the staff group.
 const SSO_USER: &str = "anna";
@@ -278,6 +284,10 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         ("LOKET_URGENT_MINUTES", urgent_minutes.as_ref()),
         ("LOKET_REPLY_TEXT", REPLY_TEXT.as_ref()),
         ("LOKET_TOPIC", TOPIC.as_ref()),
+        ("LOKET_CITIZEN_NUMBER", "+31 6 00000001".as_ref()),
+        ("LOKET_NOTE_TEXT", NOTE_TEXT.as_ref()),
+        ("LOKET_TEAM", TEAM.as_ref()),
+        ("LOKET_TRANSFER_NOTE", TRANSFER_NOTE.as_ref()),
         ("LOKET_ATTACH_FILE", attach.as_os_str()),
         ("LOKET_ATTACH_CAPTION", CAPTION.as_ref()),
         ("LOKET_SCREENSHOT", screenshot.as_os_str()),
@@ -361,6 +371,47 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
             .iter()
             .any(|m| m.author == "staff:ilse" && m.text == REPLY_TEXT),
         "the reply is in the thread under her name"
+    );
+    // The context steps: both notes under her name, the transfer to the
+    // team, and the reveal audited with the number.
+    let notes: Vec<(String, String)> = app
+        .store()
+        .notes(conversation.id)
+        .await
+        .expect("notes")
+        .into_iter()
+        .map(|n| (n.author, n.text))
+        .collect();
+    let ilse = "staff:ilse".to_owned();
+    assert_eq!(
+        notes,
+        [
+            (ilse.clone(), NOTE_TEXT.to_owned()),
+            (ilse.clone(), TRANSFER_NOTE.to_owned())
+        ]
+    );
+    let to_team = format!("topic:{TEAM}");
+    assert!(
+        thread
+            .events
+            .iter()
+            .any(|e| e.kind == "transferred" && e.detail.as_deref() == Some(to_team.as_str())),
+        "events: {kinds:?}"
+    );
+    let reveals: Vec<_> = app
+        .store()
+        .audit_log(None, 100)
+        .await
+        .expect("audit log")
+        .into_iter()
+        .filter(|e| e.action == "reveal")
+        .collect();
+    assert_eq!(reveals.len(), 1, "{reveals:?}");
+    assert_eq!(reveals[0].actor, ilse);
+    assert_eq!(reveals[0].detail.as_deref(), Some("number"));
+    assert_eq!(
+        reveals[0].conversation.as_ref().map(|id| id.as_str()),
+        Some(conversation.public_id.as_str())
     );
 }
 

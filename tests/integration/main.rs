@@ -8,6 +8,7 @@ mod abuse;
 mod acknowledgements;
 mod browser;
 mod compose;
+mod context;
 mod delivery;
 mod faq;
 mod gaps;

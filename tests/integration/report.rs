@@ -246,7 +246,7 @@ impl History<'_> {
                 if self.rng.gen_bool(0.3) {
                     let moved = claim + Duration::minutes(minutes(claim, reply) / 2);
                     store
-                        .transfer(id, first, second, CLAIM_LIMIT, moved)
+                        .transfer(id, first, second, None, CLAIM_LIMIT, moved)
                         .await
                         .expect("transfer");
                     holder = second;

@@ -56,7 +56,7 @@ async fn staff_handle(app: &TestApp, wa_id: &str) {
     let id = conversation.id;
     store.claim(id, &first, 5, now).await.expect("claim");
     store
-        .transfer(id, &first, &second, 5, now)
+        .transfer(id, &first, &second, None, 5, now)
         .await
         .expect("transfer");
     store

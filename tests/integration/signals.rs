@@ -60,7 +60,7 @@ async fn citizen_writes_again(app: &TestApp, citizen: &str, id: &PublicId, text:
 
 /// The app on Tuesday morning with a staff session for each of `staff`
 /// and a queued thread for each of `citizens`.
-async fn sessions_and_threads(
+pub(crate) async fn sessions_and_threads(
     staff: &[&str],
     citizens: &[&str],
 ) -> (TestApp, Vec<Session>, Vec<PublicId>) {

@@ -7,8 +7,8 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::{
-    attachment, audit, editors, events, knowledge, login_options, media, mfa, public, queue,
-    report, rights, saved_replies, session, sessions, webchat,
+    attachment, audit, context, editors, events, knowledge, login_options, media, mfa, public,
+    queue, report, rights, saved_replies, session, sessions, webchat,
 };
 use crate::web::auth::{CSRF_HEADER, SESSION_COOKIE};
 use actix_web::{HttpResponse, ResponseError};
@@ -51,6 +51,9 @@ session that may only set it up (`/api/mfa/...`) or log out.";
         queue::reply,
         attachment::send,
         queue::transfer,
+        context::add,
+        context::earlier,
+        context::search,
         queue::close,
         queue::colleagues,
         saved_replies::list,

@@ -5,6 +5,7 @@
 
 pub mod attachment;
 pub mod audit;
+pub mod context;
 pub mod doc;
 pub mod editors;
 pub mod error;
@@ -139,6 +140,21 @@ pub const ENDPOINTS: &[Endpoint] = &[
         method: "post",
         path: "/api/conversations/{id}/transfer",
         route: || web::post().to(queue::transfer),
+    },
+    Endpoint {
+        method: "post",
+        path: "/api/conversations/{id}/notes",
+        route: || web::post().to(context::add),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/conversations/{id}/earlier",
+        route: || web::get().to(context::earlier),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/closed-conversations",
+        route: || web::get().to(context::search),
     },
     Endpoint {
         method: "post",

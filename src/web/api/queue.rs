@@ -5,6 +5,7 @@ use super::doc::{Forbidden, ForbiddenOrCsrf, NotYours};
 use super::error::{ApiError, ErrorBody};
 use crate::db::StaffMessage;
 use crate::domain::PublicId;
+use crate::domain::context::{Contact, Note};
 use crate::domain::thread::Thread;
 use crate::queue::events::{Change, QueueEvent};
 use crate::queue::signals::{self, Signals, Unread};
@@ -69,6 +70,11 @@ pub struct ThreadView {
     pub signals: Signals,
     /// Citizen messages the caller has not marked read (`POST .../read`).
     pub unread: i64,
+    /// How to reach the citizen (the number, or words saying there is
+    /// none): only after the reveal, `null` before it.
+    pub contact: Option<Contact>,
+    /// Staff's internal notes, oldest first: never sent to the citizen.
+    pub notes: Vec<Note>,
 }
 
 /// A staff message queued for sending.
@@ -105,6 +111,11 @@ pub struct ConversationPath {
 }
 
 impl ConversationPath {
+    /// The public id as given in the path.
+    pub(super) fn public(&self) -> &str {
+        &self.id
+    }
+
     /// The conversation's integer key, for the store. Text that is not a
     /// public id and an id nobody has get the same 404: an answer tells
     /// nothing but "not here".
@@ -245,7 +256,7 @@ pub(super) async fn authorise_read(
         .await?
         .ok_or(QueueError::NotFound)?;
     if !conversation_of(&summary).read_is_routine(&staff.account) {
-        audit_once_per_login(state, &state.read_audited, staff, "read", &summary).await;
+        audit_once_per_login(state, &state.read_audited, staff, "read", &summary, None).await;
     }
     Ok(summary)
 }
@@ -264,12 +275,19 @@ pub async fn reveal(
     staff.require_queue()?;
     let key = id.key(&state).await?;
     let view = load_thread(&staff, &state, key, true).await?;
+    // The audit entry says whether a phone number was among what was shown.
+    let detail = view
+        .contact
+        .as_ref()
+        .and_then(|c| c.number.as_ref())
+        .map(|_| "number");
     audit_once_per_login(
         &state,
         &state.revealed,
         &staff,
         "reveal",
         &view.thread.summary,
+        detail,
     )
     .await;
     Ok(thread_json(&view))
@@ -286,13 +304,14 @@ async fn audit_once_per_login(
     staff: &Staff,
     action: &str,
     conversation: &Summary,
+    detail: Option<&str>,
 ) {
     let first = seen
         .lock()
         .map(|mut set| set.insert((staff.token_hash.clone(), conversation.key)))
         .unwrap_or(true);
     if first {
-        super::audit::record(state, staff, action, Some(&conversation.id), None).await;
+        super::audit::record(state, staff, action, Some(&conversation.id), detail).await;
     }
 }
 
@@ -318,11 +337,18 @@ async fn load_thread(
     let template = template(state, &thread.summary);
     let signals = signals_of(state, &thread.summary, now);
     let unread = state.store.unread(id, &staff.account.username).await?;
+    // The number is personal data like the rest: it leaves the server
+    // only with the (audited) reveal.
+    let contact = reveal
+        .then(|| crate::domain::context::contact_of(&thread.summary.to, thread.summary.channel));
+    let notes = state.store.notes(id).await?;
     Ok(ThreadView {
         thread,
         template,
         signals,
         unread,
+        contact,
+        notes,
     })
 }
 
@@ -536,20 +562,68 @@ pub(super) async fn queue_staff_message(
     Ok(HttpResponse::Accepted().json(Queued { outbox_id }))
 }
 
-/// Who gets the thread.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// Who gets the thread: a colleague (`to`) or a team (`topic`), with an
+/// optional internal note.
+#[derive(Debug, Deserialize)]
 pub struct Transfer {
-    /// A colleague's user name (staff or admin, not disabled). A name that
-    /// cannot be an account's is refused with 400 before any lookup.
-    #[schema(pattern = r"^ *[A-Za-z][A-Za-z0-9._-]{1,39} *$")]
-    pub to: String,
+    pub to: Option<String>,
+    pub topic: Option<String>,
+    pub note: Option<String>,
 }
 
-/// Pass a claimed conversation to a colleague, who then holds it.
+/// A name that can be an account's, as `Transfer::to` documents it.
+const USERNAME_PATTERN: &str = r"^ *[A-Za-z][A-Za-z0-9._-]{1,39} *$";
+
+// Written out rather than derived: exactly one of `to` and `topic`, which
+// a derive cannot say. `transfer` below checks the same.
+impl utoipa::PartialSchema for Transfer {
+    fn schema() -> RefOr<Schema> {
+        let body = || ObjectBuilder::new().schema_type(Type::Object);
+        let to = || {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(USERNAME_PATTERN))
+                .description(Some(
+                    "A colleague's user name (staff or admin, not disabled), who then holds the thread. A name that cannot be an account's is refused with 400 before any lookup.",
+                ))
+        };
+        let topic = || {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(MAX_TOPIC))
+                .description(Some(
+                    "One of the configured topics (`[queue] topics`, the teams): the thread goes back to the queue marked with it",
+                ))
+        };
+        let fields = body()
+            .property("to", to())
+            .property("topic", topic())
+            .property("note", super::context::note_schema());
+        let to_person = body().property("to", to()).required("to");
+        let to_team = body().property("topic", topic()).required("topic");
+        AllOfBuilder::new()
+            .description(Some(
+                "A colleague (`to`) or a team (`topic`), not both; `note` is stored as an internal note",
+            ))
+            .item(fields)
+            .item(
+                utoipa::openapi::schema::OneOfBuilder::new()
+                    .item(to_person)
+                    .item(to_team),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Transfer {}
+
+/// Pass a claimed conversation to a colleague, who then holds it, or to a
+/// team (a configured topic): back in the queue, marked with the topic.
+/// A `note` goes with it as an internal note.
 #[utoipa::path(post, path = "/api/conversations/{id}/transfer", tag = "queue", request_body = Transfer,
     security(("session" = [], "csrf" = [])), params(ConversationPath),
-    responses((status = 200, description = "The colleague holds it now", body = Summary), (status = 403, response = NotYours),
-        (status = 400, description = "The name cannot be an account name (`invalid`)", body = ErrorBody),
+    responses((status = 200, description = "The colleague holds it now, or it waits in the queue for the team", body = Summary), (status = 403, response = NotYours),
+        (status = 400, description = "The name cannot be an account name, the topic is not a configured one, both or neither are given, or the note is too long (`invalid`, with `field` for the note)", body = ErrorBody),
         (status = 404, description = "No such conversation (`not_found`) or colleague (`unknown_user`)", body = ErrorBody),
         (status = 409, description = "The colleague holds the most they may (`claim_limit`, with `limit` and `user`)", body = ErrorBody)))]
 pub async fn transfer(
@@ -560,34 +634,76 @@ pub async fn transfer(
 ) -> Result<HttpResponse, ApiError> {
     staff.require_queue()?;
     let key = id.key(&state).await?;
-    // A name that cannot be an account's is refused before the lookup.
-    let name = crate::accounts::login_name(&body.to)
-        .map_err(|_| ApiError::invalid("Dat is geen gebruikersnaam van een collega."))?;
-    let to = state
-        .store
-        .user(&name)
-        .await?
-        .ok_or_else(|| QueueError::UnknownUser(name.clone()))?;
-    let summary = state
-        .store
-        .transfer(
-            key,
-            &staff.account,
-            &to,
-            state.settings.queue.max_claims,
-            state.clock.now(),
-        )
-        .await?;
-    super::audit::record(
-        &state,
-        &staff,
-        "transfer",
-        Some(&summary.id),
-        Some(&to.username),
-    )
-    .await;
-    publish(&state, &summary, Change::Transferred, Some(to.username));
-    Ok(HttpResponse::Ok().json(summary))
+    let note = super::context::optional_note(body.note.as_deref())?;
+    let now = state.clock.now();
+    match (body.to.as_deref(), body.topic.as_deref()) {
+        (Some(to), None) => {
+            // A name that cannot be an account's is refused before the lookup.
+            let name = crate::accounts::login_name(to)
+                .map_err(|_| ApiError::invalid("Dat is geen gebruikersnaam van een collega."))?;
+            let to = state
+                .store
+                .user(&name)
+                .await?
+                .ok_or_else(|| QueueError::UnknownUser(name.clone()))?;
+            let summary = state
+                .store
+                .transfer(
+                    key,
+                    &staff.account,
+                    &to,
+                    note,
+                    state.settings.queue.max_claims,
+                    now,
+                )
+                .await?;
+            super::audit::record(
+                &state,
+                &staff,
+                "transfer",
+                Some(&summary.id),
+                Some(&to.username),
+            )
+            .await;
+            publish(&state, &summary, Change::Transferred, Some(to.username));
+            Ok(HttpResponse::Ok().json(summary))
+        }
+        (None, Some(topic)) => {
+            let topic = configured_topic(&state, topic)?;
+            let summary = state
+                .store
+                .transfer_to_topic(key, &staff.account, &topic, note, now)
+                .await?;
+            let detail = format!("{}{topic}", crate::db::TOPIC_PREFIX);
+            super::audit::record(&state, &staff, "transfer", Some(&summary.id), Some(&detail))
+                .await;
+            publish(&state, &summary, Change::Released, None);
+            Ok(HttpResponse::Ok().json(summary))
+        }
+        _ => Err(ApiError::invalid(
+            "Kies een collega of een team om het gesprek naar door te zetten.",
+        )),
+    }
+}
+
+/// The configured topic (team) `topic` names, ignoring case and spaces
+/// around it; 400 for any other.
+fn configured_topic(state: &AppState, topic: &str) -> Result<String, ApiError> {
+    let wanted = topic.trim().to_lowercase();
+    state
+        .settings
+        .queue
+        .topics
+        .iter()
+        .find(|t| t.to_lowercase() == wanted)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "Dat is geen team om naar door te zetten; kies uit: {}.",
+                state.settings.queue.topics.join(", ")
+            ))
+            .with("field", "topic")
+        })
 }
 
 /// What the conversation was about, for the team lead's report.

@@ -10,6 +10,8 @@
 
 import { clearFeedback, localDrafts, setUpReplyBox, showFeedback, whatsappNodes } from './compose.js';
 
+import { renderContext, revealShowsMore, setUpContext, teamOptions, transfer } from './context.js';
+
 const REASONS = {
   no_answer: 'Bot wist geen antwoord',
   asked_for_person: 'Vroeg om een medewerker',
@@ -37,7 +39,10 @@ const EVENT_WORDS = {
     const holder = detail ? personName(detail) : null;
     return holder && holder !== who ? `Teruggegeven aan de wachtrij door ${who} (had ${holder})` : `Teruggegeven aan de wachtrij door ${who}`;
   },
-  transferred: (who, detail) => `Overgedragen aan ${detail ? personName(detail) : 'een collega'} door ${who}`,
+  transferred: (who, detail) =>
+    detail?.startsWith('topic:')
+      ? `Doorgezet naar team ${detail.slice('topic:'.length)} door ${who}`
+      : `Overgedragen aan ${detail ? personName(detail) : 'een collega'} door ${who}`,
   replied: (who, detail) => (detail && detail.startsWith('template ') ? `Sjabloon gestuurd door ${who}` : `Beantwoord door ${who}`),
   closed: (who, detail) => `Afgesloten door ${who}${detail ? `, onderwerp: ${detail}` : ''}`,
   reopened: (who, detail) => `Heropend: de inwoner schreef opnieuw${detail ? ` (eerder: ${detail})` : ''}`,
@@ -638,13 +643,16 @@ function renderConversation({ scroll }) {
 
   const messages = detail.messages || [];
   renderThread(messages, scroll);
-  const masked = messages.some((m) => m.masked);
-  $('privacy-bar').hidden = !masked && !state.revealed;
+  // The number is personal data too: hidden until the (audited) reveal.
+  const masked = messages.some((m) => m.masked) || revealShowsMore(detail);
   $('reveal-button').hidden = !masked;
   $('privacy-text').textContent = masked
     ? 'Persoonsgegevens zijn verborgen; tonen wordt vastgelegd.'
-    : 'Persoonsgegevens worden getoond; dat is vastgelegd.';
+    : detail.contact || state.revealed
+      ? 'Persoonsgegevens worden getoond; dat is vastgelegd.'
+      : 'Geen verborgen persoonsgegevens in dit gesprek.';
   renderHistory(detail.events || []);
+  renderContext(detail);
 
   // What this user may do now.
   const canAct = mayAct(detail);
@@ -835,9 +843,11 @@ function renderTransferOptions() {
       el('option', { value: colleague.username, text: `${colleague.username}${colleague.online ? ' (online)' : ''}` }),
     );
   }
+  const teams = teamOptions(state.session?.topics);
+  if (teams) options.push(teams);
   select.replaceChildren(...options);
-  if (colleagues.some((c) => c.username === previous)) select.value = previous;
-  $('transfer-button').disabled = colleagues.length === 0;
+  if ([...select.options].some((o) => o.value === previous)) select.value = previous;
+  $('transfer-button').disabled = colleagues.length === 0 && !teams;
 }
 
 async function loadStaff() {
@@ -970,21 +980,6 @@ function sendTemplate() {
     await api('POST', conversationPath('reply'), { template: true });
     showNotice('Sjabloon verstuurd. Reageert de inwoner, dan kunt u weer vrij antwoorden.', 'ok', $('template-button'));
     scheduleCurrentRefresh();
-  });
-}
-
-function transfer(event) {
-  event.preventDefault();
-  const to = $('transfer-to').value;
-  if (!to) {
-    showNotice('Kies eerst een collega.', 'error', $('transfer-to'));
-    $('transfer-to').focus();
-    return Promise.resolve();
-  }
-  return act($('transfer-button'), async () => {
-    const detail = await api('POST', conversationPath('transfer'), { to });
-    afterChange(detail);
-    showNotice(`Gesprek doorgezet naar ${to}.`, 'ok', $('transfer-button'));
   });
 }
 
@@ -1465,6 +1460,7 @@ function startWorkspace() {
 }
 
 async function boot() {
+  setUpContext({ api, act, el, when, personName, ApiError, openConversation, afterChange, refreshCurrent, showNotice, state });
   $('login-form').addEventListener('submit', login);
   $('logout-button').addEventListener('click', logout);
   $('security-button').addEventListener('click', openSecurity);
