@@ -182,7 +182,23 @@ impl SearchError {
     }
 }
 
-/// Reads the search inputs as the page sends them; blank means "any".
+/// An RFC 3339 full date (`2026-12-07`), nothing around it.
+fn full_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    shaped
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+}
+
+/// Reads the search inputs as the page sends them: a blank reference or
+/// topic means "any"; a date, when given, must be one.
 pub fn search_of(
     reference: Option<&str>,
     from: Option<&str>,
@@ -192,15 +208,17 @@ pub fn search_of(
     fn given(text: Option<&str>) -> Option<&str> {
         text.map(str::trim).filter(|t| !t.is_empty())
     }
+    // A date that is given must be one, exactly `YYYY-MM-DD` (the API's
+    // contract says `format: date`): an empty or padded value is refused
+    // like any other, naming the field. The page leaves out what is blank.
     let day = |text: Option<&str>, field: &'static str| {
-        given(text)
-            .map(|t| {
-                NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| SearchError::BadDate {
-                    field,
-                    text: t.to_owned(),
-                })
+        text.map(|t| {
+            full_date(t).ok_or_else(|| SearchError::BadDate {
+                field,
+                text: t.to_owned(),
             })
-            .transpose()
+        })
+        .transpose()
     };
     let (from, to) = (day(from, "from")?, day(to, "to")?);
     if let (Some(from), Some(to)) = (from, to) {
@@ -291,9 +309,14 @@ mod tests {
             search_of(Some("xyz1"), None, None, None).map_err(|e| e.field()),
             Err("reference")
         );
+        // A date that is given must be exactly one: empty or padded is refused.
+        for given in ["", " 2026-12-07", "2026-12-7", "+2026-12-07"] {
+            let refused = search_of(None, Some(given), None, None).map_err(|e| e.field());
+            assert_eq!(refused, Err("from"), "{given:?}");
+        }
         let search = search_of(
             Some(" #3F9A0C12 "),
-            Some(""),
+            None,
             Some("2026-12-07"),
             Some(" afval "),
         )
