@@ -226,9 +226,12 @@ pub fn search_of(
             return Err(SearchError::Reversed { from, to });
         }
     }
-    let reference = given(reference)
+    // A reference that is given must be one (the contract's pattern: 4 to
+    // 32 hex digits, one `#` before them and spaces around allowed).
+    let reference = reference
         .map(|r| {
-            let r = r.trim_start_matches('#').to_ascii_lowercase();
+            let r = r.trim();
+            let r = r.strip_prefix('#').unwrap_or(r).to_ascii_lowercase();
             let hex = r.chars().all(|c| c.is_ascii_hexdigit());
             if hex && (4..=32).contains(&r.len()) {
                 Ok(r)
@@ -237,10 +240,11 @@ pub fn search_of(
             }
         })
         .transpose()?;
-    let topic = given(topic).map(str::to_owned);
-    if topic.as_ref().is_some_and(|t| t.chars().count() > 80) {
+    // The limit counts what was sent, as the contract's maxLength does.
+    if topic.is_some_and(|t| t.chars().count() > 80) {
         return Err(SearchError::LongTopic);
     }
+    let topic = given(topic).map(str::to_owned);
     Ok(Search {
         reference,
         from,
@@ -308,6 +312,16 @@ mod tests {
         assert_eq!(
             search_of(Some("xyz1"), None, None, None).map_err(|e| e.field()),
             Err("reference")
+        );
+        // A reference that is given must be one: empty or with two `#` is refused.
+        for given in ["", "  ", "##3f9a"] {
+            let refused = search_of(Some(given), None, None, None).map_err(|e| e.field());
+            assert_eq!(refused, Err("reference"), "{given:?}");
+        }
+        let padded_topic = format!(" {} ", "a".repeat(79));
+        assert_eq!(
+            search_of(None, None, None, Some(&padded_topic)).map_err(|e| e.field()),
+            Err("topic")
         );
         // A date that is given must be exactly one: empty or padded is refused.
         for given in ["", " 2026-12-07", "2026-12-7", "+2026-12-07"] {

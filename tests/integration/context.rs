@@ -263,6 +263,7 @@ async fn closed_threads_are_found_by_reference_date_and_topic_and_a_bad_date_nam
         ("from=2026-11-25&to=2026-11-24", "to"),
         // Given but empty is no date either (the contract says `format: date`).
         ("to=", "to"),
+        ("reference=", "reference"),
     ] {
         let (status, refused) = search(query.to_owned()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {refused}");
