@@ -115,6 +115,8 @@ impl WidgetMessage {
             messages: vec![InboundMessage {
                 wamid,
                 from,
+                // A web chat is anonymous: there is no profile.
+                profile_name: None,
                 business_phone_number_id: None,
                 sent_at: now,
                 reply_to: None,

@@ -19,6 +19,10 @@ pub struct PrivacySettings {
     /// no further automatic replies that minute (its messages are still
     /// stored and reach staff).
     pub auto_replies_per_minute: u32,
+    /// Keep the WhatsApp profile name with each message, for staff to see
+    /// after the audited reveal ("Persoonsgegevens tonen"). Off: the name
+    /// is dropped before anything is stored.
+    pub keep_profile_name: bool,
 }
 
 impl Default for PrivacySettings {
@@ -28,6 +32,7 @@ impl Default for PrivacySettings {
             purge_every: HumanDuration(Duration::from_secs(3600)),
             audit_retention: HumanDuration(Duration::from_secs(365 * 24 * 3600)),
             auto_replies_per_minute: 10,
+            keep_profile_name: true,
         }
     }
 }

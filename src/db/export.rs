@@ -145,6 +145,7 @@ const MESSAGE_COLUMNS: &[(&str, Kind)] = &[
     ("wamid", Kind::Text),
     ("wa_id", Kind::Text),
     ("user_id", Kind::Text),
+    ("profile_name", Kind::Text),
     ("business_phone_number_id", Kind::Text),
     ("kind", Kind::Text),
     ("content", Kind::Json),

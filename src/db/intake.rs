@@ -114,10 +114,10 @@ async fn insert_inbound(
     dialect: Dialect,
     messages: &[(&InboundMessage, DateTime<Utc>)],
 ) -> Result<Vec<String>, StoreError> {
-    let values = rows_of_placeholders(dialect, messages.len(), 9);
+    let values = rows_of_placeholders(dialect, messages.len(), 10);
     let sql = format!(
         "INSERT INTO inbound_messages
-            (wamid, wa_id, user_id, business_phone_number_id, kind, content, reply_to, sent_at, received_at)
+            (wamid, wa_id, user_id, profile_name, business_phone_number_id, kind, content, reply_to, sent_at, received_at)
          VALUES {values}
          ON CONFLICT (wamid) DO NOTHING
          RETURNING wamid"
@@ -132,6 +132,7 @@ async fn insert_inbound(
             .bind(message.wamid.as_str())
             .bind(message.from.wa_id.as_ref().map(|w| w.as_str()))
             .bind(message.from.user_id.as_ref().map(|u| u.as_str()))
+            .bind(message.profile_name.as_ref().map(|n| n.as_str()))
             .bind(message.business_phone_number_id.as_deref())
             .bind(message.content.kind_name())
             .bind(content)

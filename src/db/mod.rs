@@ -14,6 +14,7 @@
 
 mod accounts;
 mod audit;
+mod contact;
 mod dialect;
 mod export;
 mod flood;

@@ -143,6 +143,62 @@ impl fmt::Display for Wamid {
     }
 }
 
+/// The name a citizen gave themselves in WhatsApp (Meta's
+/// `contacts[].profile.name`). Personal data: stored with the message,
+/// shown to staff only after the audited reveal, deleted with the
+/// conversation. Free text chosen by the citizen, so it is cleaned for
+/// display: control and format characters (a right-to-left override could
+/// reorder what staff read) are dropped, runs of whitespace become one
+/// space, and it is cut at [`ProfileName::MAX_CHARS`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ProfileName(String);
+
+impl ProfileName {
+    /// WhatsApp allows 25 characters; room for other clients' longer names.
+    pub const MAX_CHARS: usize = 100;
+
+    /// The cleaned name; `None` when nothing readable is left.
+    pub fn from_meta(raw: &str) -> Option<Self> {
+        let kept: String = raw
+            .chars()
+            .map(|c| if c.is_whitespace() { ' ' } else { c })
+            .filter(|c| !c.is_control() && !is_format_character(*c))
+            .collect();
+        let words: Vec<&str> = kept.split(' ').filter(|w| !w.is_empty()).collect();
+        let name: String = words.join(" ").chars().take(Self::MAX_CHARS).collect();
+        let name = name.trim_end().to_owned();
+        (!name.is_empty()).then_some(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Unicode's invisible format characters (category Cf) that matter for
+/// display: bidirectional controls, zero-width characters and the BOM.
+fn is_format_character(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+impl TryFrom<String> for ProfileName {
+    type Error = IdError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::from_meta(&value).ok_or(IdError::Empty {
+            kind: "profile name",
+        })
+    }
+}
+
+impl From<ProfileName> for String {
+    fn from(value: ProfileName) -> Self {
+        value.0
+    }
+}
+
 /// How we know a citizen: by phone number, by business-scoped user id, or
 /// both. Since 2026 Meta may leave out the phone number, so either may be
 /// missing, but never both (the parser drops such messages with a log line).
@@ -183,6 +239,26 @@ mod tests {
         let id = WaId::parse("31600000001").expect("valid");
         assert_eq!(id.masked(), "********001");
         assert_eq!(id.to_string(), "********001");
+    }
+
+    #[test]
+    fn a_profile_name_is_cleaned_for_display() {
+        let name = |raw: &str| ProfileName::from_meta(raw).map(|n| n.as_str().to_owned());
+        assert_eq!(
+            name("  Voorbeeld   Inwoner \n").as_deref(),
+            Some("Voorbeeld Inwoner")
+        );
+        // A right-to-left override and a zero-width space are dropped.
+        assert_eq!(name("Ann\u{202E}a\u{200B}").as_deref(), Some("Anna"));
+        assert_eq!(name("Jan\u{0007}").as_deref(), Some("Jan"));
+        assert_eq!(name(" \u{200B}\t"), None);
+        assert_eq!(name(""), None);
+        let long = "é".repeat(300);
+        assert_eq!(
+            name(&long).map(|n| n.chars().count()),
+            Some(ProfileName::MAX_CHARS)
+        );
+        assert_eq!(name("Fatima 🌷").as_deref(), Some("Fatima 🌷"));
     }
 
     #[test]

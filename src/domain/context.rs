@@ -22,8 +22,9 @@ pub struct Contact {
     /// The phone number in international form (`+31 6 12345678`); `null`
     /// for a web chat, and for a WhatsApp user who hides their number.
     pub number: Option<String>,
-    /// The WhatsApp profile name. Always `null`: Loket does not keep it
-    /// (data minimisation, see `whatsapp::webhook`).
+    /// The name the citizen gave themselves in WhatsApp, from their latest
+    /// message that carried one; `null` for a web chat, when Meta sent
+    /// none, or with `[privacy] keep_profile_name = false`.
     pub profile_name: Option<String>,
     /// What the page says about the number, in Dutch ...
     pub text_nl: String,
@@ -31,8 +32,9 @@ pub struct Contact {
     pub text_en: String,
 }
 
-/// The contact details of `citizen` in a conversation on `channel`.
-pub fn contact_of(citizen: &CitizenRef, channel: Channel) -> Contact {
+/// The contact details of `citizen` in a conversation on `channel`, with
+/// the WhatsApp profile name the store holds for it.
+pub fn contact_of(citizen: &CitizenRef, channel: Channel, profile_name: Option<String>) -> Contact {
     let number = match channel {
         Channel::Whatsapp => citizen.wa_id.as_ref().map(phone::for_display),
         Channel::Web => None,
@@ -54,9 +56,25 @@ pub fn contact_of(citizen: &CitizenRef, channel: Channel) -> Contact {
     Contact {
         channel,
         number,
-        profile_name: None,
+        profile_name: match channel {
+            Channel::Whatsapp => profile_name,
+            Channel::Web => None,
+        },
         text_nl,
         text_en,
+    }
+}
+
+impl Contact {
+    /// What the audit entry of a reveal says was shown: `number`, `name`,
+    /// both (`number,name`) or nothing. Never the values themselves.
+    pub fn audit_detail(&self) -> Option<&'static str> {
+        match (self.number.is_some(), self.profile_name.is_some()) {
+            (true, true) => Some("number,name"),
+            (true, false) => Some("number"),
+            (false, true) => Some("name"),
+            (false, false) => None,
+        }
     }
 }
 
@@ -268,18 +286,35 @@ mod tests {
 
     #[test]
     fn a_whatsapp_citizen_has_a_readable_number_and_a_web_citizen_none() {
-        let contact = contact_of(&citizen(Some("31612345678"), None), Channel::Whatsapp);
+        let name = || Some("Voorbeeld Inwoner".to_owned());
+        let contact = contact_of(
+            &citizen(Some("31612345678"), None),
+            Channel::Whatsapp,
+            name(),
+        );
         assert_eq!(contact.number.as_deref(), Some("+31 6 12345678"));
         assert!(contact.text_nl.contains("+31 6 12345678"));
-        let web = contact_of(&citizen(None, Some("web.0123456789abcdef")), Channel::Web);
+        assert_eq!(contact.profile_name.as_deref(), Some("Voorbeeld Inwoner"));
+        assert_eq!(contact.audit_detail(), Some("number,name"));
+        let web = contact_of(
+            &citizen(None, Some("web.0123456789abcdef")),
+            Channel::Web,
+            name(),
+        );
         assert_eq!(web.number, None);
+        assert_eq!(web.profile_name, None, "a web chat has no profile");
+        assert_eq!(web.audit_detail(), None);
         assert!(web.text_nl.contains("geen telefoonnummer"), "{web:?}");
         let hidden = contact_of(
             &citizen(None, Some("NL.1502576394655843")),
             Channel::Whatsapp,
+            name(),
         );
         assert_eq!(hidden.number, None);
+        assert_eq!(hidden.audit_detail(), Some("name"));
         assert!(hidden.text_nl.contains("verborgen"), "{hidden:?}");
+        let nameless = contact_of(&citizen(Some("31612345678"), None), Channel::Whatsapp, None);
+        assert_eq!(nameless.audit_detail(), Some("number"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What a citizen sent us and what Meta tells us about what we sent.
 
-use super::{CitizenRef, Wamid};
+use super::{CitizenRef, ProfileName, Wamid};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -14,11 +14,25 @@ pub struct WebhookBatch {
     pub skipped: Vec<String>,
 }
 
+impl WebhookBatch {
+    /// Drops every sender's profile name (`[privacy] keep_profile_name =
+    /// false`): nothing of it is stored.
+    pub fn forget_profile_names(&mut self) {
+        for message in &mut self.messages {
+            message.profile_name = None;
+        }
+    }
+}
+
 /// One message from a citizen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboundMessage {
     pub wamid: Wamid,
     pub from: CitizenRef,
+    /// The sender's WhatsApp profile name, if Meta sent one and
+    /// `[privacy] keep_profile_name` is on (see [`ProfileName`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_name: Option<ProfileName>,
     /// Meta's `metadata.phone_number_id`: which business number received it.
     pub business_phone_number_id: Option<String>,
     /// When the citizen sent it (Meta's `timestamp`).

@@ -19,7 +19,7 @@ pub mod thread;
 pub mod web_chat;
 
 pub use channel::Channel;
-pub use citizen::{CitizenRef, IdError, UserId, WaId, Wamid};
+pub use citizen::{CitizenRef, IdError, ProfileName, UserId, WaId, Wamid};
 pub use conversation::{Change, Conversation, ConversationState, Transition, TransitionError};
 pub use inbound::{
     DeliveryStatus, GraphErrorDetail, InboundMessage, InteractiveKind, MediaKind, MessageContent,

@@ -104,13 +104,16 @@ pub async fn receive(
         return HttpResponse::Unauthorized().body("invalid signature");
     }
     let received_at = state.clock.now();
-    let batch = match webhook::parse_webhook(&body, received_at) {
+    let mut batch = match webhook::parse_webhook(&body, received_at) {
         Ok(batch) => batch,
         Err(error) => {
             tracing::warn!(error = %error, bytes = body.len(), "webhook POST refused: malformed payload");
             return HttpResponse::BadRequest().body("malformed payload");
         }
     };
+    if !state.settings.privacy.keep_profile_name {
+        batch.forget_profile_names();
+    }
     for line in &batch.skipped {
         tracing::info!("webhook: skipped {line}");
     }

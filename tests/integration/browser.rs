@@ -408,7 +408,7 @@ async fn staff_claim_reply_and_close_a_thread_in_a_real_browser() {
         .collect();
     assert_eq!(reveals.len(), 1, "{reveals:?}");
     assert_eq!(reveals[0].actor, ilse);
-    assert_eq!(reveals[0].detail.as_deref(), Some("number"));
+    assert_eq!(reveals[0].detail.as_deref(), Some("number,name"));
     assert_eq!(
         reveals[0].conversation.as_ref().map(|id| id.as_str()),
         Some(conversation.public_id.as_str())

@@ -68,13 +68,16 @@ async fn the_number_comes_only_with_the_reveal_which_is_audited_with_its_actor()
     // Not in any form: neither the stored digits nor the readable number.
     let text = masked.to_string();
     assert!(!text.contains(CITIZEN) && !text.contains("+31 6"), "{text}");
+    assert!(!text.contains(loket_testkit::payload::PROFILE_NAME), "{text}");
     let (_, queue) = get(&app, "/api/queue", anna).await;
-    assert!(!queue.to_string().contains(CITIZEN), "{queue}");
+    let queue = queue.to_string();
+    assert!(!queue.contains(CITIZEN) && !queue.contains(loket_testkit::payload::PROFILE_NAME), "{queue}");
     assert!(audited(&app, "reveal").await.is_empty());
 
     let revealed = act(&app, anna, id, "reveal", json!({})).await;
     assert_eq!(revealed["contact"]["number"], "+31 6 00000001", "{revealed}");
     assert_eq!(revealed["contact"]["channel"], "whatsapp");
+    assert_eq!(revealed["contact"]["profile_name"], loket_testkit::payload::PROFILE_NAME);
     assert!(
         revealed["contact"]["text_nl"].as_str().is_some_and(|t| t.contains("+31 6 00000001")),
         "{revealed}"
@@ -83,11 +86,31 @@ async fn the_number_comes_only_with_the_reveal_which_is_audited_with_its_actor()
     assert_eq!(reveals.len(), 1, "{reveals:?}");
     assert_eq!(reveals[0]["actor"], "staff:anna");
     assert_eq!(reveals[0]["conversation"], id.as_str());
-    assert_eq!(reveals[0]["detail"], "number");
+    assert_eq!(reveals[0]["detail"], "number,name");
     // The reveal holds for this login only: another staff member sees no number.
     add_user(&app, "bram", Role::Staff).await;
     let bram = &login(&app, "bram").await;
     assert!(thread(&app, bram, id).await["contact"].is_null());
+}
+}
+
+on_both_databases! {
+#[tokio::test]
+async fn with_keep_profile_name_off_the_name_is_never_stored() {
+    let app = spawn_app_with(tuesday_morning(), |settings| {
+        settings.privacy.keep_profile_name = false;
+    })
+    .await;
+    add_user(&app, "anna", Role::Staff).await;
+    let anna = &login(&app, "anna").await;
+    let id = &queued_thread(&app, CITIZEN).await;
+    let revealed = act(&app, anna, id, "reveal", json!({})).await;
+    assert_eq!(revealed["contact"]["number"], "+31 6 00000001", "{revealed}");
+    assert!(revealed["contact"]["profile_name"].is_null(), "{revealed}");
+    let key = key(&app, id).await;
+    assert_eq!(app.store().profile_name(key).await.expect("read"), None);
+    add_user(&app, "lead", Role::Admin).await;
+    assert_eq!(audited(&app, "reveal").await[0]["detail"], "number");
 }
 }
 

@@ -194,6 +194,11 @@ async fn an_export_holds_every_stored_item_of_the_citizen_and_nothing_of_another
     assert_eq!(audit.len(), 4);
     assert_eq!(field(&export["staff_actions"], "id"), audit);
     assert!(text.contains("KIKKERVIS3311"), "their own words");
+    assert!(
+        export["messages"].as_array().expect("messages").iter()
+            .any(|m| m["profile_name"] == loket_testkit::payload::PROFILE_NAME),
+        "the WhatsApp name they sent with their messages"
+    );
     assert!(text.contains("Dat zoeken we voor u uit."), "the reply to them");
 
     // Retention dates: the closed conversation goes `retention` after closing.

@@ -275,12 +275,9 @@ pub async fn reveal(
     staff.require_queue()?;
     let key = id.key(&state).await?;
     let view = load_thread(&staff, &state, key, true).await?;
-    // The audit entry says whether a phone number was among what was shown.
-    let detail = view
-        .contact
-        .as_ref()
-        .and_then(|c| c.number.as_ref())
-        .map(|_| "number");
+    // The audit entry says whether a phone number and a name were among
+    // what was shown.
+    let detail = view.contact.as_ref().and_then(|c| c.audit_detail());
     audit_once_per_login(
         &state,
         &state.revealed,
@@ -339,8 +336,16 @@ async fn load_thread(
     let unread = state.store.unread(id, &staff.account.username).await?;
     // The number is personal data like the rest: it leaves the server
     // only with the (audited) reveal.
-    let contact = reveal
-        .then(|| crate::domain::context::contact_of(&thread.summary.to, thread.summary.channel));
+    let contact = if reveal {
+        let name = state.store.profile_name(id).await?;
+        Some(crate::domain::context::contact_of(
+            &thread.summary.to,
+            thread.summary.channel,
+            name,
+        ))
+    } else {
+        None
+    };
     let notes = state.store.notes(id).await?;
     Ok(ThreadView {
         thread,

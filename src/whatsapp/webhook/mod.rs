@@ -18,7 +18,8 @@
 //!   go to logs.
 //! - Every identifier that leaves this module went through the domain's
 //!   `parse`, so nothing malformed is stored. The profile name Meta sends is
-//!   never read (data minimisation).
+//!   cleaned by `ProfileName::from_meta`; the webhook handler drops it when
+//!   `[privacy] keep_profile_name` is off.
 //! - No input panics: no `unwrap`, no slice indexing.
 //!
 //! The caller verifies the signature over the raw bytes first

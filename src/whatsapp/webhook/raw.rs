@@ -28,13 +28,14 @@ pub(super) struct RawMetadata {
 }
 
 /// One element of `value.contacts`: who sent the messages in this change.
-/// Since 2026 `wa_id` may be absent and `user_id` (BSUID) present. The
-/// `profile` (name, username) is deliberately not deserialised: we do not
-/// keep what we do not need.
+/// Since 2026 `wa_id` may be absent and `user_id` (BSUID) present.
+/// `profile` is kept as a raw value: only its `name` is read, and an odd
+/// shape costs the name, never the message. The `username` is not read.
 #[derive(Debug, Deserialize)]
 pub(super) struct RawContact {
     pub(super) wa_id: Option<String>,
     pub(super) user_id: Option<String>,
+    pub(super) profile: Option<Value>,
 }
 
 /// One element of `value.messages`: the common part of every inbound

@@ -2,7 +2,8 @@
 //! `contacts`.
 
 use super::raw::RawContact;
-use crate::domain::{CitizenRef, UserId, WaId};
+use crate::domain::{CitizenRef, ProfileName, UserId, WaId};
+use serde_json::Value;
 
 /// Who sent a message: the message's own `from` / `from_user_id`, with
 /// whatever is missing taken from the matching `contacts[]` entry. An id
@@ -29,6 +30,21 @@ pub(super) fn sender(
         tracing::warn!("dropped a sender user id that is not a valid BSUID");
     }
     CitizenRef::new(wa_id, user_id).ok_or_else(|| "message sender ids rejected".to_owned())
+}
+
+/// The WhatsApp profile name of this message's sender, from the same
+/// contact [`sender`] uses; `None` when there is none or it is not text.
+pub(super) fn profile_name(
+    from: Option<&str>,
+    from_user_id: Option<&str>,
+    contacts: &[RawContact],
+) -> Option<ProfileName> {
+    matching_contact(from, from_user_id, contacts)?
+        .profile
+        .as_ref()?
+        .get("name")
+        .and_then(Value::as_str)
+        .and_then(ProfileName::from_meta)
 }
 
 /// The contact describing this message's sender: the one whose `wa_id` or

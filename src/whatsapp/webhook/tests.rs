@@ -612,9 +612,56 @@ fn a_lone_contact_of_another_citizen_is_not_merged_into_the_sender() {
 }
 
 #[test]
-fn the_profile_name_is_not_kept_anywhere() {
+fn the_profile_name_comes_from_the_senders_contact_and_only_the_name() {
     let message = only_message("text");
-    let stored = serde_json::to_string(&message).expect("serialisable");
+    assert_eq!(
+        message.profile_name.as_ref().map(|n| n.as_str()),
+        Some("Voorbeeld Inwoner")
+    );
+    // The contact's other profile fields (a username) are not read.
+    let mut value = with_messages(json!([text_from("31600000010", "wamid.P1")]));
+    value["entry"][0]["changes"][0]["value"]["contacts"] = json!([
+        { "wa_id": "31600000011", "profile": { "name": "Iemand Anders" } },
+        { "wa_id": "31600000010", "profile": { "name": " Fatima\u{202e} ", "username": "@fatima" } }
+    ]);
+    let batch = parse_json(&value);
+    let message = &batch.messages[0];
+    assert_eq!(
+        message.profile_name.as_ref().map(|n| n.as_str()),
+        Some("Fatima")
+    );
+    let stored = serde_json::to_string(message).expect("serialisable");
+    assert!(
+        !stored.contains("@fatima") && !stored.contains("Iemand"),
+        "{stored}"
+    );
+}
+
+#[test]
+fn an_odd_profile_costs_the_name_and_never_the_message() {
+    for profile in [
+        json!("Voorbeeld"),
+        json!({ "name": 12 }),
+        json!({ "name": " " }),
+        json!(null),
+    ] {
+        let mut value = with_messages(json!([text_from("31600000012", "wamid.P2")]));
+        value["entry"][0]["changes"][0]["value"]["contacts"] =
+            json!([{ "wa_id": "31600000012", "profile": profile }]);
+        let batch = parse_json(&value);
+        assert_eq!(batch.messages.len(), 1, "{profile}: {:?}", batch.skipped);
+        assert_eq!(batch.messages[0].profile_name, None, "{profile}");
+    }
+}
+
+#[test]
+fn forgetting_profile_names_leaves_the_messages() {
+    let mut batch = fixture("text");
+    assert!(batch.messages[0].profile_name.is_some());
+    batch.forget_profile_names();
+    assert_eq!(batch.messages.len(), 1);
+    assert_eq!(batch.messages[0].profile_name, None);
+    let stored = serde_json::to_string(&batch.messages[0]).expect("serialisable");
     assert!(!stored.contains("Voorbeeld Inwoner"), "{stored}");
 }
 

@@ -8,7 +8,7 @@ use super::content::content;
 use super::json::{describe, from_object, take_array};
 use super::raw::{RawChange, RawContact, RawEntry, RawMessage, RawMetadata, RawStatus};
 use super::safe_text::{MAX_LABEL_CHARS, MAX_NAME_CHARS, clip, printable};
-use super::sender::sender;
+use super::sender::{profile_name, sender};
 use super::values::{error_fields, graph_error, is_phone_number_id, timestamp};
 use crate::domain::{DeliveryStatus, InboundMessage, StatusUpdate, Wamid, WebhookBatch};
 
@@ -147,6 +147,7 @@ impl Parser {
             Ok(from) => from,
             Err(reason) => return self.skip(at, reason),
         };
+        let profile_name = profile_name(raw.from.as_deref(), raw.from_user_id.as_deref(), contacts);
         let reply_to = raw
             .context
             .as_ref()
@@ -157,6 +158,7 @@ impl Parser {
         self.batch.messages.push(InboundMessage {
             wamid,
             from,
+            profile_name,
             business_phone_number_id: business_phone_number_id.map(str::to_owned),
             sent_at: timestamp(raw.timestamp.as_ref(), self.received_at),
             reply_to,
