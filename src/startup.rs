@@ -179,6 +179,16 @@ async fn start_serving(
             )),
         ),
         (
+            "left web chats",
+            tokio::spawn(crate::queue::abandoned::run_until_stopped(
+                store.clone(),
+                settings.clone(),
+                clock.clone(),
+                events.clone(),
+                cancel.clone(),
+            )),
+        ),
+        (
             "outbox sender",
             tokio::spawn(
                 outbox::Sender {

@@ -1,6 +1,8 @@
 //! `[webchat]`: the chat widget for the organisation's website (issue 24).
 
+use super::duration::HumanDuration;
 use serde::Deserialize;
+use std::time::Duration;
 
 /// `[webchat]`
 #[derive(Debug, Clone, Deserialize)]
@@ -25,6 +27,11 @@ pub struct WebchatSettings {
     /// The organisation's WhatsApp number (digits, international, no `+`),
     /// offered as a `https://wa.me/...` link when nobody can chat.
     pub whatsapp_number: Option<String>,
+    /// A web chat waiting for staff (queued or claimed) whose citizen has
+    /// had no connection this long (the tab was closed: the session lives
+    /// in `sessionStorage`) is closed, with a note to staff. An open chat
+    /// counts as a connection, however quiet.
+    pub idle_timeout: HumanDuration,
     /// `allowed_origins` normalised to `scheme://host[:port]` (filled by validation).
     #[serde(skip)]
     pub origins: Vec<String>,
@@ -39,6 +46,7 @@ impl Default for WebchatSettings {
             messages_per_minute: 20,
             requests_per_minute_per_ip: 120,
             whatsapp_number: None,
+            idle_timeout: HumanDuration(Duration::from_secs(30 * 60)),
             origins: Vec::new(),
         }
     }
@@ -65,6 +73,16 @@ impl WebchatSettings {
                 "webchat.messages_per_minute",
                 "the rate limits (messages_per_minute, requests_per_minute_per_ip) must be above 0"
                     .to_owned(),
+            ));
+        }
+        // An open chat is marked seen at every keep-alive (15 s); a few
+        // missed ones must not close it.
+        if !(Duration::from_secs(120)..=Duration::from_secs(7 * 24 * 3600))
+            .contains(&self.idle_timeout.0)
+        {
+            return Err((
+                "webchat.idle_timeout",
+                "must be between 2m and 7d (30m is the default)".to_owned(),
             ));
         }
         if let Some(number) = &self.whatsapp_number

@@ -121,6 +121,10 @@ fn summary(row: &AnyRow) -> Result<Summary, StoreError> {
 /// of a colleague's user name.
 pub const TOPIC_PREFIX: &str = "topic:";
 
+/// Loket itself, as stored when it acts without a person (closing a web
+/// chat whose citizen left); the staff page calls it "Loket".
+pub const SYSTEM_ACTOR: &str = "system";
+
 /// Who did something, as stored: `staff:<username>`.
 pub fn staff_actor(account: &Account) -> String {
     format!("staff:{}", account.username)
@@ -663,6 +667,67 @@ impl Store {
         Ok(after)
     }
 
+    /// Web chats waiting on staff (queued or claimed) whose citizen has had
+    /// no connection since `seen_before`: the session was last seen before
+    /// it, or is gone. Oldest first, at most 500 per call.
+    pub async fn abandoned_web_chats(
+        &self,
+        seen_before: DateTime<Utc>,
+    ) -> Result<Vec<i64>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT c.id FROM conversations c
+             WHERE c.channel = 'web' AND c.state IN ('queued', 'claimed')
+               AND c.last_inbound_at < $1
+               AND NOT EXISTS (SELECT 1 FROM web_sessions s
+                               WHERE s.citizen = c.user_id AND s.last_seen_at >= $1)
+             ORDER BY c.id LIMIT 500",
+        )
+        .bind(millis(seen_before))
+        .fetch_all(&self.pool)
+        .await
+        .doing("finding web chats whose citizen left")
+    }
+
+    /// Closes a web chat whose citizen left, as Loket (`system`), with
+    /// `note` for staff. `None` when it no longer waits on staff (closed
+    /// or taken back by the bot meanwhile).
+    pub async fn close_abandoned(
+        &self,
+        id: i64,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Summary>, QueueError> {
+        let mut tx = self
+            .begin_write("starting to close a left web chat")
+            .await?;
+        self.dialect.lock_conversation(&mut tx, id).await?;
+        let current = current_in(&mut tx, id).await?;
+        let Ok(transition) = conversation(&current).close_abandoned() else {
+            return Ok(None);
+        };
+        let (to, change) = moved(transition)?;
+        sqlx::query(
+            "UPDATE conversations SET state = $1, closed_at = $2, closed_by = NULL, close_topic = NULL, updated_at = $3
+             WHERE id = $4",
+        )
+        .bind(to.state().as_str())
+        .bind(millis(now))
+        .bind(millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .doing("closing a left web chat")?;
+        insert_event(&mut tx, id, SYSTEM_ACTOR, change.as_str(), None, now).await?;
+        super::notes::insert_note(&mut tx, id, SYSTEM_ACTOR, note, now).await?;
+        let after = summary_in(&mut *tx, id)
+            .await?
+            .ok_or(QueueError::NotFound)?;
+        tx.commit()
+            .await
+            .doing("committing the close of a left web chat")?;
+        Ok(Some(after))
+    }
+
     /// Queued threads whose window has expired and that have not had the
     /// follow-up template yet.
     pub async fn followups_due(&self, now: DateTime<Utc>) -> Result<Vec<Summary>, StoreError> {
@@ -715,7 +780,7 @@ impl Store {
             },
         };
         insert_outbox(&mut tx, id, None, "bot", &new, now).await?;
-        insert_event(&mut tx, id, "system", "followup", Some(name), now).await?;
+        insert_event(&mut tx, id, SYSTEM_ACTOR, "followup", Some(name), now).await?;
         tx.commit().await.doing("committing a follow-up")?;
         Ok(true)
     }

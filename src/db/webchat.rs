@@ -229,6 +229,23 @@ impl Store {
             .doing("reading a web chat session")?;
         Ok(found.is_some())
     }
+
+    /// Marks the session of this citizen key seen at `now` (its chat is
+    /// open: `[webchat] idle_timeout` counts from the last connection);
+    /// `false` when it no longer exists.
+    pub async fn touch_web_session(
+        &self,
+        citizen: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE web_sessions SET last_seen_at = $1 WHERE citizen = $2")
+            .bind(millis(now))
+            .bind(citizen)
+            .execute(&self.pool)
+            .await
+            .doing("marking a web chat session seen")?;
+        Ok(done.rows_affected() > 0)
+    }
 }
 
 /// What the widget shows of a reply: its text and its buttons or list

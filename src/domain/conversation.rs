@@ -278,6 +278,22 @@ impl Conversation {
         ))
     }
 
+    /// Loket closes a thread whose citizen has gone: a web chat waiting on
+    /// staff (queued or claimed) after `[webchat] idle_timeout` without a
+    /// connection. A bot-only conversation is left to settle as the bot's.
+    pub fn close_abandoned(&self) -> Result<Transition, TransitionError> {
+        match self.state {
+            ConversationState::Queued | ConversationState::Claimed => Ok(self.to(
+                ConversationState::Closed,
+                self.claimed_by.clone(),
+                Change::Closed,
+            )),
+            state => Err(TransitionError::NotQueued {
+                state: state.as_str(),
+            }),
+        }
+    }
+
     /// May `actor` act for whoever holds the thread?
     fn holds(&self, actor: &Account) -> bool {
         actor.role == Role::Admin || self.claimed_by() == Some(actor.username.as_str())
@@ -535,6 +551,26 @@ mod tests {
         );
         assert_eq!(at(Queued).close(&anna()), Err(not_yours(None)));
         assert_eq!(held_by("anna").close(&bram()), Err(not_yours(Some("anna"))));
+    }
+
+    #[test]
+    fn loket_closes_an_abandoned_thread_only_while_it_waits_on_staff() {
+        assert_eq!(
+            moved(at(Queued).close_abandoned()),
+            (Closed, None, Some(Change::Closed))
+        );
+        assert_eq!(
+            moved(held_by("anna").close_abandoned()),
+            (Closed, Some("anna".to_owned()), Some(Change::Closed))
+        );
+        for state in [Bot, Closed] {
+            assert_eq!(
+                at(state).close_abandoned(),
+                Err(TransitionError::NotQueued {
+                    state: state.as_str()
+                })
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The human queue's moving parts: live updates for the staff page
 //! (`events`, across instances `relay`), the follow-up template for
-//! threads whose window closed (`followup`), and what a thread signals to
+//! threads whose window closed (`followup`), closing web chats whose
+//! citizen left (`abandoned`), and what a thread signals to
 //! staff: whom it waits on, its deadline, unread messages (`signals`).
 //!
 //! The rest of the queue lives below storage, so that `db` never reaches
@@ -11,6 +12,7 @@
 //! queue methods return them). HTTP is in `web::api`. The names re-exported
 //! below are the ones the staff API knows the queue by.
 
+pub mod abandoned;
 pub mod events;
 pub mod followup;
 pub mod relay;

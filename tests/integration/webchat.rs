@@ -661,3 +661,81 @@ async fn the_widget_is_served_at_a_hashed_path_small_and_long_cached() {
         .expect("request");
     assert_eq!(demo.status(), StatusCode::NOT_FOUND);
 }
+
+on_both_databases! {
+#[tokio::test]
+async fn a_web_chat_waiting_on_staff_whose_citizen_left_is_closed_with_a_note() {
+    let app = spawn_app_at(tuesday_morning()).await;
+    // Three web chats: one for a person whose citizen leaves, one the bot
+    // answered, one for a person whose citizen stays; and a WhatsApp
+    // thread for a person.
+    let left = start_chat(&app).await;
+    let answered = start_chat(&app).await;
+    let stays = start_chat(&app).await;
+    say(&app, &left, "Ik wil graag een medewerker spreken").await;
+    app.wait_until_settled().await;
+    say(&app, &answered, "Hoe vraag ik een paspoort aan?").await;
+    app.wait_until_settled().await;
+    say(&app, &stays, "Ik wil graag een medewerker spreken").await;
+    app.wait_until_settled().await;
+    crate::queue::queued_thread(&app, "31600000021").await;
+    let web: Vec<_> = {
+        let mut rows = app.store().conversations(10).await.expect("list");
+        rows.retain(|c| c.citizen.wa_id.is_none());
+        rows.sort_by_key(|c| c.id);
+        rows
+    };
+    let states: Vec<&str> = web.iter().map(|c| c.state.as_str()).collect();
+    assert_eq!(states, ["queued", "bot", "queued"], "the starting point");
+    let close = || {
+        let events = loket::queue::events::EventHub::new();
+        let (store, settings, clock) = (app.store().clone(), app.settings.clone(), app.clock.clone());
+        async move {
+            loket::queue::abandoned::close_left_chats(&store, &settings, clock.as_ref(), &events)
+                .await
+                .expect("closing left chats")
+        }
+    };
+    assert_eq!(close().await, 0, "nobody has left yet");
+
+    // Half an hour and a minute on; the staying citizen's widget is still
+    // connected (any request marks the session seen).
+    app.shifted.advance(chrono::Duration::minutes(31));
+    let status = app
+        .http
+        .get(app.url("/api/webchat/stream"))
+        .bearer_auth(&stays.token)
+        .send()
+        .await
+        .expect("stream")
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(close().await, 1, "only the chat whose citizen left");
+    assert_eq!(close().await, 0, "closing twice closes nothing more");
+
+    let after: Vec<String> = {
+        let mut rows = app.store().conversations(10).await.expect("list");
+        rows.sort_by_key(|c| c.id);
+        rows.into_iter().map(|c| c.state).collect()
+    };
+    assert_eq!(after, ["closed", "bot", "queued", "queued"], "web ×3, then WhatsApp");
+    let thread = app
+        .store()
+        .thread(web[0].id, app.clock.now(), false)
+        .await
+        .expect("read")
+        .expect("the thread");
+    assert!(
+        thread.events.iter().any(|e| e.kind == "closed" && e.actor == "system"),
+        "closed by Loket: {:?}",
+        thread.events
+    );
+    let notes = app.store().notes(web[0].id).await.expect("notes");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].author, "system");
+    assert!(notes[0].text.contains("verlaten") && notes[0].text.contains("30 minuten"), "{notes:?}");
+    // The citizen's session itself is not ended: writing again starts over.
+    let key = web[0].citizen.user_id.as_ref().expect("a web key").as_str();
+    assert!(app.store().web_session_exists(key).await.expect("read"));
+}
+}

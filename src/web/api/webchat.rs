@@ -28,6 +28,9 @@ use std::time::Duration;
 /// by another instance whose notice was missed, and the citizen's own
 /// message once processed.
 const POLL: Duration = Duration::from_secs(1);
+/// How often an open stream marks its session seen: well inside the
+/// shortest `[webchat] idle_timeout` (2 minutes).
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
 /// Messages read per query.
 const PAGE: i64 = 100;
 
@@ -336,6 +339,8 @@ pub async fn stream(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
             pending: VecDeque::new(),
             started: false,
             last_sent: tokio::time::Instant::now(),
+            // Opening the stream marked the session seen (`session`).
+            last_touched: tokio::time::Instant::now(),
         };
         Ok(super::events::event_stream(futures_util::stream::unfold(
             initial, next,
@@ -395,6 +400,8 @@ struct Stream {
     pending: VecDeque<Bytes>,
     started: bool,
     last_sent: tokio::time::Instant,
+    /// When this stream last marked its session seen.
+    last_touched: tokio::time::Instant,
 }
 
 fn frame(message: &WebMessage) -> Bytes {
@@ -434,7 +441,16 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
         }
         if s.last_sent.elapsed() >= KEEP_ALIVE {
             // Still there? A session forgotten meanwhile ends its stream.
-            return match s.state.store.web_session_exists(&s.citizen).await {
+            // An open stream is a citizen still there: now and then it
+            // marks the session seen, a write, so not at every keep-alive.
+            let exists = if s.last_touched.elapsed() >= TOUCH_EVERY {
+                s.last_touched = tokio::time::Instant::now();
+                let now = s.state.clock.now();
+                s.state.store.touch_web_session(&s.citizen, now).await
+            } else {
+                s.state.store.web_session_exists(&s.citizen).await
+            };
+            return match exists {
                 Ok(true) => {
                     s.last_sent = tokio::time::Instant::now();
                     Some((Ok(Bytes::from_static(b": keep-alive\n\n")), s))

@@ -103,6 +103,7 @@ function renderNotes(notes) {
 }
 
 function authorName(author) {
+  if (author === 'system') return 'Loket';
   if (typeof author === 'string' && author.startsWith('staff:')) {
     const name = author.slice('staff:'.length);
     return name === app.state.session?.username ? 'u' : app.personName(name);
