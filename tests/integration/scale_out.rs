@@ -2,7 +2,8 @@
 //! `LOKET_TEST_POSTGRES_URL`; without it these tests say so and pass):
 //! every message is answered exactly once while one instance dies
 //! half-way, staff on one instance hear about changes made on another,
-//! and `loket user disable` ends a login on every instance.
+//! `loket user disable` ends a login on every instance, and a web chat
+//! open on one instance shows the reply staff send on another.
 
 use crate::helpers::*;
 use loket::clock::{Clock, ShiftedClock};
@@ -362,5 +363,134 @@ async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end(
     })
     .await;
     assert!(ended.is_ok(), "the stream outlived the disabled account");
+    two.stop().await;
+}
+
+#[tokio::test]
+async fn a_web_chat_on_one_instance_gets_the_reply_staff_send_on_another() {
+    let Some(two) = TwoInstances::start(tuesday_morning()).await else {
+        return;
+    };
+    let (first, second, clock) = (&two.first, &two.second, &two.clock);
+    let http = test_client();
+    // The citizen's widget talks to the first instance only.
+    let session: serde_json::Value = http
+        .post(format!("{}/api/webchat/sessions", first.base_url()))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("json");
+    let token = session["token"].as_str().expect("a token").to_owned();
+    let mut stream = http
+        .get(format!("{}/api/webchat/stream", first.base_url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), reqwest::StatusCode::OK);
+    let response = http
+        .post(format!("{}/api/webchat/messages", first.base_url()))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"id": "msg-scale-1", "text": "Ik wil graag een medewerker spreken"}))
+        .send()
+        .await
+        .expect("message");
+    assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
+
+    // Staff work on the second instance.
+    loket::accounts::create(
+        &second.store,
+        "anna",
+        loket::accounts::Role::Staff,
+        crate::queue::PASSWORD,
+        clock.now(),
+    )
+    .await
+    .expect("account");
+    let login = http
+        .post(format!("{}/api/session", second.base_url()))
+        .json(&serde_json::json!({"username": "anna", "password": crate::queue::PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), reqwest::StatusCode::OK);
+    let cookie = session_cookie(&login).expect("cookie");
+    let csrf = login.json::<serde_json::Value>().await.expect("json")["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_owned();
+    let thread = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let queue: serde_json::Value = http
+                .get(format!("{}/api/queue", second.base_url()))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .expect("queue")
+                .json()
+                .await
+                .expect("json");
+            let found = queue["conversations"]
+                .as_array()
+                .and_then(|q| q.iter().find(|t| t["channel"] == "web"))
+                .and_then(|t| t["id"].as_str().map(str::to_owned));
+            if let Some(id) = found {
+                return id;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the web chat reaches the queue");
+    for (action, body) in [
+        ("claim", serde_json::json!({})),
+        (
+            "reply",
+            serde_json::json!({"text": "Goedemorgen, u spreekt met Anna van instantie twee."}),
+        ),
+    ] {
+        let response = http
+            .post(format!(
+                "{}/api/conversations/{thread}/{action}",
+                second.base_url()
+            ))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+            .await
+            .expect(action);
+        assert!(
+            response.status().is_success(),
+            "{action}: {}",
+            response.status()
+        );
+    }
+
+    // The widget on the first instance shows it.
+    let mut seen = String::new();
+    let shown = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("instantie twee") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        shown,
+        Ok(true),
+        "the reply never reached the widget: {seen}"
+    );
+    assert_eq!(
+        seen.matches("instantie twee").count(),
+        1,
+        "shown once: {seen}"
+    );
     two.stop().await;
 }
