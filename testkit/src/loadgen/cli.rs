@@ -79,9 +79,27 @@ pub struct LoadgenArgs {
     /// --connections and --duration).
     #[arg(long, conflicts_with_all = ["rate", "connections", "duration", "crash", "kill_after"])]
     pub sweep: bool,
+    /// What to load: `whatsapp` (signed webhooks) or `web` (the website
+    /// chat: --sessions widget sessions with their live streams, --rate
+    /// messages a second over them, --staff colleagues answering).
+    #[arg(long, value_enum, default_value_t = Channel::Whatsapp)]
+    pub channel: Channel,
+    /// With --channel web: widget sessions, each with its stream open.
+    #[arg(long, default_value_t = 1000)]
+    pub sessions: usize,
+    /// With --channel web: staff accounts claiming, answering and closing.
+    #[arg(long, default_value_t = 4)]
+    pub staff: usize,
     /// With --sweep: how long each row sends, e.g. 3s.
     #[arg(long, default_value = "3s", value_parser = humantime::parse_duration, requires = "sweep")]
     pub row_duration: Duration,
+}
+
+/// The channel a run loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Channel {
+    Whatsapp,
+    Web,
 }
 
 impl LoadgenArgs {
@@ -105,6 +123,22 @@ impl LoadgenArgs {
         }
         if self.connections == 0 {
             anyhow::bail!("--connections must be at least 1");
+        }
+        if self.channel == Channel::Web {
+            if self.sweep || self.crash || self.kill_after.is_some() || self.target.is_some() {
+                anyhow::bail!(
+                    "--channel web starts its own service and runs once; leave out --sweep, --crash, --kill-after and --target"
+                );
+            }
+            if self.sessions == 0 || self.sessions > 20_000 {
+                anyhow::bail!("--sessions must be 1 up to 20000");
+            }
+            if self.staff == 0 || self.staff > 100 {
+                anyhow::bail!("--staff must be 1 up to 100");
+            }
+            if self.rate == 0 {
+                anyhow::bail!("--channel web needs a --rate (messages a second), e.g. 50");
+            }
         }
         let crash = self.crash || self.kill_after.is_some();
         let mode = match (&self.target, crash || self.child) {
@@ -184,6 +218,15 @@ fn sibling_loket(program: &Path) -> PathBuf {
 /// reply was lost or duplicated (beyond the sends in flight at a kill).
 pub async fn run(args: &LoadgenArgs, settings: &Settings) -> anyhow::Result<bool> {
     let options = args.options()?;
+    if args.channel == Channel::Web {
+        let report = super::web::run(&options, args.sessions, args.staff, settings).await?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", report.render());
+        }
+        return Ok(report.lost == 0 && report.duplicated == 0);
+    }
     if args.sweep {
         return run_sweep(args, &options, settings).await;
     }
@@ -323,6 +366,23 @@ mod tests {
                 std::iter::once("loket-loadgen").chain(clash.iter().copied()),
             );
             assert!(parsed.is_err(), "{clash:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn a_web_run_starts_its_own_service_once_and_needs_a_rate() {
+        let web = parse(&["--channel", "web", "--rate", "50"]);
+        assert_eq!(web.channel, Channel::Web);
+        assert_eq!((web.sessions, web.staff), (1000, 4));
+        assert!(web.options().is_ok());
+        for refused in [
+            &["--channel", "web", "--target", "http://127.0.0.1:8080"][..],
+            &["--channel", "web", "--crash"],
+            &["--channel", "web", "--sessions", "0"],
+            &["--channel", "web", "--rate", "0"],
+        ] {
+            let error = parse(refused).options().expect_err("refused");
+            assert!(error.to_string().contains("--"), "{refused:?}: {error}");
         }
     }
 

@@ -14,13 +14,14 @@ pub mod service;
 pub mod sweep;
 pub mod tally;
 pub mod traffic;
+pub mod web;
 
 use crate::fake_graph::{FakeGraphApi, FakeGraphConfig, RecordedRequest};
 use anyhow::Context;
 use hdrhistogram::Histogram;
 use loket::config::Settings;
 use serde::Serialize;
-use service::{ChildService, Service, Wiring};
+use service::{Service, Wiring};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -261,14 +262,7 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
         .await
         .context("starting the fake Graph API")?;
     let graph_config = FakeGraphConfig::default();
-    let dir = tempfile::Builder::new()
-        .prefix("loket-loadgen-")
-        .tempdir()
-        .context("creating a temporary folder")?;
-    let database_url = options
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("loadgen.db").display()));
+    let (dir, database_url) = scratch(options)?;
     let app_secret = match &options.mode {
         Mode::Target(_) => {
             use secrecy::ExposeSecret;
@@ -291,6 +285,7 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
             .knowledge_dir
             .clone()
             .unwrap_or_else(|| base.knowledge_dir.clone()),
+        webchat_requests_per_ip: None,
     };
     let mut report = Report {
         graph_api_url: graph.base_url().to_owned(),
@@ -299,29 +294,8 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
         target_rate: options.rate,
         ..Report::default()
     };
-    let mut service = match &options.mode {
-        Mode::InProcess => {
-            report.mode = "service in this process".to_owned();
-            service::start_in_process(service::own_settings(base, &wiring)).await?
-        }
-        Mode::Child { loket_bin, .. } => {
-            report.mode = "`loket serve` as a child process".to_owned();
-            Service::Child(ChildService::start(base, &wiring, loket_bin, dir.path()).await?)
-        }
-        Mode::Target(url) => {
-            report.mode = format!("service at {url}");
-            eprintln!(
-                "loadgen: sending in 3 s; configure the service with LOKET_WHATSAPP_API_BASE={} LOKET_WHATSAPP_ACCESS_TOKEN={} LOKET_WHATSAPP_PHONE_NUMBER_ID={}",
-                graph.base_url(),
-                graph_config.access_token,
-                graph_config.phone_number_id
-            );
-            // Time to read the line (or to have started the service with
-            // `--graph-listen`'s address beforehand).
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            Service::External(url.clone())
-        }
-    };
+    let (mut service, mode) = Service::start(&options.mode, base, &wiring, dir.path()).await?;
+    report.mode = mode;
 
     // A burst stays within the flood limit, so every message in it is
     // answered (see README: "expected reply").
@@ -437,12 +411,7 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
         report.media = Some(media_after(&database_url, drain_started + options.drain).await?);
     }
     report.drain_s = drain_started.elapsed().as_secs_f64();
-    if let Some(kb) = match &service {
-        Service::Child(child) => child.peak_rss_kb(),
-        _ => None,
-    } {
-        report.service_peak_rss_mb = Some(kb as f64 / 1024.0);
-    }
+    report.service_peak_rss_mb = service.peak_rss_mb();
     service.stop().await;
 
     let tracked = std::mem::take(&mut *tracked.lock().unwrap_or_else(PoisonError::into_inner));
@@ -461,6 +430,20 @@ pub async fn run(options: &Options, base: &Settings) -> anyhow::Result<Report> {
     report.e2e_max_ms = e2e.max() as f64 / 1000.0;
     graph.shutdown().await;
     Ok(report)
+}
+
+/// The run's temporary folder and the service's database: `--database-url`,
+/// or a SQLite file in that folder.
+fn scratch(options: &Options) -> anyhow::Result<(tempfile::TempDir, String)> {
+    let dir = tempfile::Builder::new()
+        .prefix("loket-loadgen-")
+        .tempdir()
+        .context("creating a temporary folder")?;
+    let database_url = options
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("loadgen.db").display()));
+    Ok((dir, database_url))
 }
 
 /// Requests built and signed before the clock starts: what the run at

@@ -22,6 +22,9 @@ pub struct Wiring {
     pub database_url: String,
     pub send_rate: u32,
     pub knowledge_dir: PathBuf,
+    /// `[webchat] requests_per_minute_per_ip` of a service of our own, when
+    /// the load comes from one address (`--channel web`).
+    pub webchat_requests_per_ip: Option<u32>,
 }
 
 /// A running service.
@@ -32,14 +35,56 @@ pub enum Service {
 }
 
 impl Service {
-    /// The webhook URL.
-    pub fn webhook_url(&self) -> String {
-        let base = match self {
+    /// Starts the service `mode` names (one at `--target` is only told
+    /// how to reach the fake Graph API); with the words the report uses.
+    pub async fn start(
+        mode: &super::Mode,
+        base: &Settings,
+        wiring: &Wiring,
+        dir: &Path,
+    ) -> anyhow::Result<(Self, String)> {
+        Ok(match mode {
+            super::Mode::InProcess => (
+                start_in_process(own_settings(base, wiring)).await?,
+                "service in this process".to_owned(),
+            ),
+            super::Mode::Child { loket_bin, .. } => (
+                Service::Child(ChildService::start(base, wiring, loket_bin, dir).await?),
+                "`loket serve` as a child process".to_owned(),
+            ),
+            super::Mode::Target(url) => {
+                eprintln!(
+                    "loadgen: sending in 3 s; configure the service with LOKET_WHATSAPP_API_BASE={} LOKET_WHATSAPP_ACCESS_TOKEN={} LOKET_WHATSAPP_PHONE_NUMBER_ID={}",
+                    wiring.graph_base, wiring.access_token, wiring.phone_number_id
+                );
+                // Time to read the line (or to have started the service
+                // with `--graph-listen`'s address beforehand).
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                (Service::External(url.clone()), format!("service at {url}"))
+            }
+        })
+    }
+
+    /// The service's base URL (`http://127.0.0.1:port`).
+    pub fn base_url(&self) -> String {
+        match self {
             Service::InProcess(app) => app.base_url(),
             Service::Child(child) => child.base_url.clone(),
             Service::External(base) => base.trim_end_matches('/').to_owned(),
-        };
-        format!("{base}/webhooks/whatsapp")
+        }
+    }
+
+    /// The webhook URL.
+    pub fn webhook_url(&self) -> String {
+        format!("{}/webhooks/whatsapp", self.base_url())
+    }
+
+    /// The peak resident memory of a child service, in MB.
+    pub fn peak_rss_mb(&self) -> Option<f64> {
+        match self {
+            Service::Child(child) => child.peak_rss_kb().map(|kb| kb as f64 / 1024.0),
+            _ => None,
+        }
     }
 
     /// Stops it (an external service is left alone).
@@ -68,6 +113,9 @@ pub fn own_settings(base: &Settings, wiring: &Wiring) -> Settings {
     settings.knowledge_dir = wiring.knowledge_dir.clone();
     settings.whatsapp.api_base = wiring.graph_base.clone();
     settings.outbox.send_rate = wiring.send_rate;
+    if let Some(limit) = wiring.webchat_requests_per_ip {
+        settings.webchat.requests_per_minute_per_ip = limit;
+    }
     settings.secrets.app_secret = Some(SecretString::from(wiring.app_secret.clone()));
     settings.secrets.access_token = Some(SecretString::from(wiring.access_token.clone()));
     settings.secrets.phone_number_id = Some(wiring.phone_number_id.clone());
@@ -81,6 +129,16 @@ pub async fn start_in_process(settings: Settings) -> anyhow::Result<Service> {
         .await
         .context("starting the service")?;
     Ok(Service::InProcess(Box::new(app)))
+}
+
+/// Sets `[section] key = value` in a parsed `loket.toml`.
+fn set(table: &mut toml::Table, section: &str, key: &str, value: u32) {
+    let section = table
+        .entry(section)
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let toml::Value::Table(section) = section {
+        section.insert(key.to_owned(), toml::Value::Integer(i64::from(value)));
+    }
 }
 
 /// `loket serve` as a child process, with its own config folder.
@@ -113,14 +171,9 @@ impl ChildService {
             .with_context(|| format!("reading {}", source.display()))?;
         let mut table: toml::Table =
             toml::from_str(&text).with_context(|| format!("parsing {}", source.display()))?;
-        let outbox = table
-            .entry("outbox")
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        if let toml::Value::Table(outbox) = outbox {
-            outbox.insert(
-                "send_rate".to_owned(),
-                toml::Value::Integer(i64::from(wiring.send_rate)),
-            );
+        set(&mut table, "outbox", "send_rate", wiring.send_rate);
+        if let Some(limit) = wiring.webchat_requests_per_ip {
+            set(&mut table, "webchat", "requests_per_minute_per_ip", limit);
         }
         let written = toml::to_string(&table).context("writing the child's loket.toml")?;
         std::fs::write(config.join("loket.toml"), written).context("writing loket.toml")?;
@@ -219,11 +272,7 @@ impl ChildService {
     /// The child's peak resident memory (`VmHWM`), in kB.
     pub fn peak_rss_kb(&self) -> Option<u64> {
         let pid = self.child.as_ref()?.id();
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        peak_rss_kb_of(&pid.to_string())
     }
 
     /// SIGKILL: no shutdown, no flush, like a power cut of the process.
@@ -246,4 +295,13 @@ impl Drop for ChildService {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The peak resident memory (`VmHWM`) of process `pid` (or `self`), in kB.
+pub fn peak_rss_kb_of(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
