@@ -18,6 +18,8 @@ const APP_CSS: &str = include_str!("staff/app.css");
 /// replies, WhatsApp formatting, the counter, drafts, feedback.
 const COMPOSE_JS: &str = include_str!("staff/compose.js");
 const COMPOSE_CSS: &str = include_str!("staff/compose.css");
+/// WhatsApp formatting as DOM nodes; the chat widget includes it too.
+pub(crate) const WHATSAPP_FORMAT_JS: &str = include_str!("shared/whatsapp-format.js");
 /// The context beside a thread (issue 22): its own module and stylesheet.
 const CONTEXT_JS: &str = include_str!("staff/context.js");
 const CONTEXT_CSS: &str = include_str!("staff/context.css");
@@ -61,6 +63,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const PAGES: &[(&str, &str, &str)] = &[
     ("/staff/compose.js", JS, COMPOSE_JS),
     ("/staff/compose.css", CSS, COMPOSE_CSS),
+    ("/staff/whatsapp-format.js", JS, WHATSAPP_FORMAT_JS),
     ("/staff/context.js", JS, CONTEXT_JS),
     ("/staff/context.css", CSS, CONTEXT_CSS),
     ("/staff/kennisbank", HTML, KENNISBANK_HTML),
@@ -131,6 +134,11 @@ mod tests {
             ("/staff/app.css", "text/css; charset=utf-8", ".queue-list"),
             (
                 "/staff/compose.js",
+                "text/javascript; charset=utf-8",
+                "export { whatsappNodes }",
+            ),
+            (
+                "/staff/whatsapp-format.js",
                 "text/javascript; charset=utf-8",
                 "export function whatsappNodes",
             ),

@@ -12,8 +12,22 @@ use actix_web::{HttpResponse, web};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
-/// The widget, as served.
-pub const WIDGET_JS: &str = include_str!("widget/widget.js");
+/// The widget's own script, with a line where the shared formatting goes.
+const WIDGET_SOURCE: &str = include_str!("widget/widget.js");
+/// The line in `widget.js` that the shared formatting replaces.
+const FORMAT_SLOT: &str = "  // @include whatsapp-format.js\n";
+
+/// The widget, as served: its script with WhatsApp's formatting (the same
+/// file the staff page imports as a module) inside its closure, so one
+/// piece of code renders `*bold*` for staff and citizens alike.
+pub fn widget_js() -> &'static str {
+    static JS: OnceLock<String> = OnceLock::new();
+    JS.get_or_init(|| {
+        let format =
+            crate::web::staff_page::WHATSAPP_FORMAT_JS.replace("export function", "function");
+        WIDGET_SOURCE.replacen(FORMAT_SLOT, &format, 1)
+    })
+}
 const DEMO_HTML: &str = include_str!("widget/demo.html");
 const DEMO_CSS: &str = include_str!("widget/demo.css");
 
@@ -24,7 +38,7 @@ const DEMO_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'sel
 /// The first 16 hex digits of the widget's SHA-256.
 pub fn widget_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| hex::encode(Sha256::digest(WIDGET_JS.as_bytes()))[..16].to_owned())
+    HASH.get_or_init(|| hex::encode(Sha256::digest(widget_js().as_bytes()))[..16].to_owned())
 }
 
 /// Where this build's widget is served.
@@ -64,7 +78,7 @@ async fn widget(hash: web::Path<String>) -> HttpResponse {
         // API's origin check.
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(WIDGET_JS)
+        .body(widget_js())
 }
 
 async fn demo(state: web::Data<AppState>) -> HttpResponse {
@@ -88,4 +102,27 @@ async fn demo_css(state: web::Data<AppState>) -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .body(DEMO_CSS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_widget_carries_the_shared_formatting_inside_its_closure() {
+        let js = widget_js();
+        assert!(!js.contains("@include"), "the slot is filled");
+        assert!(
+            js.contains("function whatsappNodes"),
+            "the shared formatter"
+        );
+        assert!(!js.contains("export "), "a classic script has no exports");
+        // Inside the closure: after its opening, before the widget's code.
+        let opened = js.find("(function () {").expect("the closure");
+        let formatter = js.find("function whatsappNodes").expect("the formatter");
+        let used = js
+            .find("whatsappNodes(message.text)")
+            .expect("used for messages");
+        assert!(opened < formatter && formatter < used);
+    }
 }

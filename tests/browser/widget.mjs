@@ -109,6 +109,12 @@ async function scenario(context, page) {
     await page.keyboard.press('Enter');
     await expectText(log, question, 'the citizen message in the list');
     await expectText(log, answer, 'the answer');
+    // WhatsApp's *bold* shows as bold, not as asterisks.
+    const answers = page.locator('[role="log"] li.bot');
+    const bold = await answers.locator('strong').count();
+    const shown = (await answers.allInnerTexts()).join('\n');
+    check(bold > 0, `the answer's *bold* is rendered as <strong>: ${shown}`);
+    check(!/\*\S/.test(shown), `no raw asterisks in the bot's messages: ${shown}`);
   });
 
   await step('axe: no violations with the widget open', () => axe(page, 'with the widget open'));

@@ -7,6 +7,7 @@
 // ends the chat. Talks to Loket's /api/webchat/* and /api/availability.
 (function () {
   "use strict";
+  // @include whatsapp-format.js
   var script = document.currentScript;
   if (!script || window.__loketChat) return;
   window.__loketChat = true;
@@ -123,6 +124,8 @@
     "li.citizen{margin-left:auto;background:#154273;color:#fff}" +
     "li.bot,li.staff{background:#f0f0f0;color:#1a1a1a}" +
     ".who{display:block;font-size:.8rem;font-weight:600}" +
+    ".wa-list{list-style:revert;margin:.25rem 0;padding:0 0 0 1.25rem;white-space:normal}" +
+    ".wa-list li{margin:0;padding:0;border-radius:0;max-width:none;background:none;color:inherit}" +
     ".choices{display:flex;flex-wrap:wrap;gap:.25rem;margin-top:.5rem}" +
     ".choices button{background:#fff;color:#154273;border:1px solid #154273;border-radius:1rem;padding:.25rem .75rem;cursor:pointer}" +
     "form{display:flex;gap:.5rem;padding:.5rem .75rem;border-top:1px solid #ccd;align-items:flex-end}" +
@@ -180,7 +183,8 @@
     seen[message.id] = true;
     var item = el("li", { "class": message.author });
     item.append(el("span", { "class": "who" }, message.author === "citizen" ? t.you : message.author === "staff" ? t.staff : t.bot));
-    item.append(document.createTextNode(message.text));
+    // As WhatsApp shows it: *bold*, _italic_, lists (nodes, never HTML).
+    item.append(whatsappNodes(message.text));
     if (message.choices && message.choices.length) {
       var choices = el("div", { "class": "choices" });
       message.choices.forEach(function (choice) {
