@@ -21,6 +21,10 @@ const COMPOSE_CSS: &str = include_str!("staff/compose.css");
 /// The context beside a thread (issue 22): its own module and stylesheet.
 const CONTEXT_JS: &str = include_str!("staff/context.js");
 const CONTEXT_CSS: &str = include_str!("staff/context.css");
+/// The layout for a whole shift and its keyboard flow (issue 22): queue
+/// filters, shortcuts and their help, the next thread, the channel.
+const KEYS_JS: &str = include_str!("staff/keys.js");
+const LAYOUT_CSS: &str = include_str!("staff/layout.css");
 /// The editors' page: unanswered questions and the use of the answers.
 const KENNISBANK_HTML: &str = include_str!("staff/kennisbank.html");
 const KENNISBANK_JS: &str = include_str!("staff/kennisbank.js");
@@ -36,7 +40,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Registers `/`, `/staff`, `/staff/app.js`, `/staff/app.css`, the reply
-/// box's `/staff/compose.js` and `/staff/compose.css`, the
+/// box's `/staff/compose.js` and `/staff/compose.css`, the context's and
+/// the keyboard flow's modules and stylesheets, the
 /// editors' page `/staff/kennisbank` with its script and stylesheet, and
 /// the admins' page `/staff/audit` with its script.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -63,6 +68,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("/staff/compose.css", CSS, COMPOSE_CSS),
     ("/staff/context.js", JS, CONTEXT_JS),
     ("/staff/context.css", CSS, CONTEXT_CSS),
+    ("/staff/keys.js", JS, KEYS_JS),
+    ("/staff/layout.css", CSS, LAYOUT_CSS),
     ("/staff/kennisbank", HTML, KENNISBANK_HTML),
     ("/staff/kennisbank.js", JS, KENNISBANK_JS),
     ("/staff/kennisbank.css", CSS, KENNISBANK_CSS),
@@ -148,6 +155,16 @@ mod tests {
                 "/staff/context.css",
                 "text/css; charset=utf-8",
                 ".history-note",
+            ),
+            (
+                "/staff/keys.js",
+                "text/javascript; charset=utf-8",
+                "export function nextThread",
+            ),
+            (
+                "/staff/layout.css",
+                "text/css; charset=utf-8",
+                ".queue-filters",
             ),
         ] {
             let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
@@ -261,10 +278,13 @@ mod tests {
             assert!(!APP_JS.contains(sink), "app.js uses {sink}");
             assert!(!COMPOSE_JS.contains(sink), "compose.js uses {sink}");
             assert!(!CONTEXT_JS.contains(sink), "context.js uses {sink}");
+            assert!(!KEYS_JS.contains(sink), "keys.js uses {sink}");
         }
         // The page loads the module through app.js, by a relative path
         // that resolves to the route above.
         assert!(APP_JS.contains("from './compose.js'"));
         assert!(INDEX_HTML.contains("href=\"/staff/compose.css\""));
+        assert!(APP_JS.contains("from './keys.js'"));
+        assert!(INDEX_HTML.contains("href=\"/staff/layout.css\""));
     }
 }
