@@ -272,6 +272,42 @@ mod tests {
     }
 
     #[test]
+    fn the_page_names_every_hand_over_reason_in_words() {
+        use crate::reply::HandoverReason::{self, *};
+        // Walks every reason: a new one does not compile here until it is
+        // listed, and then needs its words in app.js (the queue rows and
+        // the history show words, never a stored code).
+        fn after(reason: Option<HandoverReason>) -> Option<HandoverReason> {
+            match reason {
+                None => Some(NoAnswer),
+                Some(NoAnswer) => Some(AskedForPerson),
+                Some(AskedForPerson) => Some(FeedbackNo),
+                Some(FeedbackNo) => Some(Media),
+                Some(Media) => Some(Emergency),
+                Some(Emergency) => Some(EntryHandover),
+                Some(EntryHandover) => Some(PersonalCase),
+                Some(PersonalCase) => Some(NotOurs),
+                Some(NotOurs) => Some(Flood),
+                Some(Flood) => None,
+            }
+        }
+        let table = &APP_JS[APP_JS
+            .find("const REASONS = {")
+            .expect("the reasons' words")..];
+        let table = &table[..table.find("};").expect("the end of the reasons")];
+        // A thread a citizen reopened is queued with the reason "reopened".
+        let codes = std::iter::successors(after(None), |reason| after(Some(*reason)))
+            .map(HandoverReason::as_str)
+            .chain(["reopened"]);
+        for code in codes {
+            assert!(
+                table.contains(&format!("\n  {code}: '")),
+                "app.js has no words for the reason {code}"
+            );
+        }
+    }
+
+    #[test]
     fn the_script_never_parses_text_as_markup() {
         // Citizen text is hostile: it may only reach the DOM as text.
         for sink in MARKUP_SINKS {

@@ -11,9 +11,10 @@
 // Escape, e and a topic and Enter close it, the offer of the next thread
 // has the focus and n opens the oldest thread waiting on us; ? opens the
 // shortcuts' help (focus kept inside), Escape closes it and the focus
-// returns. Then with the mouse: a filter shows only its rows and
-// survives a reload; at 320 px wide the page is one column that scrolls
-// as a page. axe finds nothing in each state.
+// returns; / goes to the reply box with the saved replies listed. Then
+// with the mouse: a filter shows only its rows and survives a reload; at
+// 200 % zoom and at 320 px wide the page is one column that scrolls as a
+// page, never sideways. axe finds nothing in each state.
 //
 // Environment:
 //   BASE_URL                      the running app
@@ -32,6 +33,8 @@ import { axe, check, env, expectHidden, expectInPage, expectText, expectVisible,
 const TOTAL_TIMEOUT_MS = 180_000;
 const WIDE = { width: 1366, height: 768 };
 const NARROW = { width: 320, height: 640 };
+// 1366x768 at 200 % zoom, in CSS pixels.
+const ZOOMED = { width: 683, height: 384 };
 
 const baseUrl = env('BASE_URL').replace(/\/$/, '');
 const user = env('LOKET_USER');
@@ -221,6 +224,19 @@ async function scenario(page) {
     await expectInPage(page, () => document.activeElement?.id === 'conv-title', null, 'the next thread has no focus');
   });
 
+  await step('/ goes to the reply box with the saved replies listed; Escape twice leaves it', async () => {
+    await keys.press('/');
+    await expectVisible(page.getByRole('listbox', { name: 'Standaardantwoorden' }), 'the saved replies');
+    await expectInPage(page, () => document.activeElement?.id === 'reply-text', null, 'the reply box has no focus after /');
+    await keys.press('Escape');
+    await expectHidden(page.getByRole('listbox', { name: 'Standaardantwoorden' }), 'the saved replies after Escape');
+    check((await page.locator('#reply-text').inputValue()) === '/', 'the reply box does not hold the "/"');
+    await keys.press('Backspace');
+    await keys.press('Escape');
+    await expectInPage(page, () => document.activeElement?.id === 'thread', null, 'the second Escape did not leave the reply box');
+    await page.locator('#conv-title').focus();
+  });
+
   await step('? opens the help, the focus stays in it, Escape closes it and the focus returns', async () => {
     const dialog = page.getByRole('dialog', { name: 'Sneltoetsen' });
     await keys.press('?');
@@ -257,26 +273,28 @@ async function scenario(page) {
     await expectInPage(page, (n) => document.querySelectorAll('#queue-list > li').length === n, counts.mine, '"Mijn gesprekken" lists other rows');
   });
 
-  await step('at 320 px wide: one column that scrolls as a page', async () => {
-    await page.setViewportSize(NARROW);
-    await rows.first().locator('button').click();
-    await expectVisible(page.locator('#reply-text'), 'the reply box');
-    const sizes = await page.evaluate(() => {
-      const doc = document.scrollingElement;
-      // What sticks out on the right, outermost first: says what to fix.
-      const wide = [...document.querySelectorAll('body *')]
-        .filter((node) => node.getBoundingClientRect().right > doc.clientWidth + 1 && node.checkVisibility())
-        .filter((node, _, all) => !all.includes(node.parentElement))
-        .slice(0, 5)
-        .map((node) => `${node.tagName.toLowerCase()}#${node.id}.${node.className}`);
-      return { width: doc.scrollWidth, client: doc.clientWidth, height: doc.scrollHeight, view: window.innerHeight, wide };
+  for (const [what, size] of [['at 200 % zoom (683x384)', ZOOMED], ['at 320 px wide', NARROW]]) {
+    await step(`${what}: one column that scrolls as a page`, async () => {
+      await page.setViewportSize(size);
+      await rows.first().locator('button').click();
+      await expectVisible(page.locator('#reply-text'), 'the reply box');
+      const sizes = await page.evaluate(() => {
+        const doc = document.scrollingElement;
+        // What sticks out on the right, outermost first: says what to fix.
+        const wide = [...document.querySelectorAll('body *')]
+          .filter((node) => node.getBoundingClientRect().right > doc.clientWidth + 1 && node.checkVisibility())
+          .filter((node, _, all) => !all.includes(node.parentElement))
+          .slice(0, 5)
+          .map((node) => `${node.tagName.toLowerCase()}#${node.id}.${node.className}`);
+        return { width: doc.scrollWidth, client: doc.clientWidth, height: doc.scrollHeight, view: window.innerHeight, wide };
+      });
+      check(sizes.width <= sizes.client + 1, `the page scrolls sideways ${what}: ${JSON.stringify(sizes)}`);
+      check(sizes.height > sizes.view, `the page does not scroll as one column ${what}: ${JSON.stringify(sizes)}`);
+      await axe(page, what);
+      await screenshot(page, `${size.width}`);
+      await page.setViewportSize(WIDE);
     });
-    check(sizes.width <= sizes.client + 1, `the page scrolls sideways at 320 px: ${JSON.stringify(sizes)}`);
-    check(sizes.height > sizes.view, `the page does not scroll as one column: ${JSON.stringify(sizes)}`);
-    await axe(page, 'at 320 px wide');
-    await screenshot(page, 'narrow');
-    await page.setViewportSize(WIDE);
-  });
+  }
 }
 
 await finish(run, TOTAL_TIMEOUT_MS, 'shift browser test passed');
