@@ -23,6 +23,10 @@ pub(crate) const WHATSAPP_FORMAT_JS: &str = include_str!("shared/whatsapp-format
 /// The context beside a thread (issue 22): its own module and stylesheet.
 const CONTEXT_JS: &str = include_str!("staff/context.js");
 const CONTEXT_CSS: &str = include_str!("staff/context.css");
+/// The layout for a whole shift and its keyboard flow (issue 22): queue
+/// filters, shortcuts and their help, the next thread, the channel.
+const KEYS_JS: &str = include_str!("staff/keys.js");
+const LAYOUT_CSS: &str = include_str!("staff/layout.css");
 /// The editors' page: unanswered questions and the use of the answers.
 const KENNISBANK_HTML: &str = include_str!("staff/kennisbank.html");
 const KENNISBANK_JS: &str = include_str!("staff/kennisbank.js");
@@ -38,7 +42,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Registers `/`, `/staff`, `/staff/app.js`, `/staff/app.css`, the reply
-/// box's `/staff/compose.js` and `/staff/compose.css`, the
+/// box's `/staff/compose.js` and `/staff/compose.css`, the context's and
+/// the keyboard flow's modules and stylesheets, the
 /// editors' page `/staff/kennisbank` with its script and stylesheet, and
 /// the admins' page `/staff/audit` with its script.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -66,6 +71,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("/staff/whatsapp-format.js", JS, WHATSAPP_FORMAT_JS),
     ("/staff/context.js", JS, CONTEXT_JS),
     ("/staff/context.css", CSS, CONTEXT_CSS),
+    ("/staff/keys.js", JS, KEYS_JS),
+    ("/staff/layout.css", CSS, LAYOUT_CSS),
     ("/staff/kennisbank", HTML, KENNISBANK_HTML),
     ("/staff/kennisbank.js", JS, KENNISBANK_JS),
     ("/staff/kennisbank.css", CSS, KENNISBANK_CSS),
@@ -156,6 +163,16 @@ mod tests {
                 "/staff/context.css",
                 "text/css; charset=utf-8",
                 ".history-note",
+            ),
+            (
+                "/staff/keys.js",
+                "text/javascript; charset=utf-8",
+                "export function nextThread",
+            ),
+            (
+                "/staff/layout.css",
+                "text/css; charset=utf-8",
+                ".queue-filters",
             ),
         ] {
             let response = call_service(&app, TestRequest::get().uri(path).to_request()).await;
@@ -263,16 +280,55 @@ mod tests {
     }
 
     #[test]
+    fn the_page_names_every_hand_over_reason_in_words() {
+        use crate::reply::HandoverReason::{self, *};
+        // Walks every reason: a new one does not compile here until it is
+        // listed, and then needs its words in app.js (the queue rows and
+        // the history show words, never a stored code).
+        fn after(reason: Option<HandoverReason>) -> Option<HandoverReason> {
+            match reason {
+                None => Some(NoAnswer),
+                Some(NoAnswer) => Some(AskedForPerson),
+                Some(AskedForPerson) => Some(FeedbackNo),
+                Some(FeedbackNo) => Some(Media),
+                Some(Media) => Some(Emergency),
+                Some(Emergency) => Some(EntryHandover),
+                Some(EntryHandover) => Some(PersonalCase),
+                Some(PersonalCase) => Some(NotOurs),
+                Some(NotOurs) => Some(Flood),
+                Some(Flood) => None,
+            }
+        }
+        let table = &APP_JS[APP_JS
+            .find("const REASONS = {")
+            .expect("the reasons' words")..];
+        let table = &table[..table.find("};").expect("the end of the reasons")];
+        // A thread a citizen reopened is queued with the reason "reopened".
+        let codes = std::iter::successors(after(None), |reason| after(Some(*reason)))
+            .map(HandoverReason::as_str)
+            .chain(["reopened"]);
+        for code in codes {
+            assert!(
+                table.contains(&format!("\n  {code}: '")),
+                "app.js has no words for the reason {code}"
+            );
+        }
+    }
+
+    #[test]
     fn the_script_never_parses_text_as_markup() {
         // Citizen text is hostile: it may only reach the DOM as text.
         for sink in MARKUP_SINKS {
             assert!(!APP_JS.contains(sink), "app.js uses {sink}");
             assert!(!COMPOSE_JS.contains(sink), "compose.js uses {sink}");
             assert!(!CONTEXT_JS.contains(sink), "context.js uses {sink}");
+            assert!(!KEYS_JS.contains(sink), "keys.js uses {sink}");
         }
         // The page loads the module through app.js, by a relative path
         // that resolves to the route above.
         assert!(APP_JS.contains("from './compose.js'"));
         assert!(INDEX_HTML.contains("href=\"/staff/compose.css\""));
+        assert!(APP_JS.contains("from './keys.js'"));
+        assert!(INDEX_HTML.contains("href=\"/staff/layout.css\""));
     }
 }

@@ -56,6 +56,31 @@ export async function expectText(locator, expected, what) {
   }
 }
 
+export async function expectVisible(locator, what) {
+  try {
+    await locator.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  } catch {
+    throw new StepFailure(`${what} did not become visible`);
+  }
+}
+
+export async function expectHidden(locator, what) {
+  try {
+    await locator.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  } catch {
+    throw new StepFailure(`${what} did not go away`);
+  }
+}
+
+// Waits until `test(arg)` holds in the page; fails saying `what`.
+export async function expectInPage(page, test, arg, what) {
+  try {
+    await page.waitForFunction(test, arg, { timeout: STEP_TIMEOUT_MS });
+  } catch {
+    throw new StepFailure(what);
+  }
+}
+
 // axe-core, run in the page (evaluate is not subject to the page's CSP),
 // on WCAG 2.1 A and AA, violations of any impact; fails naming each
 // violation's rule and targets. `what` says which state was checked.

@@ -57,7 +57,7 @@
 
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
-import { CHROMIUM_ARGS, STEP_TIMEOUT_MS, StepFailure, axe, check, env, expectText, finish, launch, step } from './common.mjs';
+import { CHROMIUM_ARGS, STEP_TIMEOUT_MS, StepFailure, axe, check, env, expectHidden, expectText, expectVisible, finish, launch, step } from './common.mjs';
 
 const TOTAL_TIMEOUT_MS = 180_000;
 
@@ -91,22 +91,6 @@ const mediaCitizen = process.env.LOKET_MEDIA_CITIZEN || '';
 
 // A voice note is started by the script, not by a click.
 const STAFF_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'];
-
-async function expectVisible(locator, what) {
-  try {
-    await locator.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  } catch {
-    throw new StepFailure(`${what} did not become visible`);
-  }
-}
-
-async function expectHidden(locator, what) {
-  try {
-    await locator.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
-  } catch {
-    throw new StepFailure(`${what} did not go away`);
-  }
-}
 
 // Runs `action` on `page`; returns the errors the page logged meanwhile
 // (a CSP violation is one).

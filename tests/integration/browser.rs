@@ -82,6 +82,23 @@ pub(crate) fn chromium_or_skip() -> Option<PathBuf> {
     }
 }
 
+/// As [`chromium_or_skip`], for a script that also runs axe-core (the
+/// `what` browser test): skipped, or failed when required, without it.
+pub(crate) fn chromium_with_axe_or_skip(what: &str) -> Option<PathBuf> {
+    let chromium = chromium_or_skip()?;
+    if browser_dir()
+        .join("node_modules/axe-core/axe.min.js")
+        .is_file()
+    {
+        return Some(chromium);
+    }
+    if std::env::var("LOKET_BROWSER_TEST").as_deref() == Ok("required") {
+        panic!("axe-core is missing: npm ci --prefix tests/browser");
+    }
+    eprintln!("{what} browser test skipped: tests/browser/node_modules has no axe-core");
+    None
+}
+
 /// The Chromium to use, or why the browser test cannot run here.
 fn prerequisites() -> Result<PathBuf, String> {
     let chromium = std::env::var_os("LOKET_CHROMIUM")

@@ -14,6 +14,7 @@ mod faq;
 mod gaps;
 mod graph_client;
 mod intake;
+mod keys_browser;
 mod knowledge_quality;
 mod loadgen;
 mod media;

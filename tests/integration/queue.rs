@@ -402,6 +402,8 @@ async fn a_thread_goes_from_queue_to_claim_reply_transfer_and_close() {
     assert!(item["deadline"].is_string(), "{item}");
     assert!(item["claimed_by"].is_null());
     assert_eq!(item["citizen"], "•••• 0001");
+    // The page says the channel in words on the row and in the header.
+    assert_eq!(item["channel"], "whatsapp");
 
     let base = format!("/api/conversations/{id}");
     let (status, claimed) = post(&app, &format!("{base}/claim"), &anna, json!({})).await;
@@ -440,6 +442,7 @@ async fn a_thread_goes_from_queue_to_claim_reply_transfer_and_close() {
     let (status, thread) = get(&app, &base, &anna).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(thread["window"]["open"], true);
+    assert_eq!(thread["channel"], "whatsapp");
     assert_eq!(thread["template"]["name"], "vraag_nog_open");
     let authors: Vec<&str> = thread["messages"]
         .as_array()

@@ -8,7 +8,7 @@
 //! Skipped like the staff page's browser test (see browser.rs) without
 //! Chromium, node or `tests/browser/node_modules`.
 
-use crate::browser::{browser_dir, chromium_or_skip, run_script};
+use crate::browser::{chromium_with_axe_or_skip, run_script};
 use crate::helpers::*;
 use loket::accounts::Role;
 use std::process::Command;
@@ -20,19 +20,9 @@ const BROWSER_TIMEOUT: Duration = Duration::from_secs(200);
 
 #[tokio::test]
 async fn a_citizen_chats_through_the_widget_in_a_real_browser() {
-    let Some(chromium) = chromium_or_skip() else {
+    let Some(chromium) = chromium_with_axe_or_skip("widget") else {
         return;
     };
-    if !browser_dir()
-        .join("node_modules/axe-core/axe.min.js")
-        .is_file()
-    {
-        if std::env::var("LOKET_BROWSER_TEST").as_deref() == Ok("required") {
-            panic!("axe-core is missing: npm ci --prefix tests/browser");
-        }
-        eprintln!("widget browser test skipped: tests/browser/node_modules has no axe-core");
-        return;
-    }
     let app = spawn_app_at(tuesday_morning()).await;
     crate::queue::add_user(&app, STAFF_USER, Role::Staff).await;
 

@@ -12,6 +12,8 @@ import { clearFeedback, localDrafts, setUpReplyBox, showFeedback, whatsappNodes 
 
 import { renderContext, revealShowsMore, setUpContext, teamOptions, transfer } from './context.js';
 
+import { afterClose, channelText, filterQueue, renderKeys, setUpKeys } from './keys.js';
+
 const REASONS = {
   no_answer: 'Bot wist geen antwoord',
   asked_for_person: 'Vroeg om een medewerker',
@@ -20,6 +22,7 @@ const REASONS = {
   emergency: 'SPOED',
   entry_handover: 'Doorverwezen na antwoord',
   personal_case: 'Eigen situatie',
+  not_ours: 'Onderwerp van een andere organisatie (verwijzing gestuurd)',
   flood: 'Veel berichten achter elkaar (bot antwoordt niet meer)',
   reopened: 'Heropend',
 };
@@ -307,7 +310,8 @@ function eventText(event) {
 
 function reasonText(reason) {
   if (!reason) return 'Onbekend';
-  return REASONS[reason] || reason;
+  // A reason this page does not know yet: words, never the stored code.
+  return REASONS[reason] || 'Andere reden';
 }
 
 function stateText(summary) {
@@ -402,10 +406,11 @@ function renderQueue() {
   const focused = list.contains(document.activeElement)
     ? document.activeElement.closest('li')?.dataset.id
     : null;
-  const rows = state.queue.map((item) => queueRow(item));
+  const shown = filterQueue(state.queue); // keys.js: the chosen filter
+  const rows = shown.map((item) => queueRow(item));
   list.replaceChildren(...rows);
   if (focused) list.querySelector(`li[data-id="${focused}"] .q-item`)?.focus();
-  $('queue-empty').hidden = state.queue.length > 0;
+  $('queue-empty').hidden = shown.length > 0;
   const waiting = state.queue.filter((c) => c.state === 'queued').length;
   $('queue-count').textContent = `(${state.queue.length})`;
   renderTitle(waiting);
@@ -474,6 +479,7 @@ function queueRow(item) {
       'span',
       { className: 'q-line q-sub' },
       el('span', { className: 'q-citizen', text: item.citizen || `#${item.id.slice(0, 8)}` }),
+      el('span', { className: 'q-channel', text: channelText(item.channel) }),
       el('span', { className: 'q-lang', text: (item.language || '').toUpperCase(), title: LANGUAGES[item.language] || null }),
       el('span', { className: 'q-state', text: stateText(item) }),
       el('span', { className: `q-waiting waiting-${signals.waiting_on || 'us'}`, text: waitingText(item) }),
@@ -653,6 +659,7 @@ function renderConversation({ scroll }) {
       : 'Geen verborgen persoonsgegevens in dit gesprek.';
   renderHistory(detail.events || []);
   renderContext(detail);
+  renderKeys(detail);
 
   // What this user may do now.
   const canAct = mayAct(detail);
@@ -661,6 +668,7 @@ function renderConversation({ scroll }) {
   $('conv-actions').hidden = detail.state !== 'queued' && !canAct;
   $('reply-area').hidden = !canAct;
   $('closing').hidden = !canAct;
+  $('knowledge-area').hidden = !canAct;
   const hint = $('reply-hint');
   hint.hidden = canAct;
   if (detail.state === 'queued') hint.textContent = 'Pak het gesprek op om te kunnen antwoorden.';
@@ -993,11 +1001,13 @@ function closeConversation(event) {
     return Promise.resolve();
   }
   return act($('close-button'), async () => {
+    const id = state.currentId;
     const detail = await api('POST', conversationPath('close'), { topic });
     input.value = '';
-    state.drafts.delete(state.currentId);
+    state.drafts.delete(id);
     afterChange(detail);
     showNotice(`Gesprek afgesloten met onderwerp “${topic}”.`, 'ok', $('close-button'));
+    if (state.currentId === id) afterClose(id, topic);
   });
 }
 
@@ -1492,6 +1502,7 @@ async function boot() {
     onError: (error) => handleError(error, $('reply-text')),
   });
   setUpAttachments();
+  setUpKeys({ state, renderQueue, openConversation, showNotice });
   $('reply-text').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) sendReply(event);
   });

@@ -345,6 +345,17 @@ export function setUpReplyBox(options) {
     edited() {
       afterEdit();
     },
+    // The "/" shortcut (keys.js): the focus to the end of the reply, a
+    // "/" typed there, and the picker open with every saved reply; typing
+    // a word narrows it as usual.
+    startPicker() {
+      textarea.focus();
+      const before = textarea.value;
+      textarea.value = `${before}${before && !/\s$/.test(before) ? ' ' : ''}/`;
+      textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+      afterEdit();
+      lookupToken();
+    },
   };
 }
 
