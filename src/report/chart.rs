@@ -210,7 +210,13 @@ pub fn contacts(report: &Report) -> String {
     let t = &report.total;
     let desc = format!(
         "{} contacten van {} tot en met {}: {} door de bot in één keer, {} door de bot na een gesprek, {} naar een medewerker, {} lopen nog. De cijfers per dag staan in de tabel Per dag.",
-        t.contacts, report.from, report.to, t.bot_one_go, t.bot_exchange, t.handed_over, t.in_progress
+        t.contacts,
+        report.from,
+        report.to,
+        t.bot_one_go,
+        t.bot_exchange,
+        t.handed_over,
+        t.in_progress
     );
     frame(
         &mut out,
@@ -460,7 +466,10 @@ mod tests {
             "{svg}"
         );
         let svg = waiting(&report());
-        assert!(svg.contains("<desc>Over 2026-11-23 tot en met 2026-11-25: mediaan 50 min"), "{svg}");
+        assert!(
+            svg.contains("<desc>Over 2026-11-23 tot en met 2026-11-25: mediaan 50 min"),
+            "{svg}"
+        );
         // Four weeks: at most eight day labels, so 12-unit labels never overlap.
         let month = crate::report::build(date(1), date(28), &Stored::default());
         let labels = contacts(&month).matches("text-anchor=\"middle\"").count();
