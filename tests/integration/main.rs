@@ -26,6 +26,7 @@ mod proxies;
 mod public_ids;
 mod queue;
 mod report;
+mod report_browser;
 mod report_page;
 mod retention;
 mod rights;
