@@ -230,11 +230,8 @@ pub fn table(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{DayCounts, FaqCount, Stored, TopicCount, build};
-
-    fn date(d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
-    }
+    use crate::report::build;
+    use crate::report::fixture::{date, one_day};
 
     #[test]
     fn durations_read_naturally() {
@@ -264,31 +261,7 @@ mod tests {
 
     #[test]
     fn the_table_carries_the_figures_channels_and_answer_titles() {
-        let stored = Stored {
-            days: vec![DayCounts {
-                day: date(23),
-                channel: "whatsapp".to_owned(),
-                contacts: 8,
-                outside_hours: 2,
-                bot_one_go: 5,
-                handed_over: 3,
-                ..DayCounts::default()
-            }],
-            topics: vec![TopicCount {
-                day: date(23),
-                topic: "afval, grof".to_owned(),
-                count: 2,
-            }],
-            faq: vec![FaqCount {
-                day: date(23),
-                faq_id: "paspoort-kosten".to_owned(),
-                answered: 4,
-                feedback_yes: 1,
-                feedback_no: 0,
-            }],
-            ..Stored::default()
-        };
-        let mut report = build(date(23), date(24), &stored);
+        let mut report = build(date(23), date(24), &one_day());
         report.total.top_faq[0].title = Some("Wat kost een paspoort?".to_owned());
         let text = table(&report);
         assert!(text.contains("ma 23-11"), "{text}");

@@ -101,73 +101,33 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{DayCounts, FaqCount, Stored, TopicCount, build};
-    use chrono::NaiveDate;
-
-    fn date(d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
-    }
+    use crate::report::build;
+    use crate::report::fixture::{date, one_day};
 
     #[test]
     fn lines_carry_the_figures_per_channel_and_answer_titles() {
-        let day = |channel: &str, contacts| DayCounts {
-            day: date(23),
-            channel: channel.to_owned(),
-            contacts,
-            outside_hours: 1,
-            bot_one_go: contacts - 1,
-            handed_over: 1,
-            ..DayCounts::default()
-        };
-        let stored = Stored {
-            days: vec![day("whatsapp", 6), day("web", 2)],
-            topics: vec![TopicCount {
-                day: date(23),
-                topic: "afval, grof".to_owned(),
-                count: 2,
-            }],
-            faq: vec![FaqCount {
-                day: date(23),
-                faq_id: "paspoort".to_owned(),
-                answered: 3,
-                feedback_yes: 1,
-                feedback_no: 0,
-            }],
-            ..Stored::default()
-        };
-        let mut report = build(date(23), date(24), &stored);
+        let mut report = build(date(23), date(24), &one_day());
         report.total.top_faq[0].title = Some("Paspoort \"snel\", aanvragen".to_owned());
         let csv = render(&report);
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(
-            lines.len(),
-            1 + 2 + 1 + 1,
-            "header, two days, a week, total"
-        );
+        assert_eq!(lines.len(), 5, "header, two days, a week, total: {csv}");
+        let starts = [
+            "kind,period,from,to,contacts,whatsapp,web,outside_hours,",
+            "day,2026-11-23,2026-11-23,2026-11-23,8,6,2,2,6,0,2,0,",
+            "day,2026-11-24,2026-11-24,2026-11-24,0,0,0,0,",
+        ];
+        for (line, start) in lines.iter().zip(starts) {
+            assert!(line.starts_with(start), "{line} should start with {start}");
+        }
+        let quoted =
+            ",\"afval, grof:2\",paspoort-kosten:4:1:0,\"Paspoort \"\"snel\"\", aanvragen\"";
+        assert!(lines[4].ends_with(quoted), "{}", lines[4]);
+        // The day's answer has no title here: an empty field, not a missing one.
         assert!(
-            lines[0].starts_with("kind,period,from,to,contacts,whatsapp,web,outside_hours,"),
-            "{}",
-            lines[0]
-        );
-        assert!(
-            lines[1].starts_with("day,2026-11-23,2026-11-23,2026-11-23,8,6,2,2,6,0,2,0,"),
+            lines[1].ends_with(",paspoort-kosten:4:1:0,"),
             "{}",
             lines[1]
         );
-        assert!(
-            lines[2].starts_with("day,2026-11-24,2026-11-24,2026-11-24,0,0,0,0,"),
-            "{}",
-            lines[2]
-        );
-        assert!(
-            lines[4].ends_with(
-                ",\"afval, grof:2\",paspoort:3:1:0,\"Paspoort \"\"snel\"\", aanvragen\""
-            ),
-            "{}",
-            lines[4]
-        );
-        // The day's answer has no title here: an empty field, not a missing one.
-        assert!(lines[1].ends_with(",paspoort:3:1:0,"), "{}", lines[1]);
         let columns = lines[0].split(',').count();
         assert_eq!(lines[2].split(',').count(), columns);
         assert!(csv.ends_with('\n'));

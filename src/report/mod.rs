@@ -468,6 +468,49 @@ fn top_faq(stored: &Stored, within: impl Fn(&NaiveDate) -> bool) -> Vec<FaqUse> 
     list
 }
 
+/// One day of figures the CSV and the command's table are tested on.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::*;
+
+    /// A day of November 2026.
+    pub fn date(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
+    }
+
+    /// Monday 23 November: 6 contacts on WhatsApp and 2 on the web chat
+    /// (2 outside office hours, 6 settled by the bot in one go, 2 handed
+    /// over), "afval, grof" given twice at close, `paspoort-kosten`
+    /// answered 4 times with one "Ja".
+    pub fn one_day() -> Stored {
+        let channel = |channel: &str, contacts: i64| DayCounts {
+            day: date(23),
+            channel: channel.to_owned(),
+            contacts,
+            outside_hours: 1,
+            bot_one_go: contacts - 1,
+            handed_over: 1,
+            ..DayCounts::default()
+        };
+        Stored {
+            days: vec![channel("whatsapp", 6), channel("web", 2)],
+            topics: vec![TopicCount {
+                day: date(23),
+                topic: "afval, grof".to_owned(),
+                count: 2,
+            }],
+            faq: vec![FaqCount {
+                day: date(23),
+                faq_id: "paspoort-kosten".to_owned(),
+                answered: 4,
+                feedback_yes: 1,
+                feedback_no: 0,
+            }],
+            ..Stored::default()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,20 +24,24 @@ import { STEP_TIMEOUT_MS, StepFailure, axe, check, env, expectText, finish, laun
 
 const TOTAL_TIMEOUT_MS = 120_000;
 
-const baseUrl = env('BASE_URL').replace(/\/$/, '');
-const user = env('LOKET_USER');
-const password = env('LOKET_PASSWORD');
-const answerTitle = env('LOKET_ANSWER_TITLE');
-const answerId = env('LOKET_ANSWER_ID');
-const screenshotPath = process.env.LOKET_SCREENSHOT || '';
-const executablePath = env('LOKET_CHROMIUM', '/usr/bin/chromium');
+// What the Rust test passes in (see the header).
+const given = {
+  baseUrl: env('BASE_URL').replace(/\/$/, ''),
+  user: env('LOKET_USER'),
+  password: env('LOKET_PASSWORD'),
+  answerTitle: env('LOKET_ANSWER_TITLE'),
+  answerId: env('LOKET_ANSWER_ID'),
+  screenshot: process.env.LOKET_SCREENSHOT || '',
+  chromium: env('LOKET_CHROMIUM', '/usr/bin/chromium'),
+};
+const { baseUrl, user, answerTitle, answerId } = given;
 
-async function expectVisible(locator, what) {
-  try {
-    await locator.first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  } catch {
-    throw new StepFailure(`${what} did not become visible`);
-  }
+// Fails the step when `locator` is not shown within the step's time.
+function expectVisible(locator, what) {
+  return locator
+    .first()
+    .waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS })
+    .catch(() => Promise.reject(new StepFailure(`${what} is not shown`)));
 }
 
 // The "nu" panel's tile value under `title`.
@@ -53,7 +57,7 @@ async function scenario(page) {
   await step('a staff member logs in and opens the reports page', async () => {
     await page.goto(`${baseUrl}/staff`);
     await page.getByLabel('Gebruikersnaam').fill(user);
-    await page.getByLabel('Wachtwoord').fill(password);
+    await page.getByLabel('Wachtwoord').fill(given.password);
     await page.getByRole('button', { name: 'Inloggen' }).click();
     await expectVisible(page.getByRole('button', { name: 'Uitloggen', exact: true }), 'the staff page after login');
     await page.goto(`${baseUrl}/staff/rapport`);
@@ -114,7 +118,7 @@ async function scenario(page) {
     check((await tile(page, 'Medewerkers online')) === '1', `online: ${await tile(page, 'Medewerkers online')}`);
     const row = await page.locator('#now-colleagues tr', { hasText: user }).locator('td').allTextContents();
     check(row[0] === 'ja' && row[1] === '0', `${user}'s row: ${row.join(' | ')}`);
-    if (screenshotPath) await page.screenshot({ path: screenshotPath, fullPage: true });
+    if (given.screenshot) await page.screenshot({ path: given.screenshot, fullPage: true });
     await axe(page, 'on the reports page with the report and the nu panel');
   });
 
@@ -170,25 +174,30 @@ async function scenario(page) {
   });
 }
 
+// What the page showed when a step failed: a screenshot, its status line
+// and the problems it reported.
+async function explain(page, problems) {
+  if (given.screenshot) {
+    const failure = given.screenshot.replace(/(\.png)?$/, '-failure.png');
+    await page.screenshot({ path: failure, fullPage: true }).catch(() => {});
+    console.error(`screenshot of the failure: ${failure}`);
+  }
+  const status = await page.locator('#report-status').textContent({ timeout: 1000 }).catch(() => null);
+  if (status) console.error(`the page's status said: ${status}`);
+  if (problems.length) console.error(`the page reported:\n  ${problems.join('\n  ')}`);
+}
+
 async function run() {
-  const { page, problems, close } = await launch(executablePath, { viewport: { width: 1366, height: 768 } });
+  // The size of a small office screen: the chart text is measured there.
+  const browser = await launch(given.chromium, { viewport: { width: 1366, height: 768 } });
   try {
-    try {
-      await scenario(page);
-      check(problems.length === 0, `the page reported problems:\n  ${problems.join('\n  ')}`);
-    } catch (error) {
-      if (screenshotPath) {
-        const failure = screenshotPath.replace(/(\.png)?$/, '-failure.png');
-        await page.screenshot({ path: failure, fullPage: true }).catch(() => {});
-        console.error(`screenshot of the failure: ${failure}`);
-      }
-      const status = await page.locator('#report-status').textContent({ timeout: 1000 }).catch(() => null);
-      if (status) console.error(`the page's status said: ${status}`);
-      if (problems.length) console.error(`the page reported:\n  ${problems.join('\n  ')}`);
+    await scenario(browser.page).catch(async (error) => {
+      await explain(browser.page, browser.problems);
       throw error;
-    }
+    });
+    check(browser.problems.length === 0, `the page reported problems:\n  ${browser.problems.join('\n  ')}`);
   } finally {
-    await close();
+    await browser.close();
   }
 }
 

@@ -48,9 +48,15 @@ fn require_reports(staff: &Staff) -> Result<(), ApiError> {
     }
 }
 
-/// The report of the range asked for, with the answers' titles from the
-/// served knowledge base: what the CLI builds for the same range.
-async fn report_for(state: &AppState, query: &ReportQuery) -> Result<Report, ApiError> {
+/// The report of the range asked for, for a role that may see it, with
+/// the answers' titles from the served knowledge base: what the CLI
+/// builds for the same range.
+async fn report_for(
+    staff: &Staff,
+    state: &AppState,
+    query: &ReportQuery,
+) -> Result<Report, ApiError> {
+    require_reports(staff)?;
     let now = state.clock.now();
     let today = now
         .with_timezone(&state.settings.hours.timezone())
@@ -80,8 +86,7 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    require_reports(&staff)?;
-    let report = report_for(&state, &query).await?;
+    let report = report_for(&staff, &state, &query).await?;
     let charts = Charts {
         contacts: chart::contacts(&report),
         waiting: chart::waiting(&report),
@@ -101,12 +106,11 @@ pub async fn show(
         (status = 403, response = Forbidden),
         (status = 400, description = "Not a date, the start after the end, or more than 400 days (`invalid`)", body = ErrorBody)))]
 pub async fn csv(
-    staff: Staff,
     state: web::Data<AppState>,
-    query: web::Query<ReportQuery>,
+    web::Query(range): web::Query<ReportQuery>,
+    staff: Staff,
 ) -> Result<HttpResponse, ApiError> {
-    require_reports(&staff)?;
-    let report = report_for(&state, &query).await?;
+    let report = report_for(&staff, &state, &range).await?;
     let name = format!("loket-rapportage-{}-{}.csv", report.from, report.to);
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
