@@ -22,7 +22,6 @@ pub struct Load {
 /// The queue at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Now {
-    pub at: DateTime<Utc>,
     /// Threads handed over and not yet claimed by anyone.
     pub waiting: i64,
     /// Of those, the urgent ones.
@@ -35,6 +34,8 @@ pub struct Now {
     /// Every enabled queue worker, and anyone else who still holds a
     /// thread (an account disabled since), by name.
     pub colleagues: Vec<Load>,
+    /// When the figures were read.
+    pub at: DateTime<Utc>,
 }
 
 /// What the panel reads of one open thread.
@@ -102,12 +103,12 @@ pub fn snapshot(
             .open_threads += 1;
     }
     Now {
-        at: now,
         waiting: waiting.len() as i64,
         waiting_urgent: waiting.iter().filter(|t| t.urgent).count() as i64,
         oldest_wait_secs,
         online: loads.values().filter(|l| l.online).count() as i64,
         colleagues: loads.into_values().collect(),
+        at: now,
     }
 }
 
@@ -115,7 +116,7 @@ pub fn snapshot(
 mod tests {
     use super::*;
     use crate::domain::Role;
-    use chrono::{TimeDelta, TimeZone};
+    use chrono::TimeDelta;
 
     fn account(username: &str, role: Role, disabled: bool) -> Account {
         Account {
@@ -128,10 +129,8 @@ mod tests {
 
     #[test]
     fn counts_the_waiting_the_oldest_wait_and_each_colleagues_threads() {
-        let now = Utc
-            .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
-            .single()
-            .expect("time");
+        // Monday 23 November 2026, 10:00 UTC.
+        let now = DateTime::<Utc>::from_timestamp(1_795_428_000, 0).expect("time");
         let ago = |minutes| now - TimeDelta::minutes(minutes);
         let open = [
             Open {

@@ -165,12 +165,14 @@ async function scenario(page) {
     await expectVisible(page.locator('#report-body'), 'the report again');
   });
 
-  await step('log out', async () => {
-    await page.getByRole('button', { name: 'Uitloggen', exact: true }).click();
-    await page.waitForURL(`${baseUrl}/staff`, { timeout: STEP_TIMEOUT_MS });
+  await step('log out from the reports page', async () => {
+    await Promise.all([
+      page.waitForURL(`${baseUrl}/staff`, { timeout: STEP_TIMEOUT_MS }),
+      page.locator('#logout-button').click(),
+    ]);
     await expectVisible(page.locator('#login-form'), 'the login form after logging out');
-    const status = await page.evaluate(async () => (await fetch('/api/report')).status);
-    check(status === 401, `the report API answered ${status} after logging out`);
+    const after = await page.evaluate(() => Promise.all(['/api/report', '/api/report/now'].map(async (url) => (await fetch(url)).status)));
+    check(after.every((status) => status === 401), `after logging out the report APIs answered ${after.join(', ')}`);
   });
 }
 

@@ -58,18 +58,21 @@ async fn the_reports_page_shows_titles_csv_and_the_nu_panel_in_a_real_browser() 
         .map(|e| e.title.clone())
         .expect("the answer's title");
 
+    let given = [
+        ("BASE_URL", app.url("")),
+        ("LOKET_USER", STAFF_USER.to_owned()),
+        ("LOKET_PASSWORD", crate::queue::PASSWORD.to_owned()),
+        ("LOKET_ANSWER_TITLE", title),
+        ("LOKET_ANSWER_ID", answer.faq_id.clone()),
+        ("LOKET_CHROMIUM", chromium.display().to_string()),
+        // Where to keep a screenshot, when the run asks for one.
+        (
+            "LOKET_SCREENSHOT",
+            std::env::var("LOKET_SCREENSHOT").unwrap_or_default(),
+        ),
+    ];
     let mut command = Command::new("node");
-    command
-        .arg("rapport.mjs")
-        .env("BASE_URL", app.url(""))
-        .env("LOKET_USER", STAFF_USER)
-        .env("LOKET_PASSWORD", crate::queue::PASSWORD)
-        .env("LOKET_ANSWER_TITLE", &title)
-        .env("LOKET_ANSWER_ID", &answer.faq_id)
-        .env("LOKET_CHROMIUM", &chromium);
-    if let Ok(path) = std::env::var("LOKET_SCREENSHOT") {
-        command.env("LOKET_SCREENSHOT", path);
-    }
+    command.arg("rapport.mjs").envs(given);
     let output = run_script(command, BROWSER_TIMEOUT, "the reports browser test").await;
     println!("{output}");
 

@@ -83,10 +83,10 @@ async fn report_for(
         (status = 400, description = "Not a date, the start after the end, or more than 400 days (`invalid`)", body = ErrorBody)))]
 pub async fn show(
     staff: Staff,
+    web::Query(range): web::Query<ReportQuery>,
     state: web::Data<AppState>,
-    query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = report_for(&staff, &state, &query).await?;
+    let report = report_for(&staff, &state, &range).await?;
     let charts = Charts {
         contacts: chart::contacts(&report),
         waiting: chart::waiting(&report),
