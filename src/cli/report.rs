@@ -1,7 +1,9 @@
 //! `loket report`: the team lead's figures per day and per ISO week, as a
-//! table (default), JSON or CSV.
+//! table (default), JSON or CSV (`report::csv`, the same as the reports
+//! page's download).
 
 use crate::config::Settings;
+use crate::domain::Channel;
 use crate::report::rollup::Rollup;
 use crate::report::{Report, Row};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -27,6 +29,18 @@ pub struct ReportArgs {
 
 /// Prints the report.
 pub async fn run(args: &ReportArgs, settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<()> {
+    print!("{}", output(args, settings, now).await?);
+    Ok(())
+}
+
+/// What `loket report` prints: the table, the JSON or the CSV of the range
+/// asked for, with the answers' titles from the configured knowledge
+/// folder (read, not indexed: only the titles are needed).
+pub async fn output(
+    args: &ReportArgs,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
     let today = now.with_timezone(&settings.hours.timezone()).date_naive();
     let (from, to) = crate::report::range(
         args.from.as_deref(),
@@ -37,15 +51,16 @@ pub async fn run(args: &ReportArgs, settings: &Settings, now: DateTime<Utc>) -> 
     let store = crate::cli::open_store(settings).await?;
     let report = crate::report::load(&store, &Rollup::from_settings(settings), from, to, now).await;
     store.close().await;
-    let report = report?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    let mut report = report?;
+    let knowledge = crate::knowledge::load_dir(&settings.knowledge_dir);
+    crate::report::name_answers(&mut report, &knowledge.entries);
+    Ok(if args.json {
+        serde_json::to_string_pretty(&report)? + "\n"
     } else if args.csv {
-        print!("{}", csv(&report));
+        crate::report::csv::render(&report)
     } else {
-        print!("{}", table(&report));
-    }
-    Ok(())
+        table(&report)
+    })
 }
 
 /// A duration as people say it: "45 s", "12 min", "2 u 05 min".
@@ -81,9 +96,11 @@ fn week_name(row: &Row) -> String {
     format!("week {} ({})", week.week(), week.year())
 }
 
-const HEADERS: [&str; 11] = [
+const HEADERS: [&str; 13] = [
     "",
     "contacten",
+    "whatsapp",
+    "web",
     "buiten kantoortijd",
     "bot direct",
     "bot na gesprek",
@@ -95,10 +112,19 @@ const HEADERS: [&str; 11] = [
     "op tijd",
 ];
 
-fn cells(label: String, row: &Row) -> [String; 11] {
+fn cells(label: String, row: &Row) -> [String; 13] {
+    let channel = |channel: Channel| {
+        row.contacts_by_channel
+            .get(channel.as_str())
+            .copied()
+            .unwrap_or(0)
+            .to_string()
+    };
     [
         label,
         row.contacts.to_string(),
+        channel(Channel::Whatsapp),
+        channel(Channel::Web),
         percent(row.outside_hours, row.outside_hours_share),
         row.bot_one_go.to_string(),
         row.bot_exchange.to_string(),
@@ -119,8 +145,8 @@ fn cells(label: String, row: &Row) -> [String; 11] {
     ]
 }
 
-fn render(out: &mut String, rows: &[[String; 11]]) {
-    let mut widths = [0usize; 11];
+fn render(out: &mut String, rows: &[[String; 13]]) {
+    let mut widths = [0usize; 13];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -148,7 +174,7 @@ pub fn table(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Rapportage WhatsApp {} t/m {}\n",
+        "Rapportage WhatsApp en webchat {} t/m {}\n",
         dutch_date(report.from),
         dutch_date(report.to)
     );
@@ -189,7 +215,10 @@ pub fn table(report: &Report) -> String {
             .map(|f| {
                 format!(
                     "{} ({}x, ja {}, nee {})",
-                    f.faq_id, f.answered, f.feedback_yes, f.feedback_no
+                    f.title.as_deref().unwrap_or(&f.faq_id),
+                    f.answered,
+                    f.feedback_yes,
+                    f.feedback_no
                 )
             })
             .collect();
@@ -198,83 +227,11 @@ pub fn table(report: &Report) -> String {
     out
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
-fn opt<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
-}
-
-/// CSV for spreadsheets: one line per day, per week and the total.
-pub fn csv(report: &Report) -> String {
-    let mut out = String::from(
-        "kind,period,from,to,contacts,whatsapp,outside_hours,bot_one_go,bot_exchange,handed_over,in_progress,replies,first_reply_median_secs,first_reply_p90_secs,closed,handling_median_secs,deadline_due,deadline_met,top_topics,top_faq\n",
-    );
-    let lines = report
-        .days
-        .iter()
-        .map(|r| ("day", r))
-        .chain(report.weeks.iter().map(|r| ("week", r)))
-        .chain([("total", &report.total)]);
-    for (kind, r) in lines {
-        let topics: Vec<String> = r
-            .top_topics
-            .iter()
-            .map(|t| format!("{}:{}", t.topic, t.count))
-            .collect();
-        let faq: Vec<String> = r
-            .top_faq
-            .iter()
-            .map(|f| {
-                format!(
-                    "{}:{}:{}:{}",
-                    f.faq_id, f.answered, f.feedback_yes, f.feedback_no
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            out,
-            "{kind},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            r.period,
-            r.from,
-            r.to,
-            r.contacts,
-            r.contacts_by_channel
-                .get(crate::report::rollup::WHATSAPP)
-                .copied()
-                .unwrap_or(0),
-            r.outside_hours,
-            r.bot_one_go,
-            r.bot_exchange,
-            r.handed_over,
-            r.in_progress,
-            r.replies,
-            opt(r.first_reply_median_secs),
-            opt(r.first_reply_p90_secs),
-            r.closed,
-            opt(r.handling_median_secs),
-            r.deadline_due,
-            r.deadline_met,
-            csv_field(&topics.join("; ")),
-            csv_field(&faq.join("; ")),
-        );
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{DayCounts, Stored, TopicCount, build};
-
-    fn date(d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
-    }
+    use crate::report::build;
+    use crate::report::fixture::{date, one_day};
 
     #[test]
     fn durations_read_naturally() {
@@ -303,44 +260,29 @@ mod tests {
     }
 
     #[test]
-    fn table_and_csv_carry_the_figures() {
-        let stored = Stored {
-            days: vec![DayCounts {
-                day: date(23),
-                channel: "whatsapp".to_owned(),
-                contacts: 8,
-                outside_hours: 2,
-                bot_one_go: 5,
-                handed_over: 3,
-                ..DayCounts::default()
-            }],
-            topics: vec![TopicCount {
-                day: date(23),
-                topic: "afval, grof".to_owned(),
-                count: 2,
-            }],
-            ..Stored::default()
-        };
-        let report = build(date(23), date(24), &stored);
+    fn the_table_carries_the_figures_channels_and_answer_titles() {
+        let mut report = build(date(23), date(24), &one_day());
+        report.total.top_faq[0].title = Some("Wat kost een paspoort?".to_owned());
         let text = table(&report);
         assert!(text.contains("ma 23-11"), "{text}");
         assert!(text.contains("2 (25%)"), "{text}");
         assert!(text.contains("week 48 (2026)"), "{text}");
         assert!(text.contains("afval, grof (2)"), "{text}");
-        let csv = csv(&report);
-        let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(
-            lines.len(),
-            1 + 2 + 1 + 1,
-            "header, two days, one week, total"
+        assert!(
+            text.contains("Meest gegeven antwoorden: Wat kost een paspoort? (4x, ja 1, nee 0)"),
+            "{text}"
         );
         assert!(
-            lines[1].starts_with("day,2026-11-23,2026-11-23,2026-11-23,8,8,2,5,0,3,0,"),
-            "{}",
-            lines[1]
+            !text.contains("paspoort-kosten"),
+            "the id is not shown: {text}"
         );
-        assert!(lines[1].ends_with(",\"afval, grof:2\","), "{}", lines[1]);
-        let columns = lines[0].split(',').count();
-        assert_eq!(lines[2].split(',').count(), columns);
+        let header = text
+            .lines()
+            .find(|l| l.contains("contacten"))
+            .expect("header");
+        assert!(
+            header.contains("whatsapp") && header.contains("web"),
+            "{header}"
+        );
     }
 }

@@ -13,6 +13,7 @@ mod privacy;
 mod proxies;
 mod queue;
 mod replies;
+mod report;
 pub mod saved_replies;
 mod service;
 mod sso;
@@ -26,6 +27,7 @@ pub use privacy::PrivacySettings;
 pub use proxies::{ProxyHeader, TrustedProxies};
 pub use queue::{AddressForm, QueueSettings, SecureCookie, StaffSettings};
 pub use replies::{ReplyKey, ReplyTexts};
+pub use report::ReportSettings;
 pub use saved_replies::{SavedReplies, SavedReply};
 pub use service::{
     EmergencySettings, KnowledgeSettings, OutboxSettings, ServiceFile, WebhookSettings,
@@ -82,6 +84,8 @@ pub struct Settings {
     pub queue: QueueSettings,
     /// Staff logins (`[staff]`).
     pub staff: StaffSettings,
+    /// The team lead's report (`[report]`).
+    pub report: ReportSettings,
     /// Retention (`[privacy]`).
     pub privacy: PrivacySettings,
     pub media: MediaSettings,
@@ -141,6 +145,7 @@ impl Settings {
             faq: service.faq.clone(),
             queue: service.queue.clone(),
             staff: service.staff.clone(),
+            report: service.report.clone(),
             privacy: service.privacy.clone(),
             media: service.media.clone(),
             webchat: service.webchat.clone(),

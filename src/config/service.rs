@@ -31,6 +31,8 @@ pub struct ServiceFile {
     #[serde(default)]
     pub staff: super::queue::StaffSettings,
     #[serde(default)]
+    pub report: super::report::ReportSettings,
+    #[serde(default)]
     pub privacy: super::privacy::PrivacySettings,
     #[serde(default)]
     pub media: super::media::MediaSettings,
@@ -377,6 +379,9 @@ impl ServiceFile {
             .validate()
             .map_err(|(key, message)| ConfigError::value(path, key, message))?;
         self.staff
+            .validate()
+            .map_err(|(key, message)| ConfigError::value(path, key, message))?;
+        self.report
             .validate()
             .map_err(|(key, message)| ConfigError::value(path, key, message))?;
         self.privacy

@@ -14,9 +14,9 @@
 //! (PostgreSQL sums BIGINT as NUMERIC).
 
 use super::dialect::LockClass;
-use super::rows::get;
+use super::rows::{flag, get};
 use super::{Doing, Store, StoreError, Tx, from_millis};
-use crate::domain::ConversationState;
+use crate::domain::{Channel, ConversationState};
 use crate::knowledge::usage::FaqUsage;
 use crate::report::rollup::{Entry, Facts, Outcome, Rollup, Step};
 use crate::report::{DayCounts, DurationCount, Figures, Metric, Stored, TopicCount};
@@ -186,12 +186,16 @@ pub(super) async fn roll_up_in(
         }
     }
     let rows = sqlx::query(
-        "SELECT c.id, c.created_at, c.state, c.queued_at, c.first_staff_reply_at, c.reply_deadline,
-                c.close_topic, c.last_inbound_at, c.report_entry,
+        "SELECT c.id, c.created_at, c.state, c.channel, c.urgent, c.queued_at, c.first_staff_reply_at,
+                c.reply_deadline, c.close_topic, c.last_inbound_at, c.report_entry,
                 (SELECT COUNT(*) FROM inbound_messages i
-                 WHERE i.conversation_id = c.id AND i.kind NOT IN ('interactive', 'button', 'reaction')) AS questions
+                 WHERE i.conversation_id = c.id AND i.kind NOT IN ('interactive', 'button', 'reaction')) AS questions,
+                (SELECT MAX(o.created_at) FROM outbox o
+                 WHERE o.conversation_id = c.id AND o.kind = $1) AS thanked_at
          FROM conversations c ORDER BY c.id",
     )
+    // How a "Ja, bedankt" is recorded: the bot's thanks for it.
+    .bind(crate::reply::ReplyKind::FeedbackThanks.as_str())
     .fetch_all(&mut **tx)
     .await
     .doing("reading conversations for the report")?;
@@ -209,11 +213,14 @@ pub(super) async fn roll_up_in(
                 what: "conversation state",
                 detail: state.clone(),
             })?,
+            channel: Channel::from_stored(&get::<String>(row, "channel")?),
+            urgent: flag(row, "urgent")?,
             queued_at: millis_opt("queued_at")?,
             first_staff_reply_at: millis_opt("first_staff_reply_at")?,
             reply_deadline: millis_opt("reply_deadline")?,
             close_topic: get(row, "close_topic")?,
             last_inbound_at: from_millis(get(row, "last_inbound_at")?),
+            thanked_at: millis_opt("thanked_at")?,
             questions: get(row, "questions")?,
             steps: steps.remove(&id).unwrap_or_default(),
         };

@@ -22,6 +22,9 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Every channel, in the order reports list them.
+    pub const ALL: [Channel; 2] = [Channel::Whatsapp, Channel::Web];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Whatsapp => "whatsapp",

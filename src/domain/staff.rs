@@ -38,6 +38,12 @@ impl Role {
         matches!(self, Role::Staff | Role::Admin)
     }
 
+    /// May read the team lead's report and its "nu" panel (the queue's
+    /// figures and each colleague's load): those who work the queue.
+    pub fn sees_reports(self) -> bool {
+        self.works_the_queue()
+    }
+
     /// May read the editors' views: unanswered questions and answer use.
     pub fn edits_knowledge(self) -> bool {
         matches!(self, Role::Editor | Role::Admin)
@@ -75,6 +81,8 @@ mod tests {
         assert!(Role::Editor.edits_knowledge());
         assert!(Role::Admin.edits_knowledge());
         assert!(!Role::Staff.edits_knowledge());
+        assert!(Role::Staff.sees_reports() && Role::Admin.sees_reports());
+        assert!(!Role::Editor.sees_reports());
     }
 
     #[test]

@@ -5,18 +5,28 @@
 //!
 //! The SVG uses presentation attributes and classes, never `style`
 //! attributes, so the page's strict Content-Security-Policy allows it.
-//! Every bar has a `<title>` with its exact figure (shown on hover).
+//! Every bar has a `<title>` with its exact figure (shown on hover); the
+//! chart as a whole has a name and a `<desc>` with its totals, and the
+//! page's "Per dag" table holds every figure as text (WCAG 1.1.1).
+//!
+//! Text is [`FONT`] units and up. The page never draws a chart narrower
+//! than its [`WIDTH`] (rapport.css), so a unit is at least a CSS pixel and
+//! chart text is 12 px or larger on screen.
 
 use super::{Report, Row};
 use chrono::{Datelike, NaiveDate};
 use std::fmt::Write;
 
-const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 240.0;
-const LEFT: f64 = 44.0;
+pub const WIDTH: f64 = 720.0;
+const HEIGHT: f64 = 260.0;
+const LEFT: f64 = 52.0;
 const RIGHT: f64 = 8.0;
-const TOP: f64 = 28.0;
-const BOTTOM: f64 = 24.0;
+const TOP: f64 = 32.0;
+const BOTTOM: f64 = 28.0;
+/// The smallest text size in the charts (axis labels), in SVG units.
+pub const FONT: f64 = 12.0;
+/// The legend's text size.
+const LEGEND_FONT: f64 = 13.0;
 
 /// One stacked part of a bar: class, legend text, colour.
 struct Series {
@@ -97,24 +107,34 @@ fn day_label(day: NaiveDate) -> String {
     format!("{weekday} {}-{}", day.day(), day.month())
 }
 
-/// The frame: the opening tag, title, legend, grid and axis labels.
-fn frame(out: &mut String, class: &str, title: &str, legend: &[Series], max: f64, unit: &str) {
+/// The frame: the opening tag, title, description, legend, grid and axis
+/// labels.
+fn frame(
+    out: &mut String,
+    class: &str,
+    (title, desc): (&str, &str),
+    legend: &[Series],
+    max: f64,
+    unit: &str,
+) {
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart {class}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"{t}\"><title>{t}</title>",
-        t = escape(title)
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart {class}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"{t}\"><title>{t}</title><desc>{d}</desc>",
+        t = escape(title),
+        d = escape(desc)
     );
     let mut x = LEFT;
     for series in legend {
         let _ = write!(
             out,
-            "<rect class=\"legend {}\" x=\"{x}\" y=\"6\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"15\" font-size=\"11\">{}</text>",
+            "<rect class=\"legend {}\" x=\"{x}\" y=\"7\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"18\" font-size=\"{LEGEND_FONT}\">{}</text>",
             series.class,
             series.colour,
-            x + 14.0,
+            x + 16.0,
             escape(series.label)
         );
-        x += 22.0 + 6.5 * series.label.chars().count() as f64;
+        // About 0.6 em per character, and room before the next swatch.
+        x += 28.0 + 0.6 * LEGEND_FONT * series.label.chars().count() as f64;
     }
     let plot = HEIGHT - TOP - BOTTOM;
     let ticks = ticks(max);
@@ -123,10 +143,10 @@ fn frame(out: &mut String, class: &str, title: &str, legend: &[Series], max: f64
         let y = TOP + plot - plot * f64::from(i) / f64::from(ticks);
         let _ = write!(
             out,
-            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/><text class=\"axis\" x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}{unit}</text>",
+            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/><text class=\"axis\" x=\"{}\" y=\"{:.1}\" font-size=\"{FONT}\" text-anchor=\"end\">{}{unit}</text>",
             WIDTH - RIGHT,
-            LEFT - 4.0,
-            y + 3.5,
+            LEFT - 5.0,
+            y + 4.0,
             trim(value)
         );
     }
@@ -151,19 +171,20 @@ fn trim(value: f64) -> String {
 }
 
 /// The x position and width of the bar of day `i` of `n`, and whether its
-/// label is shown (at most 10 labels, so "ma 26-10" never overlaps the next).
+/// label is shown (at most 8 labels, so "ma 26-10" at 12 units never
+/// overlaps the next).
 fn slot(i: usize, n: usize) -> (f64, f64, bool) {
     let step = (WIDTH - LEFT - RIGHT) / n.max(1) as f64;
-    let every = n.div_ceil(10).max(1);
+    let every = n.div_ceil(8).max(1);
     (LEFT + step * i as f64, step, i % every == 0)
 }
 
 fn x_label(out: &mut String, row: &Row, x: f64, step: f64) {
     let _ = write!(
         out,
-        "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+        "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{FONT}\" text-anchor=\"middle\">{}</text>",
         x + step / 2.0,
-        HEIGHT - 8.0,
+        HEIGHT - 9.0,
         escape(&day_label(row.from))
     );
 }
@@ -186,10 +207,21 @@ pub fn contacts(report: &Report) -> String {
         .fold(0.0, f64::max);
     let max = nice_max(max);
     let mut out = String::new();
+    let t = &report.total;
+    let desc = format!(
+        "{} contacten van {} tot en met {}: {} door de bot in één keer, {} door de bot na een gesprek, {} naar een medewerker, {} lopen nog. De cijfers per dag staan in de tabel Per dag.",
+        t.contacts,
+        report.from,
+        report.to,
+        t.bot_one_go,
+        t.bot_exchange,
+        t.handed_over,
+        t.in_progress
+    );
     frame(
         &mut out,
         "contacts",
-        "Contacten per dag, naar uitkomst",
+        ("Contacten per dag, naar uitkomst", &desc),
         &OUTCOMES,
         max,
         "",
@@ -248,10 +280,28 @@ pub fn waiting(report: &Report) -> String {
     let scaled = |secs: Option<i64>| secs.map(|s| s as f64 / unit_secs);
     let max = nice_max(longest as f64 / unit_secs);
     let mut out = String::new();
+    let t = &report.total;
+    let desc = match (t.first_reply_median_secs, t.first_reply_p90_secs) {
+        (Some(median), Some(p90)) => format!(
+            "Over {} tot en met {}: mediaan {}, 90% binnen {}, over {} eerste antwoorden. De cijfers per dag staan in de tabel Per dag.",
+            report.from,
+            report.to,
+            spoken(median),
+            spoken(p90),
+            t.replies
+        ),
+        _ => format!(
+            "Van {} tot en met {} gaf geen medewerker een eerste antwoord.",
+            report.from, report.to
+        ),
+    };
     frame(
         &mut out,
         "waiting",
-        &format!("Wachttijd tot eerste antwoord van een medewerker ({unit_name} kantoortijd)"),
+        (
+            &format!("Wachttijd tot eerste antwoord van een medewerker ({unit_name} kantoortijd)"),
+            &desc,
+        ),
         &WAITS,
         max,
         unit,
@@ -392,6 +442,38 @@ mod tests {
         assert!(svg.contains("uren kantoortijd"), "{svg}");
         assert!(svg.contains(">10 u</text>"), "axis up to 10 hours: {svg}");
         assert!(svg.contains("ma 23-11: 90% binnen 7 u 00 min"), "{svg}");
+    }
+
+    /// Every `font-size` attribute of an SVG.
+    fn font_sizes(svg: &str) -> Vec<f64> {
+        svg.split("font-size=\"")
+            .skip(1)
+            .filter_map(|rest| rest[..rest.find('"')?].parse().ok())
+            .collect()
+    }
+
+    #[test]
+    fn text_is_twelve_units_or_more_and_each_chart_describes_itself() {
+        for svg in [contacts(&report()), waiting(&report())] {
+            let sizes = font_sizes(&svg);
+            assert!(!sizes.is_empty(), "{svg}");
+            assert!(sizes.iter().all(|s| *s >= 12.0), "{sizes:?}");
+            assert!(svg.contains(&format!("viewBox=\"0 0 {WIDTH} ")), "{svg}");
+        }
+        let svg = contacts(&report());
+        assert!(
+            svg.contains("<desc>14 contacten van 2026-11-23 tot en met 2026-11-25: 5 door de bot in één keer, 2 door de bot na een gesprek, 7 naar een medewerker, 0 lopen nog."),
+            "{svg}"
+        );
+        let svg = waiting(&report());
+        assert!(
+            svg.contains("<desc>Over 2026-11-23 tot en met 2026-11-25: mediaan 50 min"),
+            "{svg}"
+        );
+        // Four weeks: at most eight day labels, so 12-unit labels never overlap.
+        let month = crate::report::build(date(1), date(28), &Stored::default());
+        let labels = contacts(&month).matches("text-anchor=\"middle\"").count();
+        assert!((4..=8).contains(&labels), "{labels}");
     }
 
     #[test]

@@ -8,17 +8,23 @@
 //!   what became of the contacts of that day.
 //! - Outcome: handed to a person as soon as it was ever queued (that cannot
 //!   be undone). A conversation only the bot handled is settled once the
-//!   citizen has been quiet for `settle_after` (the reopen window, 24h by
-//!   default): then "in one go" when the citizen asked one question (taps on
-//!   buttons or list rows and reactions are not questions), else "after a
-//!   longer exchange". Before that it is "in progress".
+//!   citizen answered "Ja, bedankt" to "did this help?" (the bot's thanks
+//!   is the record of it) and asked nothing after, or has been quiet for
+//!   `[report] settle_after` (1 hour by default): then "in one go" when the
+//!   citizen asked one question (taps on buttons or list rows and reactions
+//!   are not questions), else "after a longer exchange". Before that it is
+//!   "in progress".
+//! - Channel: the conversation's own (`whatsapp` or `web`), one row per
+//!   day and channel, so the tables stay anonymous counts.
 //! - Waiting time: from the first hand-over to the first staff reply,
 //!   counting only office-hours time (a Friday 16:50 question answered on
 //!   Monday 09:10 waited 50 minutes).
 //! - Handling time: from the first claim to the close, summed over the
 //!   cycles of a reopened conversation.
-//! - Deadline: a promise is "met" when the first staff reply came at or
-//!   before the promised moment, "missed" when it came later or the moment
+//! - Deadline: the promised moment is the stored one, except for urgent
+//!   threads: for them it is `[promise] urgent` of working time from the
+//!   first hand-over, the deadline the staff page shows them. A promise is
+//!   "met" when the first staff reply came at or before that moment, "missed" when it came later or the moment
 //!   passed without a reply; a thread closed without any staff reply (spam,
 //!   "never mind") is not counted.
 //!
@@ -26,13 +32,10 @@
 //! so figures of recent days move as conversations go on; the entry last
 //! stored when the purge deletes the conversation is final.
 
-use crate::domain::ConversationState;
+use crate::domain::{Channel, ConversationState};
 use crate::hours::OpeningHours;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
-
-/// The only channel today; stored per row so another channel can join.
-pub const WHATSAPP: &str = "whatsapp";
 
 /// Longest topic kept; the staff API accepts 80 characters.
 const TOPIC_CHARS: usize = 80;
@@ -95,6 +98,9 @@ impl Step {
 pub struct Facts {
     pub created_at: DateTime<Utc>,
     pub state: ConversationState,
+    pub channel: Channel,
+    /// Handed over as urgent (an emergency, domestic violence).
+    pub urgent: bool,
     /// `conversations.queued_at` (moved by a reopen; the first `queued`
     /// step wins when there is one).
     pub queued_at: Option<DateTime<Utc>>,
@@ -103,6 +109,9 @@ pub struct Facts {
     pub close_topic: Option<String>,
     /// The citizen's last message.
     pub last_inbound_at: DateTime<Utc>,
+    /// The bot's last thanks for a "Ja, bedankt" (how that answer is
+    /// recorded: a `feedback_thanks` message in the outbox).
+    pub thanked_at: Option<DateTime<Utc>>,
     /// Messages from the citizen that were not a tap or a reaction.
     pub questions: i64,
     /// Steps in the order they happened.
@@ -119,13 +128,34 @@ pub struct Rollup {
 
 impl Rollup {
     /// Office hours from `hours.toml`; a bot conversation settles after
-    /// `[queue] reopen_within`, the same quiet after which a citizen's
-    /// next message counts as a new contact with staff.
+    /// `[report] settle_after` of quiet.
     pub fn from_settings(settings: &crate::config::Settings) -> Rollup {
         Rollup {
             hours: settings.hours.clone(),
-            settle_after: TimeDelta::from_std(settings.queue.reopen_within.0)
-                .unwrap_or(TimeDelta::hours(24)),
+            settle_after: TimeDelta::from_std(settings.report.settle_after.0)
+                .unwrap_or(TimeDelta::hours(1)),
+        }
+    }
+
+    /// Whether a conversation only the bot handled has settled at `now`:
+    /// the citizen said "Ja, bedankt" to their last question, or has been
+    /// quiet for `settle_after`.
+    pub fn settled(&self, facts: &Facts, now: DateTime<Utc>) -> bool {
+        let thanked_last = facts
+            .thanked_at
+            .is_some_and(|thanked| thanked >= facts.last_inbound_at);
+        thanked_last || now - facts.last_inbound_at >= self.settle_after
+    }
+
+    /// The moment a handed-over thread was promised an answer by: the
+    /// stored promise, or for an urgent thread the urgent promise in
+    /// working time from the hand-over (as the staff page shows it).
+    fn promised(&self, facts: &Facts, queued: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        match (facts.urgent, queued) {
+            (true, Some(queued)) => self
+                .hours
+                .add_working_time(queued, self.hours.urgent_promise()),
+            _ => facts.reply_deadline,
         }
     }
 
@@ -141,7 +171,7 @@ impl Rollup {
         let handed_over = facts.state != ConversationState::Bot || first_queued.is_some();
         let outcome = if handed_over {
             Outcome::HandedOver
-        } else if now - facts.last_inbound_at < self.settle_after {
+        } else if !self.settled(facts, now) {
             Outcome::InProgress
         } else if facts.questions <= 1 {
             Outcome::BotOneGo
@@ -154,7 +184,7 @@ impl Rollup {
             }
             _ => None,
         };
-        let deadline_met = match (handed_over, facts.reply_deadline) {
+        let deadline_met = match (handed_over, self.promised(facts, first_queued)) {
             (true, Some(deadline)) => match facts.first_staff_reply_at {
                 Some(reply) => Some(reply <= deadline),
                 None if facts.state == ConversationState::Closed => None,
@@ -169,7 +199,7 @@ impl Rollup {
         };
         Entry {
             day: facts.created_at.with_timezone(&tz).date_naive(),
-            channel: WHATSAPP.to_owned(),
+            channel: facts.channel.as_str().to_owned(),
             outside_hours: !self.hours.is_open(facts.created_at),
             outcome,
             deadline_met,
@@ -237,11 +267,14 @@ mod tests {
         Facts {
             created_at: created,
             state: ConversationState::Bot,
+            channel: Channel::Whatsapp,
+            urgent: false,
             queued_at: None,
             first_staff_reply_at: None,
             reply_deadline: None,
             close_topic: None,
             last_inbound_at: created,
+            thanked_at: None,
             questions,
             steps: Vec::new(),
         }
@@ -332,6 +365,114 @@ mod tests {
                 .deadline_met,
             None
         );
+    }
+
+    /// The shipped default: settled after an hour of quiet.
+    fn hourly() -> Rollup {
+        Rollup {
+            settle_after: TimeDelta::hours(1),
+            ..rollup()
+        }
+    }
+
+    #[test]
+    fn a_thanks_settles_at_once_and_silence_after_settle_after() {
+        let asked = local(23, 10, 0);
+        let facts = bot(asked, 1);
+        // Silent 59 minutes: still going; 61 minutes: settled by the bot.
+        let at_59 = hourly().entry(&facts, asked + TimeDelta::minutes(59));
+        assert_eq!(at_59.outcome, Outcome::InProgress);
+        let at_61 = hourly().entry(&facts, asked + TimeDelta::minutes(61));
+        assert_eq!(at_61.outcome, Outcome::BotOneGo);
+        // "Ja, bedankt" a minute after the answer: settled there and then.
+        let thanked = Facts {
+            last_inbound_at: asked + TimeDelta::minutes(1),
+            thanked_at: Some(asked + TimeDelta::minutes(1)),
+            ..facts.clone()
+        };
+        let now = asked + TimeDelta::minutes(2);
+        assert_eq!(hourly().entry(&thanked, now).outcome, Outcome::BotOneGo);
+        // A new question after the thanks: going again until it settles.
+        let asked_again = Facts {
+            last_inbound_at: asked + TimeDelta::minutes(5),
+            questions: 2,
+            ..thanked
+        };
+        let now = asked + TimeDelta::minutes(6);
+        assert_eq!(
+            hourly().entry(&asked_again, now).outcome,
+            Outcome::InProgress
+        );
+        assert_eq!(
+            hourly()
+                .entry(&asked_again, now + TimeDelta::hours(1))
+                .outcome,
+            Outcome::BotExchange
+        );
+    }
+
+    #[test]
+    fn urgent_threads_are_judged_by_the_urgent_promise() {
+        // Monday 23 November 10:00, open: the normal promise is 4 working
+        // hours, the urgent one 15 minutes (config/hours.toml).
+        let queued = local(23, 10, 0);
+        let hours = &rollup().hours;
+        let normal = hours.deadline(queued).expect("deadline");
+        let facts = Facts {
+            state: ConversationState::Claimed,
+            queued_at: Some(queued),
+            reply_deadline: Some(normal),
+            first_staff_reply_at: Some(queued + TimeDelta::minutes(30)),
+            steps: vec![(queued, Step::Queued)],
+            ..bot(queued, 1)
+        };
+        let now = queued + TimeDelta::hours(1);
+        assert_eq!(rollup().entry(&facts, now).deadline_met, Some(true));
+        let urgent = Facts {
+            urgent: true,
+            ..facts.clone()
+        };
+        assert_eq!(
+            rollup().entry(&urgent, now).deadline_met,
+            Some(false),
+            "30 minutes is late for a 15-minute promise"
+        );
+        let quick = Facts {
+            first_staff_reply_at: Some(queued + hours.urgent_promise()),
+            ..urgent.clone()
+        };
+        assert_eq!(rollup().entry(&quick, now).deadline_met, Some(true));
+        // Unanswered: missed once the urgent moment passed, not the normal one.
+        let waiting = Facts {
+            first_staff_reply_at: None,
+            ..urgent
+        };
+        let just_after = queued + hours.urgent_promise() + TimeDelta::minutes(1);
+        assert_eq!(
+            rollup().entry(&waiting, just_after).deadline_met,
+            Some(false)
+        );
+        // Queued on Saturday night: the 15 minutes run from Monday's opening.
+        let night = local(21, 23, 0);
+        let weekend = Facts {
+            queued_at: Some(night),
+            steps: vec![(night, Step::Queued)],
+            first_staff_reply_at: Some(local(23, 8, 40)),
+            ..waiting
+        };
+        assert_eq!(
+            rollup().entry(&weekend, local(23, 9, 0)).deadline_met,
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn the_entry_carries_the_conversations_channel() {
+        let web = Facts {
+            channel: Channel::Web,
+            ..bot(local(23, 10, 0), 1)
+        };
+        assert_eq!(rollup().entry(&web, local(23, 11, 0)).channel, "web");
     }
 
     #[test]

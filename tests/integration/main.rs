@@ -27,6 +27,8 @@ mod proxies;
 mod public_ids;
 mod queue;
 mod report;
+mod report_browser;
+mod report_page;
 mod retention;
 mod rights;
 mod scale_out;

@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// A widget session: its bearer token.
-struct Chat {
+pub(crate) struct Chat {
     token: String,
 }
 
-async fn start_chat(app: &TestApp) -> Chat {
+pub(crate) async fn start_chat(app: &TestApp) -> Chat {
     let response = app
         .http
         .post(app.url("/api/webchat/sessions"))
@@ -50,7 +50,7 @@ async fn say_with(app: &TestApp, chat: &Chat, id: &str, text: &str) -> reqwest::
         .expect("message request")
 }
 
-async fn say(app: &TestApp, chat: &Chat, text: &str) {
+pub(crate) async fn say(app: &TestApp, chat: &Chat, text: &str) {
     let response = say_with(app, chat, &message_id(), text).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED, "{text}");
 }

@@ -73,6 +73,8 @@ session that may only set it up (`/api/mfa/...`) or log out.";
         audit::list,
         rights::export,
         report::show,
+        report::csv,
+        report::now,
     ),
     components(
         schemas(crate::queue::events::QueueEvent, crate::domain::web_chat::WebMessage),

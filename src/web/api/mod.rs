@@ -263,6 +263,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
         path: "/api/report",
         route: || web::get().to(report::show),
     },
+    Endpoint {
+        method: "get",
+        path: "/api/report/csv",
+        route: || web::get().to(report::csv),
+    },
+    Endpoint {
+        method: "get",
+        path: "/api/report/now",
+        route: || web::get().to(report::now),
+    },
 ];
 
 /// Every API route as (method, path), e.g. `("get", "/api/queue")`.

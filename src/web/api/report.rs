@@ -1,10 +1,12 @@
-//! `GET /api/report`: the team lead's figures for the reports page, with
-//! the two charts as SVG. Staff and admins; editors are refused (they have
+//! The team lead's figures for the reports page: `GET /api/report` (the
+//! report with its two charts as SVG), `GET /api/report/csv` (the same
+//! range as `loket report --csv`, byte for byte) and `GET /api/report/now`
+//! (the "nu" panel). Staff and admins; editors are refused (they have
 //! their own page).
 
 use super::doc::Forbidden;
 use super::error::{ApiError, ErrorBody};
-use crate::accounts::Role;
+use crate::report::now::{Now, Open};
 use crate::report::rollup::Rollup;
 use crate::report::{Report, chart};
 use crate::web::AppState;
@@ -38,20 +40,23 @@ pub struct ReportResponse {
     charts: Charts,
 }
 
-/// The team lead's report per day and ISO week (staff and admins):
-/// contacts, outcomes, waiting and handling times, deadlines, topics; with
-/// two SVG charts. Anonymous figures that outlive the retention purge.
-#[utoipa::path(get, path = "/api/report", tag = "report", security(("session" = [])), params(ReportQuery),
-    responses((status = 200, description = "The report", body = ReportResponse), (status = 403, response = Forbidden),
-        (status = 400, description = "Not a date, the start after the end, or more than 400 days (`invalid`)", body = ErrorBody)))]
-pub async fn show(
-    staff: Staff,
-    state: web::Data<AppState>,
-    query: web::Query<ReportQuery>,
-) -> Result<HttpResponse, ApiError> {
-    if !matches!(staff.account.role, Role::Staff | Role::Admin) {
-        return Err(ApiError::forbidden());
+fn require_reports(staff: &Staff) -> Result<(), ApiError> {
+    if staff.account.role.sees_reports() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
     }
+}
+
+/// The report of the range asked for, for a role that may see it, with
+/// the answers' titles from the served knowledge base: what the CLI
+/// builds for the same range.
+async fn report_for(
+    staff: &Staff,
+    state: &AppState,
+    query: &ReportQuery,
+) -> Result<Report, ApiError> {
+    require_reports(staff)?;
     let now = state.clock.now();
     let today = now
         .with_timezone(&state.settings.hours.timezone())
@@ -64,7 +69,24 @@ pub async fn show(
     )
     .map_err(|e| ApiError::invalid(e.dutch()))?;
     let rollup = Rollup::from_settings(&state.settings);
-    let report = crate::report::load(&state.store, &rollup, from, to, now).await?;
+    let mut report = crate::report::load(&state.store, &rollup, from, to, now).await?;
+    crate::report::name_answers(&mut report, state.knowledge.load().index.entries());
+    Ok(report)
+}
+
+/// The team lead's report per day and ISO week (staff and admins):
+/// contacts (also per channel), outcomes, waiting and handling times,
+/// deadlines, topics and answers; with two SVG charts. Anonymous figures
+/// that outlive the retention purge.
+#[utoipa::path(get, path = "/api/report", tag = "report", security(("session" = [])), params(ReportQuery),
+    responses((status = 200, description = "The report", body = ReportResponse), (status = 403, response = Forbidden),
+        (status = 400, description = "Not a date, the start after the end, or more than 400 days (`invalid`)", body = ErrorBody)))]
+pub async fn show(
+    staff: Staff,
+    web::Query(range): web::Query<ReportQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let report = report_for(&staff, &state, &range).await?;
     let charts = Charts {
         contacts: chart::contacts(&report),
         waiting: chart::waiting(&report),
@@ -72,4 +94,50 @@ pub async fn show(
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(ReportResponse { report, charts }))
+}
+
+/// The report as CSV, a file to save (staff and admins): the same bytes
+/// as `loket report --csv --from .. --to ..` on the same database and
+/// configuration. One line per day, per ISO week and the total.
+#[utoipa::path(get, path = "/api/report/csv", tag = "report", security(("session" = [])), params(ReportQuery),
+    responses(
+        (status = 200, description = "The report as CSV", body = String, content_type = "text/csv",
+            headers(("Content-Disposition" = String, description = "`attachment` with a file name naming the range"))),
+        (status = 403, response = Forbidden),
+        (status = 400, description = "Not a date, the start after the end, or more than 400 days (`invalid`)", body = ErrorBody)))]
+pub async fn csv(
+    state: web::Data<AppState>,
+    web::Query(range): web::Query<ReportQuery>,
+    staff: Staff,
+) -> Result<HttpResponse, ApiError> {
+    let report = report_for(&staff, &state, &range).await?;
+    let name = format!("loket-rapportage-{}-{}.csv", report.from, report.to);
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .content_type("text/csv; charset=utf-8")
+        .body(crate::report::csv::render(&report)))
+}
+
+/// The queue now, for the reports page's "nu" panel (staff and admins):
+/// threads waiting for a person, the longest wait, who is online and how
+/// many threads each colleague holds. No citizen data.
+#[utoipa::path(get, path = "/api/report/now", tag = "report", security(("session" = [])),
+    responses((status = 200, description = "The queue now", body = Now), (status = 403, response = Forbidden)))]
+pub async fn now(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    require_reports(&staff)?;
+    let open = state.store.queue().await?;
+    let accounts = state.store.users().await?;
+    let online = state
+        .store
+        .staff_online(super::online_since(&state))
+        .await?;
+    let open: Vec<Open<'_>> = open.iter().map(Open::of).collect();
+    let figures = crate::report::now::snapshot(&open, &accounts, &online, state.clock.now());
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(figures))
 }

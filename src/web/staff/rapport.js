@@ -1,13 +1,21 @@
 // Loket reports page: asks /api/report for a date range and shows the
-// figures as tiles, two charts and tables. The charts come as SVG from the
-// server (report::chart) and are placed as parsed SVG nodes; figures only
-// ever reach the page as text.
+// figures as tiles, two charts and tables, with a CSV download of the same
+// range (/api/report/csv, the bytes of `loket report --csv`). The "nu"
+// panel polls /api/report/now. The charts come as SVG from the server
+// (report::chart) and are placed as parsed SVG nodes; figures only ever
+// reach the page as text.
 
 const $ = (id) => document.getElementById(id);
 const TIME_ZONE = 'Europe/Amsterdam';
+// How often the "nu" panel asks again while the page is visible.
+const NOW_EVERY_MS = 20_000;
+
+let session = null;
 
 const COLUMNS = [
   ['contacts', 'Contacten'],
+  ['whatsapp', 'Via WhatsApp'],
+  ['web', 'Via webchat'],
   ['outside_hours', 'Buiten kantoortijd'],
   ['bot_one_go', 'Bot in één keer'],
   ['bot_exchange', 'Bot na gesprek'],
@@ -49,6 +57,9 @@ function cell(row, key) {
     case 'first_reply_p90_secs':
     case 'handling_median_secs':
       return duration(row[key]);
+    case 'whatsapp':
+    case 'web':
+      return String(row.contacts_by_channel[key] || 0);
     default:
       return String(row[key]);
   }
@@ -122,8 +133,18 @@ function render(report) {
   fillTable($('days-table'), report.days, dayLabel, null);
   const topics = t.top_topics.map((x) => el('li', {}, `${x.topic} (${x.count})`));
   $('top-topics').replaceChildren(...(topics.length ? topics : [el('li', { class: 'muted' }, 'Nog geen afgesloten gesprekken.')]));
-  const faq = t.top_faq.map((x) => el('li', {}, `${x.faq_id}: ${x.answered}× gegeven, ja ${x.feedback_yes}, nee ${x.feedback_no}`));
+  const faq = t.top_faq.map((x) => el('li', {}, `${answerName(x)}: ${x.answered}× gegeven, ja ${x.feedback_yes}, nee ${x.feedback_no}`));
   $('top-faq').replaceChildren(...(faq.length ? faq : [el('li', { class: 'muted' }, 'Geen gegevens.')]));
+}
+
+// An answer by its title; one removed from the knowledge base since
+// keeps its id, said as such.
+function answerName(answer) {
+  return answer.title || `${answer.faq_id} (niet meer in de kennisbank)`;
+}
+
+function csvHref(from, to) {
+  return `/api/report/csv?${new URLSearchParams({ from, to })}`;
 }
 
 async function load() {
@@ -158,8 +179,115 @@ async function load() {
   $('range-from').value = data.from;
   $('range-to').value = data.to;
   render(data);
+  $('csv-link').href = csvHref(data.from, data.to);
+  $('csv-link').textContent = `CSV downloaden (${data.from} tot en met ${data.to})`;
+  $('csv-link').hidden = false;
   $('report-status').textContent = `Periode ${data.from} tot en met ${data.to}.`;
   $('report-body').hidden = false;
+}
+
+// ---------------------------------------------------------------- nu
+
+function minutes(secs) {
+  if (secs === null || secs === undefined) return 'niemand wacht';
+  return duration(secs);
+}
+
+function renderNow(now) {
+  $('now-tiles').replaceChildren(
+    tile('Wachtend', now.waiting_urgent ? `${now.waiting} (${now.waiting_urgent} urgent)` : String(now.waiting)),
+    tile('Langste wachttijd', minutes(now.oldest_wait_secs)),
+    tile('Medewerkers online', String(now.online)),
+  );
+  const rows = now.colleagues.map((c) => {
+    const tr = el('tr');
+    tr.append(
+      el('th', { scope: 'row' }, c.username),
+      el('td', {}, c.online ? 'ja' : 'nee'),
+      el('td', {}, String(c.open_threads)),
+    );
+    return tr;
+  });
+  if (!rows.length) {
+    const tr = el('tr');
+    tr.append(el('td', { colspan: '3', class: 'muted' }, 'Geen collega’s.'));
+    rows.push(tr);
+  }
+  $('now-colleagues').replaceChildren(...rows);
+  const at = new Intl.DateTimeFormat('nl-NL', { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: TIME_ZONE })
+    .format(new Date(now.at));
+  $('now-updated').textContent = `Stand van ${at}; wordt elke 20 seconden bijgewerkt.`;
+}
+
+let nowTimer = null;
+
+// The panel shows only for roles that may see it (the API answers 403
+// otherwise) and stays as it was when a poll fails, saying so.
+async function loadNow() {
+  clearTimeout(nowTimer);
+  let response;
+  try {
+    response = await fetch('/api/report/now', {
+      headers: { Accept: 'application/json' },
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    $('now-updated').textContent = 'Geen verbinding; de stand hierboven is van eerder.';
+    schedule();
+    return;
+  }
+  if (response.status === 401 || response.status === 403) {
+    $('now').hidden = true;
+    return;
+  }
+  const data = await response.json().catch(() => null);
+  if (!response.ok || !data) {
+    $('now-updated').textContent = 'De stand kon niet worden bijgewerkt; de stand hierboven is van eerder.';
+    schedule();
+    return;
+  }
+  renderNow(data);
+  $('now').hidden = false;
+  schedule();
+}
+
+function schedule() {
+  clearTimeout(nowTimer);
+  if (!document.hidden) nowTimer = setTimeout(loadNow, NOW_EVERY_MS);
+}
+
+// ---------------------------------------------------------------- session
+
+async function loadSession() {
+  try {
+    const response = await fetch('/api/session', { credentials: 'same-origin', cache: 'no-store' });
+    if (!response.ok) return;
+    session = await response.json();
+  } catch {
+    return;
+  }
+  $('whoami-name').textContent = session.username;
+  $('whoami').hidden = false;
+  $('logout-button').hidden = false;
+}
+
+async function logout() {
+  try {
+    const response = await fetch('/api/session', {
+      method: 'DELETE',
+      credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': session ? session.csrf_token : '' },
+    });
+    if (!response.ok && response.status !== 401) {
+      $('report-status').textContent = 'Uitloggen is niet gelukt. Probeer het opnieuw.';
+      return;
+    }
+  } catch {
+    $('report-status').textContent = 'Geen verbinding met de server; u bent nog ingelogd.';
+    return;
+  }
+  location.assign('/staff');
 }
 
 function today() {
@@ -173,5 +301,11 @@ document.addEventListener('DOMContentLoaded', () => {
     load();
   });
   $('range-to').max = today();
+  $('logout-button').addEventListener('click', logout);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) loadNow();
+  });
+  loadSession();
   load();
+  loadNow();
 });
