@@ -92,3 +92,25 @@ async fn a_sweep_runs_each_row_and_tables_them() {
     assert!(table.contains("| 2 | 20/s |"), "{table}");
     assert!(table.contains("| 3 | 30/s |"), "{table}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_web_chat_run_shows_every_message_and_staff_reply_once() {
+    let settings = shipped_settings();
+    // 20 messages over 8 sessions: two of them ask for a person.
+    let options = slow_run(2, 10, 1);
+    let report = loadgen::web::run(&options, 8, 2, &settings)
+        .await
+        .expect("web chat load run");
+    assert_eq!(report.streams_open, 8, "{report:?}");
+    assert_eq!(report.messages_accepted, report.messages_sent, "{report:?}");
+    assert!(report.messages_sent >= 20, "{report:?}");
+    assert!(report.bot_replies > 0, "{report:?}");
+    assert!(report.staff_replies >= 1, "staff answered: {report:?}");
+    assert_eq!(report.lost, 0, "{report:?}");
+    assert_eq!(report.duplicated, 0, "{report:?}");
+    assert!(
+        report.render().contains("staff reply shown"),
+        "{}",
+        report.render()
+    );
+}
