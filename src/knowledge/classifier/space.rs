@@ -117,6 +117,26 @@ impl Space {
         out
     }
 
+    /// A message's unit tf-idf vector over every feature it has, keyed by
+    /// hash and sorted: features no example has are kept, with the idf of
+    /// an unseen feature. For comparing two messages with each other
+    /// ([`super::MessageVector`]), where the words the base lacks are
+    /// exactly the ones two unanswered questions share.
+    pub(super) fn weigh_message(&self, counts: &Counts) -> Vec<(u64, f64)> {
+        let mut weighted: Vec<(u64, f64)> = counts
+            .iter()
+            .map(|(f, c)| (*f, (1.0 + c.ln()) * self.idf_of(*f)))
+            .collect();
+        weighted.sort_unstable_by_key(|(f, _)| *f);
+        let norm = weighted.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            for (_, w) in &mut weighted {
+                *w /= norm;
+            }
+        }
+        weighted
+    }
+
     /// The idf of a hashed feature.
     pub(super) fn idf_of(&self, feature: u64) -> f64 {
         self.ids
