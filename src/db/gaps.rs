@@ -104,12 +104,16 @@ impl Store {
         if ids.is_empty() {
             return Ok(0);
         }
-        let mut tx = self.begin_write("starting to mark unanswered questions").await?;
+        let mut tx = self
+            .begin_write("starting to mark unanswered questions")
+            .await?;
         let mut changed = 0;
         // One statement per chunk of ids, each id its own placeholder.
         for chunk in ids.chunks(MARK_CHUNK) {
             let first = if mark.is_some() { 3 } else { 1 };
-            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", first + i)).collect();
+            let list: Vec<String> = (0..chunk.len())
+                .map(|i| format!("${}", first + i))
+                .collect();
             let sql = match mark {
                 Some(_) => format!(
                     "UPDATE knowledge_gaps SET handled_by = $1, handled_at = $2 WHERE id IN ({})",

@@ -31,9 +31,9 @@
 //! marked question is also its newest question: a question asked after
 //! the mark reopens it ([`GroupState::Reopened`]).
 
-use super::base::KnowledgeBase;
 use super::FaqId;
-use super::classifier::MessageVector;
+use super::base::KnowledgeBase;
+use super::classifier::{MessageVector, sparse_dot};
 use crate::domain::Language;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -205,20 +205,7 @@ impl View {
 
     /// The cosine of the two questions' candidate shares.
     fn same_ranking(&self, other: &View) -> f64 {
-        let (a, b) = (&self.ranking, &other.ranking);
-        let (mut i, mut j, mut dot) = (0, 0, 0.0);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    dot += a[i].1 * b[j].1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        dot
+        sparse_dot(&self.ranking, &other.ranking)
     }
 
     /// How alike `other` is to this question when it is the same question
@@ -281,7 +268,9 @@ pub fn group(gaps: &[StoredGap], knowledge: &KnowledgeBase, date: NaiveDate) -> 
 
 /// One group's summary; `members` oldest first, at least one.
 fn summarise(members: &[&StoredGap], views: &[&View], knowledge: &KnowledgeBase) -> GapGroup {
-    let language = members.first().map_or_else(Language::default, |g| g.gap.language);
+    let language = members
+        .first()
+        .map_or_else(Language::default, |g| g.gap.language);
     let mut examples: Vec<String> = Vec::new();
     for stored in members.iter().rev() {
         let wording = stored.gap.question.trim().to_owned();
@@ -355,7 +344,11 @@ fn state_of(members: &[&StoredGap]) -> (GroupState, Option<Handled>, usize) {
 
 /// The entries the classifier ranks first for the group's newest
 /// questions, by their mean share.
-fn nearest_entries(views: &[&View], language: Language, knowledge: &KnowledgeBase) -> Vec<NearEntry> {
+fn nearest_entries(
+    views: &[&View],
+    language: Language,
+    knowledge: &KnowledgeBase,
+) -> Vec<NearEntry> {
     let sample: Vec<&&View> = views.iter().rev().take(NEAREST_SAMPLE).collect();
     let mut scores: HashMap<&str, f64> = HashMap::new();
     for view in &sample {

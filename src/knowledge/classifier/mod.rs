@@ -1187,8 +1187,9 @@ impl Likeness {
     }
 }
 
-/// The dot product of two unit vectors sorted by feature.
-fn cosine(a: &[(u64, f64)], b: &[(u64, f64)]) -> f64 {
+/// The dot product of two sparse vectors sorted by key; for unit vectors,
+/// their cosine. Also for the kennisbank's ranking vectors.
+pub fn sparse_dot<K: Ord>(a: &[(K, f64)], b: &[(K, f64)]) -> f64 {
     let (mut i, mut j, mut dot) = (0, 0, 0.0);
     while i < a.len() && j < b.len() {
         match a[i].0.cmp(&b[j].0) {
@@ -1201,15 +1202,15 @@ fn cosine(a: &[(u64, f64)], b: &[(u64, f64)]) -> f64 {
             }
         }
     }
-    dot.clamp(0.0, 1.0)
+    dot
 }
 
 impl MessageVector {
     /// How alike this message is to `other` (of the same language).
     pub fn likeness(&self, other: &MessageVector) -> Likeness {
         Likeness {
-            words: cosine(&self.words, &other.words),
-            pieces: cosine(&self.pieces, &other.pieces),
+            words: sparse_dot(&self.words, &other.words).clamp(0.0, 1.0),
+            pieces: sparse_dot(&self.pieces, &other.pieces).clamp(0.0, 1.0),
         }
     }
 

@@ -97,21 +97,10 @@ impl Space {
     /// example has still count in its length: a message mostly about
     /// something else is far from every example.
     pub(super) fn weigh_query(&self, counts: &Counts) -> Vector {
-        let mut weighted: Vec<(u64, f64)> = counts
-            .iter()
-            .map(|(f, c)| (*f, (1.0 + c.ln()) * self.idf_of(*f)))
-            .collect();
-        // Summed in hash order: a float sum in the map's order differs
-        // between runs in its last bits.
-        weighted.sort_unstable_by_key(|(f, _)| *f);
-        let norm = weighted.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
-        let mut out: Vector = weighted
+        let mut out: Vector = self
+            .weigh_message(counts)
             .into_iter()
-            .filter_map(|(f, w)| {
-                let id = *self.ids.get(&f)?;
-                let w = if norm > 0.0 { w / norm } else { w };
-                Some((id, w as f32))
-            })
+            .filter_map(|(f, w)| Some((*self.ids.get(&f)?, w as f32)))
             .collect();
         out.sort_unstable_by_key(|(id, _)| *id);
         out
@@ -127,6 +116,8 @@ impl Space {
             .iter()
             .map(|(f, c)| (*f, (1.0 + c.ln()) * self.idf_of(*f)))
             .collect();
+        // Summed in hash order: a float sum in the map's order differs
+        // between runs in its last bits.
         weighted.sort_unstable_by_key(|(f, _)| *f);
         let norm = weighted.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
         if norm > 0.0 {

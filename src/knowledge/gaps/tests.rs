@@ -20,7 +20,9 @@ fn day() -> NaiveDate {
 }
 
 fn minute(n: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).single().expect("a moment")
+    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+        .single()
+        .expect("a moment")
         + chrono::Duration::minutes(n)
 }
 
@@ -116,14 +118,26 @@ fn two_wordings_of_one_question_group_and_different_subjects_do_not() {
     ]);
     let groups = group(&gaps, knowledge(), day());
     let mut expected: Vec<Vec<String>> = [
-        vec!["fiets graveren waar kan dat", "kan ik mijn fiets laten graveren bij jullie"],
+        vec![
+            "fiets graveren waar kan dat",
+            "kan ik mijn fiets laten graveren bij jullie",
+        ],
         vec!["mijn fiets is gestolen wat nu"],
-        vec!["rolstoel lenen", "waar kan ik een rolstoel lenen voor een dag"],
+        vec![
+            "rolstoel lenen",
+            "waar kan ik een rolstoel lenen voor een dag",
+        ],
         vec!["waar kan ik een boormachine lenen"],
         vec!["paspoort verlengen"],
         vec!["rijbewijs verlengen"],
-        vec!["strooien de gladheid in mijn straat", "wordt er deze week gestrooid bij gladheid"],
-        vec!["Wanneer gaat de ijsbaan op het Marktplein open?", "ijsbaan marktplein openingstijden"],
+        vec![
+            "strooien de gladheid in mijn straat",
+            "wordt er deze week gestrooid bij gladheid",
+        ],
+        vec![
+            "Wanneer gaat de ijsbaan op het Marktplein open?",
+            "ijsbaan marktplein openingstijden",
+        ],
         vec!["hoe laat is de weekmarkt op het marktplein"],
         vec!["ice rink opening hours", "when does the ice rink open"],
         vec!["when does the library open"],
@@ -148,14 +162,18 @@ fn the_phrases_in_the_editors_guide_behave_as_it_says() {
         "rolstoel lenen",
         Language::Nl
     ));
-    assert!(!same("paspoort verlengen", "rijbewijs verlengen", Language::Nl));
+    assert!(!same(
+        "paspoort verlengen",
+        "rijbewijs verlengen",
+        Language::Nl
+    ));
     // The same words in two languages are two questions.
-    assert!(!same("rolstoel lenen", "rolstoel lenen", Language::En) || {
-        let k = knowledge();
+    let k = knowledge();
+    assert!(
         View::new("rolstoel lenen", Language::Nl, k, day())
             .same_question(&View::new("rolstoel lenen", Language::En, k, day()))
             .is_none()
-    });
+    );
 }
 
 #[test]
@@ -228,7 +246,10 @@ fn a_group_is_handled_until_it_is_asked_again() {
     assert_eq!(reopened.len(), 1, "{reopened:#?}");
     assert_eq!(reopened[0].state, GroupState::Reopened);
     assert_eq!(reopened[0].new_since_handled, 1);
-    assert_eq!(reopened[0].handled.as_ref().map(|h| h.by.as_str()), Some("eva"));
+    assert_eq!(
+        reopened[0].handled.as_ref().map(|h| h.by.as_str()),
+        Some("eva")
+    );
 
     // A question older than the mark that was not marked (outside the
     // period the editor looked at) does not reopen it.

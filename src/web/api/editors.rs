@@ -11,7 +11,7 @@ use crate::editors::{
     GAPS_DEFAULT_DAYS, MAX_MARKED, MarkError, USAGE_DEFAULT_DAYS, gap_groups, usage_report,
 };
 use crate::knowledge::confusions::ConfusionReport;
-use crate::knowledge::gaps::GapGroup;
+use crate::knowledge::gaps::{GapGroup, GroupState};
 use crate::knowledge::usage::UsageReport;
 use crate::web::AppState;
 use crate::web::auth::Staff;
@@ -52,6 +52,40 @@ fn since_schema() -> RefOr<Schema> {
         .into()
 }
 
+/// Which groups `GET /api/knowledge/gaps` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StateFilter {
+    /// Every group (the default).
+    #[default]
+    All,
+    /// Groups that need an editor: never handled, or asked again since.
+    Open,
+    /// Groups marked as handled and not asked since.
+    Handled,
+}
+
+impl StateFilter {
+    fn keeps(self, state: GroupState) -> bool {
+        match self {
+            StateFilter::All => true,
+            StateFilter::Open => state != GroupState::Handled,
+            StateFilter::Handled => state == GroupState::Handled,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GapsQuery {
+    /// A day or a moment; see `since_schema`.
+    #[param(schema_with = since_schema)]
+    pub since: Option<String>,
+    /// `open` (also the groups asked again after a mark), `handled`, or
+    /// `all` (the default).
+    pub state: Option<StateFilter>,
+}
+
 /// Unanswered questions since a moment.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Gaps {
@@ -74,23 +108,28 @@ fn since(state: &AppState, query: &Since, default_days: i64) -> Result<DateTime<
 
 /// Questions the bot could not answer (or got "Nee" on), grouped by
 /// wording, largest group first (editors, admins). Personal data masked.
-#[utoipa::path(get, path = "/api/knowledge/gaps", tag = "knowledge", security(("session" = [])), params(Since),
+#[utoipa::path(get, path = "/api/knowledge/gaps", tag = "knowledge", security(("session" = [])), params(GapsQuery),
     responses((status = 200, description = "The groups", body = Gaps), (status = 403, response = Forbidden),
-        (status = 400, description = "`since` is neither a day nor a moment (`invalid`)", body = ErrorBody)))]
+        (status = 400, description = "`since` is neither a day nor a moment, or `state` is none of `open`, `handled`, `all` (`invalid`)", body = ErrorBody)))]
 pub async fn gaps(
     staff: Staff,
     state: web::Data<AppState>,
-    query: web::Query<Since>,
+    query: web::Query<GapsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_editor()?;
-    let since = since(&state, &query, GAPS_DEFAULT_DAYS)?;
+    let period = Since {
+        since: query.since.clone(),
+    };
+    let since = since(&state, &period, GAPS_DEFAULT_DAYS)?;
+    let filter = query.state.unwrap_or_default();
     let knowledge = state.knowledge.load();
     let today = state
         .clock
         .now()
         .with_timezone(&state.settings.hours.timezone())
         .date_naive();
-    let groups = gap_groups(&state.store, &knowledge, since, today).await?;
+    let mut groups = gap_groups(&state.store, &knowledge, since, today).await?;
+    groups.retain(|g| filter.keeps(g.state));
     Ok(HttpResponse::Ok().json(Gaps { since, groups }))
 }
 

@@ -152,10 +152,11 @@ function visibleGroups() {
     const text = folded((group.examples || []).join(' '));
     return words.every((word) => text.includes(word));
   };
+  const time = (iso) => new Date(iso).getTime();
   const order = {
-    count: (a, b) => b.count - a.count || b.last_asked.localeCompare(a.last_asked),
-    newest: (a, b) => b.last_asked.localeCompare(a.last_asked),
-    oldest: (a, b) => a.first_asked.localeCompare(b.first_asked),
+    count: (a, b) => b.count - a.count || time(b.last_asked) - time(a.last_asked),
+    newest: (a, b) => time(b.last_asked) - time(a.last_asked),
+    oldest: (a, b) => time(a.first_asked) - time(b.first_asked),
   }[$('gaps-sort').value] || (() => 0);
   return state.groups.filter(passes).sort(order);
 }
@@ -294,6 +295,9 @@ async function undoMark() {
 
 // ----------------------------------------------------------------- usage
 
+/** Usage rows shown at first. */
+const USAGE_SHOWN = 15;
+
 async function loadUsage(event) {
   event?.preventDefault();
   try {
@@ -315,8 +319,20 @@ function renderUsage(report) {
   const no = entries.reduce((sum, r) => sum + r.not_helpful, 0);
   $('usage-summary').textContent = `${times(given, 'antwoord', 'antwoorden')} gegeven van ${report.since} tot en met ${report.until}; ${yes}× “Ja, bedankt”, ${no}× “Nee”.`;
   $('usage-caption').textContent = 'Meest gegeven eerst. “Laatst gegeven” kijkt verder terug dan de gekozen periode.';
-  $('usage-rows').replaceChildren(...entries.map(usageRow));
+  // The most given first; the rest behind one button, so the page stays short.
+  const rows = entries.map(usageRow);
+  $('usage-rows').replaceChildren(...rows.slice(0, USAGE_SHOWN));
+  const more = $('usage-more');
+  more.hidden = rows.length <= USAGE_SHOWN;
+  more.textContent = `Alle ${rows.length} antwoorden tonen`;
+  more.onclick = () => {
+    $('usage-rows').replaceChildren(...rows);
+    more.hidden = true;
+    $('usage-rows').rows[USAGE_SHOWN]?.querySelector('td')?.setAttribute('tabindex', '-1');
+    $('usage-rows').rows[USAGE_SHOWN]?.querySelector('td')?.focus();
+  };
   const unused = report.unused || [];
+  $('unused-title').textContent = `Niet gebruikt in de laatste 90 dagen (${unused.length})`;
   $('unused-hint').hidden = unused.length === 0;
   $('unused-list').replaceChildren(
     ...(unused.length
