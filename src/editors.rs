@@ -7,7 +7,7 @@ use crate::db::{Store, StoreError};
 use crate::knowledge::base::KnowledgeBase;
 use crate::knowledge::gaps::{GapGroup, group};
 use crate::knowledge::usage::{UsageReport, report};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 /// Without `--since`, the gaps of the last week...
@@ -15,14 +15,16 @@ pub const GAPS_DEFAULT_DAYS: i64 = 7;
 /// ...and the use of the last 30 days.
 pub const USAGE_DEFAULT_DAYS: i64 = 30;
 
-/// Unanswered questions since `since`, grouped by wording, largest first.
+/// Unanswered questions since `since`, grouped by the triage's likeness,
+/// largest first; the nearest entries are those valid on `today`.
 pub async fn gap_groups(
     store: &Store,
     knowledge: &KnowledgeBase,
     since: DateTime<Utc>,
+    today: NaiveDate,
 ) -> Result<Vec<GapGroup>, StoreError> {
-    let gaps = store.gaps(since).await?;
-    let mut groups = group(&gaps, &knowledge.index);
+    let gaps = store.stored_gaps(since).await?;
+    let mut groups = group(&gaps, knowledge, today);
     // Citizens' words, shown to editors (and in a terminal by `loket gaps`).
     for example in groups.iter_mut().flat_map(|g| g.examples.iter_mut()) {
         if let std::borrow::Cow::Owned(shown) = crate::privacy::for_staff(example) {
@@ -30,6 +32,47 @@ pub async fn gap_groups(
         }
     }
     Ok(groups)
+}
+
+/// At most this many questions are marked (or unmarked) at once: a group
+/// of a week's questions stays far below it.
+pub const MAX_MARKED: usize = 5000;
+
+/// Why questions could not be marked.
+#[derive(Debug, thiserror::Error)]
+pub enum MarkError {
+    #[error("no questions given")]
+    Empty,
+    #[error("more than {MAX_MARKED} questions at once")]
+    TooMany,
+    /// None of the questions is kept any more (retention, forget).
+    #[error("none of the questions is kept")]
+    NoneKept,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Marks the questions `ids` (a group as the editor saw it) as handled by
+/// `editor` at `now`, or, with `handled` false, takes their marks off.
+/// Returns how many questions it changed.
+pub async fn mark_handled(
+    store: &Store,
+    ids: &[i64],
+    handled: bool,
+    editor: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, MarkError> {
+    if ids.is_empty() {
+        return Err(MarkError::Empty);
+    }
+    if ids.len() > MAX_MARKED {
+        return Err(MarkError::TooMany);
+    }
+    let mark = handled.then_some((editor, now));
+    match store.mark_gaps(ids, mark).await? {
+        0 => Err(MarkError::NoneKept),
+        changed => Ok(changed),
+    }
 }
 
 /// Every loaded entry with its counts from the day of `since` up to today

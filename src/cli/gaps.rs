@@ -4,7 +4,7 @@ use crate::clock::parse_moment;
 use crate::config::Settings;
 use crate::editors::{GAPS_DEFAULT_DAYS, gap_groups};
 use crate::knowledge::base::KnowledgeBase;
-use crate::knowledge::gaps::GapGroup;
+use crate::knowledge::gaps::{GapGroup, GroupState};
 use chrono::{DateTime, Utc};
 use clap::Args;
 
@@ -32,7 +32,8 @@ pub async fn run(
         None => now - chrono::Duration::days(GAPS_DEFAULT_DAYS),
     };
     let store = crate::cli::open_store(settings).await?;
-    let groups = gap_groups(&store, knowledge, since).await;
+    let today = now.with_timezone(&tz).date_naive();
+    let groups = gap_groups(&store, knowledge, since, today).await;
     store.close().await;
     let groups = groups?;
     if args.json {
@@ -55,13 +56,30 @@ fn print_text(groups: &[GapGroup], since: DateTime<Utc>, tz: chrono_tz::Tz) {
         groups.len()
     );
     for g in groups {
-        let nearest = g
-            .nearest_faq
-            .as_deref()
-            .map_or_else(String::new, |id| format!(", nearest entry: {id}"));
+        let nearest: Vec<String> = g
+            .nearest
+            .iter()
+            .map(|n| format!("{} {:.2}", n.id, n.score))
+            .collect();
+        let nearest = if nearest.is_empty() {
+            String::new()
+        } else {
+            format!(", nearest entries: {}", nearest.join(", "))
+        };
+        let state = match (&g.state, &g.handled) {
+            (GroupState::Handled, Some(h)) => format!(", handled by {}", h.by),
+            (GroupState::Reopened, Some(h)) => format!(
+                ", handled by {}, asked {} more time(s) since",
+                h.by, g.new_since_handled
+            ),
+            _ => String::new(),
+        };
         println!(
-            "{}x  (refused {}, \"Nee\" after an answer {}{nearest})",
-            g.count, g.abstained, g.feedback_no
+            "{}x {}  (refused {}, \"Nee\" after an answer {}{nearest}{state})",
+            g.count,
+            g.language.code(),
+            g.abstained,
+            g.feedback_no
         );
         for example in &g.examples {
             println!("      \"{example}\"");

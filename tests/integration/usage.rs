@@ -373,8 +373,32 @@ async fn an_editor_sees_the_gaps_and_the_usage_in_a_real_browser() {
         &app,
         "31600000032",
         "wamid.BR2",
-        &format!("Wat vinden jullie van de <b>nieuwe</b> kermis? bsn {GAP_SECRET}"),
+        &format!("Wat vinden jullie van de nieuwe kermis? bsn {GAP_SECRET}"),
     )
+    .await;
+    // The same question in other words (one group with the one above),
+    // and another subject (a group of its own) with markup the page must
+    // show as text.
+    say(
+        &app,
+        "31600000033",
+        "wamid.BR3",
+        "wat vinden jullie nou van de nieuwe kermis",
+    )
+    .await;
+    say(
+        &app,
+        "31600000034",
+        "wamid.BR4",
+        "hoe laat begint de <b>optocht</b> van sinterklaas",
+    )
+    .await;
+    app.eventually("three unanswered questions recorded", || async {
+        app.store()
+            .gaps(app.clock.now() - chrono::Duration::hours(1))
+            .await
+            .is_ok_and(|gaps| gaps.len() == 3)
+    })
     .await;
     loket::accounts::create(app.store(), "eva", Role::Editor, PASSWORD, app.clock.now())
         .await
@@ -389,6 +413,7 @@ async fn an_editor_sees_the_gaps_and_the_usage_in_a_real_browser() {
         ("LOKET_PASSWORD", PASSWORD.as_ref()),
         ("LOKET_GAP_TEXT", "kermis".as_ref()),
         ("LOKET_GAP_SECRET", GAP_SECRET.as_ref()),
+        ("LOKET_OTHER_GAP_TEXT", "optocht".as_ref()),
         ("LOKET_ANSWERED_ID", PASPOORT.as_ref()),
         ("LOKET_CHROMIUM", chromium.as_os_str()),
         ("LOKET_SCREENSHOT", screenshot.as_os_str()),

@@ -1159,6 +1159,67 @@ impl UrgencyModel {
     }
 }
 
+/// A message as the classifier sees it, for comparing two messages with
+/// each other: its stemmed words and word pairs, and its letter pieces,
+/// each a unit tf-idf vector weighed with the language's idf (the same
+/// analysis and weights a message meets the examples with). Features no
+/// example has are kept, with the idf of an unseen word: two questions
+/// the base has no answer for are alike mostly by such words.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MessageVector {
+    words: Vec<(u64, f64)>,
+    pieces: Vec<(u64, f64)>,
+}
+
+/// How alike two messages are: the cosines of their word and their
+/// letter-piece vectors, each in [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Likeness {
+    pub words: f64,
+    pub pieces: f64,
+}
+
+impl Likeness {
+    /// The two cosines together, as the classifier orders a message's
+    /// nearest examples (the sum of both, here halved into [0, 1]).
+    pub fn combined(&self) -> f64 {
+        (self.words + self.pieces) / 2.0
+    }
+}
+
+/// The dot product of two sparse vectors sorted by key; for unit vectors,
+/// their cosine. Also for the kennisbank's ranking vectors.
+pub fn sparse_dot<K: Ord>(a: &[(K, f64)], b: &[(K, f64)]) -> f64 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    dot
+}
+
+impl MessageVector {
+    /// How alike this message is to `other` (of the same language).
+    pub fn likeness(&self, other: &MessageVector) -> Likeness {
+        Likeness {
+            words: sparse_dot(&self.words, &other.words).clamp(0.0, 1.0),
+            pieces: sparse_dot(&self.pieces, &other.pieces).clamp(0.0, 1.0),
+        }
+    }
+
+    /// No word or piece at all (an emoji, only punctuation).
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.pieces.is_empty()
+    }
+}
+
 /// The classifier over a whole knowledge base.
 #[derive(Debug)]
 pub struct Classifier {
@@ -1293,6 +1354,28 @@ impl Classifier {
                 .then(a.entry.cmp(&b.entry))
         });
         scored
+    }
+
+    /// `text` in `lang` as the classifier sees it, for comparing it with
+    /// another message ([`MessageVector::likeness`]). A language without
+    /// entries has no idf: every feature then weighs the same.
+    pub fn message_vector(&self, text: &str, lang: Language) -> MessageVector {
+        let mut analyzer = self.analyzer(lang);
+        let analysed = analyse(&mut analyzer, text);
+        match self.models.get(&lang) {
+            Some(model) => MessageVector {
+                words: model.words.weigh_message(&analysed.word_terms),
+                pieces: model.pieces.weigh_message(&analysed.pieces),
+            },
+            None => {
+                let mut flat = Space::default();
+                flat.set_idf(std::iter::empty());
+                MessageVector {
+                    words: flat.weigh_message(&analysed.word_terms),
+                    pieces: flat.weigh_message(&analysed.pieces),
+                }
+            }
+        }
     }
 
     /// The urgent entry (position in the base) whose crisis words fit

@@ -97,6 +97,21 @@ impl Space {
     /// example has still count in its length: a message mostly about
     /// something else is far from every example.
     pub(super) fn weigh_query(&self, counts: &Counts) -> Vector {
+        let mut out: Vector = self
+            .weigh_message(counts)
+            .into_iter()
+            .filter_map(|(f, w)| Some((*self.ids.get(&f)?, w as f32)))
+            .collect();
+        out.sort_unstable_by_key(|(id, _)| *id);
+        out
+    }
+
+    /// A message's unit tf-idf vector over every feature it has, keyed by
+    /// hash and sorted: features no example has are kept, with the idf of
+    /// an unseen feature. For comparing two messages with each other
+    /// ([`super::MessageVector`]), where the words the base lacks are
+    /// exactly the ones two unanswered questions share.
+    pub(super) fn weigh_message(&self, counts: &Counts) -> Vec<(u64, f64)> {
         let mut weighted: Vec<(u64, f64)> = counts
             .iter()
             .map(|(f, c)| (*f, (1.0 + c.ln()) * self.idf_of(*f)))
@@ -105,16 +120,12 @@ impl Space {
         // between runs in its last bits.
         weighted.sort_unstable_by_key(|(f, _)| *f);
         let norm = weighted.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
-        let mut out: Vector = weighted
-            .into_iter()
-            .filter_map(|(f, w)| {
-                let id = *self.ids.get(&f)?;
-                let w = if norm > 0.0 { w / norm } else { w };
-                Some((id, w as f32))
-            })
-            .collect();
-        out.sort_unstable_by_key(|(id, _)| *id);
-        out
+        if norm > 0.0 {
+            for (_, w) in &mut weighted {
+                *w /= norm;
+            }
+        }
+        weighted
     }
 
     /// The idf of a hashed feature.

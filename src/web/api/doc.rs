@@ -59,6 +59,7 @@ session that may only set it up (`/api/mfa/...`) or log out.";
         saved_replies::list,
         knowledge::search,
         editors::gaps,
+        editors::mark_handled,
         editors::usage,
         editors::confusions,
         events::stream,

@@ -1,14 +1,17 @@
 //! The editors' views over HTTP: `GET /api/knowledge/gaps` (unanswered
 //! questions, grouped, personal data masked) and `GET /api/knowledge/usage`
 //! (per answer: given, "Ja", "Nee", last given; answers unused for 90
-//! days) and `GET /api/knowledge/confusions` (where entries overlap).
+//! days), `GET /api/knowledge/confusions` (where entries overlap) and
+//! `POST /api/knowledge/gaps/handled` (a group of gaps handled, or not).
 //! Editors and admins only: staff work the queue, not the texts.
 
-use super::doc::Forbidden;
+use super::doc::{Forbidden, ForbiddenOrCsrf};
 use super::error::{ApiError, ErrorBody};
-use crate::editors::{GAPS_DEFAULT_DAYS, USAGE_DEFAULT_DAYS, gap_groups, usage_report};
+use crate::editors::{
+    GAPS_DEFAULT_DAYS, MAX_MARKED, MarkError, USAGE_DEFAULT_DAYS, gap_groups, usage_report,
+};
 use crate::knowledge::confusions::ConfusionReport;
-use crate::knowledge::gaps::GapGroup;
+use crate::knowledge::gaps::{GapGroup, GroupState};
 use crate::knowledge::usage::UsageReport;
 use crate::web::AppState;
 use crate::web::auth::Staff;
@@ -49,6 +52,40 @@ fn since_schema() -> RefOr<Schema> {
         .into()
 }
 
+/// Which groups `GET /api/knowledge/gaps` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StateFilter {
+    /// Every group (the default).
+    #[default]
+    All,
+    /// Groups that need an editor: never handled, or asked again since.
+    Open,
+    /// Groups marked as handled and not asked since.
+    Handled,
+}
+
+impl StateFilter {
+    fn keeps(self, state: GroupState) -> bool {
+        match self {
+            StateFilter::All => true,
+            StateFilter::Open => state != GroupState::Handled,
+            StateFilter::Handled => state == GroupState::Handled,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GapsQuery {
+    /// A day or a moment; see `since_schema`.
+    #[param(schema_with = since_schema)]
+    pub since: Option<String>,
+    /// `open` (also the groups asked again after a mark), `handled`, or
+    /// `all` (the default).
+    pub state: Option<StateFilter>,
+}
+
 /// Unanswered questions since a moment.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Gaps {
@@ -71,19 +108,96 @@ fn since(state: &AppState, query: &Since, default_days: i64) -> Result<DateTime<
 
 /// Questions the bot could not answer (or got "Nee" on), grouped by
 /// wording, largest group first (editors, admins). Personal data masked.
-#[utoipa::path(get, path = "/api/knowledge/gaps", tag = "knowledge", security(("session" = [])), params(Since),
+#[utoipa::path(get, path = "/api/knowledge/gaps", tag = "knowledge", security(("session" = [])), params(GapsQuery),
     responses((status = 200, description = "The groups", body = Gaps), (status = 403, response = Forbidden),
-        (status = 400, description = "`since` is neither a day nor a moment (`invalid`)", body = ErrorBody)))]
+        (status = 400, description = "`since` is neither a day nor a moment, or `state` is none of `open`, `handled`, `all` (`invalid`)", body = ErrorBody)))]
 pub async fn gaps(
     staff: Staff,
     state: web::Data<AppState>,
-    query: web::Query<Since>,
+    query: web::Query<GapsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require_editor()?;
-    let since = since(&state, &query, GAPS_DEFAULT_DAYS)?;
+    let period = Since {
+        since: query.since.clone(),
+    };
+    let since = since(&state, &period, GAPS_DEFAULT_DAYS)?;
+    let filter = query.state.unwrap_or_default();
     let knowledge = state.knowledge.load();
-    let groups = gap_groups(&state.store, &knowledge, since).await?;
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.settings.hours.timezone())
+        .date_naive();
+    let mut groups = gap_groups(&state.store, &knowledge, since, today).await?;
+    groups.retain(|g| filter.keeps(g.state));
     Ok(HttpResponse::Ok().json(Gaps { since, groups }))
+}
+
+/// A group of unanswered questions marked as handled, or not any more.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct HandledMark {
+    /// The group's `question_ids` as the page showed them: 1 to 5000.
+    #[schema(min_items = 1, max_items = 5000)]
+    pub questions: Vec<i64>,
+    /// `true`: mark as handled (by you, now); `false`: undo the mark.
+    pub handled: bool,
+}
+
+/// What a mark changed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Marked {
+    /// Questions whose mark was set or taken off.
+    pub changed: u64,
+    pub handled: bool,
+}
+
+/// Mark a group of unanswered questions as handled (with who and when), or
+/// undo that (editors, admins). The mark sits on the questions sent; a
+/// question of the group asked later reopens it. Audited, with the number
+/// of questions only.
+#[utoipa::path(post, path = "/api/knowledge/gaps/handled", tag = "knowledge", request_body = HandledMark,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, description = "Marked, or the mark taken off", body = Marked),
+        (status = 403, response = ForbiddenOrCsrf),
+        (status = 400, description = "No questions, or more than 5000 (`invalid`, with `field`)", body = ErrorBody),
+        (status = 404, description = "None of the questions is kept any more (`not_found`)", body = ErrorBody)))]
+pub async fn mark_handled(
+    staff: Staff,
+    state: web::Data<AppState>,
+    body: web::Json<HandledMark>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_editor()?;
+    let changed = crate::editors::mark_handled(
+        &state.store,
+        &body.questions,
+        body.handled,
+        &staff.account.username,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|error| match error {
+        MarkError::Empty | MarkError::TooMany => ApiError::invalid(format!(
+            "Geef bij 'questions' 1 tot {MAX_MARKED} vragen van de groep."
+        ))
+        .with("field", "questions"),
+        MarkError::NoneKept => ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not_found",
+            "Deze vragen zijn niet meer bewaard; laad de lijst opnieuw.",
+        ),
+        MarkError::Store(error) => error.into(),
+    })?;
+    let action = if body.handled {
+        "gaps_handled"
+    } else {
+        "gaps_reopened"
+    };
+    let detail = format!("{changed} vragen");
+    super::audit::record(&state, &staff, action, None, Some(&detail)).await;
+    Ok(HttpResponse::Ok().json(Marked {
+        changed,
+        handled: body.handled,
+    }))
 }
 
 /// Per answer: how often given, "Ja"/"Nee" feedback, last given; and the

@@ -182,6 +182,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
         route: || web::get().to(editors::gaps),
     },
     Endpoint {
+        method: "post",
+        path: "/api/knowledge/gaps/handled",
+        route: || web::post().to(editors::mark_handled),
+    },
+    Endpoint {
         method: "get",
         path: "/api/knowledge/usage",
         route: || web::get().to(editors::usage),

@@ -1,7 +1,8 @@
-// Loket editors' page: the questions the bot could not answer (grouped),
-// how much each answer is used and where entries overlap, from
-// GET /api/knowledge/gaps, GET /api/knowledge/usage and
-// GET /api/knowledge/confusions. Plain JavaScript, no build step; served by
+// Loket editors' page: the questions the bot could not answer (grouped,
+// sorted and filtered here, marked as handled through
+// POST /api/knowledge/gaps/handled), how much each answer is used and
+// where entries overlap, from GET /api/knowledge/gaps,
+// GET /api/knowledge/usage and GET /api/knowledge/confusions. Plain JavaScript, no build step; served by
 // src/web/staff_page.rs under the same strict Content-Security-Policy as
 // the staff page.
 //
@@ -24,12 +25,19 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path) {
+async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET' && state.session) headers['X-CSRF-Token'] = state.session.csrf_token;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
-    response = await fetch(path, { method, headers, credentials: 'same-origin', cache: 'no-store' });
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch {
     throw new ApiError(0, { message: 'Geen verbinding met de server. Probeer het zo opnieuw.' });
   }
@@ -103,61 +111,192 @@ function times(n, one, many) {
 
 // ------------------------------------------------------------------ gaps
 
+/** Groups shown at first; the rest behind one button, so the page stays short. */
+const GAPS_SHOWN = 30;
+
+/** The groups of the chosen period as the server sent them. */
+state.groups = [];
+/** The last mark made, for "Ongedaan maken". */
+state.lastMark = null;
+state.gapsShown = GAPS_SHOWN;
+
 async function loadGaps(event) {
   event?.preventDefault();
   try {
     const data = await api('GET', withSince('/api/knowledge/gaps', $('gaps-since').value));
     // The server's clock decides the default period.
     if (!$('gaps-since').value && data.since) $('gaps-since').value = officeDay(new Date(data.since));
-    renderGaps(data.groups || []);
+    state.groups = data.groups || [];
+    renderGaps();
   } catch (error) {
     handleError(error);
   }
 }
 
-function renderGaps(groups) {
-  const total = groups.reduce((sum, g) => sum + g.count, 0);
-  $('gaps-summary').textContent = groups.length
-    ? `${times(total, 'onbeantwoorde vraag', 'onbeantwoorde vragen')} in ${times(groups.length, 'groep', 'groepen')}.`
-    : 'Geen onbeantwoorde vragen in deze periode.';
-  $('gap-list').replaceChildren(...groups.map(gapItem));
+/** Lower case without accents, for the text search. */
+function folded(text) {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 }
+
+/** The groups that pass the page's filters, in the chosen order. */
+function visibleGroups() {
+  const status = $('gaps-state').value;
+  const language = $('gaps-language').value;
+  const words = folded($('gaps-search').value).split(/\s+/).filter(Boolean);
+  const passes = (group) => {
+    // A reopened group was asked again after the mark: it needs work.
+    const handled = group.state === 'handled';
+    if (status === 'open' && handled) return false;
+    if (status === 'handled' && !handled) return false;
+    if (language && group.language !== language) return false;
+    const text = folded((group.examples || []).join(' '));
+    return words.every((word) => text.includes(word));
+  };
+  const time = (iso) => new Date(iso).getTime();
+  const order = {
+    count: (a, b) => b.count - a.count || time(b.last_asked) - time(a.last_asked),
+    newest: (a, b) => time(b.last_asked) - time(a.last_asked),
+    oldest: (a, b) => time(a.first_asked) - time(b.first_asked),
+  }[$('gaps-sort').value] || (() => 0);
+  return state.groups.filter(passes).sort(order);
+}
+
+function renderGaps() {
+  const groups = state.groups;
+  const shown = visibleGroups();
+  const total = groups.reduce((sum, g) => sum + g.count, 0);
+  const handled = groups.filter((g) => g.state === 'handled').length;
+  let summary = groups.length
+    ? `${times(total, 'onbeantwoorde vraag', 'onbeantwoorde vragen')} in ${times(groups.length, 'groep', 'groepen')}` +
+      (handled ? `, waarvan ${handled} afgehandeld` : '') +
+      `. ${times(shown.length, 'groep', 'groepen')} getoond.`
+    : 'Geen onbeantwoorde vragen in deze periode.';
+  if (groups.length && !shown.length) summary += ' Pas de filters aan om meer te zien.';
+  $('gaps-summary').textContent = summary;
+  $('gap-list').replaceChildren(...shown.slice(0, state.gapsShown).map(gapItem));
+  const more = $('gaps-more');
+  more.hidden = shown.length <= state.gapsShown;
+  more.textContent = `Alle ${shown.length} groepen tonen`;
+}
+
+function refilter() {
+  state.gapsShown = GAPS_SHOWN;
+  renderGaps();
+}
+
+const LANGUAGE_CODES = { nl: 'NL', en: 'EN' };
 
 function gapItem(group) {
   const [first, ...others] = group.examples || [];
   const facts = [];
   if (group.abstained) facts.push(`${group.abstained}× geen antwoord`);
   if (group.feedback_no) facts.push(`${group.feedback_no}× “Nee” na een antwoord`);
+  facts.push(`eerst gevraagd ${when(group.first_asked)}`);
   facts.push(`laatst gevraagd ${when(group.last_asked)}`);
-  const nearest = group.nearest_faq
+  const badge =
+    group.state === 'handled'
+      ? el('span', { className: 'gap-badge gap-badge-handled', text: 'afgehandeld' })
+      : group.state === 'reopened'
+        ? el('span', {
+            className: 'gap-badge gap-badge-reopened',
+            text: `opnieuw gevraagd: ${group.new_since_handled}× na afhandeling`,
+          })
+        : null;
+  const nearest = (group.nearest || []).length
     ? el(
-        'p',
-        { className: 'gap-facts' },
-        `Dichtstbijzijnde antwoord: ${state.titles.get(group.nearest_faq) || group.nearest_faq} (${group.nearest_faq})`,
+        'div',
+        {},
+        el('p', { className: 'gap-facts', text: 'Dichtstbijzijnde antwoorden volgens de bot:' }),
+        el(
+          'ol',
+          { className: 'gap-near' },
+          ...group.nearest.map((entry) =>
+            el(
+              'li',
+              {},
+              `${entry.title || entry.id} (${entry.id}) `,
+              el('span', { className: 'score', text: `${Math.round(entry.score * 100)} % zeker` }),
+            ),
+          ),
+        ),
       )
     : el('p', { className: 'gap-facts', text: 'Geen antwoord in de buurt: misschien een nieuw onderwerp.' });
+  const handledLine = group.handled
+    ? el('p', {
+        className: 'gap-facts',
+        text: `Afgehandeld door ${group.handled.by} op ${when(group.handled.at)}.`,
+      })
+    : null;
+  const action = el('button', {
+    type: 'button',
+    className: group.state === 'handled' ? 'secondary' : null,
+    text: group.state === 'handled' ? 'Weer openzetten' : 'Markeer als afgehandeld',
+  });
+  action.addEventListener('click', () => mark(group, group.state !== 'handled', action));
   return el(
     'li',
-    { className: 'gap' },
+    { className: group.state === 'handled' ? 'gap handled' : 'gap', 'data-key': group.key },
     el(
-      'p',
-      { className: 'gap-head' },
-      el('span', { className: 'gap-count', text: `${group.count} keer gevraagd:` }),
-      first || '',
+      'details',
+      {},
+      el(
+        'summary',
+        {},
+        el('span', { className: 'gap-count', text: `${group.count} keer gevraagd:` }),
+        first || '',
+        el('span', { className: 'gap-lang', text: `(${LANGUAGE_CODES[group.language] || group.language})` }),
+        badge,
+      ),
+      el('p', { className: 'gap-facts', text: facts.join(' · ') }),
+      nearest,
+      others.length
+        ? el(
+            'ul',
+            { className: 'gap-examples', 'aria-label': 'Andere formuleringen' },
+            ...others.map((text) => el('li', { text })),
+          )
+        : null,
+      handledLine,
+      el('div', { className: 'gap-actions' }, action),
     ),
-    el('p', { className: 'gap-facts', text: facts.join(' · ') }),
-    nearest,
-    others.length
-      ? el(
-          'ul',
-          { className: 'gap-examples', 'aria-label': 'Andere formuleringen' },
-          ...others.map((text) => el('li', { text })),
-        )
-      : null,
   );
 }
 
+/** Marks `group` as handled (or opens it again), then shows the list anew. */
+async function mark(group, handled, button) {
+  if (button) button.disabled = true;
+  try {
+    await api('POST', '/api/knowledge/gaps/handled', { questions: group.question_ids, handled });
+    state.lastMark = { group, handled };
+    const first = (group.examples || [])[0] || '';
+    $('gaps-status-text').textContent = handled
+      ? `Groep “${first}” gemarkeerd als afgehandeld.`
+      : `Groep “${first}” staat weer open.`;
+    $('gaps-undo').hidden = false;
+    await loadGaps();
+    // The group may have left the list: keep the keyboard near the action.
+    $('gaps-undo').focus();
+  } catch (error) {
+    if (button) button.disabled = false;
+    $('gaps-status-text').textContent = error.message || 'Markeren lukte niet.';
+    $('gaps-undo').hidden = true;
+    if (error instanceof ApiError && error.status === 401) handleError(error);
+  }
+}
+
+async function undoMark() {
+  const last = state.lastMark;
+  if (!last) return;
+  state.lastMark = null;
+  await mark(last.group, !last.handled, null);
+  $('gaps-undo').hidden = true;
+  $('gap-list').focus();
+}
+
 // ----------------------------------------------------------------- usage
+
+/** Usage rows shown at first. */
+const USAGE_SHOWN = 15;
 
 async function loadUsage(event) {
   event?.preventDefault();
@@ -180,8 +319,20 @@ function renderUsage(report) {
   const no = entries.reduce((sum, r) => sum + r.not_helpful, 0);
   $('usage-summary').textContent = `${times(given, 'antwoord', 'antwoorden')} gegeven van ${report.since} tot en met ${report.until}; ${yes}× “Ja, bedankt”, ${no}× “Nee”.`;
   $('usage-caption').textContent = 'Meest gegeven eerst. “Laatst gegeven” kijkt verder terug dan de gekozen periode.';
-  $('usage-rows').replaceChildren(...entries.map(usageRow));
+  // The most given first; the rest behind one button, so the page stays short.
+  const rows = entries.map(usageRow);
+  $('usage-rows').replaceChildren(...rows.slice(0, USAGE_SHOWN));
+  const more = $('usage-more');
+  more.hidden = rows.length <= USAGE_SHOWN;
+  more.textContent = `Alle ${rows.length} antwoorden tonen`;
+  more.onclick = () => {
+    $('usage-rows').replaceChildren(...rows);
+    more.hidden = true;
+    $('usage-rows').rows[USAGE_SHOWN]?.querySelector('td')?.setAttribute('tabindex', '-1');
+    $('usage-rows').rows[USAGE_SHOWN]?.querySelector('td')?.focus();
+  };
   const unused = report.unused || [];
+  $('unused-title').textContent = `Niet gebruikt in de laatste 90 dagen (${unused.length})`;
   $('unused-hint').hidden = unused.length === 0;
   $('unused-list').replaceChildren(
     ...(unused.length
@@ -301,6 +452,14 @@ async function boot() {
   });
   $('logout-button').addEventListener('click', logout);
   $('gaps-form').addEventListener('submit', loadGaps);
+  for (const id of ['gaps-sort', 'gaps-state', 'gaps-language']) $(id).addEventListener('change', refilter);
+  $('gaps-search').addEventListener('input', refilter);
+  $('gaps-undo').addEventListener('click', undoMark);
+  $('gaps-more').addEventListener('click', () => {
+    state.gapsShown = Infinity;
+    renderGaps();
+    $('gap-list').querySelectorAll('summary')[GAPS_SHOWN]?.focus();
+  });
   $('usage-form').addEventListener('submit', loadUsage);
   try {
     state.session = await api('GET', '/api/session');
