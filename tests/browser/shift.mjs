@@ -39,6 +39,8 @@ const ZOOMED = { width: 683, height: 384 };
 const baseUrl = env('BASE_URL').replace(/\/$/, '');
 const user = env('LOKET_USER');
 const password = env('LOKET_PASSWORD');
+// A colleague in a second browser, who holds `counts.colleagues` threads.
+const colleagueUser = env('LOKET_COLLEAGUE');
 const counts = JSON.parse(env('LOKET_COUNTS'));
 const oldestLabel = env('LOKET_OLDEST_LABEL');
 const replyText = env('LOKET_REPLY_TEXT');
@@ -80,14 +82,21 @@ async function filterCounts(page) {
 
 async function run() {
   const { page, problems, close } = await launch(executablePath, { viewport: WIDE });
+  // A second browser (its own cookies): the colleague's staff page.
+  const colleague = await launch(executablePath, { viewport: WIDE }).catch(async (error) => {
+    await close();
+    throw error;
+  });
   try {
-    await scenario(page).catch(async (error) => {
+    await scenario(page, colleague.page).catch(async (error) => {
       await explainFailure(page, problems);
       throw error;
     });
-    check(problems.length === 0, `the page reported problems:\n  ${problems.join('\n  ')}`);
+    const all = [...problems, ...colleague.problems];
+    check(all.length === 0, `the pages reported problems:\n  ${all.join('\n  ')}`);
   } finally {
     await close();
+    await colleague.close();
   }
 }
 
@@ -101,7 +110,7 @@ async function explainFailure(page, problems) {
   for (const problem of problems) console.error(`the page reported: ${problem}`);
 }
 
-async function scenario(page) {
+async function scenario(page, colleaguePage) {
   const rows = page.locator('#queue-list > li');
   const keys = page.keyboard;
 
@@ -116,6 +125,26 @@ async function scenario(page) {
     await keys.press('Enter');
     await expectVisible(page.locator('#workspace'), 'the workspace');
     await expectInPage(page, (n) => document.querySelectorAll('#queue-list > li').length === n, counts.all, `the queue does not list ${counts.all} threads`);
+  });
+
+  // The colleague's view of the same queue: theirs and hers swap.
+  const theirView = { ...counts, mine: counts.colleagues, colleagues: counts.mine };
+  await step('a colleague logs in in a second browser and sees the queue from their side', async () => {
+    const response = await colleaguePage.goto(`${baseUrl}/staff`);
+    check(response && response.status() === 200, `GET /staff answered ${response?.status()}`);
+    await colleaguePage.locator('#login-username').fill(colleagueUser);
+    await colleaguePage.locator('#login-password').fill(password);
+    await colleaguePage.locator('#login-password').press('Enter');
+    await expectVisible(colleaguePage.locator('#workspace'), "the colleague's workspace");
+    await expectInPage(
+      colleaguePage,
+      (n) => document.querySelectorAll('#queue-list > li').length === n,
+      counts.all,
+      `the colleague's queue does not list ${counts.all} threads`,
+    );
+    const found = await filterCounts(colleaguePage);
+    const wrong = Object.keys(FILTER_NAMES).filter((name) => found[name] !== theirView[name]);
+    check(wrong.length === 0, `the colleague's filters count ${JSON.stringify(found)}, expected ${JSON.stringify(theirView)}`);
   });
 
   await step('the filters count what was seeded, as a radio group', async () => {
@@ -194,6 +223,22 @@ async function scenario(page) {
     check(['auto', 'scroll'].includes(thread), `the thread does not scroll by itself (${thread})`);
     await axe(page, 'on a claimed thread at 1366x768');
     await screenshot(page, 'wide');
+  });
+
+  await step("the colleague's page shows the claim at once, without a reload", async () => {
+    const after = { ...theirView, waiting: theirView.waiting - 1, colleagues: theirView.colleagues + 1 };
+    await expectInPage(
+      colleaguePage,
+      (expected) =>
+        Object.entries(expected).every(
+          ([name, n]) => Number(document.getElementById(`filter-count-${name}`)?.textContent) === n,
+        ),
+      after,
+      `the colleague's filters do not count ${JSON.stringify(after)} after the claim`,
+    );
+    // The thread itself says who has it now.
+    await expectText(colleaguePage.locator('#queue-list > li', { hasText: chosen }), 'Opgepakt door', 'the claimed row');
+    await axe(colleaguePage, "on the colleague's queue after the claim");
   });
 
   await step('type a reply and send it with Ctrl+Enter', async () => {

@@ -123,6 +123,7 @@ async fn a_shift_from_the_keyboard_with_a_full_queue_in_a_real_browser() {
             ("BASE_URL", base.as_str()),
             ("LOKET_USER", STAFF_USER),
             ("LOKET_PASSWORD", crate::queue::PASSWORD),
+            ("LOKET_COLLEAGUE", COLLEAGUE),
             ("LOKET_COUNTS", counts.as_str()),
             ("LOKET_OLDEST_LABEL", oldest.as_str()),
             ("LOKET_REPLY_TEXT", REPLY_TEXT),
