@@ -433,6 +433,31 @@ async fn a_forged_origin_is_refused_with_403_and_nothing_is_stored() {
         .await
         .expect("request");
     assert_eq!(forged_session.status(), StatusCode::FORBIDDEN);
+    // A body the service cannot read is refused with the CORS headers, so
+    // the widget on the allowed site can read why.
+    for (body, status) in [
+        ("{\"id\": ".to_owned(), StatusCode::BAD_REQUEST),
+        (format!("{{\"id\": \"{}\", \"text\": \"{}\"}}", message_id(), "x".repeat(70_000)), StatusCode::PAYLOAD_TOO_LARGE),
+    ] {
+        let refused = app
+            .http
+            .post(app.url("/api/webchat/messages"))
+            .header("Origin", "https://www.voorbeeldstad.nl")
+            .header("content-type", "application/json")
+            .bearer_auth(&chat.token)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(refused.status(), status);
+        assert_eq!(
+            refused.headers()["access-control-allow-origin"],
+            "https://www.voorbeeldstad.nl",
+            "{status}: readable by the widget"
+        );
+        let said: Value = refused.json().await.expect("json");
+        assert!(said["message"].as_str().is_some_and(|m| !m.is_empty()), "{said}");
+    }
     assert_eq!(
         app.store().count(loket::db::CountedTable::Inbound).await.expect("count"),
         0,

@@ -134,6 +134,26 @@ fn answer(origin: Option<&str>, result: Result<HttpResponse, ApiError>) -> HttpR
     }
 }
 
+/// The request's JSON body, or why it is not one, as an [`ApiError`]. The
+/// routes take the body as a `Result`, so that a malformed or oversized
+/// body is refused inside [`guarded`], with the CORS headers the widget
+/// on another site needs to read the refusal (an extractor's error would
+/// leave before them, and the browser would show only "failed").
+fn body_of<T>(body: Result<web::Json<T>, actix_web::Error>) -> Result<T, ApiError> {
+    match body {
+        Ok(body) => Ok(body.into_inner()),
+        Err(error) => Err(match error.as_error::<ApiError>() {
+            Some(refused) => {
+                let mut copy = ApiError::new(refused.status, refused.code, refused.message.clone());
+                copy.extra = refused.extra.clone();
+                copy.retry_after = refused.retry_after;
+                copy
+            }
+            None => ApiError::invalid(format!("Ongeldige JSON: {error}")),
+        }),
+    }
+}
+
 /// Runs `handle` for a request from an allowed origin within its
 /// address's quota, and answers with CORS headers for that origin. (The
 /// future does nothing until awaited here.)
@@ -209,9 +229,10 @@ async fn session(req: &HttpRequest, state: &AppState) -> Result<crate::db::WebSe
 pub async fn start(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<NewSessionRequest>,
+    body: Result<web::Json<NewSessionRequest>, actix_web::Error>,
 ) -> HttpResponse {
     guarded(&req, &state, async {
+        let body = body_of(body)?;
         let language = match body.language.as_deref() {
             None | Some("nl") => Language::Nl,
             Some("en") => Language::En,
@@ -252,11 +273,11 @@ pub async fn start(
 pub async fn send(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<MessageRequest>,
+    body: Result<web::Json<MessageRequest>, actix_web::Error>,
 ) -> HttpResponse {
     guarded(&req, &state, async {
         let session = session(&req, &state).await?;
-        let body = body.into_inner();
+        let body = body_of(body)?;
         let message = WidgetMessage {
             client_id: body.id,
             text: body.text,

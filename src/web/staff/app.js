@@ -646,6 +646,8 @@ function renderConversation({ scroll }) {
     ? `open tot ${when(expires)}`
     : `gesloten${expires ? ` sinds ${when(expires)}` : ''}`;
   windowNode.className = windowOpen ? '' : 'window-shut';
+  // A web chat has no 24-hour window: the row would only mislead.
+  $('conv-window-row').hidden = detail.channel === 'web';
 
   const messages = detail.messages || [];
   renderThread(messages, scroll);
