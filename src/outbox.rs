@@ -101,7 +101,7 @@ pub struct Sender {
     pub metrics: Metrics,
     /// Bumped after replies to web chats are recorded as sent: the open
     /// widget streams of this instance then look for them at once.
-    pub web_delivered: tokio::sync::watch::Sender<u64>,
+    pub web_wakes: crate::queue::events::EventHub,
 }
 
 impl Sender {
@@ -186,13 +186,22 @@ impl Sender {
                     .await
                 {
                     Ok(()) => {
-                        if unrecorded
+                        let mut delivered: Vec<String> = unrecorded
                             .iter()
-                            .any(|r| matches!(r, SendRecord::Delivered { .. }))
-                        {
-                            sender.web_delivered.send_modify(|n| *n = n.wrapping_add(1));
+                            .filter_map(|r| match r {
+                                SendRecord::Delivered { citizen, .. } => Some(citizen.clone()),
+                                _ => None,
+                            })
+                            .collect();
+                        delivered.sort_unstable();
+                        delivered.dedup();
+                        if !delivered.is_empty() {
+                            for citizen in &delivered {
+                                sender.web_wakes.wake_web_chat(citizen);
+                            }
                             // Streams on other instances (PostgreSQL) too.
-                            if let Err(error) = sender.store.notify_web_delivered().await {
+                            if let Err(error) = sender.store.notify_web_delivered(&delivered).await
+                            {
                                 tracing::warn!(error = %error, "other instances not told of web chat replies; their widgets find them at their next poll");
                             }
                         }
@@ -334,7 +343,16 @@ impl Sender {
             | OutgoingContent::MarkRead { .. } => {
                 tracing::info!(conversation.id = row.conversation_id, outbox.id = row.id, kind = %row.kind, "reply delivered to the web chat");
                 self.metrics.outbound(&row.kind, OutboundStatus::Sent);
-                SendRecord::Delivered { id: row.id }
+                SendRecord::Delivered {
+                    id: row.id,
+                    citizen: row
+                        .message
+                        .to
+                        .user_id
+                        .as_ref()
+                        .map(|key| key.as_str().to_owned())
+                        .unwrap_or_default(),
+                }
             }
             OutgoingContent::Media { .. } | OutgoingContent::Template { .. } => {
                 self.failure(

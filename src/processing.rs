@@ -250,6 +250,12 @@ async fn process_chunk(
 fn announce(events: &EventHub, metrics: &Metrics, inbound: &StoredInbound, processed: &Processed) {
     let (conversation_id, decision) = (processed.conversation_id, &processed.decision);
     metrics.inbound(inbound.content.kind_name());
+    // The citizen's widget shows their message once it is processed.
+    if inbound.from.channel() == crate::domain::Channel::Web
+        && let Some(key) = &inbound.from.user_id
+    {
+        events.wake_web_chat(key.as_str());
+    }
     if let Some(faq) = &decision.faq {
         metrics.faq_decision(faq.decision);
     }

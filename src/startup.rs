@@ -133,9 +133,6 @@ async fn start_serving(
         crate::db::Dialect::Sqlite => (EventHub::new(), None),
     };
     let streams = CancellationToken::new();
-    // Bumped by the sender when web chat replies are recorded; the widget
-    // streams wait on it.
-    let (web_delivered, _) = tokio::sync::watch::channel(0u64);
     let metrics = crate::metrics::Metrics::new();
     let (intake, intake_task) = crate::intake::Intake::start(store.clone(), cancel.clone());
 
@@ -199,7 +196,7 @@ async fn start_serving(
                     clock: clock.clone(),
                     wake: wake_outbox.clone(),
                     metrics: metrics.clone(),
-                    web_delivered: web_delivered.clone(),
+                    web_wakes: events.clone(),
                 }
                 .run_until_stopped(cancel.clone()),
             ),
@@ -241,7 +238,7 @@ async fn start_serving(
             "web chat relay",
             tokio::spawn(crate::webchat::relay_deliveries(
                 store.clone(),
-                web_delivered.clone(),
+                events.clone(),
                 cancel.clone(),
             )),
         ));
@@ -282,7 +279,6 @@ async fn start_serving(
             .context("preparing single sign-on")?
             .map(Arc::new),
         webchat_limits: Arc::new(crate::webchat::Limits::new(&settings.webchat)),
-        web_delivered: web_delivered.subscribe(),
     };
     let max_body = settings.webhook.max_body_bytes;
     let server = HttpServer::new(move || {

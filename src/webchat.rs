@@ -174,7 +174,7 @@ impl Limits {
 /// Nothing to do on SQLite, where there is one instance.
 pub async fn relay_deliveries(
     store: crate::db::Store,
-    delivered: tokio::sync::watch::Sender<u64>,
+    wakes: crate::queue::events::EventHub,
     cancel: tokio_util::sync::CancellationToken,
 ) {
     use std::time::Duration;
@@ -184,13 +184,19 @@ pub async fn relay_deliveries(
     else {
         return;
     };
-    // Each notice only wakes the streams: they read the database.
+    // Each notice only wakes the streams it names: they read the database.
     while let Some(received) = cancel.run_until_cancelled(listener.recv()).await {
-        if let Err(error) = received {
-            tracing::warn!(error = %error, "listening for web chat replies failed; retrying in a second");
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        } else {
-            delivered.send_modify(|n| *n = n.wrapping_add(1));
+        match received {
+            Err(error) => {
+                tracing::warn!(error = %error, "listening for web chat replies failed; retrying in a second");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Ok(payload) if payload.is_empty() => wakes.wake_every_web_chat(),
+            Ok(payload) => {
+                for citizen in payload.split(',').filter(|key| !key.is_empty()) {
+                    wakes.wake_web_chat(citizen);
+                }
+            }
         }
     }
 }

@@ -10,7 +10,9 @@ pub const QUEUE_CHANNEL: &str = "loket_queue";
 
 /// The PostgreSQL channel on which an instance says "I recorded replies
 /// to web chats as sent": the other instances' widget streams then look
-/// for them at once. The payload is empty: the streams read the database.
+/// for them at once. The payload is the chats' citizen keys, separated by
+/// commas (no personal data: random session keys); the streams read the
+/// database.
 pub const WEBCHAT_CHANNEL: &str = "loket_webchat";
 
 /// Hears what other instances send on [`QUEUE_CHANNEL`].
@@ -50,17 +52,21 @@ impl Store {
         Ok(())
     }
 
-    /// Tells every instance that replies to web chats were recorded as
-    /// sent ([`WEBCHAT_CHANNEL`]). Nothing on SQLite.
-    pub async fn notify_web_delivered(&self) -> Result<(), StoreError> {
+    /// Tells every instance that replies to the web chats of `citizens`
+    /// were recorded as sent ([`WEBCHAT_CHANNEL`]). Nothing on SQLite.
+    pub async fn notify_web_delivered(&self, citizens: &[String]) -> Result<(), StoreError> {
         if self.dialect != Dialect::Postgres {
             return Ok(());
         }
-        sqlx::query("SELECT 1 FROM pg_notify($1, '')")
-            .bind(WEBCHAT_CHANNEL)
-            .execute(&self.pool)
-            .await
-            .doing("notifying other instances of web chat replies")?;
+        // A NOTIFY payload holds at most 8,000 bytes; a key is 37.
+        for keys in citizens.chunks(100) {
+            sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
+                .bind(WEBCHAT_CHANNEL)
+                .bind(keys.join(","))
+                .execute(&self.pool)
+                .await
+                .doing("notifying other instances of web chat replies")?;
+        }
         Ok(())
     }
 

@@ -24,7 +24,11 @@ pub enum SendRecord {
     Sent { id: i64, wamid: Option<String> },
     /// A reply to a web chat: recorded as sent, which is what makes it
     /// visible on the session's stream (no Graph API, no message id).
-    Delivered { id: i64 },
+    Delivered {
+        id: i64,
+        /// The chat's citizen key, whose widget stream is woken.
+        citizen: String,
+    },
     /// Failed; tried again at `next_attempt_at`.
     Retry {
         id: i64,
@@ -199,7 +203,7 @@ impl Store {
             .iter()
             .filter_map(|record| match record {
                 SendRecord::Sent { id, wamid } => Some((*id, wamid.as_deref())),
-                SendRecord::Delivered { id } => Some((*id, None)),
+                SendRecord::Delivered { id, .. } => Some((*id, None)),
                 _ => None,
             })
             .collect();

@@ -4,6 +4,11 @@
 //! a PostgreSQL database, the hub also hands what it publishes to
 //! `queue::relay`, which sends it to the other instances and delivers
 //! theirs here (see README, several instances).
+//!
+//! The hub also wakes the website chat's widget streams: one wake per web
+//! chat citizen whose chat has something new (their message processed, a
+//! reply recorded), so that of a thousand open streams only the one
+//! concerned reads the database.
 
 use crate::domain::PublicId;
 use serde::{Deserialize, Serialize};
@@ -26,12 +31,33 @@ pub struct QueueEvent {
     pub to: Option<String>,
 }
 
+/// Which widget streams should look at the database now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebWake {
+    /// The chat of this citizen key (`web.` and hex digits).
+    Citizen(std::sync::Arc<str>),
+    /// Every chat (a notice from another instance that names none).
+    Everyone,
+}
+
+impl WebWake {
+    /// Whether a stream of `citizen` should look.
+    pub fn concerns(&self, citizen: &str) -> bool {
+        match self {
+            WebWake::Citizen(key) => &**key == citizen,
+            WebWake::Everyone => true,
+        }
+    }
+}
+
 /// Fan-out of queue events to every connected page.
 #[derive(Debug, Clone)]
 pub struct EventHub {
     sender: broadcast::Sender<QueueEvent>,
     /// This instance's own events, for the other instances (PostgreSQL).
     relay: Option<mpsc::Sender<QueueEvent>>,
+    /// Wakes for the widget streams of this instance.
+    web: broadcast::Sender<WebWake>,
 }
 
 /// Events queued for other instances at most; beyond that (the database
@@ -49,9 +75,12 @@ impl EventHub {
         // A page that falls this far behind gets a "lagged" notice and
         // reloads the queue, so the bound only limits memory.
         let (sender, _) = broadcast::channel(1024);
+        // A stream that falls this far behind looks once anyway.
+        let (web, _) = broadcast::channel(4096);
         Self {
             sender,
             relay: None,
+            web,
         }
     }
 
@@ -83,6 +112,22 @@ impl EventHub {
     pub fn subscribe(&self) -> broadcast::Receiver<QueueEvent> {
         self.sender.subscribe()
     }
+
+    /// Tells the widget stream of web chat `citizen` to look; nobody
+    /// listening is fine.
+    pub fn wake_web_chat(&self, citizen: &str) {
+        let _ = self.web.send(WebWake::Citizen(citizen.into()));
+    }
+
+    /// Tells every widget stream to look.
+    pub fn wake_every_web_chat(&self) {
+        let _ = self.web.send(WebWake::Everyone);
+    }
+
+    /// The wakes for widget streams from now on.
+    pub fn web_chat_wakes(&self) -> broadcast::Receiver<WebWake> {
+        self.web.subscribe()
+    }
 }
 
 #[cfg(test)]
@@ -113,5 +158,18 @@ mod tests {
         let event = receiver.recv().await.expect("event");
         assert_eq!(event.id, id("2"));
         assert_eq!(event.change, Change::Claimed);
+    }
+
+    #[tokio::test]
+    async fn a_web_chat_wake_concerns_its_own_citizen_only() {
+        let hub = EventHub::new();
+        let mut wakes = hub.web_chat_wakes();
+        hub.wake_web_chat("web.aa");
+        hub.wake_every_web_chat();
+        let first = wakes.recv().await.expect("a wake");
+        assert!(first.concerns("web.aa"));
+        assert!(!first.concerns("web.bb"));
+        let second = wakes.recv().await.expect("a wake");
+        assert!(second.concerns("web.bb"), "everyone");
     }
 }

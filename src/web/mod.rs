@@ -62,9 +62,6 @@ pub struct AppState {
     pub sso: Option<Arc<crate::accounts::sso::Sso>>,
     /// The website chat's rate limits.
     pub webchat_limits: Arc<crate::webchat::Limits>,
-    /// Changes when replies to web chats were recorded as sent (here or,
-    /// on PostgreSQL, on another instance): the widget streams look then.
-    pub web_delivered: tokio::sync::watch::Receiver<u64>,
 }
 
 /// Registers every route.

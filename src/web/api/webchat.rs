@@ -27,7 +27,10 @@ use std::time::Duration;
 /// How often an idle stream looks for messages anyway: replies recorded
 /// by another instance whose notice was missed, and the citizen's own
 /// message once processed.
-const POLL: Duration = Duration::from_secs(1);
+/// A stream looks at the database when woken for its chat (see
+/// `queue::events::WebWake`); this slow look is only the safety net and
+/// the beat of its keep-alive.
+const POLL: Duration = Duration::from_secs(10);
 /// How often an open stream marks its session seen: well inside the
 /// shortest `[webchat] idle_timeout` (2 minutes).
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
@@ -355,7 +358,7 @@ pub async fn stream(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
             state: state.clone(),
             citizen: session.citizen,
             cursor,
-            delivered: state.web_delivered.clone(),
+            wakes: state.events.web_chat_wakes(),
             poll,
             pending: VecDeque::new(),
             started: false,
@@ -416,7 +419,7 @@ struct Stream {
     state: web::Data<AppState>,
     citizen: String,
     cursor: Cursor,
-    delivered: tokio::sync::watch::Receiver<u64>,
+    wakes: tokio::sync::broadcast::Receiver<crate::queue::events::WebWake>,
     poll: tokio::time::Interval,
     pending: VecDeque<Bytes>,
     started: bool,
@@ -479,10 +482,19 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
                 _ => None,
             };
         }
-        tokio::select! {
-            () = stopping.cancelled() => return None,
-            changed = s.delivered.changed() => if changed.is_err() { return None },
-            _ = s.poll.tick() => {}
+        // Wait until this chat has news (or the slow beat): wakes for
+        // other chats pass without a database read.
+        loop {
+            tokio::select! {
+                () = stopping.cancelled() => return None,
+                woke = s.wakes.recv() => match woke {
+                    Ok(wake) if !wake.concerns(&s.citizen) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                    // Ours, or lagged behind: look.
+                    _ => break,
+                },
+                _ = s.poll.tick() => break,
+            }
         }
     }
 }
