@@ -665,7 +665,7 @@ async fn answer(
             })
             .unwrap_or_default();
         if waiting.is_empty() {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(250)).await;
             continue;
         }
         // Colleagues take from the other end of the list, so they race less.
