@@ -296,14 +296,15 @@ async fn staff_on_one_instance_hear_of_changes_made_on_another() {
     two.stop().await;
 }
 
-#[tokio::test]
-async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end() {
-    let Some(two) = TwoInstances::start(tuesday_morning()).await else {
-        return;
-    };
-    let (first, second, clock) = (&two.first, &two.second, &two.clock);
+/// Adds the staff account `anna` to the shared database and logs her in
+/// on `app`; the answer (200) carries the cookie and the CSRF token.
+async fn anna_logs_in(
+    http: &reqwest::Client,
+    app: &RunningApp,
+    clock: &dyn Clock,
+) -> reqwest::Response {
     loket::accounts::create(
-        &first.store,
+        &app.store,
         "anna",
         loket::accounts::Role::Staff,
         crate::queue::PASSWORD,
@@ -311,15 +312,25 @@ async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end(
     )
     .await
     .expect("account");
-    let http = test_client();
-    // Logged in on the first instance; the cookie works on both.
     let response = http
-        .post(format!("{}/api/session", first.base_url()))
+        .post(format!("{}/api/session", app.base_url()))
         .json(&serde_json::json!({"username": "anna", "password": crate::queue::PASSWORD}))
         .send()
         .await
         .expect("login");
     assert_eq!(response.status(), reqwest::StatusCode::OK);
+    response
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_logged_out_on_every_instance_and_its_streams_end() {
+    let Some(two) = TwoInstances::start(tuesday_morning()).await else {
+        return;
+    };
+    let (first, second, clock) = (&two.first, &two.second, &two.clock);
+    let http = test_client();
+    // Logged in on the first instance; the cookie works on both.
+    let response = anna_logs_in(&http, first, clock.as_ref()).await;
     let cookie = session_cookie(&response).expect("cookie");
     let session_on = |app: &RunningApp| {
         http.get(format!("{}/api/session", app.base_url()))
@@ -401,22 +412,7 @@ async fn a_web_chat_on_one_instance_gets_the_reply_staff_send_on_another() {
     assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
 
     // Staff work on the second instance.
-    loket::accounts::create(
-        &second.store,
-        "anna",
-        loket::accounts::Role::Staff,
-        crate::queue::PASSWORD,
-        clock.now(),
-    )
-    .await
-    .expect("account");
-    let login = http
-        .post(format!("{}/api/session", second.base_url()))
-        .json(&serde_json::json!({"username": "anna", "password": crate::queue::PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(login.status(), reqwest::StatusCode::OK);
+    let login = anna_logs_in(&http, second, clock.as_ref()).await;
     let cookie = session_cookie(&login).expect("cookie");
     let csrf = login.json::<serde_json::Value>().await.expect("json")["csrf_token"]
         .as_str()
