@@ -36,7 +36,7 @@ pub async fn gap_groups(
 
 /// At most this many questions are marked (or unmarked) at once: a group
 /// of a week's questions stays far below it.
-pub const MAX_MARKED: usize = 5000;
+pub const MAX_MARKED: usize = 2000;
 
 /// Why questions could not be marked.
 #[derive(Debug, thiserror::Error)]

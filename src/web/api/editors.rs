@@ -136,11 +136,32 @@ pub async fn gaps(
 /// A group of unanswered questions marked as handled, or not any more.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct HandledMark {
-    /// The group's `question_ids` as the page showed them: 1 to 5000.
-    #[schema(min_items = 1, max_items = 5000)]
+    /// The group's `question_ids` as the page showed them: 1 to 2000
+    /// (room in the 64 KiB a request may carry, so one over the limit is
+    /// refused as such, not as too large).
+    #[schema(min_items = 1, max_items = 2000)]
+    #[serde(deserialize_with = "whole_numbers")]
     pub questions: Vec<i64>,
     /// `true`: mark as handled (by you, now); `false`: undo the mark.
     pub handled: bool,
+}
+
+/// Ids as JSON numbers: `12` and also `12.0`, which JSON Schema counts as
+/// an integer too; `12.5` or text is refused.
+fn whole_numbers<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<i64>, D::Error> {
+    let numbers = Vec::<serde_json::Number>::deserialize(deserializer)?;
+    numbers
+        .iter()
+        .map(|n| {
+            n.as_i64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                        .map(|f| f as i64)
+                })
+                .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number")))
+        })
+        .collect()
 }
 
 /// What a mark changed.
@@ -159,7 +180,7 @@ pub struct Marked {
     security(("session" = [], "csrf" = [])),
     responses((status = 200, description = "Marked, or the mark taken off", body = Marked),
         (status = 403, response = ForbiddenOrCsrf),
-        (status = 400, description = "No questions, or more than 5000 (`invalid`, with `field`)", body = ErrorBody),
+        (status = 400, description = "No questions, more than 2000, or ids that are not whole numbers (`invalid`, with `field`)", body = ErrorBody),
         (status = 404, description = "None of the questions is kept any more (`not_found`)", body = ErrorBody)))]
 pub async fn mark_handled(
     staff: Staff,
@@ -235,4 +256,21 @@ pub async fn confusions(
         .await
         .map_err(|_| ApiError::internal())?;
     Ok(HttpResponse::Ok().json(&*report))
+}
+
+#[cfg(test)]
+mod mark_tests {
+    use super::*;
+
+    #[test]
+    fn question_ids_are_whole_numbers_written_either_way() {
+        let mark: HandledMark =
+            serde_json::from_str(r#"{"questions": [12, 13.0, -4], "handled": true}"#)
+                .expect("valid");
+        assert_eq!(mark.questions, [12, 13, -4]);
+        for bad in [r#"[12.5]"#, r#"["12"]"#, r#"[1e300]"#] {
+            let body = format!(r#"{{"questions": {bad}, "handled": true}}"#);
+            assert!(serde_json::from_str::<HandledMark>(&body).is_err(), "{bad}");
+        }
+    }
 }
