@@ -41,14 +41,11 @@ pub async fn close_left_chats(
             continue;
         };
         closed += 1;
-        events.publish(QueueEvent {
-            id: summary.id.clone(),
-            change: crate::domain::Change::Closed,
-            state: summary.state.as_str().to_owned(),
-            claimed_by: summary.claimed_by.clone(),
-            urgent: summary.urgent,
-            to: None,
-        });
+        events.publish(QueueEvent::of(
+            &summary,
+            crate::domain::Change::Closed,
+            None,
+        ));
     }
     if closed > 0 {
         tracing::info!(threads = closed, "closed web chats whose citizen left");

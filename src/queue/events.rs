@@ -31,6 +31,25 @@ pub struct QueueEvent {
     pub to: Option<String>,
 }
 
+impl QueueEvent {
+    /// The event of `change` to the thread `summary` (after the change),
+    /// passed `to` a colleague or team when it is a transfer.
+    pub fn of(
+        summary: &crate::domain::thread::Summary,
+        change: Change,
+        to: Option<String>,
+    ) -> Self {
+        Self {
+            id: summary.id.clone(),
+            change,
+            state: summary.state.as_str().to_owned(),
+            claimed_by: summary.claimed_by.clone(),
+            urgent: summary.urgent,
+            to,
+        }
+    }
+}
+
 /// Which widget streams should look at the database now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WebWake {

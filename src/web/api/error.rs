@@ -26,7 +26,7 @@ pub struct ErrorBody {
 }
 
 /// An API error as sent: `{"error": code, "message": text, ...extra}`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,

@@ -140,14 +140,7 @@ pub(super) async fn conversation_key(state: &AppState, id: &str) -> Result<i64, 
 }
 
 fn publish(state: &AppState, summary: &Summary, change: Change, to: Option<String>) {
-    state.events.publish(QueueEvent {
-        id: summary.id.clone(),
-        change,
-        state: summary.state.as_str().to_owned(),
-        claimed_by: summary.claimed_by.clone(),
-        urgent: summary.urgent,
-        to,
-    });
+    state.events.publish(QueueEvent::of(summary, change, to));
 }
 
 fn template(state: &AppState, summary: &Summary) -> Option<TemplateRef> {

@@ -146,12 +146,7 @@ fn body_of<T>(body: Result<web::Json<T>, actix_web::Error>) -> Result<T, ApiErro
     match body {
         Ok(body) => Ok(body.into_inner()),
         Err(error) => Err(match error.as_error::<ApiError>() {
-            Some(refused) => {
-                let mut copy = ApiError::new(refused.status, refused.code, refused.message.clone());
-                copy.extra = refused.extra.clone();
-                copy.retry_after = refused.retry_after;
-                copy
-            }
+            Some(refused) => refused.clone(),
             None => ApiError::invalid(format!("Ongeldige JSON: {error}")),
         }),
     }
